@@ -1,0 +1,38 @@
+//! The server-side contract behind every server function. The `server` crate implements it;
+//! the browser build never sees it.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::AppResult;
+use crate::models::*;
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Whether session cookies must carry `Secure` (public base URL is https).
+    fn secure_cookies(&self) -> bool;
+
+    async fn sign_up(&self, email: &str, password: &str, name: &str, time_zone: &str) -> AppResult<NewSession>;
+    async fn sign_in(&self, email: &str, password: &str) -> AppResult<NewSession>;
+    async fn sign_out(&self, token: &str) -> AppResult<()>;
+    async fn user_for_session(&self, token: &str) -> AppResult<Option<UserInfo>>;
+    async fn update_profile(&self, user: &UserInfo, name: &str, time_zone: &str) -> AppResult<UserInfo>;
+
+    async fn list_people(&self, user: &UserInfo, query: &str, page: u32) -> AppResult<Page<PersonSummary>>;
+    async fn get_person(&self, user: &UserInfo, id: &str) -> AppResult<Person>;
+    async fn save_person(&self, user: &UserInfo, input: PersonInput) -> AppResult<String>;
+    async fn delete_person(&self, user: &UserInfo, id: &str) -> AppResult<()>;
+    async fn set_favorite(&self, user: &UserInfo, id: &str, favorite: bool) -> AppResult<()>;
+
+    async fn person_activities(&self, user: &UserInfo, person_id: &str, page: u32) -> AppResult<Page<Activity>>;
+    async fn get_activity(&self, user: &UserInfo, id: &str) -> AppResult<Activity>;
+    async fn save_activity(&self, user: &UserInfo, input: ActivityInput) -> AppResult<String>;
+    async fn delete_activity(&self, user: &UserInfo, id: &str) -> AppResult<()>;
+
+    async fn dashboard(&self, user: &UserInfo) -> AppResult<Dashboard>;
+}

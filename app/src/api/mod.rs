@@ -1,0 +1,119 @@
+//! Server functions: the typed API between the browser and the server.
+//! Each one resolves the signed-in user first, so every call is scoped to that user.
+#[cfg(feature = "ssr")]
+pub mod backend;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::models::*;
+
+#[cfg(feature = "ssr")]
+use session::{backend, require_user};
+
+#[server]
+pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
+    session::current_user().await
+}
+
+#[server]
+pub async fn sign_up(email: String, password: String, name: String, time_zone: String) -> Result<(), AppError> {
+    let backend = backend()?;
+    let session = backend.sign_up(&email, &password, &name, &time_zone).await?;
+    session::start_session(&session, backend.secure_cookies());
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    let backend = backend()?;
+    let session = backend.sign_in(&email, &password).await?;
+    session::start_session(&session, backend.secure_cookies());
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), AppError> {
+    let backend = backend()?;
+    if let Some(token) = session::session_token() {
+        backend.sign_out(&token).await?;
+    }
+    session::end_session(backend.secure_cookies());
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server]
+pub async fn update_profile(name: String, time_zone: String) -> Result<UserInfo, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.update_profile(&user, &name, &time_zone).await
+}
+
+#[server]
+pub async fn list_people(query: String, page: u32) -> Result<Page<PersonSummary>, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.list_people(&user, &query, page).await
+}
+
+#[server]
+pub async fn get_person(id: String) -> Result<Person, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.get_person(&user, &id).await
+}
+
+#[server]
+pub async fn save_person(person: PersonInput) -> Result<String, AppError> {
+    let (backend, user) = require_user().await?;
+    let id = backend.save_person(&user, person).await?;
+    leptos_axum::redirect(&format!("/people/{id}"));
+    Ok(id)
+}
+
+#[server]
+pub async fn delete_person(id: String) -> Result<(), AppError> {
+    let (backend, user) = require_user().await?;
+    backend.delete_person(&user, &id).await?;
+    leptos_axum::redirect("/people");
+    Ok(())
+}
+
+#[server]
+pub async fn set_favorite(id: String, favorite: bool) -> Result<bool, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.set_favorite(&user, &id, favorite).await?;
+    Ok(favorite)
+}
+
+#[server]
+pub async fn person_activities(person_id: String, page: u32) -> Result<Page<Activity>, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.person_activities(&user, &person_id, page).await
+}
+
+#[server]
+pub async fn get_activity(id: String) -> Result<Activity, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.get_activity(&user, &id).await
+}
+
+#[server]
+pub async fn save_activity(activity: ActivityInput) -> Result<String, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.save_activity(&user, activity).await
+}
+
+#[server]
+pub async fn delete_activity(id: String) -> Result<(), AppError> {
+    let (backend, user) = require_user().await?;
+    backend.delete_activity(&user, &id).await
+}
+
+#[server]
+pub async fn load_dashboard() -> Result<Dashboard, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.dashboard(&user).await
+}

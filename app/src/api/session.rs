@@ -1,0 +1,63 @@
+//! Session cookie plumbing for server functions.
+use std::sync::Arc;
+
+use http::header::{COOKIE, SET_COOKIE};
+use http::HeaderValue;
+use leptos::prelude::*;
+
+use super::backend::{Backend, NewSession};
+use crate::error::{AppError, AppResult};
+use crate::models::UserInfo;
+
+pub const SESSION_COOKIE: &str = "rondo_session";
+
+pub fn backend() -> AppResult<Arc<dyn Backend>> {
+    use_context::<Arc<dyn Backend>>().ok_or(AppError::Internal)
+}
+
+pub fn session_token() -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+pub async fn current_user() -> AppResult<Option<UserInfo>> {
+    match session_token() {
+        Some(token) => backend()?.user_for_session(&token).await,
+        None => Ok(None),
+    }
+}
+
+pub async fn require_user() -> AppResult<(Arc<dyn Backend>, UserInfo)> {
+    let backend = backend()?;
+    let token = session_token().ok_or(AppError::Unauthorized)?;
+    let user = backend.user_for_session(&token).await?.ok_or(AppError::Unauthorized)?;
+    Ok((backend, user))
+}
+
+fn set_cookie(value: String) {
+    if let (Some(response), Ok(header)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&value)) {
+        response.append_header(SET_COOKIE, header);
+    }
+}
+
+pub fn start_session(session: &NewSession, secure: bool) {
+    let max_age = (session.expires_at - chrono::Utc::now()).num_seconds().max(0);
+    let secure = if secure { "; Secure" } else { "" };
+    set_cookie(format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        session.token
+    ));
+}
+
+pub fn end_session(secure: bool) {
+    let secure = if secure { "; Secure" } else { "" };
+    set_cookie(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"));
+}

@@ -1,0 +1,58 @@
+//! Rondo's shared application: routes, pages, typed models and server functions.
+#![recursion_limit = "256"]
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod models;
+pub mod pages;
+pub mod time;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use components::layout::AppLayout;
+use pages::{auth, dashboard, people, person, person_form, settings};
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="rondo" href="/pkg/rondo.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Rondo".to_string() } else { format!("{page} · Rondo") }/>
+        <Router>
+            <Routes fallback=|| view! { <main class="narrow"><h1>"Page not found"</h1><a href="/">"Back to the dashboard"</a></main> }>
+                <Route path=path!("/login") view=auth::SignInPage/>
+                <Route path=path!("/signup") view=auth::SignUpPage/>
+                <ParentRoute path=path!("") view=AppLayout>
+                    <Route path=path!("") view=dashboard::DashboardPage/>
+                    <Route path=path!("people") view=people::PeoplePage/>
+                    <Route path=path!("people/new") view=person_form::NewPersonPage/>
+                    <Route path=path!("people/:id") view=person::PersonPage/>
+                    <Route path=path!("people/:id/edit") view=person_form::EditPersonPage/>
+                    <Route path=path!("settings") view=settings::SettingsPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

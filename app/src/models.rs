@@ -1,0 +1,206 @@
+//! Typed models shared by the server and the browser.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub const PEOPLE_PER_PAGE: u32 = 25;
+pub const ACTIVITIES_PER_PAGE: u32 = 20;
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct EmailAddress {
+    pub address: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct PhoneNumber {
+    pub number: String,
+    #[serde(default)]
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonSummary {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub organization: String,
+    pub job_title: String,
+    pub primary_email: Option<String>,
+    pub favorite: bool,
+}
+
+impl PersonSummary {
+    pub fn full_name(&self) -> String {
+        full_name(&self.first_name, &self.last_name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub emails: Vec<EmailAddress>,
+    pub phones: Vec<PhoneNumber>,
+    pub organization: String,
+    pub job_title: String,
+    pub notes: String,
+    pub favorite: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Person {
+    pub fn full_name(&self) -> String {
+        full_name(&self.first_name, &self.last_name)
+    }
+}
+
+pub fn full_name(first: &str, last: &str) -> String {
+    match (first.trim(), last.trim()) {
+        ("", "") => "(no name)".to_string(),
+        (f, "") => f.to_string(),
+        ("", l) => l.to_string(),
+        (f, l) => format!("{f} {l}"),
+    }
+}
+
+/// What the person form submits. Blank email and phone rows are ignored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct PersonInput {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub emails: Vec<EmailAddress>,
+    /// Index into `emails` of the primary address (radio button value).
+    #[serde(default)]
+    pub primary_email: Option<usize>,
+    #[serde(default)]
+    pub phones: Vec<PhoneNumber>,
+    #[serde(default)]
+    pub organization: String,
+    #[serde(default)]
+    pub job_title: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub favorite: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    pub fn page_count(&self) -> u32 {
+        (self.total.div_ceil(self.per_page.max(1) as u64)).max(1) as u32
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ActivityKind {
+    #[default]
+    Meeting,
+    Call,
+    Email,
+    Note,
+    Other,
+}
+
+impl ActivityKind {
+    pub const ALL: [ActivityKind; 5] = [Self::Meeting, Self::Call, Self::Email, Self::Note, Self::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Meeting => "meeting",
+            Self::Call => "call",
+            Self::Email => "email",
+            Self::Note => "note",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Meeting => "Meeting",
+            Self::Call => "Call",
+            Self::Email => "Email",
+            Self::Note => "Note",
+            Self::Other => "Other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    pub id: String,
+    pub kind: ActivityKind,
+    pub occurred_at: DateTime<Utc>,
+    pub title: String,
+    pub notes: String,
+    pub people: Vec<PersonRef>,
+    pub source: Option<String>,
+}
+
+/// What the activity form submits; `occurred_at` is a `datetime-local` value in the user's zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ActivityInput {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub kind: ActivityKind,
+    #[serde(default)]
+    pub occurred_at: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub people: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Counts {
+    pub people: u64,
+    pub favorites: u64,
+    pub activities: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub favorites: Vec<PersonSummary>,
+    pub recent_activities: Vec<Activity>,
+    pub counts: Counts,
+    pub has_calendar_connections: bool,
+}

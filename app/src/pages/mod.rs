@@ -1,0 +1,6 @@
+pub mod auth;
+pub mod dashboard;
+pub mod people;
+pub mod person;
+pub mod person_form;
+pub mod settings;

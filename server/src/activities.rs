@@ -1,0 +1,230 @@
+//! Activities: meetings, calls, emails and notes linked to one or more people.
+use chrono::{DateTime, Utc};
+use surrealdb::types::{RecordId, SurrealValue};
+
+use app::models::{Activity, ActivityInput, ActivityKind, Page, UserInfo, ACTIVITIES_PER_PAGE};
+use app::time::from_local_input;
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::ids::{new_id, record};
+use crate::people::People;
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct ActivityRow {
+    id: String,
+    kind: String,
+    occurred_at: DateTime<Utc>,
+    title: String,
+    notes: String,
+    people: Vec<String>,
+    source: Option<String>,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct CountRow {
+    n: i64,
+}
+
+const FIELDS: &str = "record::id(id) AS id, kind, occurred_at, title, notes, people, source";
+
+/// A new activity as the domain sees it (already validated and in UTC).
+#[derive(Debug, Clone)]
+pub struct NewActivity {
+    pub kind: ActivityKind,
+    pub occurred_at: DateTime<Utc>,
+    pub title: String,
+    pub notes: String,
+    pub people: Vec<String>,
+    /// Where it came from, e.g. a calendar event; at most one activity per source.
+    pub source: Option<String>,
+}
+
+pub struct Activities {
+    db: Db,
+}
+
+impl Activities {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    fn rid(id: &str) -> Result<RecordId, StoreError> {
+        record("activity", id).ok_or(StoreError::NotFound("activity"))
+    }
+
+    async fn to_models(&self, people: &People, owner: &str, rows: Vec<ActivityRow>) -> Result<Vec<Activity>, StoreError> {
+        let mut ids: Vec<String> = rows.iter().flat_map(|r| r.people.iter().cloned()).collect();
+        ids.sort();
+        ids.dedup();
+        let refs = people.refs(owner, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Activity {
+                kind: ActivityKind::parse(&r.kind).unwrap_or(ActivityKind::Other),
+                people: r.people.iter().filter_map(|id| refs.iter().find(|p| &p.id == id).cloned()).collect(),
+                id: r.id,
+                occurred_at: r.occurred_at,
+                title: r.title,
+                notes: r.notes,
+                source: r.source,
+            })
+            .collect())
+    }
+
+    pub async fn for_person(&self, people: &People, owner: &str, person_id: &str, page: u32) -> Result<Page<Activity>, StoreError> {
+        people.get(owner, person_id).await?;
+        let page = page.max(1);
+        let mut response = self
+            .db
+            .query(format!(
+                "SELECT {FIELDS} FROM activity WHERE owner = $owner AND people CONTAINS $person ORDER BY occurred_at DESC LIMIT $limit START $start;
+                 SELECT count() AS n FROM activity WHERE owner = $owner AND people CONTAINS $person GROUP ALL;"
+            ))
+            .bind(("owner", owner.to_string()))
+            .bind(("person", person_id.to_string()))
+            .bind(("limit", ACTIVITIES_PER_PAGE as i64))
+            .bind(("start", ((page - 1) * ACTIVITIES_PER_PAGE) as i64))
+            .await?;
+        let rows: Vec<ActivityRow> = response.take(0)?;
+        let total: Option<CountRow> = response.take(1)?;
+        Ok(Page {
+            items: self.to_models(people, owner, rows).await?,
+            total: total.map(|c| c.n.max(0) as u64).unwrap_or(0),
+            page,
+            per_page: ACTIVITIES_PER_PAGE,
+        })
+    }
+
+    pub async fn recent(&self, people: &People, owner: &str, limit: i64) -> Result<Vec<Activity>, StoreError> {
+        let rows: Vec<ActivityRow> = self
+            .db
+            .query(format!("SELECT {FIELDS} FROM activity WHERE owner = $owner ORDER BY occurred_at DESC LIMIT $limit"))
+            .bind(("owner", owner.to_string()))
+            .bind(("limit", limit))
+            .await?
+            .take(0)?;
+        self.to_models(people, owner, rows).await
+    }
+
+    pub async fn count(&self, owner: &str) -> Result<u64, StoreError> {
+        let row: Option<CountRow> = self
+            .db
+            .query("SELECT count() AS n FROM activity WHERE owner = $owner GROUP ALL")
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?;
+        Ok(row.map(|c| c.n.max(0) as u64).unwrap_or(0))
+    }
+
+    pub async fn get(&self, people: &People, owner: &str, id: &str) -> Result<Activity, StoreError> {
+        let row: Option<ActivityRow> = self
+            .db
+            .query(format!("SELECT {FIELDS} FROM $rid WHERE owner = $owner"))
+            .bind(("rid", Self::rid(id)?))
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?;
+        let row = row.ok_or(StoreError::NotFound("activity"))?;
+        Ok(self.to_models(people, owner, vec![row]).await?.remove(0))
+    }
+
+    /// Checks a form submission and turns it into a `NewActivity` in UTC.
+    pub async fn validate(&self, people: &People, user: &UserInfo, input: &ActivityInput) -> Result<NewActivity, StoreError> {
+        let title = input.title.trim().to_string();
+        if title.is_empty() {
+            return Err(StoreError::Invalid("Give the activity a title.".into()));
+        }
+        let occurred_at = from_local_input(&input.occurred_at, &user.time_zone)
+            .ok_or_else(|| StoreError::Invalid("Enter a valid date and time.".into()))?;
+        let mut ids: Vec<String> = input.people.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        ids.sort();
+        ids.dedup();
+        let known = people.refs(&user.id, &ids).await?;
+        if ids.is_empty() || known.len() != ids.len() {
+            return Err(StoreError::Invalid("Link the activity to at least one of your people.".into()));
+        }
+        Ok(NewActivity { kind: input.kind, occurred_at, title, notes: input.notes.trim().to_string(), people: ids, source: None })
+    }
+
+    /// Creates an activity. With a `source` that was logged before, returns the existing id.
+    pub async fn create(&self, owner: &str, activity: NewActivity) -> Result<String, StoreError> {
+        let id = new_id();
+        let source_key = activity.source.clone().unwrap_or_else(|| format!("manual:{id}"));
+        let result = self
+            .db
+            .query(
+                "CREATE $rid CONTENT { owner: $owner, kind: $kind, occurred_at: $at, title: $title, notes: $notes, people: $people,
+                   source: $source, source_key: $key, edited: false, created_at: time::now(), updated_at: time::now() }",
+            )
+            .bind(("rid", Self::rid(&id)?))
+            .bind(("owner", owner.to_string()))
+            .bind(("kind", activity.kind.as_str().to_string()))
+            .bind(("at", activity.occurred_at))
+            .bind(("title", activity.title))
+            .bind(("notes", activity.notes))
+            .bind(("people", activity.people))
+            .bind(("source", activity.source.clone()))
+            .bind(("key", source_key.clone()))
+            .await
+            .and_then(|r| r.check())
+            .map_err(StoreError::from);
+        match result {
+            Err(e) if e.violates("activity_source") => self.id_for_source(owner, &source_key).await?.ok_or(e),
+            Err(e) => Err(e),
+            Ok(_) => Ok(id),
+        }
+    }
+
+    pub async fn id_for_source(&self, owner: &str, source: &str) -> Result<Option<String>, StoreError> {
+        #[derive(Debug, SurrealValue)]
+        #[surreal(crate = "surrealdb::types")]
+        struct IdRow {
+            id: String,
+        }
+        let row: Option<IdRow> = self
+            .db
+            .query("SELECT record::id(id) AS id FROM activity WHERE owner = $owner AND source_key = $key LIMIT 1")
+            .bind(("owner", owner.to_string()))
+            .bind(("key", source.to_string()))
+            .await?
+            .take(0)?;
+        Ok(row.map(|r| r.id))
+    }
+
+    /// Saves a user's edit; the activity is marked edited so automation never removes it.
+    pub async fn update(&self, owner: &str, id: &str, activity: NewActivity) -> Result<(), StoreError> {
+        let updated: Vec<CountRow> = self
+            .db
+            .query(
+                "UPDATE $rid SET kind = $kind, occurred_at = $at, title = $title, notes = $notes, people = $people,
+                   edited = true, updated_at = time::now() WHERE owner = $owner RETURN 1 AS n",
+            )
+            .bind(("rid", Self::rid(id)?))
+            .bind(("owner", owner.to_string()))
+            .bind(("kind", activity.kind.as_str().to_string()))
+            .bind(("at", activity.occurred_at))
+            .bind(("title", activity.title))
+            .bind(("notes", activity.notes))
+            .bind(("people", activity.people))
+            .await?
+            .take(0)?;
+        if updated.is_empty() { Err(StoreError::NotFound("activity")) } else { Ok(()) }
+    }
+
+    pub async fn delete(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        let deleted: Vec<CountRow> = self
+            .db
+            .query("DELETE $rid WHERE owner = $owner RETURN BEFORE")
+            .bind(("rid", Self::rid(id)?))
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take::<Vec<surrealdb::types::Value>>(0)?
+            .into_iter()
+            .map(|_| CountRow { n: 1 })
+            .collect();
+        if deleted.is_empty() { Err(StoreError::NotFound("activity")) } else { Ok(()) }
+    }
+}

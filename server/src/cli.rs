@@ -1,0 +1,35 @@
+//! Command-line interface of the `rondo` binary.
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "rondo", version, about = "Rondo, a self-hosted personal CRM with calendar integration")]
+pub struct Cli {
+    /// TOML configuration file (also RONDO_CONFIG).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Fill an account with realistic demo data.
+    Demo {
+        /// The account to fill.
+        #[arg(long)]
+        email: String,
+        /// Create the account with this password if it does not exist.
+        #[arg(long)]
+        password: Option<String>,
+        /// How many people to create (up to 100000).
+        #[arg(long, default_value_t = 200)]
+        people: usize,
+        /// Seed for reproducible data.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}

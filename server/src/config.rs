@@ -1,0 +1,152 @@
+//! Configuration: defaults, then an optional TOML file, then environment variables.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::db::DbSettings;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
+    #[error("invalid value for {name}: {reason}")]
+    Value { name: &'static str, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `None` means embedded SurrealKV in `<data_dir>/db`.
+    pub database_url: Option<String>,
+    pub database_namespace: String,
+    pub database_name: String,
+    pub database_user: Option<String>,
+    pub database_password: Option<String>,
+    pub secret_key_file: Option<PathBuf>,
+    pub public_url: String,
+    pub log: String,
+    /// Where the built client lives (`pkg/` with the WASM, JS and CSS, plus public assets).
+    pub site_root: PathBuf,
+}
+
+/// The TOML file's shape; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    database_namespace: Option<String>,
+    database_name: Option<String>,
+    database_user: Option<String>,
+    database_password: Option<String>,
+    secret_key_file: Option<PathBuf>,
+    public_url: Option<String>,
+    log: Option<String>,
+    site_root: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads `RONDO_CONFIG` (or `explicit`) if given, then applies `RONDO_*` environment variables.
+    pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_from(explicit, |name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    pub fn load_from(explicit: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let path = explicit.map(Path::to_path_buf).or_else(|| env("RONDO_CONFIG").map(PathBuf::from));
+        let file = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::File { path: path.clone(), reason: e.to_string() })?;
+                toml::from_str::<FileConfig>(&text).map_err(|e| ConfigError::File { path, reason: e.to_string() })?
+            }
+            None => FileConfig::default(),
+        };
+        let bind_text = env("RONDO_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:3000".into());
+        let bind = bind_text.parse().map_err(|e: std::net::AddrParseError| ConfigError::Value { name: "RONDO_BIND", reason: e.to_string() })?;
+        let public_url = env("RONDO_PUBLIC_URL").or(file.public_url).unwrap_or_else(|| format!("http://{bind}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError::Value { name: "RONDO_PUBLIC_URL", reason: "must start with http:// or https://".into() });
+        }
+        Ok(Config {
+            bind,
+            data_dir: env("RONDO_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| PathBuf::from("data")),
+            database_url: env("RONDO_DATABASE_URL").or(file.database_url),
+            database_namespace: env("RONDO_DATABASE_NAMESPACE").or(file.database_namespace).unwrap_or_else(|| "rondo".into()),
+            database_name: env("RONDO_DATABASE_NAME").or(file.database_name).unwrap_or_else(|| "main".into()),
+            database_user: env("RONDO_DATABASE_USER").or(file.database_user),
+            database_password: env("RONDO_DATABASE_PASSWORD").or(file.database_password),
+            secret_key_file: env("RONDO_SECRET_KEY_FILE").map(PathBuf::from).or(file.secret_key_file),
+            public_url: public_url.trim_end_matches('/').to_string(),
+            log: env("RONDO_LOG").or(file.log).unwrap_or_else(|| "info".into()),
+            site_root: env("RONDO_SITE_ROOT").map(PathBuf::from).or(file.site_root).unwrap_or_else(|| PathBuf::from("target/site")),
+        })
+    }
+
+    pub fn db_settings(&self) -> DbSettings {
+        DbSettings {
+            endpoint: self
+                .database_url
+                .clone()
+                .unwrap_or_else(|| format!("surrealkv://{}", self.data_dir.join("db").display())),
+            namespace: self.database_namespace.clone(),
+            database: self.database_name.clone(),
+            username: self.database_user.clone(),
+            password: self.database_password.clone(),
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn secret_key_path(&self) -> PathBuf {
+        self.secret_key_file.clone().unwrap_or_else(|| self.data_dir.join("secret.key"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_are_local_and_embedded() {
+        let c = Config::load_from(None, env_of(&[])).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert!(!c.secure_cookies());
+        assert_eq!(c.db_settings().endpoint, "surrealkv://data/db");
+        assert_eq!(c.secret_key_path(), PathBuf::from("data/secret.key"));
+    }
+
+    #[test]
+    fn file_is_read_and_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rondo.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:8080\"\ndatabase_url = \"ws://db:8000\"\npublic_url = \"https://crm.example.org/\"\nlog = \"debug\"\n").unwrap();
+        let c = Config::load_from(Some(&path), env_of(&[("RONDO_LOG", "warn")])).unwrap();
+        assert_eq!(c.bind.to_string(), "0.0.0.0:8080");
+        assert_eq!(c.db_settings().endpoint, "ws://db:8000");
+        assert_eq!(c.public_url, "https://crm.example.org");
+        assert!(c.secure_cookies());
+        assert_eq!(c.log, "warn");
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        let err = Config::load_from(None, env_of(&[("RONDO_BIND", "nonsense")])).unwrap_err();
+        assert!(err.to_string().contains("RONDO_BIND"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "unknown_key = 1").unwrap();
+        assert!(Config::load_from(Some(&path), env_of(&[])).unwrap_err().to_string().contains("unknown"));
+    }
+}

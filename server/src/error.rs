@@ -1,0 +1,49 @@
+//! Domain errors, and their single mapping to the messages users see.
+use app::error::AppError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] surrealdb::Error),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("too many failed sign-ins; retry in {0} minutes")]
+    RateLimited(u64),
+    #[error("wrong email or password")]
+    BadCredentials,
+    #[error("password hashing failed")]
+    Hash,
+}
+
+impl StoreError {
+    /// Whether the database refused a write because of the named unique index.
+    pub fn violates(&self, index: &str) -> bool {
+        matches!(self, StoreError::Db(e) if e.to_string().contains(index))
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(what) => AppError::NotFound(capitalize(what)),
+            StoreError::Invalid(message) => AppError::Invalid(message),
+            StoreError::Conflict(message) => AppError::Conflict(message),
+            StoreError::RateLimited(minutes) => AppError::RateLimited(minutes),
+            StoreError::BadCredentials => AppError::Invalid("Wrong email or password.".into()),
+            StoreError::Db(_) | StoreError::Hash => {
+                tracing::error!(%error, "request failed");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

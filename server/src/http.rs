@@ -1,0 +1,43 @@
+//! The axum application: Leptos pages and server functions, static files, and `/healthz`.
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::services::ServeDir;
+
+
+use app::api::backend::Backend;
+use app::{shell, App};
+
+use crate::config::Config;
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("rondo")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.bind)
+        .build()
+}
+
+pub fn router(config: &Config, backend: Arc<dyn Backend>) -> Router {
+    let options = leptos_options(config);
+    let routes = generate_route_list(App);
+    let context = {
+        let backend = backend.clone();
+        move || provide_context(backend.clone())
+    };
+    let pkg = ServeDir::new(config.site_root.join("pkg")).precompressed_gzip();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest_service("/pkg", pkg)
+        .leptos_routes_with_context(&options, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        // Public assets, else the app's own "Page not found".
+        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .with_state(options)
+}

@@ -1,0 +1,15 @@
+//! Rondo's server: storage, accounts, the CRM domain, and the HTTP application.
+pub mod activities;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod migrations;
+pub mod people;
+pub mod serve;
+pub mod services;
+pub mod text;

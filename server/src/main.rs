@@ -1,0 +1,29 @@
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use server::cli::{Cli, Command};
+use server::config::Config;
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("rondo: {error}");
+            std::process::exit(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => server::serve::run(config).await,
+        Command::Demo { email, password, people, seed } => server::demo::run(&config, &email, password.as_deref(), people, seed).await,
+    };
+    if let Err(error) = result {
+        eprintln!("rondo: {error:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,131 @@
+//! Versioned schema migrations, applied in order at start-up. Each version runs once; the
+//! statements themselves are also idempotent (`IF NOT EXISTS`) so a crash mid-way is harmless.
+use surrealdb::types::SurrealValue;
+
+use crate::db::Db;
+use crate::error::StoreError;
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "accounts, people, emails, activities",
+    sql: r#"
+DEFINE TABLE IF NOT EXISTS migration SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS version ON migration TYPE int;
+DEFINE FIELD IF NOT EXISTS name ON migration TYPE string;
+DEFINE FIELD IF NOT EXISTS applied_at ON migration TYPE datetime;
+DEFINE INDEX IF NOT EXISTS migration_version ON migration FIELDS version UNIQUE;
+
+DEFINE TABLE IF NOT EXISTS user SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS email ON user TYPE string;
+DEFINE FIELD IF NOT EXISTS email_key ON user TYPE string;
+DEFINE FIELD IF NOT EXISTS name ON user TYPE string;
+DEFINE FIELD IF NOT EXISTS password_hash ON user TYPE string;
+DEFINE FIELD IF NOT EXISTS time_zone ON user TYPE string;
+DEFINE FIELD IF NOT EXISTS created_at ON user TYPE datetime;
+DEFINE INDEX IF NOT EXISTS user_email ON user FIELDS email_key UNIQUE;
+
+DEFINE TABLE IF NOT EXISTS session SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS token_hash ON session TYPE string;
+DEFINE FIELD IF NOT EXISTS user ON session TYPE string;
+DEFINE FIELD IF NOT EXISTS created_at ON session TYPE datetime;
+DEFINE FIELD IF NOT EXISTS expires_at ON session TYPE datetime;
+DEFINE INDEX IF NOT EXISTS session_token ON session FIELDS token_hash UNIQUE;
+DEFINE INDEX IF NOT EXISTS session_user ON session FIELDS user;
+
+DEFINE TABLE IF NOT EXISTS person SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS owner ON person TYPE string;
+DEFINE FIELD IF NOT EXISTS first_name ON person TYPE string;
+DEFINE FIELD IF NOT EXISTS last_name ON person TYPE string;
+DEFINE FIELD IF NOT EXISTS sort_name ON person TYPE string;
+DEFINE FIELD IF NOT EXISTS organization ON person TYPE string;
+DEFINE FIELD IF NOT EXISTS job_title ON person TYPE string;
+DEFINE FIELD IF NOT EXISTS notes ON person TYPE string;
+DEFINE FIELD IF NOT EXISTS favorite ON person TYPE bool;
+DEFINE FIELD IF NOT EXISTS primary_email ON person TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS phones ON person TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS phones.*.number ON person TYPE string;
+DEFINE FIELD IF NOT EXISTS phones.*.label ON person TYPE string;
+DEFINE FIELD IF NOT EXISTS search_text ON person TYPE string;
+DEFINE FIELD IF NOT EXISTS created_at ON person TYPE datetime;
+DEFINE FIELD IF NOT EXISTS updated_at ON person TYPE datetime;
+DEFINE INDEX IF NOT EXISTS person_owner_sort ON person FIELDS owner, sort_name;
+DEFINE INDEX IF NOT EXISTS person_owner_favorite ON person FIELDS owner, favorite;
+
+DEFINE TABLE IF NOT EXISTS person_email SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS owner ON person_email TYPE string;
+DEFINE FIELD IF NOT EXISTS person ON person_email TYPE string;
+DEFINE FIELD IF NOT EXISTS address ON person_email TYPE string;
+DEFINE FIELD IF NOT EXISTS normalized ON person_email TYPE string;
+DEFINE FIELD IF NOT EXISTS label ON person_email TYPE string;
+DEFINE FIELD IF NOT EXISTS primary ON person_email TYPE bool;
+DEFINE FIELD IF NOT EXISTS position ON person_email TYPE int;
+DEFINE INDEX IF NOT EXISTS person_email_unique ON person_email FIELDS owner, normalized UNIQUE;
+DEFINE INDEX IF NOT EXISTS person_email_person ON person_email FIELDS owner, person;
+
+DEFINE TABLE IF NOT EXISTS activity SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS owner ON activity TYPE string;
+DEFINE FIELD IF NOT EXISTS kind ON activity TYPE string ASSERT $value IN ["meeting", "call", "email", "note", "other"];
+DEFINE FIELD IF NOT EXISTS occurred_at ON activity TYPE datetime;
+DEFINE FIELD IF NOT EXISTS title ON activity TYPE string;
+DEFINE FIELD IF NOT EXISTS notes ON activity TYPE string;
+DEFINE FIELD IF NOT EXISTS people ON activity TYPE array<string>;
+DEFINE FIELD IF NOT EXISTS source ON activity TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS source_key ON activity TYPE string;
+DEFINE FIELD IF NOT EXISTS edited ON activity TYPE bool;
+DEFINE FIELD IF NOT EXISTS created_at ON activity TYPE datetime;
+DEFINE FIELD IF NOT EXISTS updated_at ON activity TYPE datetime;
+DEFINE INDEX IF NOT EXISTS activity_owner_time ON activity FIELDS owner, occurred_at;
+DEFINE INDEX IF NOT EXISTS activity_people ON activity FIELDS owner, people;
+-- One activity per source (e.g. a calendar event) per user; manual ones get a unique key.
+DEFINE INDEX IF NOT EXISTS activity_source ON activity FIELDS owner, source_key UNIQUE;
+"#,
+}];
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Applied {
+    version: i64,
+}
+
+pub async fn apply(db: &Db) -> Result<(), StoreError> {
+    db.query("DEFINE TABLE IF NOT EXISTS migration SCHEMAFULL; DEFINE FIELD IF NOT EXISTS version ON migration TYPE int; DEFINE FIELD IF NOT EXISTS name ON migration TYPE string; DEFINE FIELD IF NOT EXISTS applied_at ON migration TYPE datetime;")
+        .await?
+        .check()?;
+    let applied: Vec<Applied> = db.query("SELECT version FROM migration").await?.take(0)?;
+    let current = applied.iter().map(|a| a.version).max().unwrap_or(0);
+    for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tracing::info!(version = migration.version, name = migration.name, "applying migration");
+        db.query(migration.sql).await?.check()?;
+        db.query("CREATE migration CONTENT { version: $version, name: $name, applied_at: time::now() }")
+            .bind(("version", migration.version))
+            .bind(("name", migration.name.to_string()))
+            .await?
+            .check()?;
+    }
+    Ok(())
+}
+
+pub async fn applied_versions(db: &Db) -> Result<Vec<i64>, StoreError> {
+    let mut applied: Vec<Applied> = db.query("SELECT version FROM migration ORDER BY version").await?.take(0)?;
+    Ok(applied.drain(..).map(|a| a.version).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn migrations_are_idempotent_and_recorded_once() {
+        let db = crate::db::memory().await.unwrap();
+        apply(&db).await.unwrap();
+        apply(&db).await.unwrap();
+        let expected: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+        assert_eq!(applied_versions(&db).await.unwrap(), expected);
+    }
+}

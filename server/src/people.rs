@@ -1,0 +1,362 @@
+//! People and their email addresses, always scoped to an owner (the signed-in user).
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use surrealdb::types::{RecordId, SurrealValue};
+
+use app::models::{EmailAddress, Page, Person, PersonInput, PersonRef, PersonSummary, PhoneNumber, PEOPLE_PER_PAGE};
+
+use crate::auth::{normalize_email, validate_email};
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::ids::{new_id, record};
+use crate::text::fold;
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct PhoneRow {
+    number: String,
+    label: String,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct PersonRow {
+    id: String,
+    first_name: String,
+    last_name: String,
+    organization: String,
+    job_title: String,
+    notes: String,
+    favorite: bool,
+    primary_email: Option<String>,
+    phones: Vec<PhoneRow>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct SummaryRow {
+    id: String,
+    first_name: String,
+    last_name: String,
+    organization: String,
+    job_title: String,
+    favorite: bool,
+    primary_email: Option<String>,
+}
+
+impl From<SummaryRow> for PersonSummary {
+    fn from(r: SummaryRow) -> Self {
+        PersonSummary {
+            id: r.id,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            organization: r.organization,
+            job_title: r.job_title,
+            primary_email: r.primary_email,
+            favorite: r.favorite,
+        }
+    }
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct EmailRow {
+    person: String,
+    address: String,
+    label: String,
+    primary: bool,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct CountRow {
+    n: i64,
+}
+
+pub(crate) const SUMMARY_FIELDS: &str = "record::id(id) AS id, first_name, last_name, organization, job_title, favorite, primary_email";
+
+/// A person's emails after validation: trimmed as entered, normalized key, exactly one primary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CleanEmail {
+    pub address: String,
+    pub normalized: String,
+    pub label: String,
+    pub primary: bool,
+}
+
+pub fn clean_emails(emails: &[EmailAddress], primary_index: Option<usize>) -> Result<Vec<CleanEmail>, StoreError> {
+    let mut seen = HashSet::new();
+    let mut clean = Vec::new();
+    let mut primary_at = None;
+    for (i, e) in emails.iter().enumerate() {
+        let address = e.address.trim();
+        if address.is_empty() {
+            continue;
+        }
+        validate_email(address)?;
+        let normalized = normalize_email(address);
+        if !seen.insert(normalized.clone()) {
+            return Err(StoreError::Invalid(format!("{address} is listed twice.")));
+        }
+        if primary_index == Some(i) || (primary_index.is_none() && e.primary) {
+            primary_at = Some(clean.len());
+        }
+        clean.push(CleanEmail { address: address.to_string(), normalized, label: e.label.trim().to_lowercase(), primary: false });
+    }
+    if let Some(first) = clean.get_mut(primary_at.unwrap_or(0)) {
+        first.primary = true;
+    }
+    Ok(clean)
+}
+
+fn count_of(rows: Option<CountRow>) -> u64 {
+    rows.map(|r| r.n.max(0) as u64).unwrap_or(0)
+}
+
+pub struct People {
+    db: Db,
+}
+
+impl People {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    pub async fn list(&self, owner: &str, query: &str, page: u32) -> Result<Page<PersonSummary>, StoreError> {
+        let page = page.max(1);
+        let terms: Vec<String> = fold(query).split(' ').filter(|t| !t.is_empty()).take(8).map(str::to_string).collect();
+        let filter: String = (0..terms.len()).map(|i| format!(" AND search_text CONTAINS $t{i}")).collect();
+        let sql = format!(
+            "SELECT {SUMMARY_FIELDS}, sort_name FROM person WHERE owner = $owner{filter} ORDER BY sort_name LIMIT $limit START $start;
+             SELECT count() AS n FROM person WHERE owner = $owner{filter} GROUP ALL;"
+        );
+        let mut q = self
+            .db
+            .query(sql)
+            .bind(("owner", owner.to_string()))
+            .bind(("limit", PEOPLE_PER_PAGE as i64))
+            .bind(("start", ((page - 1) * PEOPLE_PER_PAGE) as i64));
+        for (i, t) in terms.into_iter().enumerate() {
+            q = q.bind((format!("t{i}"), t));
+        }
+        let mut response = q.await?;
+        let rows: Vec<SummaryRow> = response.take(0)?;
+        let total = count_of(response.take(1)?);
+        Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page, per_page: PEOPLE_PER_PAGE })
+    }
+
+    pub async fn favorites(&self, owner: &str, limit: i64) -> Result<Vec<PersonSummary>, StoreError> {
+        let rows: Vec<SummaryRow> = self
+            .db
+            .query(format!("SELECT {SUMMARY_FIELDS}, sort_name FROM person WHERE owner = $owner AND favorite = true ORDER BY sort_name LIMIT $limit"))
+            .bind(("owner", owner.to_string()))
+            .bind(("limit", limit))
+            .await?
+            .take(0)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    pub async fn counts(&self, owner: &str) -> Result<(u64, u64), StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT count() AS n FROM person WHERE owner = $owner GROUP ALL; SELECT count() AS n FROM person WHERE owner = $owner AND favorite = true GROUP ALL;")
+            .bind(("owner", owner.to_string()))
+            .await?;
+        Ok((count_of(response.take(0)?), count_of(response.take(1)?)))
+    }
+
+    fn rid(id: &str) -> Result<RecordId, StoreError> {
+        record("person", id).ok_or(StoreError::NotFound("person"))
+    }
+
+    pub async fn get(&self, owner: &str, id: &str) -> Result<Person, StoreError> {
+        let mut response = self
+            .db
+            .query(
+                "SELECT record::id(id) AS id, first_name, last_name, organization, job_title, notes, favorite, primary_email, phones, created_at, updated_at FROM $rid WHERE owner = $owner;
+                 SELECT person, address, label, primary, position FROM person_email WHERE owner = $owner AND person = $id ORDER BY position;",
+            )
+            .bind(("rid", Self::rid(id)?))
+            .bind(("id", id.to_string()))
+            .bind(("owner", owner.to_string()))
+            .await?;
+        let row: Option<PersonRow> = response.take(0)?;
+        let emails: Vec<EmailRow> = response.take(1)?;
+        let row = row.ok_or(StoreError::NotFound("person"))?;
+        Ok(Person {
+            id: row.id,
+            first_name: row.first_name,
+            last_name: row.last_name,
+            emails: emails.into_iter().map(|e| EmailAddress { address: e.address, label: e.label, primary: e.primary }).collect(),
+            phones: row.phones.into_iter().map(|p| PhoneNumber { number: p.number, label: p.label }).collect(),
+            organization: row.organization,
+            job_title: row.job_title,
+            notes: row.notes,
+            favorite: row.favorite,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+
+    /// Names of the given people that belong to `owner`, in no particular order.
+    pub async fn refs(&self, owner: &str, ids: &[String]) -> Result<Vec<PersonRef>, StoreError> {
+        #[derive(Debug, SurrealValue)]
+        #[surreal(crate = "surrealdb::types")]
+        struct NameRow {
+            id: String,
+            first_name: String,
+            last_name: String,
+        }
+        let rids: Vec<RecordId> = ids.iter().filter_map(|id| record("person", id)).collect();
+        if rids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<NameRow> = self
+            .db
+            .query("SELECT record::id(id) AS id, first_name, last_name FROM $rids WHERE owner = $owner")
+            .bind(("rids", rids))
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?;
+        Ok(rows.into_iter().map(|r| PersonRef { name: app::models::full_name(&r.first_name, &r.last_name), id: r.id }).collect())
+    }
+
+    /// Which of `addresses` (normalized) already belong to someone other than `except`.
+    async fn email_owners(&self, owner: &str, addresses: &[String], except: Option<&str>) -> Result<Vec<(String, String)>, StoreError> {
+        let taken: Vec<EmailRow> = self
+            .db
+            .query("SELECT person, address, label, primary FROM person_email WHERE owner = $owner AND normalized IN $addresses")
+            .bind(("owner", owner.to_string()))
+            .bind(("addresses", addresses.to_vec()))
+            .await?
+            .take(0)?;
+        Ok(taken.into_iter().filter(|e| Some(e.person.as_str()) != except).map(|e| (e.address, e.person)).collect())
+    }
+
+    pub async fn save(&self, owner: &str, input: PersonInput) -> Result<String, StoreError> {
+        let first_name = input.first_name.trim().to_string();
+        let last_name = input.last_name.trim().to_string();
+        let emails = clean_emails(&input.emails, input.primary_email)?;
+        if first_name.is_empty() && last_name.is_empty() && emails.is_empty() {
+            return Err(StoreError::Invalid("Give the person a name or an email address.".into()));
+        }
+        let id = match input.id.as_deref().filter(|s| !s.is_empty()) {
+            Some(id) => {
+                self.get(owner, id).await?; // proves ownership
+                id.to_string()
+            }
+            None => new_id(),
+        };
+        let normalized: Vec<String> = emails.iter().map(|e| e.normalized.clone()).collect();
+        if let Some((address, other)) = self.email_owners(owner, &normalized, Some(&id)).await?.into_iter().next() {
+            let name = self.refs(owner, &[other]).await?.pop().map(|r| r.name).unwrap_or_else(|| "another person".into());
+            return Err(StoreError::Conflict(format!("{address} already belongs to {name}.")));
+        }
+        let phones: Vec<PhoneRow> = input
+            .phones
+            .iter()
+            .filter(|p| !p.number.trim().is_empty())
+            .map(|p| PhoneRow { number: p.number.trim().to_string(), label: p.label.trim().to_lowercase() })
+            .collect();
+        let organization = input.organization.trim().to_string();
+        let job_title = input.job_title.trim().to_string();
+        let search_text = fold(&format!(
+            "{first_name} {last_name} {organization} {job_title} {}",
+            emails.iter().map(|e| e.normalized.as_str()).collect::<Vec<_>>().join(" ")
+        ));
+        let email_rows: Vec<EmailInsert> = emails
+            .iter()
+            .enumerate()
+            .map(|(i, e)| EmailInsert {
+                    owner: owner.to_string(),
+                    person: id.clone(),
+                    address: e.address.clone(),
+                    normalized: e.normalized.clone(),
+                    label: e.label.clone(),
+                    primary: e.primary,
+                    position: i as i64,
+            })
+            .collect();
+        let result = self
+            .db
+            .query(
+                "BEGIN TRANSACTION;
+                 UPSERT $rid MERGE {
+                    owner: $owner, first_name: $first, last_name: $last, sort_name: $sort, organization: $org,
+                    job_title: $title, notes: $notes, favorite: $favorite, primary_email: $primary, phones: $phones,
+                    search_text: $search, updated_at: time::now()
+                 };
+                 UPDATE $rid SET created_at = time::now() WHERE created_at = NONE;
+                 DELETE person_email WHERE owner = $owner AND person = $id;
+                 INSERT INTO person_email $emails;
+                 COMMIT TRANSACTION;",
+            )
+            .bind(("rid", Self::rid(&id)?))
+            .bind(("id", id.clone()))
+            .bind(("owner", owner.to_string()))
+            .bind(("first", first_name.clone()))
+            .bind(("last", last_name.clone()))
+            .bind(("sort", fold(&format!("{first_name} {last_name}"))))
+            .bind(("org", organization))
+            .bind(("title", job_title))
+            .bind(("notes", input.notes.trim().to_string()))
+            .bind(("favorite", input.favorite.is_some_and(|v| v != "false" && v != "off")))
+            .bind(("primary", emails.iter().find(|e| e.primary).map(|e| e.address.clone())))
+            .bind(("phones", phones))
+            .bind(("search", search_text))
+            .bind(("emails", email_rows))
+            .await
+            .and_then(|r| r.check())
+            .map_err(StoreError::from);
+        match result {
+            Err(e) if e.violates("person_email_unique") => Err(StoreError::Conflict("One of these email addresses already belongs to another person.".into())),
+            Err(e) => Err(e),
+            Ok(_) => Ok(id),
+        }
+    }
+
+    pub async fn delete(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        self.get(owner, id).await?;
+        self.db
+            .query(
+                "BEGIN TRANSACTION;
+                 DELETE $rid WHERE owner = $owner;
+                 DELETE person_email WHERE owner = $owner AND person = $id;
+                 UPDATE activity SET people = array::complement(people, [$id]) WHERE owner = $owner AND people CONTAINS $id;
+                 COMMIT TRANSACTION;",
+            )
+            .bind(("rid", Self::rid(id)?))
+            .bind(("id", id.to_string()))
+            .bind(("owner", owner.to_string()))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    pub async fn set_favorite(&self, owner: &str, id: &str, favorite: bool) -> Result<(), StoreError> {
+        let updated: Vec<CountRow> = self
+            .db
+            .query("UPDATE $rid SET favorite = $favorite WHERE owner = $owner RETURN 1 AS n")
+            .bind(("rid", Self::rid(id)?))
+            .bind(("owner", owner.to_string()))
+            .bind(("favorite", favorite))
+            .await?
+            .take(0)?;
+        if updated.is_empty() { Err(StoreError::NotFound("person")) } else { Ok(()) }
+    }
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct EmailInsert {
+    owner: String,
+    person: String,
+    address: String,
+    normalized: String,
+    label: String,
+    primary: bool,
+    position: i64,
+}
