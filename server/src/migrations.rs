@@ -52,7 +52,7 @@ DEFINE FIELD IF NOT EXISTS phones ON person TYPE array<object>;
 DEFINE FIELD IF NOT EXISTS phones.*.number ON person TYPE string;
 DEFINE FIELD IF NOT EXISTS phones.*.label ON person TYPE string;
 DEFINE FIELD IF NOT EXISTS search_text ON person TYPE string;
-DEFINE FIELD IF NOT EXISTS created_at ON person TYPE datetime;
+DEFINE FIELD IF NOT EXISTS created_at ON person TYPE datetime DEFAULT time::now();
 DEFINE FIELD IF NOT EXISTS updated_at ON person TYPE datetime;
 DEFINE INDEX IF NOT EXISTS person_owner_sort ON person FIELDS owner, sort_name;
 DEFINE INDEX IF NOT EXISTS person_owner_favorite ON person FIELDS owner, favorite;

@@ -289,7 +289,6 @@ impl People {
                     job_title: $title, notes: $notes, favorite: $favorite, primary_email: $primary, phones: $phones,
                     search_text: $search, updated_at: time::now()
                  };
-                 UPDATE $rid SET created_at = time::now() WHERE created_at = NONE;
                  DELETE person_email WHERE owner = $owner AND person = $id;
                  INSERT INTO person_email $emails;
                  COMMIT TRANSACTION;",

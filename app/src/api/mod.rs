@@ -1,5 +1,6 @@
 //! Server functions: the typed API between the browser and the server.
 //! Each one resolves the signed-in user first, so every call is scoped to that user.
+//! Endpoints are fixed (`/api/<name>`) so the API is stable across builds.
 #[cfg(feature = "ssr")]
 pub mod backend;
 #[cfg(feature = "ssr")]
@@ -13,12 +14,12 @@ use crate::models::*;
 #[cfg(feature = "ssr")]
 use session::{backend, require_user};
 
-#[server]
+#[server(endpoint = "current-user")]
 pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
     session::current_user().await
 }
 
-#[server]
+#[server(endpoint = "sign-up")]
 pub async fn sign_up(email: String, password: String, name: String, time_zone: String) -> Result<(), AppError> {
     let backend = backend()?;
     let session = backend.sign_up(&email, &password, &name, &time_zone).await?;
@@ -27,7 +28,7 @@ pub async fn sign_up(email: String, password: String, name: String, time_zone: S
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "sign-in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let backend = backend()?;
     let session = backend.sign_in(&email, &password).await?;
@@ -36,7 +37,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
     let backend = backend()?;
     if let Some(token) = session::session_token() {
@@ -47,25 +48,25 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "update-profile")]
 pub async fn update_profile(name: String, time_zone: String) -> Result<UserInfo, AppError> {
     let (backend, user) = require_user().await?;
     backend.update_profile(&user, &name, &time_zone).await
 }
 
-#[server]
+#[server(endpoint = "list-people")]
 pub async fn list_people(query: String, page: u32) -> Result<Page<PersonSummary>, AppError> {
     let (backend, user) = require_user().await?;
     backend.list_people(&user, &query, page).await
 }
 
-#[server]
+#[server(endpoint = "get-person")]
 pub async fn get_person(id: String) -> Result<Person, AppError> {
     let (backend, user) = require_user().await?;
     backend.get_person(&user, &id).await
 }
 
-#[server]
+#[server(endpoint = "save-person")]
 pub async fn save_person(person: PersonInput) -> Result<String, AppError> {
     let (backend, user) = require_user().await?;
     let id = backend.save_person(&user, person).await?;
@@ -73,7 +74,7 @@ pub async fn save_person(person: PersonInput) -> Result<String, AppError> {
     Ok(id)
 }
 
-#[server]
+#[server(endpoint = "delete-person")]
 pub async fn delete_person(id: String) -> Result<(), AppError> {
     let (backend, user) = require_user().await?;
     backend.delete_person(&user, &id).await?;
@@ -81,38 +82,38 @@ pub async fn delete_person(id: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server]
+#[server(endpoint = "set-favorite")]
 pub async fn set_favorite(id: String, favorite: bool) -> Result<bool, AppError> {
     let (backend, user) = require_user().await?;
     backend.set_favorite(&user, &id, favorite).await?;
     Ok(favorite)
 }
 
-#[server]
+#[server(endpoint = "person-activities")]
 pub async fn person_activities(person_id: String, page: u32) -> Result<Page<Activity>, AppError> {
     let (backend, user) = require_user().await?;
     backend.person_activities(&user, &person_id, page).await
 }
 
-#[server]
+#[server(endpoint = "get-activity")]
 pub async fn get_activity(id: String) -> Result<Activity, AppError> {
     let (backend, user) = require_user().await?;
     backend.get_activity(&user, &id).await
 }
 
-#[server]
+#[server(endpoint = "save-activity")]
 pub async fn save_activity(activity: ActivityInput) -> Result<String, AppError> {
     let (backend, user) = require_user().await?;
     backend.save_activity(&user, activity).await
 }
 
-#[server]
+#[server(endpoint = "delete-activity")]
 pub async fn delete_activity(id: String) -> Result<(), AppError> {
     let (backend, user) = require_user().await?;
     backend.delete_activity(&user, &id).await
 }
 
-#[server]
+#[server(endpoint = "load-dashboard")]
 pub async fn load_dashboard() -> Result<Dashboard, AppError> {
     let (backend, user) = require_user().await?;
     backend.dashboard(&user).await
