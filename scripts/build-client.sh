@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the hydrating WASM client into target/site: cargo (wasm32) → wasm-bindgen → wasm-opt,
-# plus the stylesheet and public assets. Rebuilds only what changed (cargo decides).
+# Builds the hydrating WASM client into target/site: cargo (wasm32, opt-level z) → wasm-bindgen →
+# gzip, plus the stylesheet and public assets. Rebuilds only what changed (cargo decides).
+# No wasm-opt: Debian's binaryen (108) corrupts the externref tables wasm-bindgen 0.2.13x emits.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -13,10 +14,6 @@ mkdir -p "$SITE/pkg"
 STAMP="$SITE/pkg/.built-from"
 if [ ! -f "$SITE/pkg/rondo_bg.wasm" ] || [ "$WASM" -nt "$STAMP" ]; then
   wasm-bindgen --target web --no-typescript --out-dir "$SITE/pkg" --out-name rondo "$WASM"
-  if command -v wasm-opt >/dev/null; then
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-      "$SITE/pkg/rondo_bg.wasm" -o "$SITE/pkg/rondo_bg.wasm.opt" && mv "$SITE/pkg/rondo_bg.wasm.opt" "$SITE/pkg/rondo_bg.wasm"
-  fi
   gzip -kf9 "$SITE/pkg/rondo_bg.wasm" "$SITE/pkg/rondo.js"
   touch "$STAMP"
 fi

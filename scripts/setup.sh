@@ -23,7 +23,7 @@ apt_install() {
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v cargo >/dev/null || { log "cargo not found: install Rust with rustup first"; exit 1; }
 
-apt_install pkg-config libssl-dev binaryen ca-certificates curl
+apt_install pkg-config libssl-dev ca-certificates curl gzip
 
 # --- wasm32 target: rustup first, Debian's rustc-web toolchain as the fallback ---
 wasm_std_ok() { # $1: sysroot

@@ -10,12 +10,13 @@ pub mod time;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use components::layout::AppLayout;
 use pages::{auth, dashboard, people, person, person_form, settings};
 
-/// The HTML document the server renders around the app.
+/// The HTML document the server renders around the app. Pages render in `SsrMode::Async`:
+/// the server waits for their data, so every page and form works before (or without) WASM.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -42,15 +43,15 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| if page.is_empty() { "Rondo".to_string() } else { format!("{page} · Rondo") }/>
         <Router>
             <Routes fallback=|| view! { <main class="narrow"><h1>"Page not found"</h1><a href="/">"Back to the dashboard"</a></main> }>
-                <Route path=path!("/login") view=auth::SignInPage/>
-                <Route path=path!("/signup") view=auth::SignUpPage/>
-                <ParentRoute path=path!("") view=AppLayout>
-                    <Route path=path!("") view=dashboard::DashboardPage/>
-                    <Route path=path!("people") view=people::PeoplePage/>
-                    <Route path=path!("people/new") view=person_form::NewPersonPage/>
-                    <Route path=path!("people/:id") view=person::PersonPage/>
-                    <Route path=path!("people/:id/edit") view=person_form::EditPersonPage/>
-                    <Route path=path!("settings") view=settings::SettingsPage/>
+                <Route path=path!("/login") view=auth::SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=auth::SignUpPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=AppLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=dashboard::DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("people") view=people::PeoplePage ssr=SsrMode::Async/>
+                    <Route path=path!("people/new") view=person_form::NewPersonPage ssr=SsrMode::Async/>
+                    <Route path=path!("people/:id") view=person::PersonPage ssr=SsrMode::Async/>
+                    <Route path=path!("people/:id/edit") view=person_form::EditPersonPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

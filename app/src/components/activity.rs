@@ -22,8 +22,17 @@ pub fn ActivityForm(action: ServerAction<SaveActivity>, person_id: String, #[pro
     let (title, notes) = existing.as_ref().map(|a| (a.title.clone(), a.notes.clone())).unwrap_or_default();
     // Keep every linked person when editing; a new activity links the page's person.
     let people = existing.as_ref().map(|a| a.people.iter().map(|p| p.id.clone()).collect()).unwrap_or_else(|| vec![person_id]);
+    // A new-activity form starts blank again after each successful save.
+    let form = NodeRef::<leptos::html::Form>::new();
+    if existing.is_none() {
+        Effect::new(move |_| {
+            if let (Some(Ok(_)), Some(form)) = (action.value().get(), form.get_untracked()) {
+                form.reset();
+            }
+        });
+    }
     view! {
-        <ActionForm action attr:class="activity-form">
+        <ActionForm action node_ref=form attr:class="activity-form">
             {existing.as_ref().map(|a| view! { <input type="hidden" name="activity[id]" value=a.id.clone()/> })}
             {people.into_iter().enumerate().map(|(i, id)| view! {
                 <input type="hidden" name=format!("activity[people][{i}]") value=id/>

@@ -1,0 +1,75 @@
+// Starts a real Rondo server and a real Chromium for the end-to-end tests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const outputDir = join(here, '..', 'output');
+mkdirSync(outputDir, { recursive: true });
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** A Rondo server on a free port with its own data directory (kept across restart()). */
+export async function startRondo({ dataDir = mkdtempSync(join(tmpdir(), 'rondo-e2e-')), port } = {}) {
+  const bin = process.env.RONDO_BIN;
+  if (!bin) throw new Error('RONDO_BIN must point at the built rondo binary (scripts/test.sh sets it)');
+  port = port ?? (await freePort());
+  const child = spawn(bin, ['serve'], {
+    env: { ...process.env, RONDO_BIND: `127.0.0.1:${port}`, RONDO_DATA_DIR: dataDir, RONDO_LOG: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`rondo exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${base}/healthz`);
+      if (res.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error('rondo did not start within 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base, dataDir, port,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+}
+
+/** Waits until the WASM client has hydrated the page. */
+export async function hydrated(page) {
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: join(outputDir, `${name}.png`), fullPage: true });
+}
+
+export function uniqueEmail(prefix) {
+  return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.org`;
+}
