@@ -204,3 +204,161 @@ pub struct Dashboard {
     pub counts: Counts,
     pub has_calendar_connections: bool,
 }
+
+// ---------------------------------------------------------------- calendar connections
+
+pub const DEFAULT_DAYS_BACK: u32 = 90;
+pub const DEFAULT_DAYS_AHEAD: u32 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Google,
+    CalDav,
+}
+
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Google => "google",
+            Provider::CalDav => "caldav",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Provider::Google => "Google Calendar",
+            Provider::CalDav => "CalDAV",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Provider::Google, Provider::CalDav].into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    Ok,
+    Syncing,
+    Error,
+    NeedsReauth,
+}
+
+impl ConnectionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Syncing => "syncing",
+            Self::Error => "error",
+            Self::NeedsReauth => "needs_reauth",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "Connected",
+            Self::Syncing => "Syncing…",
+            Self::Error => "Error",
+            Self::NeedsReauth => "Needs re-authentication",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "syncing" => Self::Syncing,
+            "error" => Self::Error,
+            "needs_reauth" => Self::NeedsReauth,
+            _ => Self::Ok,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarInfo {
+    pub id: String,
+    pub remote_id: String,
+    pub name: String,
+    pub color: Option<String>,
+    pub selected: bool,
+    pub event_count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Connection {
+    pub id: String,
+    pub provider: Provider,
+    pub name: String,
+    pub server_url: Option<String>,
+    pub username: Option<String>,
+    /// Whether a password or token is stored; the secret itself never leaves the server.
+    pub has_secret: bool,
+    pub calendars: Vec<CalendarInfo>,
+    pub sync_enabled: bool,
+    pub auto_log: bool,
+    pub days_back: u32,
+    pub days_ahead: u32,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub status: ConnectionStatus,
+    pub event_count: u64,
+}
+
+/// A calendar found on a CalDAV server while testing a connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiscoveredCalendar {
+    pub remote_id: String,
+    pub name: String,
+    pub color: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CalDavInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub server_url: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    /// Remote ids (hrefs) of the calendars to sync.
+    #[serde(default)]
+    pub calendars: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ConnectionUpdate {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// Remote ids of the calendars to sync.
+    #[serde(default)]
+    pub calendars: Vec<String>,
+    #[serde(default)]
+    pub sync_enabled: Option<String>,
+    #[serde(default)]
+    pub auto_log: Option<String>,
+    #[serde(default)]
+    pub days_back: Option<u32>,
+    #[serde(default)]
+    pub days_ahead: Option<u32>,
+    /// A new password; blank keeps the stored one.
+    #[serde(default)]
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SyncReport {
+    pub added: u64,
+    pub changed: u64,
+    pub removed: u64,
+    pub warnings: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// A checkbox value as a form posts it.
+pub fn checked(value: &Option<String>) -> bool {
+    value.as_deref().is_some_and(|v| !matches!(v, "" | "false" | "off"))
+}

@@ -23,12 +23,12 @@ export function freePort() {
 }
 
 /** A Rondo server on a free port with its own data directory (kept across restart()). */
-export async function startRondo({ dataDir = mkdtempSync(join(tmpdir(), 'rondo-e2e-')), port } = {}) {
+export async function startRondo({ dataDir = mkdtempSync(join(tmpdir(), 'rondo-e2e-')), port, env = {} } = {}) {
   const bin = process.env.RONDO_BIN;
   if (!bin) throw new Error('RONDO_BIN must point at the built rondo binary (scripts/test.sh sets it)');
   port = port ?? (await freePort());
   const child = spawn(bin, ['serve'], {
-    env: { ...process.env, RONDO_BIND: `127.0.0.1:${port}`, RONDO_DATA_DIR: dataDir, RONDO_LOG: 'warn' },
+    env: { ...process.env, RONDO_BIND: `127.0.0.1:${port}`, RONDO_DATA_DIR: dataDir, RONDO_LOG: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -72,4 +72,16 @@ export async function shot(page, name) {
 
 export function uniqueEmail(prefix) {
   return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.org`;
+}
+
+/** Polls until the locator's trimmed text equals `expected` (playwright-core has no expect()). */
+export async function waitForText(locator, expected, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = ((await locator.textContent({ timeout })) ?? '').trim();
+    if (last === expected) return;
+    if (Date.now() > deadline) throw new Error(`expected text ${JSON.stringify(expected)}, still ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

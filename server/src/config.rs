@@ -30,6 +30,12 @@ pub struct Config {
     pub log: String,
     /// Where the built client lives (`pkg/` with the WASM, JS and CSS, plus public assets).
     pub site_root: PathBuf,
+    /// Base64 master key given directly instead of the key file.
+    pub secret_key: Option<String>,
+    /// Let users connect calendar servers on loopback/private addresses (LAN self-hosting, tests).
+    pub allow_private_servers: bool,
+    pub http_connect_timeout_secs: u64,
+    pub http_timeout_secs: u64,
 }
 
 /// The TOML file's shape; every key is optional.
@@ -47,6 +53,17 @@ struct FileConfig {
     public_url: Option<String>,
     log: Option<String>,
     site_root: Option<PathBuf>,
+    secret_key: Option<String>,
+    allow_private_servers: Option<bool>,
+    http_connect_timeout_secs: Option<u64>,
+    http_timeout_secs: Option<u64>,
+}
+
+fn parse_env<T: std::str::FromStr>(env: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<Option<T>, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    env(name).map(|v| v.trim().parse::<T>().map_err(|e| ConfigError::Value { name, reason: e.to_string() })).transpose()
 }
 
 impl Config {
@@ -82,6 +99,10 @@ impl Config {
             public_url: public_url.trim_end_matches('/').to_string(),
             log: env("RONDO_LOG").or(file.log).unwrap_or_else(|| "info".into()),
             site_root: env("RONDO_SITE_ROOT").map(PathBuf::from).or(file.site_root).unwrap_or_else(|| PathBuf::from("target/site")),
+            secret_key: env("RONDO_SECRET_KEY").or(file.secret_key),
+            allow_private_servers: parse_env(&env, "RONDO_ALLOW_PRIVATE_SERVERS")?.or(file.allow_private_servers).unwrap_or(false),
+            http_connect_timeout_secs: parse_env(&env, "RONDO_HTTP_CONNECT_TIMEOUT")?.or(file.http_connect_timeout_secs).unwrap_or(10),
+            http_timeout_secs: parse_env(&env, "RONDO_HTTP_TIMEOUT")?.or(file.http_timeout_secs).unwrap_or(60),
         })
     }
 

@@ -122,7 +122,7 @@ pub async fn generate(db: &Db, owner: &str, count: usize, seed: u64) -> Result<D
             let last = *LAST.choose(&mut rng).unwrap();
             let (org, domain) = *ORGS.choose(&mut rng).unwrap();
             let id = new_id();
-            let local = format!("{}.{}{}", slug(first), slug(last), if n == 0 { String::new() } else { format!(".{run}{n}") });
+            let local = format!("{}.{}.{run}{n}", slug(first), slug(last));
             let mut addresses = vec![(format!("{local}@{domain}"), "work")];
             if rng.gen_bool(0.6) {
                 addresses.push((format!("{local}@{}", PERSONAL.choose(&mut rng).unwrap()), "personal"));

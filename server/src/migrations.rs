@@ -85,6 +85,86 @@ DEFINE INDEX IF NOT EXISTS activity_people ON activity FIELDS owner, people;
 -- One activity per source (e.g. a calendar event) per user; manual ones get a unique key.
 DEFINE INDEX IF NOT EXISTS activity_source ON activity FIELDS owner, source_key UNIQUE;
 "#,
+}, Migration {
+    version: 2,
+    name: "calendar connections, calendars, events",
+    sql: r#"
+DEFINE TABLE IF NOT EXISTS connection SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS owner ON connection TYPE string;
+DEFINE FIELD IF NOT EXISTS provider ON connection TYPE string ASSERT $value IN ["google", "caldav"];
+DEFINE FIELD IF NOT EXISTS name ON connection TYPE string;
+DEFINE FIELD IF NOT EXISTS server_url ON connection TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS username ON connection TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS account_email ON connection TYPE option<string>;
+-- Sealed with the server key (see secrets.rs); never sent to a client.
+DEFINE FIELD IF NOT EXISTS credential ON connection TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS sync_enabled ON connection TYPE bool;
+DEFINE FIELD IF NOT EXISTS auto_log ON connection TYPE bool;
+DEFINE FIELD IF NOT EXISTS days_back ON connection TYPE int;
+DEFINE FIELD IF NOT EXISTS days_ahead ON connection TYPE int;
+DEFINE FIELD IF NOT EXISTS last_sync_at ON connection TYPE option<datetime>;
+DEFINE FIELD IF NOT EXISTS last_error ON connection TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS status ON connection TYPE string;
+DEFINE FIELD IF NOT EXISTS created_at ON connection TYPE datetime DEFAULT time::now();
+DEFINE INDEX IF NOT EXISTS connection_owner ON connection FIELDS owner;
+
+DEFINE TABLE IF NOT EXISTS calendar SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS owner ON calendar TYPE string;
+DEFINE FIELD IF NOT EXISTS connection ON calendar TYPE string;
+DEFINE FIELD IF NOT EXISTS remote_id ON calendar TYPE string;
+DEFINE FIELD IF NOT EXISTS name ON calendar TYPE string;
+DEFINE FIELD IF NOT EXISTS color ON calendar TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS selected ON calendar TYPE bool;
+DEFINE FIELD IF NOT EXISTS supports_sync ON calendar TYPE bool;
+DEFINE FIELD IF NOT EXISTS sync_token ON calendar TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS ctag ON calendar TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS last_synced_at ON calendar TYPE option<datetime>;
+DEFINE INDEX IF NOT EXISTS calendar_remote ON calendar FIELDS connection, remote_id UNIQUE;
+
+-- One stored CalDAV object and its ETag, so unchanged objects are never fetched twice.
+DEFINE TABLE IF NOT EXISTS calendar_object SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS owner ON calendar_object TYPE string;
+DEFINE FIELD IF NOT EXISTS calendar ON calendar_object TYPE string;
+DEFINE FIELD IF NOT EXISTS href ON calendar_object TYPE string;
+DEFINE FIELD IF NOT EXISTS etag ON calendar_object TYPE string;
+DEFINE INDEX IF NOT EXISTS calendar_object_href ON calendar_object FIELDS calendar, href UNIQUE;
+
+DEFINE TABLE IF NOT EXISTS event SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS owner ON event TYPE string;
+DEFINE FIELD IF NOT EXISTS connection ON event TYPE string;
+DEFINE FIELD IF NOT EXISTS calendar ON event TYPE string;
+DEFINE FIELD IF NOT EXISTS href ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS uid ON event TYPE string;
+-- "" for a single event, else the occurrence's original start.
+DEFINE FIELD IF NOT EXISTS recurrence_id ON event TYPE string;
+DEFINE FIELD IF NOT EXISTS title ON event TYPE string;
+DEFINE FIELD IF NOT EXISTS description ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS location ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS starts_at ON event TYPE datetime;
+DEFINE FIELD IF NOT EXISTS ends_at ON event TYPE datetime;
+DEFINE FIELD IF NOT EXISTS all_day ON event TYPE bool;
+DEFINE FIELD IF NOT EXISTS start_date ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS end_date ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS time_zone ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS status ON event TYPE string;
+DEFINE FIELD IF NOT EXISTS organizer ON event TYPE option<object>;
+DEFINE FIELD IF NOT EXISTS organizer.email ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS organizer.name ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS attendees ON event TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS attendees.*.email ON event TYPE string;
+DEFINE FIELD IF NOT EXISTS attendees.*.name ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS attendees.*.response ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS attendees.*.role ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS attendees.*.is_resource ON event TYPE bool;
+DEFINE FIELD IF NOT EXISTS attendees.*.is_self ON event TYPE bool;
+DEFINE FIELD IF NOT EXISTS meeting_url ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS etag ON event TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS last_modified ON event TYPE option<datetime>;
+DEFINE FIELD IF NOT EXISTS updated_at ON event TYPE datetime;
+DEFINE INDEX IF NOT EXISTS event_identity ON event FIELDS owner, connection, calendar, uid, recurrence_id UNIQUE;
+DEFINE INDEX IF NOT EXISTS event_href ON event FIELDS calendar, href;
+DEFINE INDEX IF NOT EXISTS event_owner_time ON event FIELDS owner, starts_at;
+"#,
 }];
 
 #[derive(Debug, SurrealValue)]

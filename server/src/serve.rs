@@ -1,18 +1,50 @@
 //! Running the web server until SIGINT/SIGTERM.
 use std::sync::Arc;
 
+use crate::calendar::service::CalendarSettings;
 use crate::config::Config;
+use crate::secrets::{self, Keyring};
 use crate::services::Services;
 
-pub async fn run(config: Config) -> anyhow::Result<()> {
+/// The master key from configuration or the key file (created on first start).
+pub fn load_keyring(config: &Config) -> anyhow::Result<Keyring> {
+    Ok(match &config.secret_key {
+        Some(key) => secrets::keyring_from_base64(key)?,
+        None => secrets::load_or_create_key_file(&config.secret_key_path())?,
+    })
+}
+
+pub fn calendar_settings(config: &Config, keyring: Keyring) -> CalendarSettings {
+    CalendarSettings {
+        keyring: Arc::new(keyring),
+        allow_private_servers: config.allow_private_servers,
+        connect_timeout: std::time::Duration::from_secs(config.http_connect_timeout_secs),
+        request_timeout: std::time::Duration::from_secs(config.http_timeout_secs),
+    }
+}
+
+/// Connects and checks that the key opens the credentials already stored, so a lost or wrong
+/// key is reported at start-up instead of surfacing as failed syncs.
+pub async fn open_services(config: &Config) -> anyhow::Result<Arc<Services>> {
     std::fs::create_dir_all(&config.data_dir)?;
+    let keyring = load_keyring(config)?;
     let db = crate::db::connect(&config.db_settings()).await?;
-    let services = Arc::new(Services::new(db, config.secure_cookies()));
+    let services = Arc::new(Services::new(db, config.secure_cookies(), calendar_settings(config, keyring)));
+    services.calendars.verify_key().await?;
+    Ok(services)
+}
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let services = open_services(&config).await?;
     services.accounts.purge_expired_sessions().await?;
-    let app = crate::http::router(&config, services);
+    let app = crate::http::router(&config, services.clone());
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %config.bind, public_url = %config.public_url, "Rondo is listening");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    // Dropping the last database handle starts the embedded datastore's own shutdown task;
+    // give it a moment to flush before the runtime goes away.
+    drop(services);
+    tokio::time::sleep(std::time::Duration::from_millis(750)).await;
     tracing::info!("shut down cleanly");
     Ok(())
 }

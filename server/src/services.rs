@@ -8,6 +8,8 @@ use app::models::*;
 
 use crate::activities::Activities;
 use crate::auth::{Accounts, SignInThrottle};
+use crate::calendar::service::{CalendarSettings, Calendars};
+use crate::calendar::store::CalendarStore;
 use crate::db::Db;
 use crate::people::People;
 
@@ -16,15 +18,17 @@ pub struct Services {
     pub accounts: Accounts,
     pub people: People,
     pub activities: Activities,
+    pub calendars: Calendars,
     secure_cookies: bool,
 }
 
 impl Services {
-    pub fn new(db: Db, secure_cookies: bool) -> Self {
+    pub fn new(db: Db, secure_cookies: bool, calendar: CalendarSettings) -> Self {
         Self {
             accounts: Accounts::new(db.clone(), SignInThrottle::default()),
             people: People::new(db.clone()),
             activities: Activities::new(db.clone()),
+            calendars: Calendars::new(CalendarStore::new(db.clone()), calendar),
             db,
             secure_cookies,
         }
@@ -106,7 +110,31 @@ impl Backend for Services {
             favorites: self.people.favorites(&user.id, 24).await?,
             recent_activities: self.activities.recent(&self.people, &user.id, 10).await?,
             counts: Counts { people, favorites, activities: self.activities.count(&user.id).await? },
-            has_calendar_connections: false,
+            has_calendar_connections: !self.calendars.store.list(&user.id).await?.is_empty(),
         })
+    }
+
+    async fn list_connections(&self, user: &UserInfo) -> AppResult<Vec<Connection>> {
+        Ok(self.calendars.store.list(&user.id).await?)
+    }
+
+    async fn test_caldav(&self, _user: &UserInfo, server_url: &str, username: &str, password: &str) -> AppResult<Vec<DiscoveredCalendar>> {
+        Ok(self.calendars.test_caldav(server_url, username, password).await?)
+    }
+
+    async fn create_caldav(&self, user: &UserInfo, input: CalDavInput) -> AppResult<Connection> {
+        Ok(self.calendars.create_caldav(user, input).await?)
+    }
+
+    async fn update_connection(&self, user: &UserInfo, update: ConnectionUpdate) -> AppResult<Connection> {
+        Ok(self.calendars.update(user, update).await?)
+    }
+
+    async fn delete_connection(&self, user: &UserInfo, id: &str) -> AppResult<()> {
+        Ok(self.calendars.delete(user, id).await?)
+    }
+
+    async fn sync_connection(&self, user: &UserInfo, id: &str) -> AppResult<SyncReport> {
+        Ok(self.calendars.sync(&user.id, id).await?)
     }
 }

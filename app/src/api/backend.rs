@@ -35,4 +35,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn delete_activity(&self, user: &UserInfo, id: &str) -> AppResult<()>;
 
     async fn dashboard(&self, user: &UserInfo) -> AppResult<Dashboard>;
+
+    async fn list_connections(&self, user: &UserInfo) -> AppResult<Vec<Connection>>;
+    async fn test_caldav(&self, user: &UserInfo, server_url: &str, username: &str, password: &str) -> AppResult<Vec<DiscoveredCalendar>>;
+    async fn create_caldav(&self, user: &UserInfo, input: CalDavInput) -> AppResult<Connection>;
+    async fn update_connection(&self, user: &UserInfo, update: ConnectionUpdate) -> AppResult<Connection>;
+    async fn delete_connection(&self, user: &UserInfo, id: &str) -> AppResult<()>;
+    async fn sync_connection(&self, user: &UserInfo, id: &str) -> AppResult<SyncReport>;
 }

@@ -118,3 +118,40 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
     let (backend, user) = require_user().await?;
     backend.dashboard(&user).await
 }
+
+#[server(endpoint = "list-connections")]
+pub async fn list_connections() -> Result<Vec<Connection>, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.list_connections(&user).await
+}
+
+/// Discovers the calendars of a CalDAV account without saving anything.
+#[server(endpoint = "test-caldav")]
+pub async fn test_caldav(server_url: String, username: String, password: String) -> Result<Vec<DiscoveredCalendar>, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.test_caldav(&user, &server_url, &username, &password).await
+}
+
+#[server(endpoint = "create-caldav")]
+pub async fn create_caldav(connection: CalDavInput) -> Result<Connection, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.create_caldav(&user, connection).await
+}
+
+#[server(endpoint = "update-connection")]
+pub async fn update_connection(update: ConnectionUpdate) -> Result<Connection, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.update_connection(&user, update).await
+}
+
+#[server(endpoint = "delete-connection")]
+pub async fn delete_connection(id: String) -> Result<(), AppError> {
+    let (backend, user) = require_user().await?;
+    backend.delete_connection(&user, &id).await
+}
+
+#[server(endpoint = "sync-connection")]
+pub async fn sync_connection(id: String) -> Result<SyncReport, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.sync_connection(&user, &id).await
+}

@@ -1,4 +1,5 @@
 pub mod auth;
+pub mod calendars;
 pub mod dashboard;
 pub mod people;
 pub mod person;

@@ -18,7 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings"/>
         <h1>"Settings"</h1>
-        <nav class="tabs" aria-label="Settings sections"><a href="/settings" aria-current="page">"Profile"</a></nav>
+        <SettingsTabs current="profile"/>
         <section class="card narrow" aria-labelledby="profile-heading">
             <h2 id="profile-heading">"Profile"</h2>
             <ActionForm action>
@@ -39,5 +39,18 @@ pub fn SettingsPage() -> impl IntoView {
                 <button type="submit" disabled=move || action.pending().get()>"Save profile"</button>
             </ActionForm>
         </section>
+    }
+}
+
+#[component]
+pub fn SettingsTabs(current: &'static str) -> impl IntoView {
+    let tab = move |key: &'static str, href: &'static str, label: &'static str| {
+        view! { <a href=href aria-current=(key == current).then_some("page")>{label}</a> }
+    };
+    view! {
+        <nav class="tabs" aria-label="Settings sections">
+            {tab("profile", "/settings", "Profile")}
+            {tab("calendars", "/settings/calendars", "Calendars")}
+        </nav>
     }
 }

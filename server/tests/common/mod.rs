@@ -1,6 +1,8 @@
 //! A real Rondo server on a free loopback port over an in-memory database, and a cookie-keeping
 //! HTTP client that calls its server functions the way the browser does.
 #![allow(dead_code)]
+pub mod proxy;
+pub mod radicale;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -17,10 +19,12 @@ pub struct TestServer {
 pub async fn start() -> TestServer {
     let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
     let db = server::db::memory().await.expect("in-memory database");
-    let services = Arc::new(Services::new(db, false));
+    let mut config = Config::load_from(None, |_| None).unwrap();
+    config.allow_private_servers = true;
+    let calendar = server::serve::calendar_settings(&config, server::secrets::Keyring::generate());
+    let services = Arc::new(Services::new(db, false, calendar));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
-    let mut config = Config::load_from(None, |_| None).unwrap();
     config.bind = addr;
     config.site_root = std::env::temp_dir().join("rondo-test-site");
     let app = server::http::router(&config, services.clone());
@@ -69,6 +73,12 @@ impl Client {
         } else {
             Err(serde_json::from_str(&body).unwrap_or_else(|e| panic!("{endpoint}: status {status}, body {body:?}: {e}")))
         }
+    }
+
+    /// The raw body of a request, for checks on exactly what the server sends.
+    pub async fn http_text(&self, method: &str, path: &str) -> String {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        self.http.request(method, format!("{}{path}", self.base)).header("accept", "application/json").send().await.unwrap().text().await.unwrap()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -1,0 +1,335 @@
+//! Settings → Calendars: connections, their calendars and sync state.
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{list_connections, CreateCaldav, DeleteConnection, SyncConnection, TestCaldav, UpdateConnection};
+use crate::components::status::{ActionError, ErrorBox, Loading};
+use crate::models::{CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar};
+use crate::pages::settings::SettingsTabs;
+
+struct Preset {
+    key: &'static str,
+    label: &'static str,
+    url: &'static str,
+    hint: &'static str,
+}
+
+const PRESETS: [Preset; 4] = [
+    Preset { key: "icloud", label: "iCloud", url: "https://caldav.icloud.com", hint: "Use an app-specific password (appleid.apple.com → Sign-In and Security), not your Apple ID password." },
+    Preset { key: "fastmail", label: "Fastmail", url: "https://caldav.fastmail.com", hint: "Use an app password with CalDAV access (Settings → Privacy & Security → App passwords)." },
+    Preset { key: "nextcloud", label: "Nextcloud", url: "https://HOST/remote.php/dav", hint: "Replace HOST with your Nextcloud's address; an app password works best." },
+    Preset { key: "other", label: "Other server", url: "", hint: "The server's CalDAV address; Rondo finds the calendars from there." },
+];
+
+/// "5 minutes ago" for the last sync.
+pub fn ago(at: chrono::DateTime<Utc>) -> String {
+    let secs = (Utc::now() - at).num_seconds().max(0);
+    match secs {
+        0..=59 => "just now".into(),
+        60..=3599 => plural(secs / 60, "minute"),
+        3600..=86_399 => plural(secs / 3600, "hour"),
+        _ => plural(secs / 86_400, "day"),
+    }
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+#[component]
+pub fn CalendarsPage() -> impl IntoView {
+    let create = ServerAction::<CreateCaldav>::new();
+    let update = ServerAction::<UpdateConnection>::new();
+    let delete = ServerAction::<DeleteConnection>::new();
+    let sync = ServerAction::<SyncConnection>::new();
+    let connections = Resource::new(
+        move || (create.version().get(), update.version().get(), delete.version().get(), sync.version().get()),
+        |_| list_connections(),
+    );
+    let adding = RwSignal::new(false);
+    // Which connection the last "Sync now" was for; kept here so its result survives the refetch.
+    let sync_target = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            adding.set(false);
+        }
+    });
+    view! {
+        <Title text="Calendars"/>
+        <h1>"Settings"</h1>
+        <SettingsTabs current="calendars"/>
+        <div class="page-head">
+            <p class="meta">"Connect calendars so Rondo can show meetings with your people and log them."</p>
+            <div class="head-actions">
+                <button type="button" on:click=move |_| adding.set(true)>"Add CalDAV account"</button>
+            </div>
+        </div>
+        <Show when=move || adding.get()>
+            <AddCalDavDialog create on_close=Callback::new(move |_| adding.set(false))/>
+        </Show>
+        <Transition fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match connections.await {
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="empty card">"No calendars connected yet. Add a CalDAV account (iCloud, Fastmail, Nextcloud or any CalDAV server) to get started."</p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <div class="connections">
+                            {list.into_iter().map(|connection| view! { <ConnectionCard connection update delete sync sync_target/> }).collect_view()}
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ConnectionCard(
+    connection: Connection,
+    update: ServerAction<UpdateConnection>,
+    delete: ServerAction<DeleteConnection>,
+    sync: ServerAction<SyncConnection>,
+    sync_target: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let id = connection.id.clone();
+    let sync_id = id.clone();
+    let is_target = Signal::derive(move || sync_target.with(|t| t.as_ref() == Some(&sync_id)));
+    let syncing_this = Signal::derive(move || sync.pending().get() && is_target.get());
+    let status = connection.status;
+    let last_sync = connection.last_sync_at.map(ago).unwrap_or_else(|| "never".into());
+    let selected: Vec<_> = connection.calendars.iter().filter(|c| c.selected).cloned().collect();
+    let report = move || sync.value().get().filter(|_| is_target.get() && !sync.pending().get());
+    let edit_connection = connection.clone();
+    view! {
+        <article class="card connection" data-connection=connection.name.clone()>
+            <header class="connection-head">
+                <div>
+                    <span class="provider">{connection.provider.label()}</span>
+                    <h2>{connection.name.clone()}</h2>
+                    {connection.username.clone().map(|u| view! { <div class="meta">{u}</div> })}
+                </div>
+                <span class=format!("badge status-{}", status.as_str())>{status.label()}</span>
+            </header>
+            <dl class="facts">
+                <div><dt>"Last sync"</dt><dd class="last-sync">{last_sync}</dd></div>
+                <div><dt>"Events"</dt><dd class="event-count">{connection.event_count}</dd></div>
+                <div><dt>"Window"</dt><dd>{format!("{} days back, {} ahead", connection.days_back, connection.days_ahead)}</dd></div>
+                <div><dt>"Sync"</dt><dd>{if connection.sync_enabled { "On" } else { "Paused" }}{if connection.auto_log { " · auto-log on" } else { "" }}</dd></div>
+            </dl>
+            <ul class="calendar-list">
+                {selected.into_iter().map(|c| view! {
+                    <li><span class="dot" style=format!("background:{}", c.color.clone().unwrap_or_else(|| "#868e96".into()))></span>
+                        {c.name}<span class="meta">{format!(" · {} events", c.event_count)}</span></li>
+                }).collect_view()}
+            </ul>
+            {connection.last_error.clone().map(|e| view! { <div class="error" role="alert">{e}</div> })}
+            {move || report().map(|r| match r {
+                Ok(r) if r.error.is_some() => view! { <p class="error" role="alert">{format!("Sync failed: {}", r.error.unwrap_or_default())}</p> }.into_any(),
+                Ok(r) => view! {
+                    <p class="sync-result success" role="status">
+                        {format!("Synced: {} added, {} changed, {} removed.", r.added, r.changed, r.removed)}
+                        {(!r.warnings.is_empty()).then(|| format!(" {} event(s) skipped: {}", r.warnings.len(), r.warnings.join("; ")))}
+                    </p>
+                }.into_any(),
+                Err(error) => view! { <ErrorBox error/> }.into_any(),
+            })}
+            <div class="connection-actions">
+                <button type="button" class="secondary" on:click=move |_| editing.set(true)>"Edit"</button>
+                <button type="button" disabled=syncing_this
+                        on:click={ let id = id.clone(); move |_| { sync_target.set(Some(id.clone())); sync.dispatch(SyncConnection { id: id.clone() }); } }>
+                    {move || if syncing_this.get() { "Syncing…" } else { "Sync now" }}
+                </button>
+                <details class="delete">
+                    <summary class="button danger">"Delete"</summary>
+                    <div class="confirm">
+                        <p>"Delete this connection and its events? Activities already logged stay."</p>
+                        <button type="button" class="danger" on:click={ let id = id.clone(); move |_| { delete.dispatch(DeleteConnection { id: id.clone() }); } }>"Yes, delete"</button>
+                    </div>
+                </details>
+            </div>
+            <Show when=move || editing.get()>
+                <EditDialog connection=edit_connection.clone() update on_close=Callback::new(move |_| editing.set(false))/>
+            </Show>
+        </article>
+    }
+    .into_any()
+}
+
+#[component]
+fn CalendarChoices(calendars: Vec<DiscoveredCalendar>, chosen: RwSignal<BTreeSet<String>>) -> impl IntoView {
+    view! {
+        <fieldset class="calendar-choices">
+            <legend>"Calendars to sync"</legend>
+            {calendars.into_iter().enumerate().map(|(i, c)| {
+                let href = c.remote_id.clone();
+                let href2 = href.clone();
+                view! {
+                    <label class="inline choice" for=format!("cal-{i}")>
+                        <input id=format!("cal-{i}") type="checkbox"
+                            prop:checked=move || chosen.with(|s| s.contains(&href))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                chosen.update(|s| { if on { s.insert(href2.clone()); } else { s.remove(&href2); } });
+                            }/>
+                        <span class="dot" style=format!("background:{}", c.color.clone().unwrap_or_else(|| "#868e96".into()))></span>
+                        {c.name}
+                    </label>
+                }
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+#[component]
+fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -> impl IntoView {
+    let test = ServerAction::<TestCaldav>::new();
+    let preset = RwSignal::new("other".to_string());
+    let url = RwSignal::new(String::new());
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let chosen = RwSignal::new(BTreeSet::<String>::new());
+    let hint = move || PRESETS.iter().find(|p| p.key == preset.get()).map(|p| p.hint).unwrap_or_default();
+    // Tick every discovered calendar by default.
+    Effect::new(move |_| {
+        if let Some(Ok(found)) = test.value().get() {
+            chosen.set(found.iter().map(|c| c.remote_id.clone()).collect());
+        }
+    });
+    let run_test = move || {
+        test.dispatch(TestCaldav { server_url: url.get_untracked(), username: username.get_untracked(), password: password.get_untracked() });
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateCaldav {
+            connection: CalDavInput {
+                name: name.get_untracked(),
+                server_url: url.get_untracked(),
+                username: username.get_untracked(),
+                password: password.get_untracked(),
+                calendars: chosen.get_untracked().into_iter().collect(),
+            },
+        });
+    };
+    view! {
+        <div class="modal-backdrop">
+            <div class="modal card" role="dialog" aria-modal="true" aria-labelledby="add-caldav-title">
+                <h2 id="add-caldav-title">"Add CalDAV account"</h2>
+                <form on:submit=submit>
+                    <label for="caldav-preset">"Provider"</label>
+                    <select id="caldav-preset" on:change=move |ev| {
+                        let key = event_target_value(&ev);
+                        if let Some(p) = PRESETS.iter().find(|p| p.key == key) { url.set(p.url.to_string()); if name.get_untracked().is_empty() && p.key != "other" { name.set(p.label.to_string()); } }
+                        preset.set(key);
+                    }>
+                        {PRESETS.iter().map(|p| view! { <option value=p.key selected=p.key == "other">{p.label}</option> }).collect_view()}
+                    </select>
+                    <label for="caldav-url">"Server URL"</label>
+                    <input id="caldav-url" type="url" required placeholder="https://caldav.example.com" bind:value=url/>
+                    <small>{hint}</small>
+                    <label for="caldav-username">"Username"</label>
+                    <input id="caldav-username" required autocomplete="off" bind:value=username/>
+                    <label for="caldav-password">"Password"</label>
+                    <input id="caldav-password" type="password" required autocomplete="new-password" bind:value=password/>
+                    <button type="button" class="secondary" disabled=move || test.pending().get() on:click=move |_| run_test()>
+                        {move || if test.pending().get() { "Testing…" } else { "Test connection" }}
+                    </button>
+                    {move || match test.value().get() {
+                        None => None,
+                        Some(Err(error)) => Some(view! { <ErrorBox error/> }.into_any()),
+                        Some(Ok(found)) if found.is_empty() => Some(view! { <p class="error" role="alert">"Connected, but this account has no event calendars."</p> }.into_any()),
+                        Some(Ok(found)) => Some(view! {
+                            <p class="success" role="status">{format!("Connected. Found {} calendar(s).", found.len())}</p>
+                            <CalendarChoices calendars=found chosen/>
+                            <label for="caldav-name">"Connection name"</label>
+                            <input id="caldav-name" bind:value=name placeholder="Work calendar"/>
+                        }.into_any()),
+                    }}
+                    <ActionError value=create.value()/>
+                    <div class="form-actions">
+                        <button type="submit" disabled=move || create.pending().get() || !matches!(test.value().get(), Some(Ok(ref f)) if !f.is_empty())>
+                            {move || if create.pending().get() { "Adding…" } else { "Add account" }}
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    </div>
+                </form>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn EditDialog(connection: Connection, update: ServerAction<UpdateConnection>, on_close: Callback<()>) -> impl IntoView {
+    let name = RwSignal::new(connection.name.clone());
+    let sync_enabled = RwSignal::new(connection.sync_enabled);
+    let auto_log = RwSignal::new(connection.auto_log);
+    let days_back = RwSignal::new(connection.days_back.to_string());
+    let days_ahead = RwSignal::new(connection.days_ahead.to_string());
+    let password = RwSignal::new(String::new());
+    let chosen = RwSignal::new(connection.calendars.iter().filter(|c| c.selected).map(|c| c.remote_id.clone()).collect::<BTreeSet<_>>());
+    let calendars: Vec<DiscoveredCalendar> = connection
+        .calendars
+        .iter()
+        .map(|c| DiscoveredCalendar { remote_id: c.remote_id.clone(), name: c.name.clone(), color: c.color.clone() })
+        .collect();
+    let id = connection.id.clone();
+    let started = RwSignal::new(false);
+    Effect::new(move |_| {
+        if started.get() && !update.pending().get() && matches!(update.value().get(), Some(Ok(_))) {
+            on_close.run(());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        started.set(true);
+        let flag = |on: bool| Some(if on { "on" } else { "off" }.to_string());
+        update.dispatch(UpdateConnection {
+            update: ConnectionUpdate {
+                id: id.clone(),
+                name: name.get_untracked(),
+                calendars: chosen.get_untracked().into_iter().collect(),
+                sync_enabled: flag(sync_enabled.get_untracked()),
+                auto_log: flag(auto_log.get_untracked()),
+                days_back: days_back.get_untracked().trim().parse().ok(),
+                days_ahead: days_ahead.get_untracked().trim().parse().ok(),
+                password: password.get_untracked(),
+            },
+        });
+    };
+    let needs_password = connection.status == ConnectionStatus::Error || !connection.has_secret;
+    view! {
+        <div class="modal-backdrop">
+            <div class="modal card" role="dialog" aria-modal="true" aria-labelledby="edit-connection-title">
+                <h2 id="edit-connection-title">{format!("Edit {}", connection.name)}</h2>
+                <form on:submit=submit>
+                    <label for="edit-name">"Name"</label>
+                    <input id="edit-name" bind:value=name required/>
+                    <CalendarChoices calendars chosen/>
+                    <label class="inline"><input type="checkbox" bind:checked=sync_enabled/>"Sync this connection"</label>
+                    <label class="inline"><input type="checkbox" bind:checked=auto_log/>"Log past meetings as activities automatically"</label>
+                    <div class="grid2">
+                        <div><label for="edit-back">"Days back"</label><input id="edit-back" type="number" min="0" max="3650" bind:value=days_back/></div>
+                        <div><label for="edit-ahead">"Days ahead"</label><input id="edit-ahead" type="number" min="0" max="3650" bind:value=days_ahead/></div>
+                    </div>
+                    {(connection.provider == crate::models::Provider::CalDav).then(|| view! {
+                        <label for="edit-password">{if needs_password { "Password" } else { "New password (leave blank to keep)" }}</label>
+                        <input id="edit-password" type="password" autocomplete="new-password" bind:value=password/>
+                    })}
+                    <ActionError value=update.value()/>
+                    <div class="form-actions">
+                        <button type="submit" disabled=move || update.pending().get()>"Save"</button>
+                        <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    </div>
+                </form>
+            </div>
+        </div>
+    }
+    .into_any()
+}

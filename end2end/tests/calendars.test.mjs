@@ -1,0 +1,93 @@
+// Settings → Calendars against a real Radicale server: add a CalDAV account through the modal,
+// pick a calendar, sync, see status and counts, edit, delete.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRondo, launchBrowser, hydrated, shot, uniqueEmail, waitForText } from './support.mjs';
+import { startRadicale, vevent, USER, PASSWORD } from './radicale.mjs';
+
+let server;
+let browser;
+let radicale;
+
+before(async () => {
+  radicale = await startRadicale();
+  await radicale.makeCalendar('work', 'Work', '#e8590c');
+  await radicale.makeCalendar('home', 'Home', '#2b8a3e');
+  await radicale.putEvent('work', 'standup.ics', vevent({ uid: 'standup-1', summary: 'Standup', startOffsetHours: 2 }));
+  await radicale.putEvent('work', 'review.ics', vevent({ uid: 'review-1', summary: 'Design review', startOffsetHours: -30 }));
+  await radicale.putEvent('home', 'dentist.ics', vevent({ uid: 'dentist-1', summary: 'Dentist', startOffsetHours: 50 }));
+  server = await startRondo({ env: { RONDO_ALLOW_PRIVATE_SERVERS: 'true' } });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await radicale?.stop();
+});
+
+test('connect a CalDAV account, sync it, edit and delete it', async () => {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.base}/signup`);
+  await hydrated(page);
+  await page.fill('#email', uniqueEmail('cal'));
+  await page.fill('#password', 'a long enough password');
+  await page.click('button[type=submit]');
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+
+  await page.click('nav >> text=Settings');
+  await page.click('.tabs >> text=Calendars');
+  await page.getByText('No calendars connected yet').waitFor();
+  await page.click('text=Add CalDAV account');
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await page.fill('#caldav-url', radicale.base);
+  await page.fill('#caldav-username', USER);
+  await page.fill('#caldav-password', 'wrong password');
+  await page.click('text=Test connection');
+  await dialog.getByRole('alert').filter({ hasText: 'username or password' }).waitFor();
+
+  await page.fill('#caldav-password', PASSWORD);
+  await page.click('text=Test connection');
+  await dialog.getByText('Found 2 calendar(s)').waitFor();
+  // Keep only "Work".
+  await dialog.getByLabel('Home').uncheck();
+  await page.fill('#caldav-name', 'My Radicale');
+  await shot(page, '10-add-caldav');
+  await dialog.getByRole('button', { name: 'Add account' }).click();
+  await dialog.waitFor({ state: 'detached' });
+
+  const card = page.locator('.connection', { hasText: 'My Radicale' });
+  await card.waitFor();
+  // The first sync runs right after connecting.
+  await waitForText(card.locator('.event-count'), '2');
+  assert.match(await card.locator('.calendar-list').textContent(), /Work/);
+  assert.doesNotMatch(await card.locator('.calendar-list').textContent(), /Home/);
+  assert.equal(await card.locator('.badge').textContent(), 'Connected');
+
+  // A new event on the server arrives with "Sync now".
+  await radicale.putEvent('work', 'lunch.ics', vevent({ uid: 'lunch-1', summary: 'Lunch', startOffsetHours: 5 }));
+  await card.getByRole('button', { name: 'Sync now' }).click();
+  await card.getByText('1 added, 0 changed, 0 removed').waitFor();
+  await waitForText(card.locator('.event-count'), '3');
+  assert.match(await card.locator('.last-sync').textContent(), /just now|minute/);
+  await shot(page, '11-calendars');
+
+  // Edit: tick "Home" too, turn on auto-log.
+  await card.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('dialog');
+  await edit.getByLabel('Home').check();
+  await page.fill('#edit-name', 'Radicale');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await edit.waitFor({ state: 'detached' });
+  const renamed = page.locator('.connection', { hasText: 'Radicale' });
+  await renamed.locator('.calendar-list', { hasText: 'Home' }).waitFor();
+  await renamed.getByRole('button', { name: 'Sync now' }).click();
+  await renamed.getByText('1 added').waitFor();
+  await waitForText(renamed.locator('.event-count'), '4');
+
+  // Delete.
+  await renamed.locator('summary', { hasText: 'Delete' }).click();
+  await renamed.getByRole('button', { name: 'Yes, delete' }).click();
+  await page.getByText('No calendars connected yet').waitFor();
+});

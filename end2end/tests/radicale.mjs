@@ -1,0 +1,65 @@
+// A real Radicale CalDAV server for end-to-end tests: free loopback port, temporary store,
+// htpasswd auth. Calendars and events are created over CalDAV like any other client would.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './support.mjs';
+
+export const USER = 'alice';
+export const PASSWORD = 'radicale-secret-pw';
+
+export async function startRadicale() {
+  const dir = mkdtempSync(join(tmpdir(), 'radicale-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'users'), `${USER}:${PASSWORD}\n`);
+  writeFileSync(join(dir, 'config'), [
+    '[server]', `hosts = 127.0.0.1:${port}`,
+    '[auth]', 'type = htpasswd', `htpasswd_filename = ${join(dir, 'users')}`, 'htpasswd_encryption = plain',
+    '[storage]', `filesystem_folder = ${join(dir, 'collections')}`,
+    '[logging]', 'level = warning', '',
+  ].join('\n'));
+  const child = spawn(process.env.PYTHON || 'python3', ['-m', 'radicale', '--config', join(dir, 'config')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  const auth = 'Basic ' + Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try { await fetch(`${base}/.web/`); break; } catch { /* starting */ }
+    if (Date.now() > deadline) throw new Error('Radicale did not start');
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  async function dav(method, path, body, contentType = 'application/xml') {
+    const res = await fetch(`${base}${path}`, { method, headers: { authorization: auth, 'content-type': contentType, depth: '0' }, body });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  }
+  return {
+    base,
+    async makeCalendar(name, display, color) {
+      await fetch(`${base}/${USER}/`, { method: 'PROPFIND', headers: { authorization: auth, depth: '0' } });
+      await dav('MKCALENDAR', `/${USER}/${name}/`, `<?xml version="1.0" encoding="utf-8"?>
+<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:A="http://apple.com/ns/ical/">
+<D:set><D:prop><D:displayname>${display}</D:displayname><A:calendar-color>${color}</A:calendar-color>
+<C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set></D:prop></D:set></C:mkcalendar>`);
+    },
+    async putEvent(calendar, file, ics) {
+      await dav('PUT', `/${USER}/${calendar}/${file}`, ics.replace(/\r?\n/g, '\r\n'), 'text/calendar');
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A VEVENT relative to now, in UTC. */
+export function vevent({ uid, summary, startOffsetHours, durationMinutes = 60, attendees = [] }) {
+  const start = new Date(Date.now() + startOffsetHours * 3600_000);
+  start.setUTCMinutes(0, 0, 0);
+  const end = new Date(start.getTime() + durationMinutes * 60_000);
+  const fmt = (d) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Rondo tests//EN', 'BEGIN:VEVENT', `UID:${uid}`, `DTSTAMP:${fmt(new Date())}`,
+    `DTSTART:${fmt(start)}`, `DTEND:${fmt(end)}`, `SUMMARY:${summary}`,
+    ...attendees.map((a) => `ATTENDEE;CN=${a.name};PARTSTAT=ACCEPTED:mailto:${a.email}`),
+    'END:VEVENT', 'END:VCALENDAR', ''].join('\n');
+}

@@ -1,0 +1,253 @@
+//! Keeping an exact copy of CalDAV calendars: `sync-collection` with a stored token where the
+//! server supports it, else a ctag check and an ETag diff inside the window. Objects are fetched
+//! with `calendar-multiget` in batches; one broken event becomes a warning, never a failed sync.
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use app::models::ConnectionStatus;
+
+use super::caldav::{CalDavClient, CalDavError, Credentials};
+use super::ical;
+use super::model::{AttendeeRecord, Changes, EventRecord, When};
+use super::store::{CalendarRow, CalendarStore, ConnectionRow};
+
+const MULTIGET_BATCH: usize = 50;
+
+#[derive(Clone)]
+pub struct CalDavAccount {
+    pub server_url: String,
+    pub username: String,
+    pub password: String,
+    pub allow_private: bool,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+}
+
+impl std::fmt::Debug for CalDavAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CalDavAccount").field("server_url", &self.server_url).field("username", &self.username).field("password", &"[redacted]").finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundCalendar {
+    pub remote_id: String,
+    pub name: String,
+    pub color: Option<String>,
+    pub supports_sync: bool,
+}
+
+/// A failed sync in words a user can act on, and the status it leaves the connection in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncFailure {
+    pub message: String,
+    pub status: ConnectionStatus,
+}
+
+#[derive(Debug, Default)]
+pub struct SyncOutcome {
+    pub changes: Changes,
+    pub warnings: Vec<String>,
+}
+
+pub fn explain(error: &CalDavError) -> SyncFailure {
+    let status = if matches!(error, CalDavError::Unauthorized) { ConnectionStatus::NeedsReauth } else { ConnectionStatus::Error };
+    let message = match error {
+        CalDavError::Unauthorized => "The server rejected the username or password. Edit the connection and enter the current password (for iCloud and Fastmail: an app-specific password).".to_string(),
+        CalDavError::NotFound => "The calendar or account was not found on the server (404). Check the server URL, or untick calendars that were deleted.".to_string(),
+        CalDavError::NotCalDav => "This server does not offer CalDAV calendars at that address. Check the server URL (for Nextcloud: https://HOST/remote.php/dav).".to_string(),
+        other => format!("{other} Rondo will try again at the next sync."),
+    };
+    SyncFailure { message, status }
+}
+
+async fn client(account: &CalDavAccount) -> Result<CalDavClient, SyncFailure> {
+    let url = super::net::parse_url(&account.server_url).map_err(|e| SyncFailure { message: e.to_string(), status: ConnectionStatus::Error })?;
+    super::net::ensure_allowed(&url, account.allow_private).await.map_err(|e| SyncFailure { message: e.to_string(), status: ConnectionStatus::Error })?;
+    CalDavClient::new(
+        url.as_str(),
+        Credentials::new(account.username.clone(), account.password.clone()),
+        account.allow_private,
+        account.connect_timeout,
+        account.request_timeout,
+    )
+    .map_err(|e| explain(&e))
+}
+
+pub async fn discover(account: &CalDavAccount) -> Result<Vec<FoundCalendar>, SyncFailure> {
+    let client = client(account).await?;
+    let calendars = client.discover().await.map_err(|e| explain(&e))?;
+    Ok(calendars
+        .into_iter()
+        .map(|c| FoundCalendar { name: c.display_name.clone().unwrap_or_else(|| fallback_name(&c.href)), remote_id: c.href, color: c.color.map(|c| normalize_color(&c)), supports_sync: c.supports_sync_collection })
+        .collect())
+}
+
+fn fallback_name(href: &str) -> String {
+    href.trim_end_matches('/').rsplit('/').next().unwrap_or(href).to_string()
+}
+
+/// Apple colors come as #RRGGBBAA; browsers want #RRGGBB.
+fn normalize_color(color: &str) -> String {
+    let c = color.trim();
+    if c.len() == 9 && c.starts_with('#') { c[..7].to_string() } else { c.to_string() }
+}
+
+pub async fn sync_connection(store: &CalendarStore, account: &CalDavAccount, row: &ConnectionRow, now: DateTime<Utc>) -> Result<SyncOutcome, SyncFailure> {
+    let client = client(account).await?;
+    let mut outcome = SyncOutcome::default();
+    let store_err = |e: crate::error::StoreError| {
+        tracing::error!(error = %e, "storing calendar data failed");
+        SyncFailure { message: "Rondo could not save the calendar data. Try again later.".into(), status: ConnectionStatus::Error }
+    };
+    let calendars = store.calendars(&row.owner, &row.id).await.map_err(store_err)?;
+    let context = Context { store, owner: &row.owner, window: row.window(now), self_emails: self_emails(account, row) };
+    for calendar in calendars.iter().filter(|c| c.selected) {
+        let result = if calendar.supports_sync {
+            sync_with_token(&client, &context, calendar, &mut outcome).await
+        } else {
+            sync_with_etags(&client, &context, calendar, &mut outcome).await
+        };
+        match result {
+            Ok(()) => {}
+            Err(Failure::Dav(e)) => return Err(explain(&e)),
+            Err(Failure::Store(e)) => return Err(store_err(e)),
+        }
+    }
+    Ok(outcome)
+}
+
+struct Context<'a> {
+    store: &'a CalendarStore,
+    owner: &'a str,
+    window: (DateTime<Utc>, DateTime<Utc>),
+    self_emails: HashSet<String>,
+}
+
+enum Failure {
+    Dav(CalDavError),
+    Store(crate::error::StoreError),
+}
+
+impl From<CalDavError> for Failure {
+    fn from(e: CalDavError) -> Self {
+        Failure::Dav(e)
+    }
+}
+
+impl From<crate::error::StoreError> for Failure {
+    fn from(e: crate::error::StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+fn self_emails(account: &CalDavAccount, row: &ConnectionRow) -> HashSet<String> {
+    [Some(account.username.as_str()), row.account_email.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| s.contains('@'))
+        .map(|s| s.trim().to_lowercase())
+        .collect()
+}
+
+async fn sync_with_token(client: &CalDavClient, cx: &Context<'_>, calendar: &CalendarRow, outcome: &mut SyncOutcome) -> Result<(), Failure> {
+    let (delta, full) = match client.sync_collection(&calendar.remote_id, calendar.sync_token.as_deref()).await {
+        Ok(delta) => (delta, calendar.sync_token.is_none()),
+        Err(CalDavError::InvalidSyncToken) => {
+            tracing::info!(calendar = %calendar.id, "sync token rejected; running a full resync");
+            (client.sync_collection(&calendar.remote_id, None).await?, true)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let stored = cx.store.objects(&calendar.id).await?;
+    if full {
+        // Whatever the server no longer lists is gone.
+        let listed: HashSet<&String> = delta.changed.iter().map(|(href, _)| href).collect();
+        for href in stored.keys().filter(|h| !listed.contains(h)) {
+            outcome.changes += cx.store.remove_object(calendar, href).await?;
+        }
+    }
+    for href in &delta.deleted {
+        outcome.changes += cx.store.remove_object(calendar, href).await?;
+    }
+    let wanted: Vec<String> = delta.changed.iter().filter(|(href, etag)| stored.get(href) != Some(etag)).map(|(href, _)| href.clone()).collect();
+    fetch_and_store(client, cx, calendar, &wanted, outcome).await?;
+    cx.store.save_cursor(&calendar.id, delta.new_token, None).await?;
+    Ok(())
+}
+
+async fn sync_with_etags(client: &CalDavClient, cx: &Context<'_>, calendar: &CalendarRow, outcome: &mut SyncOutcome) -> Result<(), Failure> {
+    let ctag = client.get_ctag(&calendar.remote_id).await?;
+    if ctag.is_some() && ctag == calendar.ctag {
+        return Ok(()); // unchanged: one small request
+    }
+    let (from, to) = cx.window;
+    let listed: HashMap<String, String> = client.calendar_query_etags(&calendar.remote_id, from, to).await?.into_iter().collect();
+    let stored = cx.store.objects(&calendar.id).await?;
+    for href in stored.keys().filter(|h| !listed.contains_key(*h)) {
+        outcome.changes += cx.store.remove_object(calendar, href).await?;
+    }
+    let wanted: Vec<String> = listed.iter().filter(|(href, etag)| stored.get(*href) != Some(etag)).map(|(href, _)| href.clone()).collect();
+    fetch_and_store(client, cx, calendar, &wanted, outcome).await?;
+    cx.store.save_cursor(&calendar.id, None, ctag).await?;
+    Ok(())
+}
+
+async fn fetch_and_store(client: &CalDavClient, cx: &Context<'_>, calendar: &CalendarRow, hrefs: &[String], outcome: &mut SyncOutcome) -> Result<(), Failure> {
+    let (from, to) = cx.window;
+    for batch in hrefs.chunks(MULTIGET_BATCH) {
+        let fetched = client.multiget(&calendar.remote_id, batch, MULTIGET_BATCH).await?;
+        for object in fetched.found {
+            match ical::parse_calendar(&object.calendar_data, from, to, chrono_tz::Tz::UTC) {
+                Ok(parsed) => {
+                    for warning in parsed.warnings {
+                        outcome.warnings.push(format!("{}: {}", warning.uid.unwrap_or_else(|| object.href.clone()), warning.message));
+                    }
+                    let events: Vec<EventRecord> = parsed.events.into_iter().map(|e| to_record(e, &cx.self_emails)).collect();
+                    outcome.changes += cx.store.replace_object(cx.owner, calendar, &object.href, &object.etag, &events).await?;
+                }
+                Err(e) => outcome.warnings.push(format!("{}: {e}", object.href)),
+            }
+        }
+        for href in fetched.missing {
+            outcome.changes += cx.store.remove_object(calendar, &href).await?;
+        }
+    }
+    Ok(())
+}
+
+fn to_attendee(a: ical::Attendee, self_emails: &HashSet<String>) -> AttendeeRecord {
+    let email = a.email.trim().trim_start_matches("mailto:").trim_start_matches("MAILTO:").to_string();
+    AttendeeRecord {
+        is_self: self_emails.contains(&email.to_lowercase()),
+        is_resource: matches!(a.cutype.as_deref().map(str::to_uppercase).as_deref(), Some("ROOM" | "RESOURCE")),
+        response: a.partstat.map(|p| p.to_lowercase()),
+        role: a.role.map(|r| r.to_lowercase()),
+        name: a.name,
+        email,
+    }
+}
+
+fn to_record(e: ical::EventOccurrence, self_emails: &HashSet<String>) -> EventRecord {
+    let when = |t: ical::EventTime| match t {
+        ical::EventTime::DateTime(at) => When::At(at),
+        ical::EventTime::Date(d) => When::Day(d),
+    };
+    EventRecord {
+        status: format!("{:?}", e.status).to_lowercase(),
+        uid: e.uid,
+        recurrence_id: e.recurrence_id,
+        title: e.title,
+        description: e.description,
+        location: e.location,
+        start: when(e.start),
+        end: when(e.end),
+        time_zone: e.time_zone,
+        organizer: e.organizer.map(|o| to_attendee(o, self_emails)),
+        attendees: e.attendees.into_iter().map(|a| to_attendee(a, self_emails)).collect(),
+        meeting_url: e.meeting_url,
+        last_modified: e.last_modified,
+    }
+}

@@ -1,0 +1,10 @@
+//! Calendar integration: connections, providers, sync and stored events.
+pub mod caldav;
+pub mod caldav_sync;
+pub mod credentials;
+pub mod dav_xml;
+pub mod ical;
+pub mod model;
+pub mod net;
+pub mod service;
+pub mod store;

@@ -1,0 +1,82 @@
+//! Provider-neutral calendar data as Rondo stores it.
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum When {
+    At(DateTime<Utc>),
+    /// All-day: a calendar date, never shifted by time zones.
+    Day(NaiveDate),
+}
+
+impl When {
+    /// The instant used for ordering and range queries (midnight UTC for dates).
+    pub fn instant(&self) -> DateTime<Utc> {
+        match self {
+            When::At(at) => *at,
+            When::Day(day) => day.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+        }
+    }
+
+    pub fn date(&self) -> Option<NaiveDate> {
+        match self {
+            When::Day(d) => Some(*d),
+            When::At(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttendeeRecord {
+    pub email: String,
+    pub name: Option<String>,
+    /// accepted, declined, tentative, needs-action
+    pub response: Option<String>,
+    pub role: Option<String>,
+    /// Rooms and other resources are never matched to people.
+    pub is_resource: bool,
+    /// The connected account itself.
+    pub is_self: bool,
+}
+
+/// One event occurrence, ready to store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub uid: String,
+    /// `None` for single events; the occurrence's original start otherwise.
+    pub recurrence_id: Option<String>,
+    pub title: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub start: When,
+    pub end: When,
+    pub time_zone: Option<String>,
+    /// confirmed, tentative or cancelled
+    pub status: String,
+    pub organizer: Option<AttendeeRecord>,
+    pub attendees: Vec<AttendeeRecord>,
+    pub meeting_url: Option<String>,
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+impl EventRecord {
+    pub fn all_day(&self) -> bool {
+        matches!(self.start, When::Day(_))
+    }
+}
+
+/// What a sync changed, summed over calendars.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub added: u64,
+    pub changed: u64,
+    pub removed: u64,
+}
+
+impl std::ops::AddAssign for Changes {
+    fn add_assign(&mut self, other: Self) {
+        self.added += other.added;
+        self.changed += other.changed;
+        self.removed += other.removed;
+    }
+}

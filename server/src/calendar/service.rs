@@ -1,0 +1,153 @@
+//! The calendar use cases behind the server functions: connect, test, edit, delete, sync.
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::models::{CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, Provider, SyncReport, UserInfo};
+
+use super::caldav_sync::{self, CalDavAccount, SyncFailure};
+use super::credentials;
+use super::store::{CalendarStore, NewCalendar, NewConnection};
+use crate::error::StoreError;
+use crate::secrets::Keyring;
+
+#[derive(Clone)]
+pub struct CalendarSettings {
+    pub keyring: Arc<Keyring>,
+    pub allow_private_servers: bool,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+}
+
+pub struct Calendars {
+    pub store: CalendarStore,
+    pub settings: CalendarSettings,
+}
+
+fn invalid(message: impl Into<String>) -> StoreError {
+    StoreError::Invalid(message.into())
+}
+
+impl Calendars {
+    pub fn new(store: CalendarStore, settings: CalendarSettings) -> Self {
+        Self { store, settings }
+    }
+
+    fn account(&self, server_url: &str, username: &str, password: &str) -> Result<CalDavAccount, StoreError> {
+        if server_url.trim().is_empty() || username.trim().is_empty() || password.is_empty() {
+            return Err(invalid("Enter the server URL, username and password."));
+        }
+        Ok(CalDavAccount {
+            server_url: server_url.trim().to_string(),
+            username: username.trim().to_string(),
+            password: password.to_string(),
+            allow_private: self.settings.allow_private_servers,
+            connect_timeout: self.settings.connect_timeout,
+            request_timeout: self.settings.request_timeout,
+        })
+    }
+
+    /// Fails when stored credentials exist that the current key cannot open.
+    pub async fn verify_key(&self) -> Result<(), crate::secrets::SecretError> {
+        let rows = self.store.all_rows().await.unwrap_or_default();
+        if let Some(row) = rows.iter().find(|r| r.credential.is_some()) {
+            let sealed = crate::secrets::SealedSecret::decode(row.credential.as_deref().unwrap_or_default())?;
+            self.settings.keyring.open(&sealed, &crate::secrets::SecretContext { user: &row.owner, connection: &row.id })?;
+        }
+        Ok(())
+    }
+
+    pub async fn test_caldav(&self, server_url: &str, username: &str, password: &str) -> Result<Vec<DiscoveredCalendar>, StoreError> {
+        let account = self.account(server_url, username, password)?;
+        let found = caldav_sync::discover(&account).await.map_err(|f| invalid(f.message))?;
+        Ok(found.into_iter().map(|c| DiscoveredCalendar { remote_id: c.remote_id, name: c.name, color: c.color }).collect())
+    }
+
+    pub async fn create_caldav(&self, user: &UserInfo, input: CalDavInput) -> Result<Connection, StoreError> {
+        let account = self.account(&input.server_url, &input.username, &input.password)?;
+        let found = caldav_sync::discover(&account).await.map_err(|f| invalid(f.message))?;
+        let chosen: HashSet<&String> = input.calendars.iter().collect();
+        if !found.iter().any(|c| chosen.contains(&c.remote_id)) {
+            return Err(invalid("Tick at least one calendar to sync."));
+        }
+        let name = match input.name.trim() {
+            "" => format!("{} ({})", account.username, reqwest::Url::parse(&account.server_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default()),
+            name => name.to_string(),
+        };
+        let calendars = found
+            .into_iter()
+            .map(|c| NewCalendar { selected: chosen.contains(&c.remote_id), remote_id: c.remote_id, name: c.name, color: c.color, supports_sync: c.supports_sync })
+            .collect();
+        let id = self
+            .store
+            .create(
+                &user.id,
+                NewConnection { provider: Provider::CalDav, name, server_url: Some(account.server_url.clone()), username: Some(account.username.clone()), account_email: None, calendars },
+            )
+            .await?;
+        let sealed = credentials::seal(&self.settings.keyring, &user.id, &id, &account.password);
+        self.store.set_credential(&user.id, &id, Some(sealed)).await?;
+        // The first sync right away, so the user sees their events counted.
+        self.sync(&user.id, &id).await?;
+        self.store.get(&user.id, &id).await
+    }
+
+    pub async fn update(&self, user: &UserInfo, update: ConnectionUpdate) -> Result<Connection, StoreError> {
+        let row = self.store.row(&user.id, &update.id).await?;
+        let name = update.name.trim();
+        if name.is_empty() {
+            return Err(invalid("Give the connection a name."));
+        }
+        let days_back = update.days_back.unwrap_or(row.days_back.max(0) as u32);
+        let days_ahead = update.days_ahead.unwrap_or(row.days_ahead.max(0) as u32);
+        if days_back > 3650 || days_ahead > 3650 {
+            return Err(invalid("The sync window can reach at most 3650 days back and ahead."));
+        }
+        if update.calendars.is_empty() {
+            return Err(invalid("Tick at least one calendar to sync."));
+        }
+        if !update.password.is_empty() {
+            // Check the new password before storing it.
+            let account = self.account(row.server_url.as_deref().unwrap_or_default(), row.username.as_deref().unwrap_or_default(), &update.password)?;
+            caldav_sync::discover(&account).await.map_err(|f| invalid(f.message))?;
+            let sealed = credentials::seal(&self.settings.keyring, &user.id, &row.id, &update.password);
+            self.store.set_credential(&user.id, &row.id, Some(sealed)).await?;
+            self.store.set_status(&user.id, &row.id, ConnectionStatus::Ok, None, false).await?;
+        }
+        let selected: HashSet<String> = update.calendars.into_iter().collect();
+        self.store
+            .update_settings(&user.id, &row.id, name, &selected, app::models::checked(&update.sync_enabled), app::models::checked(&update.auto_log), days_back, days_ahead)
+            .await?;
+        self.store.get(&user.id, &row.id).await
+    }
+
+    pub async fn delete(&self, user: &UserInfo, id: &str) -> Result<(), StoreError> {
+        self.store.delete(&user.id, id).await
+    }
+
+    /// Syncs every chosen calendar of a connection; failures are stored on the connection in
+    /// plain language and reported, never thrown away.
+    pub async fn sync(&self, owner: &str, id: &str) -> Result<SyncReport, StoreError> {
+        let row = self.store.row(owner, id).await?;
+        let password = match row.credential.as_deref().map(|c| credentials::open(&self.settings.keyring, owner, id, c)) {
+            Some(Ok(secret)) => secret,
+            Some(Err(message)) => return self.fail(owner, id, SyncFailure { message, status: ConnectionStatus::Error }).await,
+            None => return self.fail(owner, id, SyncFailure { message: "No password is stored for this connection. Edit it and enter the password.".into(), status: ConnectionStatus::NeedsReauth }).await,
+        };
+        let account = self.account(row.server_url.as_deref().unwrap_or_default(), row.username.as_deref().unwrap_or_default(), password.expose())?;
+        self.store.set_status(owner, id, ConnectionStatus::Syncing, row.last_error.clone(), false).await?;
+        match caldav_sync::sync_connection(&self.store, &account, &row, chrono::Utc::now()).await {
+            Ok(outcome) => {
+                self.store.set_status(owner, id, ConnectionStatus::Ok, None, true).await?;
+                Ok(SyncReport { added: outcome.changes.added, changed: outcome.changes.changed, removed: outcome.changes.removed, warnings: outcome.warnings, error: None })
+            }
+            Err(failure) => self.fail(owner, id, failure).await,
+        }
+    }
+
+    async fn fail(&self, owner: &str, id: &str, failure: SyncFailure) -> Result<SyncReport, StoreError> {
+        tracing::warn!(connection = id, error = %failure.message, "calendar sync failed");
+        self.store.set_status(owner, id, failure.status, Some(failure.message.clone()), false).await?;
+        Ok(SyncReport { error: Some(failure.message), ..Default::default() })
+    }
+}

@@ -1,0 +1,310 @@
+//! The CalDAV provider against a real Radicale server: discovery, first and incremental sync,
+//! recurrence with exceptions, time zones, edits and deletions, broken sync tokens, ctag mode and
+//! wrong credentials. A recording proxy in front of Radicale shows which requests a sync sent.
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::models::{CalDavInput, ConnectionStatus, UserInfo};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use common::proxy::Recorder;
+use common::radicale::{Radicale, PASSWORD, USER};
+use serde_json::Value;
+use server::calendar::model::{EventRecord, When};
+use server::calendar::service::{CalendarSettings, Calendars};
+use server::calendar::store::CalendarStore;
+use server::db::Db;
+use server::secrets::Keyring;
+
+struct Fixture {
+    db: Db,
+    calendars: Calendars,
+    user: UserInfo,
+}
+
+async fn fixture() -> Fixture {
+    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
+    let db = server::db::memory().await.unwrap();
+    let settings = CalendarSettings {
+        keyring: Arc::new(Keyring::generate()),
+        allow_private_servers: true,
+        connect_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(20),
+    };
+    let calendars = Calendars::new(CalendarStore::new(db.clone()), settings);
+    let user = UserInfo { id: "user-1".into(), email: "alice@example.org".into(), name: "Alice".into(), time_zone: "Europe/Amsterdam".into() };
+    Fixture { db, calendars, user }
+}
+
+fn day(offset: i64) -> NaiveDate {
+    let today = Utc::now().date_naive();
+    if offset >= 0 { today.checked_add_days(Days::new(offset as u64)).unwrap() } else { today.checked_sub_days(Days::new((-offset) as u64)).unwrap() }
+}
+
+fn ymd(d: NaiveDate) -> String {
+    d.format("%Y%m%d").to_string()
+}
+
+fn vevent(body: &str) -> String {
+    format!("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Rondo tests//EN\n{}\nEND:VCALENDAR\n", body.trim())
+}
+
+fn single(title: &str) -> String {
+    let d = ymd(day(1));
+    vevent(&format!(
+        "BEGIN:VEVENT\nUID:single-1\nDTSTAMP:20260101T000000Z\nDTSTART;TZID=Europe/Berlin:{d}T100000\nDTEND;TZID=Europe/Berlin:{d}T110000\nSUMMARY:{title}\nLOCATION:https://meet.google.com/abc-defg-hij\nORGANIZER;CN=Alice:mailto:alice@example.org\nATTENDEE;CN=Bob Builder;PARTSTAT=ACCEPTED;ROLE=REQ-PARTICIPANT:mailto:Bob@Example.com\nATTENDEE;CN=Carol;PARTSTAT=TENTATIVE;ROLE=OPT-PARTICIPANT:mailto:carol@example.com\nEND:VEVENT"
+    ))
+}
+
+fn all_day() -> String {
+    vevent(&format!("BEGIN:VEVENT\nUID:allday-1\nDTSTAMP:20260101T000000Z\nDTSTART;VALUE=DATE:{}\nDTEND;VALUE=DATE:{}\nSUMMARY:Offsite\nEND:VEVENT", ymd(day(2)), ymd(day(4))))
+}
+
+fn multi_zone() -> String {
+    let d = ymd(day(3));
+    vevent(&format!(
+        "BEGIN:VEVENT\nUID:flight-1\nDTSTAMP:20260101T000000Z\nDTSTART;TZID=America/New_York:{d}T180000\nDTEND;TZID=Europe/London:{}T070000\nSUMMARY:Flight to London\nEND:VEVENT",
+        ymd(day(4))
+    ))
+}
+
+/// Weekly for 8 weeks from three weeks ago: the 2nd occurrence excluded, the 3rd moved to 14:00.
+fn recurring() -> String {
+    let first = day(-21);
+    let second = ymd(first + Days::new(7));
+    let third = ymd(first + Days::new(14));
+    vevent(&format!(
+        "BEGIN:VEVENT\nUID:weekly-1\nDTSTAMP:20260101T000000Z\nDTSTART;TZID=Europe/Amsterdam:{f}T090000\nDTEND;TZID=Europe/Amsterdam:{f}T093000\nRRULE:FREQ=WEEKLY;COUNT=8\nEXDATE;TZID=Europe/Amsterdam:{second}T090000\nSUMMARY:Weekly sync\nEND:VEVENT\nBEGIN:VEVENT\nUID:weekly-1\nDTSTAMP:20260101T000000Z\nRECURRENCE-ID;TZID=Europe/Amsterdam:{third}T090000\nDTSTART;TZID=Europe/Amsterdam:{third}T140000\nDTEND;TZID=Europe/Amsterdam:{third}T150000\nSUMMARY:Weekly sync (moved)\nEND:VEVENT",
+        f = ymd(first)
+    ))
+}
+
+fn broken() -> String {
+    let d = ymd(day(5));
+    vevent(&format!("BEGIN:VEVENT\nUID:broken-1\nDTSTAMP:20260101T000000Z\nDTSTART:{d}T120000Z\nDTEND:{d}T100000Z\nSUMMARY:Ends before it starts\nEND:VEVENT"))
+}
+
+async fn events(db: &Db) -> Vec<Value> {
+    let mut r = db
+        .query("SELECT uid, recurrence_id, title, starts_at, ends_at, all_day, start_date, end_date, time_zone, status, organizer, attendees, meeting_url FROM event ORDER BY starts_at")
+        .await
+        .unwrap();
+    r.take::<Vec<Value>>(0).unwrap()
+}
+
+fn at(v: &Value) -> DateTime<Utc> {
+    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("datetime expected, got {v}"))
+}
+
+async fn connect(f: &Fixture, server: &str, calendars: Vec<String>) -> String {
+    let input = CalDavInput { name: "Radicale".into(), server_url: server.into(), username: USER.into(), password: PASSWORD.into(), calendars };
+    f.calendars.create_caldav(&f.user, input).await.expect("connect").id
+}
+
+#[tokio::test]
+async fn discovery_finds_event_calendars_from_the_base_url() {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#FF2968FF").await;
+    radicale.make_calendar("home", "Home", "#1BADF8").await;
+    let f = fixture().await;
+    let mut found = f.calendars.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap();
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<(&str, Option<&str>)> = found.iter().map(|c| (c.name.as_str(), c.color.as_deref())).collect();
+    assert_eq!(names, vec![("Home", Some("#1BADF8")), ("Work", Some("#FF2968"))]);
+    assert!(found[1].remote_id.ends_with("/alice/work/"), "{}", found[1].remote_id);
+    // A calendar URL pasted directly also works.
+    let direct = f.calendars.test_caldav(&radicale.calendar_url("work"), USER, PASSWORD).await.unwrap();
+    assert!(direct.iter().any(|c| c.name == "Work"));
+    // Wrong password: a clear message, and the secret is nowhere in it.
+    let wrong = f.calendars.test_caldav(&radicale.base, USER, "not-the-password").await.unwrap_err().to_string();
+    assert!(wrong.contains("rejected the username or password"), "{wrong}");
+    assert!(!wrong.contains("not-the-password"));
+    // Nothing was stored by testing.
+    assert!(f.calendars.store.list(&f.user.id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn first_sync_incremental_sync_edits_and_deletions() {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#FF2968FF").await;
+    for (file, ics) in [("single.ics", single("Planning")), ("allday.ics", all_day()), ("flight.ics", multi_zone()), ("weekly.ics", recurring()), ("broken.ics", broken())] {
+        radicale.put_event("work", file, &ics).await;
+    }
+    let proxy = Recorder::start(&radicale.base).await;
+    let f = fixture().await;
+    let found = f.calendars.test_caldav(&proxy.base, USER, PASSWORD).await.unwrap();
+    let id = connect(&f, &proxy.base, found.iter().map(|c| c.remote_id.clone()).collect()).await;
+
+    // First sync (run by create): every kind of event stored as it should be.
+    let connection = f.calendars.store.get(&f.user.id, &id).await.unwrap();
+    assert_eq!(connection.status, ConnectionStatus::Ok, "{:?}", connection.last_error);
+    let stored = events(&f.db).await;
+    let by_uid = |uid: &str| stored.iter().filter(|e| e["uid"] == uid).cloned().collect::<Vec<_>>();
+
+    let single_ev = &by_uid("single-1")[0];
+    assert_eq!(single_ev["title"], "Planning");
+    assert_eq!(single_ev["time_zone"], "Europe/Berlin");
+    assert_eq!(single_ev["meeting_url"], "https://meet.google.com/abc-defg-hij");
+    let berlin = chrono_tz::Europe::Berlin;
+    let expected_start = day(1).and_hms_opt(10, 0, 0).unwrap().and_local_timezone(berlin).unwrap().with_timezone(&Utc);
+    assert_eq!(at(&single_ev["starts_at"]), expected_start);
+    let attendees = single_ev["attendees"].as_array().unwrap();
+    assert_eq!(attendees.len(), 2);
+    assert_eq!(attendees[0]["email"], "Bob@Example.com");
+    assert_eq!(attendees[0]["response"], "accepted");
+    assert_eq!(attendees[1]["role"], "opt-participant");
+    assert_eq!(single_ev["organizer"]["email"], "alice@example.org");
+
+    let allday = &by_uid("allday-1")[0];
+    assert_eq!(allday["all_day"], true);
+    assert_eq!(allday["start_date"], day(2).to_string());
+    assert_eq!(allday["end_date"], day(4).to_string());
+
+    let flight = &by_uid("flight-1")[0];
+    let ny = chrono_tz::America::New_York;
+    let london = chrono_tz::Europe::London;
+    assert_eq!(at(&flight["starts_at"]), day(3).and_hms_opt(18, 0, 0).unwrap().and_local_timezone(ny).unwrap().with_timezone(&Utc));
+    assert_eq!(at(&flight["ends_at"]), day(4).and_hms_opt(7, 0, 0).unwrap().and_local_timezone(london).unwrap().with_timezone(&Utc));
+
+    let weekly = by_uid("weekly-1");
+    assert_eq!(weekly.len(), 7, "8 occurrences minus one EXDATE: {weekly:#?}");
+    let moved: Vec<_> = weekly.iter().filter(|e| e["title"] == "Weekly sync (moved)").collect();
+    assert_eq!(moved.len(), 1);
+    let amsterdam = chrono_tz::Europe::Amsterdam;
+    let third = day(-21) + Days::new(14);
+    assert_eq!(at(&moved[0]["starts_at"]), third.and_hms_opt(14, 0, 0).unwrap().and_local_timezone(amsterdam).unwrap().with_timezone(&Utc));
+    let excluded = (day(-21) + Days::new(7)).and_hms_opt(9, 0, 0).unwrap().and_local_timezone(amsterdam).unwrap().with_timezone(&Utc);
+    assert!(weekly.iter().all(|e| at(&e["starts_at"]) != excluded), "EXDATE occurrence must be gone");
+    assert!(weekly.iter().all(|e| e["recurrence_id"] != ""), "occurrences carry their recurrence id");
+    assert!(by_uid("broken-1").is_empty(), "the malformed event is skipped");
+    let total = stored.len();
+    assert_eq!(connection.event_count as usize, total);
+
+    // Second sync, nothing changed: one sync-collection request, no multiget, no change.
+    proxy.take();
+    let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
+    assert_eq!((report.added, report.changed, report.removed, report.error.as_deref()), (0, 0, 0, None));
+    assert_eq!(report.warnings.len(), 0, "the broken event is not refetched: {:?}", report.warnings);
+    assert_eq!(proxy.take(), vec!["REPORT sync-collection"]);
+    assert_eq!(events(&f.db).await, stored);
+
+    // Edits and deletions made on the server arrive.
+    radicale.put_event("work", "single.ics", &single("Planning (new room)")).await;
+    radicale.delete_event("work", "allday.ics").await;
+    let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
+    assert_eq!((report.added, report.changed, report.removed), (0, 1, 1), "{report:?}");
+    let requests = proxy.take();
+    assert_eq!(requests, vec!["REPORT sync-collection", "REPORT calendar-multiget"]);
+    let after = events(&f.db).await;
+    assert_eq!(after.len(), total - 1);
+    assert!(after.iter().any(|e| e["title"] == "Planning (new room)"));
+    assert!(!after.iter().any(|e| e["uid"] == "allday-1"));
+}
+
+#[tokio::test]
+async fn a_broken_sync_token_triggers_a_full_resync() {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#FF2968FF").await;
+    radicale.put_event("work", "single.ics", &single("Planning")).await;
+    let f = fixture().await;
+    let found = f.calendars.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap();
+    let id = connect(&f, &radicale.base, found.iter().map(|c| c.remote_id.clone()).collect()).await;
+    assert_eq!(events(&f.db).await.len(), 1);
+
+    // The token goes bad, an event appears on the server, and a stale object lingers locally.
+    f.db.query("UPDATE calendar SET sync_token = 'http://radicale.org/ns/sync/0000000000000000000000000000000000000000'").await.unwrap().check().unwrap();
+    let calendar = f.calendars.store.calendars(&f.user.id, &id).await.unwrap().remove(0);
+    let ghost_start = Utc::now() + chrono::Duration::hours(2);
+    let stale = EventRecord {
+        uid: "ghost-1".into(),
+        recurrence_id: None,
+        title: "Ghost".into(),
+        description: None,
+        location: None,
+        start: When::At(ghost_start),
+        end: When::At(ghost_start + chrono::Duration::hours(1)),
+        time_zone: None,
+        status: "confirmed".into(),
+        organizer: None,
+        attendees: vec![],
+        meeting_url: None,
+        last_modified: None,
+    };
+    f.calendars.store.replace_object(&f.user.id, &calendar, "/alice/work/ghost.ics", "\"ghost\"", &[stale]).await.unwrap();
+    radicale.put_event("work", "allday.ics", &all_day()).await;
+
+    let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
+    assert_eq!(report.error, None);
+    assert_eq!((report.added, report.removed), (1, 1), "{report:?}");
+    let uids: Vec<String> = events(&f.db).await.iter().map(|e| e["uid"].as_str().unwrap().to_string()).collect();
+    assert_eq!(uids.len(), 2);
+    assert!(uids.contains(&"allday-1".to_string()) && uids.contains(&"single-1".to_string()), "{uids:?}");
+    let calendar = f.calendars.store.calendars(&f.user.id, &id).await.unwrap().remove(0);
+    assert!(calendar.sync_token.as_deref().is_some_and(|t| !t.ends_with("0000000000")), "a fresh token is stored");
+}
+
+#[tokio::test]
+async fn without_sync_collection_the_ctag_and_etags_drive_the_sync() {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#FF2968FF").await;
+    radicale.put_event("work", "single.ics", &single("Planning")).await;
+    radicale.put_event("work", "weekly.ics", &recurring()).await;
+    let proxy = Recorder::start(&radicale.base).await;
+    let f = fixture().await;
+    let found = f.calendars.test_caldav(&proxy.base, USER, PASSWORD).await.unwrap();
+    let id = connect(&f, &proxy.base, found.iter().map(|c| c.remote_id.clone()).collect()).await;
+    // Behave like a server without RFC 6578, starting over.
+    f.db.query("UPDATE calendar SET supports_sync = false, sync_token = NONE; DELETE event; DELETE calendar_object;").await.unwrap().check().unwrap();
+    proxy.take();
+
+    let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
+    assert_eq!(report.added, 8, "{report:?}");
+    assert_eq!(proxy.take(), vec!["PROPFIND", "REPORT calendar-query", "REPORT calendar-multiget"]);
+
+    // Unchanged: one small PROPFIND for the ctag.
+    let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
+    assert_eq!((report.added, report.changed, report.removed), (0, 0, 0));
+    assert_eq!(proxy.take(), vec!["PROPFIND"]);
+
+    // A deletion on the server changes the ctag and is found by the ETag diff.
+    radicale.delete_event("work", "single.ics").await;
+    let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
+    assert_eq!((report.added, report.changed, report.removed), (0, 0, 1), "{report:?}");
+    assert_eq!(proxy.take(), vec!["PROPFIND", "REPORT calendar-query"]);
+}
+
+#[tokio::test]
+async fn a_wrong_password_sets_needs_reauthentication_without_losing_events() {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#FF2968FF").await;
+    radicale.put_event("work", "single.ics", &single("Planning")).await;
+    let f = fixture().await;
+    let found = f.calendars.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap();
+    let id = connect(&f, &radicale.base, found.iter().map(|c| c.remote_id.clone()).collect()).await;
+
+    // The password changes at the server's side: simulate by storing a wrong one.
+    let sealed = server::calendar::credentials::seal(&f.calendars.settings.keyring, &f.user.id, &id, "an-old-password");
+    f.calendars.store.set_credential(&f.user.id, &id, Some(sealed)).await.unwrap();
+    let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
+    let message = report.error.expect("sync fails");
+    assert!(message.contains("rejected the username or password"), "{message}");
+    let connection = f.calendars.store.get(&f.user.id, &id).await.unwrap();
+    assert_eq!(connection.status, ConnectionStatus::NeedsReauth);
+    assert_eq!(connection.last_error.as_deref(), Some(message.as_str()));
+    assert_eq!(events(&f.db).await.len(), 1, "stored events are kept");
+
+    // Connecting with a wrong password is refused before anything is stored.
+    let input = CalDavInput { name: String::new(), server_url: radicale.base.clone(), username: USER.into(), password: "wrong".into(), calendars: vec![found[0].remote_id.clone()] };
+    assert!(f.calendars.create_caldav(&f.user, input).await.is_err());
+    assert_eq!(f.calendars.store.list(&f.user.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn private_addresses_are_refused_unless_allowed() {
+    let radicale = Radicale::start().await;
+    let f = fixture().await;
+    let strict = Calendars::new(CalendarStore::new(f.db.clone()), CalendarSettings { allow_private_servers: false, ..f.calendars.settings.clone() });
+    let error = strict.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap_err().to_string();
+    assert!(error.contains("private or local network"), "{error}");
+}
