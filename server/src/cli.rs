@@ -32,4 +32,15 @@ pub enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Manage the master key that encrypts stored credentials.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new key current and re-encrypt every stored credential with it.
+    Rotate,
 }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod keys;
 pub mod migrations;
 pub mod people;
 pub mod secrets;

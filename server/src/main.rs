@@ -1,7 +1,7 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use server::cli::{Cli, Command};
+use server::cli::{Cli, Command, KeysCommand};
 use server::config::Config;
 
 #[tokio::main]
@@ -21,6 +21,7 @@ async fn main() {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::serve::run(config).await,
         Command::Demo { email, password, people, seed } => server::demo::run(&config, &email, password.as_deref(), people, seed).await,
+        Command::Keys { command: KeysCommand::Rotate } => server::keys::run_rotate(&config).await,
     };
     if let Err(error) = result {
         eprintln!("rondo: {error:#}");

@@ -308,3 +308,35 @@ async fn private_addresses_are_refused_unless_allowed() {
     let error = strict.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap_err().to_string();
     assert!(error.contains("private or local network"), "{error}");
 }
+
+#[tokio::test]
+async fn key_rotation_reencrypts_credentials_without_losing_them() {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#FF2968FF").await;
+    radicale.put_event("work", "single.ics", &single("Planning")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("secret.key");
+    let original = server::secrets::load_or_create_key_file(&key_file).unwrap();
+    let old_id = original.current_id().to_string();
+    let mut f = fixture().await;
+    f.calendars.settings.keyring = Arc::new(original);
+    let found = f.calendars.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap();
+    let id = connect(&f, &radicale.base, found.iter().map(|c| c.remote_id.clone()).collect()).await;
+
+    let rotation = server::keys::rotate(&f.db, &key_file).await.unwrap();
+    assert_eq!(rotation.resealed, 1);
+    assert_ne!(rotation.key_id, old_id);
+    let row = f.calendars.store.row(&f.user.id, &id).await.unwrap();
+    assert!(row.credential.as_deref().unwrap().starts_with(&format!("v1.{}.", rotation.key_id)), "re-encrypted with the new key");
+
+    // A server started with the rotated key file syncs as before.
+    let rotated = server::secrets::load_or_create_key_file(&key_file).unwrap();
+    assert_eq!(rotated.current_id(), rotation.key_id);
+    let after = Calendars::new(CalendarStore::new(f.db.clone()), CalendarSettings { keyring: Arc::new(rotated), ..f.calendars.settings.clone() });
+    after.verify_key().await.unwrap();
+    let report = after.sync(&f.user.id, &id).await.unwrap();
+    assert_eq!(report.error, None);
+    // A stranger key is refused at start-up instead of failing silently later.
+    let stranger = Calendars::new(CalendarStore::new(f.db.clone()), CalendarSettings { keyring: Arc::new(Keyring::generate()), ..f.calendars.settings.clone() });
+    assert!(stranger.verify_key().await.is_err());
+}

@@ -50,6 +50,7 @@ pub fn CalendarsPage() -> impl IntoView {
         |_| list_connections(),
     );
     let adding = RwSignal::new(false);
+    let google_help = RwSignal::new(false);
     // Which connection the last "Sync now" was for; kept here so its result survives the refetch.
     let sync_target = RwSignal::new(None::<String>);
     Effect::new(move |_| {
@@ -65,8 +66,15 @@ pub fn CalendarsPage() -> impl IntoView {
             <p class="meta">"Connect calendars so Rondo can show meetings with your people and log them."</p>
             <div class="head-actions">
                 <button type="button" on:click=move |_| adding.set(true)>"Add CalDAV account"</button>
+                <button type="button" class="secondary" on:click=move |_| google_help.update(|v| *v = !*v)>"Add Google Calendar"</button>
             </div>
         </div>
+        <Show when=move || google_help.get()>
+            <div class="card notice" role="status">
+                "Connecting Google accounts is not available on this server yet. CalDAV accounts "
+                "(iCloud, Fastmail, Nextcloud and others) can be added now."
+            </div>
+        </Show>
         <Show when=move || adding.get()>
             <AddCalDavDialog create on_close=Callback::new(move |_| adding.set(false))/>
         </Show>
