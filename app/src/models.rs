@@ -362,3 +362,99 @@ pub struct SyncReport {
 pub fn checked(value: &Option<String>) -> bool {
     value.as_deref().is_some_and(|v| !matches!(v, "" | "false" | "off"))
 }
+
+impl Person {
+    /// The form input that saves this person unchanged (used to add an address in one click).
+    pub fn to_input(&self) -> PersonInput {
+        PersonInput {
+            id: Some(self.id.clone()),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            primary_email: self.emails.iter().position(|e| e.primary),
+            emails: self.emails.clone(),
+            phones: self.phones.clone(),
+            organization: self.organization.clone(),
+            job_title: self.job_title.clone(),
+            notes: self.notes.clone(),
+            favorite: self.favorite.then(|| "on".to_string()),
+        }
+    }
+}
+
+/// A meeting attendee as shown on a meeting card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingAttendee {
+    pub email: String,
+    pub name: Option<String>,
+    /// accepted, declined, tentative, needs-action
+    pub response: Option<String>,
+    pub organizer: bool,
+    pub is_self: bool,
+    pub is_resource: bool,
+    /// The person this attendee is (an email match).
+    pub person: Option<PersonRef>,
+    /// Why they matched, in words ("primary email", "Gmail alias", …).
+    pub reason: Option<String>,
+    pub confidence: u8,
+    /// People whose name looks like this attendee's, to confirm with one click.
+    pub suggestions: Vec<PersonRef>,
+}
+
+impl MeetingAttendee {
+    pub fn display_name(&self) -> String {
+        self.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| self.email.clone())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub id: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub all_day: bool,
+    /// For all-day meetings: the first day and the day after the last (iCalendar's DTEND).
+    pub start_date: Option<chrono::NaiveDate>,
+    pub end_date: Option<chrono::NaiveDate>,
+    pub location: Option<String>,
+    pub meeting_url: Option<String>,
+    pub cancelled: bool,
+    pub calendar_name: String,
+    pub calendar_color: Option<String>,
+    pub attendees: Vec<MeetingAttendee>,
+    /// The activity this meeting was logged as, if any.
+    pub logged_activity: Option<String>,
+}
+
+impl Meeting {
+    pub fn has_ended(&self, now: DateTime<Utc>) -> bool {
+        self.ends_at <= now
+    }
+
+    pub fn in_progress(&self, now: DateTime<Utc>) -> bool {
+        !self.all_day && self.starts_at <= now && now < self.ends_at
+    }
+
+    pub fn matched_people(&self) -> Vec<PersonRef> {
+        let mut people: Vec<PersonRef> = Vec::new();
+        for p in self.attendees.iter().filter_map(|a| a.person.clone()) {
+            if !people.iter().any(|q| q.id == p.id) {
+                people.push(p);
+            }
+        }
+        people
+    }
+}
+
+pub const MEETINGS_PER_PAGE: u32 = 10;
+
+/// Reason codes stored by the matcher, in words for the hover text.
+pub fn match_reason_label(reason: &str) -> &'static str {
+    match reason {
+        "primary_email" => "matched by primary email",
+        "other_email" => "matched by another of their emails",
+        "alias" => "matched by a Gmail alias of their email",
+        "name" => "similar name",
+        _ => "matched",
+    }
+}

@@ -22,7 +22,8 @@ use crate::ids::{new_id, record};
 pub const SESSION_TTL_DAYS: i64 = 30;
 
 pub fn normalize_email(email: &str) -> String {
-    email.trim().trim_start_matches("mailto:").to_lowercase()
+    let lower = email.trim().to_lowercase();
+    lower.strip_prefix("mailto:").unwrap_or(&lower).trim().to_string()
 }
 
 pub fn validate_email(email: &str) -> Result<(), StoreError> {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod keys;
+pub mod matcher;
 pub mod migrations;
 pub mod people;
 pub mod secrets;

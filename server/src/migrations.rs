@@ -165,7 +165,25 @@ DEFINE INDEX IF NOT EXISTS event_identity ON event FIELDS owner, connection, cal
 DEFINE INDEX IF NOT EXISTS event_href ON event FIELDS calendar, href;
 DEFINE INDEX IF NOT EXISTS event_owner_time ON event FIELDS owner, starts_at;
 "#,
-}];
+    },
+    Migration {
+        version: 3,
+        name: "attendee matches on events",
+        sql: r#"
+DEFINE FIELD IF NOT EXISTS organizer.is_self ON event TYPE bool DEFAULT false;
+DEFINE FIELD IF NOT EXISTS attendee_keys ON event TYPE array<string> DEFAULT [];
+DEFINE FIELD IF NOT EXISTS people ON event TYPE array<string> DEFAULT [];
+DEFINE FIELD IF NOT EXISTS matches ON event TYPE array<object> DEFAULT [];
+DEFINE FIELD IF NOT EXISTS matches.*.email ON event TYPE string;
+DEFINE FIELD IF NOT EXISTS matches.*.person ON event TYPE string;
+DEFINE FIELD IF NOT EXISTS matches.*.confidence ON event TYPE int;
+DEFINE FIELD IF NOT EXISTS matches.*.reason ON event TYPE string;
+DEFINE FIELD IF NOT EXISTS matches.*.suggested ON event TYPE bool;
+DEFINE INDEX IF NOT EXISTS event_people ON event FIELDS people;
+DEFINE INDEX IF NOT EXISTS event_attendee_keys ON event FIELDS attendee_keys;
+"#,
+    },
+];
 
 #[derive(Debug, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]

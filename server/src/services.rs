@@ -9,8 +9,13 @@ use app::models::*;
 use crate::activities::Activities;
 use crate::auth::{Accounts, SignInThrottle};
 use crate::calendar::service::{CalendarSettings, Calendars};
+use std::sync::Arc;
+
+use crate::calendar::meetings::Meetings;
 use crate::calendar::store::CalendarStore;
 use crate::db::Db;
+use crate::matcher::index::lookup_keys;
+use crate::matcher::service::Matcher;
 use crate::people::People;
 
 pub struct Services {
@@ -19,18 +24,38 @@ pub struct Services {
     pub people: People,
     pub activities: Activities,
     pub calendars: Calendars,
+    pub meetings: Meetings,
+    pub matcher: Arc<Matcher>,
     secure_cookies: bool,
 }
 
 impl Services {
     pub fn new(db: Db, secure_cookies: bool, calendar: CalendarSettings) -> Self {
+        let matcher = Arc::new(Matcher::new(db.clone()));
         Self {
             accounts: Accounts::new(db.clone(), SignInThrottle::default()),
             people: People::new(db.clone()),
             activities: Activities::new(db.clone()),
-            calendars: Calendars::new(CalendarStore::new(db.clone()), calendar),
+            calendars: Calendars::new(CalendarStore::new(db.clone()), matcher.clone(), calendar),
+            meetings: Meetings::new(db.clone()),
+            matcher,
             db,
             secure_cookies,
+        }
+    }
+
+    /// Re-links meetings after a person's addresses changed (`before` and `after` both count:
+    /// a removed address unlinks, an added one links).
+    async fn people_changed(&self, owner: &str, person: &str, before: &[EmailAddress], after: &[EmailAddress]) -> Result<(), crate::error::StoreError> {
+        let keys: Vec<String> = before.iter().chain(after).flat_map(|e| lookup_keys(&e.address)).collect();
+        self.matcher.rematch(owner, &keys, &[person.to_string()]).await?;
+        Ok(())
+    }
+
+    async fn emails_of(&self, owner: &str, id: Option<&str>) -> Vec<EmailAddress> {
+        match id.filter(|id| !id.is_empty()) {
+            Some(id) => self.people.get(owner, id).await.map(|p| p.emails).unwrap_or_default(),
+            None => Vec::new(),
         }
     }
 }
@@ -70,11 +95,18 @@ impl Backend for Services {
     }
 
     async fn save_person(&self, user: &UserInfo, input: PersonInput) -> AppResult<String> {
-        Ok(self.people.save(&user.id, input).await?)
+        let before = self.emails_of(&user.id, input.id.as_deref()).await;
+        let after = input.emails.clone();
+        let id = self.people.save(&user.id, input).await?;
+        self.people_changed(&user.id, &id, &before, &after).await?;
+        Ok(id)
     }
 
     async fn delete_person(&self, user: &UserInfo, id: &str) -> AppResult<()> {
-        Ok(self.people.delete(&user.id, id).await?)
+        let before = self.emails_of(&user.id, Some(id)).await;
+        self.people.delete(&user.id, id).await?;
+        self.people_changed(&user.id, id, &before, &[]).await?;
+        Ok(())
     }
 
     async fn set_favorite(&self, user: &UserInfo, id: &str, favorite: bool) -> AppResult<()> {
@@ -136,5 +168,79 @@ impl Backend for Services {
 
     async fn sync_connection(&self, user: &UserInfo, id: &str) -> AppResult<SyncReport> {
         Ok(self.calendars.sync(&user.id, id).await?)
+    }
+
+    async fn person_meetings(&self, user: &UserInfo, person_id: &str, scope: &str, page: u32, from: Option<&str>, to: Option<&str>) -> AppResult<Page<Meeting>> {
+        let tz = app::time::parse_tz(&user.time_zone);
+        Ok(self.meetings.for_person(&self.people, &user.id, tz, person_id, scope, page, from, to, chrono::Utc::now()).await?)
+    }
+
+    async fn log_meeting(&self, user: &UserInfo, event_id: &str) -> AppResult<String> {
+        Ok(self.meetings.log(&self.activities, &user.id, event_id, chrono::Utc::now()).await?)
+    }
+
+    async fn add_attendee_person(&self, user: &UserInfo, email: &str, name: &str) -> AppResult<String> {
+        let (first_name, last_name) = split_name(name, email);
+        let input = PersonInput {
+            first_name,
+            last_name,
+            emails: vec![EmailAddress { address: email.trim().to_string(), label: "work".into(), primary: true }],
+            primary_email: Some(0),
+            ..Default::default()
+        };
+        self.save_person(user, input).await
+    }
+
+    async fn link_attendee(&self, user: &UserInfo, person_id: &str, email: &str) -> AppResult<()> {
+        let person = self.people.get(&user.id, person_id).await?;
+        let mut input = person.to_input();
+        let wanted = crate::auth::normalize_email(email);
+        if !person.emails.iter().any(|e| crate::auth::normalize_email(&e.address) == wanted) {
+            input.emails.push(EmailAddress { address: email.trim().to_string(), label: "other".into(), primary: person.emails.is_empty() });
+        }
+        self.save_person(user, input).await?;
+        Ok(())
+    }
+
+    async fn todays_meetings(&self, user: &UserInfo) -> AppResult<Vec<Meeting>> {
+        let tz = app::time::parse_tz(&user.time_zone);
+        Ok(self.meetings.today(&self.people, &user.id, tz, chrono::Utc::now()).await?)
+    }
+}
+
+/// "Doe, Jane" or "Jane Doe" → ("Jane", "Doe"); without a name, from a `jane.doe@` address.
+fn split_name(name: &str, email: &str) -> (String, String) {
+    let name = name.trim().trim_matches('"');
+    let reordered = match name.split_once(',') {
+        Some((last, first)) if !first.trim().is_empty() => format!("{} {}", first.trim(), last.trim()),
+        _ => name.to_string(),
+    };
+    let from_address = || {
+        let local = email.split('@').next().unwrap_or_default().split('+').next().unwrap_or_default();
+        local.split(['.', '_', '-']).filter(|p| !p.is_empty()).map(capitalize).collect::<Vec<_>>().join(" ")
+    };
+    let full = if reordered.is_empty() || reordered.contains('@') { from_address() } else { reordered };
+    match full.rsplit_once(' ') {
+        Some((first, last)) => (first.trim().to_string(), last.trim().to_string()),
+        None => (full, String::new()),
+    }
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_name;
+
+    #[test]
+    fn attendee_names_become_first_and_last_names() {
+        assert_eq!(split_name("Jane Doe", "x@y"), ("Jane".into(), "Doe".into()));
+        assert_eq!(split_name("Doe, Jane", "x@y"), ("Jane".into(), "Doe".into()));
+        assert_eq!(split_name("Mary Ann van Dijk", "x@y"), ("Mary Ann van".into(), "Dijk".into()));
+        assert_eq!(split_name("", "jane.doe+news@y.example"), ("Jane".into(), "Doe".into()));
+        assert_eq!(split_name("jane@y.example", "jane@y.example"), ("Jane".into(), String::new()));
     }
 }

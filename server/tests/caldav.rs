@@ -14,6 +14,7 @@ use serde_json::Value;
 use server::calendar::model::{EventRecord, When};
 use server::calendar::service::{CalendarSettings, Calendars};
 use server::calendar::store::CalendarStore;
+use server::matcher::service::Matcher;
 use server::db::Db;
 use server::secrets::Keyring;
 
@@ -32,7 +33,7 @@ async fn fixture() -> Fixture {
         connect_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(20),
     };
-    let calendars = Calendars::new(CalendarStore::new(db.clone()), settings);
+    let calendars = Calendars::new(CalendarStore::new(db.clone()), Arc::new(Matcher::new(db.clone())), settings);
     let user = UserInfo { id: "user-1".into(), email: "alice@example.org".into(), name: "Alice".into(), time_zone: "Europe/Amsterdam".into() };
     Fixture { db, calendars, user }
 }
@@ -231,7 +232,7 @@ async fn a_broken_sync_token_triggers_a_full_resync() {
         meeting_url: None,
         last_modified: None,
     };
-    f.calendars.store.replace_object(&f.user.id, &calendar, "/alice/work/ghost.ics", "\"ghost\"", &[stale]).await.unwrap();
+    f.calendars.store.replace_object(&f.user.id, &calendar, "/alice/work/ghost.ics", "\"ghost\"", &[stale], &Default::default()).await.unwrap();
     radicale.put_event("work", "allday.ics", &all_day()).await;
 
     let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
@@ -304,7 +305,7 @@ async fn a_wrong_password_sets_needs_reauthentication_without_losing_events() {
 async fn private_addresses_are_refused_unless_allowed() {
     let radicale = Radicale::start().await;
     let f = fixture().await;
-    let strict = Calendars::new(CalendarStore::new(f.db.clone()), CalendarSettings { allow_private_servers: false, ..f.calendars.settings.clone() });
+    let strict = Calendars::new(CalendarStore::new(f.db.clone()), Arc::new(Matcher::new(f.db.clone())), CalendarSettings { allow_private_servers: false, ..f.calendars.settings.clone() });
     let error = strict.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap_err().to_string();
     assert!(error.contains("private or local network"), "{error}");
 }
@@ -332,11 +333,11 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
     // A server started with the rotated key file syncs as before.
     let rotated = server::secrets::load_or_create_key_file(&key_file).unwrap();
     assert_eq!(rotated.current_id(), rotation.key_id);
-    let after = Calendars::new(CalendarStore::new(f.db.clone()), CalendarSettings { keyring: Arc::new(rotated), ..f.calendars.settings.clone() });
+    let after = Calendars::new(CalendarStore::new(f.db.clone()), Arc::new(Matcher::new(f.db.clone())), CalendarSettings { keyring: Arc::new(rotated), ..f.calendars.settings.clone() });
     after.verify_key().await.unwrap();
     let report = after.sync(&f.user.id, &id).await.unwrap();
     assert_eq!(report.error, None);
     // A stranger key is refused at start-up instead of failing silently later.
-    let stranger = Calendars::new(CalendarStore::new(f.db.clone()), CalendarSettings { keyring: Arc::new(Keyring::generate()), ..f.calendars.settings.clone() });
+    let stranger = Calendars::new(CalendarStore::new(f.db.clone()), Arc::new(Matcher::new(f.db.clone())), CalendarSettings { keyring: Arc::new(Keyring::generate()), ..f.calendars.settings.clone() });
     assert!(stranger.verify_key().await.is_err());
 }

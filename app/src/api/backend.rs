@@ -42,4 +42,10 @@ pub trait Backend: Send + Sync + 'static {
     async fn update_connection(&self, user: &UserInfo, update: ConnectionUpdate) -> AppResult<Connection>;
     async fn delete_connection(&self, user: &UserInfo, id: &str) -> AppResult<()>;
     async fn sync_connection(&self, user: &UserInfo, id: &str) -> AppResult<SyncReport>;
+
+    async fn person_meetings(&self, user: &UserInfo, person_id: &str, scope: &str, page: u32, from: Option<&str>, to: Option<&str>) -> AppResult<Page<Meeting>>;
+    async fn log_meeting(&self, user: &UserInfo, event_id: &str) -> AppResult<String>;
+    async fn add_attendee_person(&self, user: &UserInfo, email: &str, name: &str) -> AppResult<String>;
+    async fn link_attendee(&self, user: &UserInfo, person_id: &str, email: &str) -> AppResult<()>;
+    async fn todays_meetings(&self, user: &UserInfo) -> AppResult<Vec<Meeting>>;
 }

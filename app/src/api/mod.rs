@@ -155,3 +155,39 @@ pub async fn sync_connection(id: String) -> Result<SyncReport, AppError> {
     let (backend, user) = require_user().await?;
     backend.sync_connection(&user, &id).await
 }
+
+/// A person's meetings: `scope` is "upcoming" (soonest first) or "past" (newest first);
+/// `from` and `to` are optional dates (YYYY-MM-DD, inclusive) in the user's time zone.
+#[server(endpoint = "person-meetings")]
+pub async fn person_meetings(person_id: String, scope: String, page: u32, from: Option<String>, to: Option<String>) -> Result<Page<Meeting>, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.person_meetings(&user, &person_id, &scope, page, from.as_deref(), to.as_deref()).await
+}
+
+/// Logs a past meeting as a meeting activity; pressing it again returns the same activity.
+#[server(endpoint = "log-meeting")]
+pub async fn log_meeting(event_id: String) -> Result<String, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.log_meeting(&user, &event_id).await
+}
+
+/// Creates a person from an unmatched attendee (name and email prefilled).
+#[server(endpoint = "add-attendee-person")]
+pub async fn add_attendee_person(email: String, name: String) -> Result<String, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.add_attendee_person(&user, &email, &name).await
+}
+
+/// Adds an attendee's email to an existing person, linking their meetings.
+#[server(endpoint = "link-attendee")]
+pub async fn link_attendee(person_id: String, email: String) -> Result<(), AppError> {
+    let (backend, user) = require_user().await?;
+    backend.link_attendee(&user, &person_id, &email).await
+}
+
+/// Today's meetings in the user's time zone, in order.
+#[server(endpoint = "todays-meetings")]
+pub async fn todays_meetings() -> Result<Vec<Meeting>, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.todays_meetings(&user).await
+}

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 
 use app::models::ConnectionStatus;
 
+use crate::matcher::Index;
+
 use super::caldav::{CalDavClient, CalDavError, Credentials};
 use super::ical;
 use super::model::{AttendeeRecord, Changes, EventRecord, When};
@@ -95,7 +97,7 @@ fn normalize_color(color: &str) -> String {
     if c.len() == 9 && c.starts_with('#') { c[..7].to_string() } else { c.to_string() }
 }
 
-pub async fn sync_connection(store: &CalendarStore, account: &CalDavAccount, row: &ConnectionRow, now: DateTime<Utc>) -> Result<SyncOutcome, SyncFailure> {
+pub async fn sync_connection(store: &CalendarStore, account: &CalDavAccount, row: &ConnectionRow, index: &Index, now: DateTime<Utc>) -> Result<SyncOutcome, SyncFailure> {
     let client = client(account).await?;
     let mut outcome = SyncOutcome::default();
     let store_err = |e: crate::error::StoreError| {
@@ -103,7 +105,7 @@ pub async fn sync_connection(store: &CalendarStore, account: &CalDavAccount, row
         SyncFailure { message: "Rondo could not save the calendar data. Try again later.".into(), status: ConnectionStatus::Error }
     };
     let calendars = store.calendars(&row.owner, &row.id).await.map_err(store_err)?;
-    let context = Context { store, owner: &row.owner, window: row.window(now), self_emails: self_emails(account, row) };
+    let context = Context { store, owner: &row.owner, window: row.window(now), self_emails: self_emails(account, row), index };
     for calendar in calendars.iter().filter(|c| c.selected) {
         let result = if calendar.supports_sync {
             sync_with_token(&client, &context, calendar, &mut outcome).await
@@ -124,6 +126,7 @@ struct Context<'a> {
     owner: &'a str,
     window: (DateTime<Utc>, DateTime<Utc>),
     self_emails: HashSet<String>,
+    index: &'a Index,
 }
 
 enum Failure {
@@ -206,7 +209,7 @@ async fn fetch_and_store(client: &CalDavClient, cx: &Context<'_>, calendar: &Cal
                         outcome.warnings.push(format!("{}: {}", warning.uid.unwrap_or_else(|| object.href.clone()), warning.message));
                     }
                     let events: Vec<EventRecord> = parsed.events.into_iter().map(|e| to_record(e, &cx.self_emails)).collect();
-                    outcome.changes += cx.store.replace_object(cx.owner, calendar, &object.href, &object.etag, &events).await?;
+                    outcome.changes += cx.store.replace_object(cx.owner, calendar, &object.href, &object.etag, &events, cx.index).await?;
                 }
                 Err(e) => outcome.warnings.push(format!("{}: {e}", object.href)),
             }

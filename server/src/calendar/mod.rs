@@ -2,6 +2,7 @@
 pub mod caldav;
 pub mod caldav_sync;
 pub mod credentials;
+pub mod meetings;
 pub mod dav_xml;
 pub mod ical;
 pub mod model;

@@ -39,6 +39,19 @@ pub struct AttendeeRecord {
     pub is_self: bool,
 }
 
+/// An attendee linked to (or suggested as) one of the user's people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchRecord {
+    /// The attendee's normalized address.
+    pub email: String,
+    pub person: String,
+    pub confidence: u8,
+    /// primary_email, other_email, alias or name
+    pub reason: String,
+    /// Name matches are only offered, never linked.
+    pub suggested: bool,
+}
+
 /// One event occurrence, ready to store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRecord {

@@ -9,6 +9,7 @@ use super::caldav_sync::{self, CalDavAccount, SyncFailure};
 use super::credentials;
 use super::store::{CalendarStore, NewCalendar, NewConnection};
 use crate::error::StoreError;
+use crate::matcher::service::Matcher;
 use crate::secrets::Keyring;
 
 #[derive(Clone)]
@@ -22,6 +23,7 @@ pub struct CalendarSettings {
 pub struct Calendars {
     pub store: CalendarStore,
     pub settings: CalendarSettings,
+    pub matcher: Arc<Matcher>,
 }
 
 fn invalid(message: impl Into<String>) -> StoreError {
@@ -29,8 +31,8 @@ fn invalid(message: impl Into<String>) -> StoreError {
 }
 
 impl Calendars {
-    pub fn new(store: CalendarStore, settings: CalendarSettings) -> Self {
-        Self { store, settings }
+    pub fn new(store: CalendarStore, matcher: Arc<Matcher>, settings: CalendarSettings) -> Self {
+        Self { store, settings, matcher }
     }
 
     fn account(&self, server_url: &str, username: &str, password: &str) -> Result<CalDavAccount, StoreError> {
@@ -136,7 +138,8 @@ impl Calendars {
         };
         let account = self.account(row.server_url.as_deref().unwrap_or_default(), row.username.as_deref().unwrap_or_default(), password.expose())?;
         self.store.set_status(owner, id, ConnectionStatus::Syncing, row.last_error.clone(), false).await?;
-        match caldav_sync::sync_connection(&self.store, &account, &row, chrono::Utc::now()).await {
+        let index = self.matcher.index(owner).await?;
+        match caldav_sync::sync_connection(&self.store, &account, &row, &index, chrono::Utc::now()).await {
             Ok(outcome) => {
                 self.store.set_status(owner, id, ConnectionStatus::Ok, None, true).await?;
                 Ok(SyncReport { added: outcome.changes.added, changed: outcome.changes.changed, removed: outcome.changes.removed, warnings: outcome.warnings, error: None })

@@ -6,7 +6,8 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 use app::models::{CalendarInfo, Connection, ConnectionStatus, Provider, DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK};
 
-use super::model::{AttendeeRecord, Changes, EventRecord};
+use super::model::{AttendeeRecord, Changes, EventRecord, MatchRecord};
+use crate::matcher::{self, Index};
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::ids::{new_id, record};
@@ -95,6 +96,23 @@ struct AttendeeRow {
 struct OrganizerRow {
     email: Option<String>,
     name: Option<String>,
+    is_self: bool,
+}
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct MatchRow {
+    pub email: String,
+    pub person: String,
+    pub confidence: i64,
+    pub reason: String,
+    pub suggested: bool,
+}
+
+impl From<MatchRecord> for MatchRow {
+    fn from(m: MatchRecord) -> Self {
+        MatchRow { email: m.email, person: m.person, confidence: m.confidence as i64, reason: m.reason, suggested: m.suggested }
+    }
 }
 
 #[derive(Debug, SurrealValue)]
@@ -123,6 +141,9 @@ struct EventInsert {
     etag: Option<String>,
     last_modified: Option<DateTime<Utc>>,
     updated_at: DateTime<Utc>,
+    attendee_keys: Vec<String>,
+    people: Vec<String>,
+    matches: Vec<MatchRow>,
 }
 
 fn attendee_row(a: &AttendeeRecord) -> AttendeeRow {
@@ -388,10 +409,11 @@ impl CalendarStore {
     }
 
     /// Replaces everything stored for one object (`href`) with `events`, in one transaction.
-    pub async fn replace_object(&self, owner: &str, calendar: &CalendarRow, href: &str, etag: &str, events: &[EventRecord]) -> Result<Changes, StoreError> {
+    /// Attendees are matched against `index` on the way in.
+    pub async fn replace_object(&self, owner: &str, calendar: &CalendarRow, href: &str, etag: &str, events: &[EventRecord], index: &Index) -> Result<Changes, StoreError> {
         let before = self.identities(&calendar.id, href).await?;
         let now = Utc::now();
-        let rows: Vec<EventInsert> = events.iter().map(|e| event_insert(owner, calendar, Some(href), Some(etag), e, now)).collect();
+        let rows: Vec<EventInsert> = events.iter().map(|e| event_insert(owner, calendar, Some(href), Some(etag), e, index, now)).collect();
         let after: HashSet<String> = rows.iter().map(|r| identity(&r.uid, &r.recurrence_id)).collect();
         self.db
             .query(
@@ -464,8 +486,9 @@ impl CalendarStore {
     }
 }
 
-fn event_insert(owner: &str, calendar: &CalendarRow, href: Option<&str>, etag: Option<&str>, e: &EventRecord, now: DateTime<Utc>) -> EventInsert {
+fn event_insert(owner: &str, calendar: &CalendarRow, href: Option<&str>, etag: Option<&str>, e: &EventRecord, index: &Index, now: DateTime<Utc>) -> EventInsert {
     let recurrence_id = e.recurrence_id.clone().unwrap_or_default();
+    let matches = matcher::match_event(index, e.organizer.as_ref(), &e.attendees);
     EventInsert {
         id: RecordId::new("event", new_id()),
         owner: owner.to_string(),
@@ -484,12 +507,15 @@ fn event_insert(owner: &str, calendar: &CalendarRow, href: Option<&str>, etag: O
         end_date: e.end.date().map(|d| d.to_string()),
         time_zone: e.time_zone.clone(),
         status: e.status.clone(),
-        organizer: e.organizer.as_ref().map(|o| OrganizerRow { email: Some(o.email.clone()), name: o.name.clone() }),
+        organizer: e.organizer.as_ref().map(|o| OrganizerRow { email: Some(o.email.clone()), name: o.name.clone(), is_self: o.is_self }),
         attendees: e.attendees.iter().map(attendee_row).collect(),
         meeting_url: e.meeting_url.clone(),
         etag: etag.map(str::to_string),
         last_modified: e.last_modified,
         updated_at: now,
+        attendee_keys: matcher::attendee_keys(e.organizer.as_ref(), &e.attendees),
+        people: matcher::linked_people(&matches),
+        matches: matches.into_iter().map(MatchRow::from).collect(),
     }
 }
 

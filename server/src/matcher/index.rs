@@ -1,0 +1,211 @@
+//! Matching meeting attendees to people. Email first and exact (O(1) per address through hash
+//! maps); Gmail aliases a little lower; names only as suggestions, never as links, because name
+//! matching produced false positives in the system Rondo descends from.
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use strsim::jaro_winkler;
+
+use crate::auth::normalize_email;
+use crate::text::fold;
+
+pub const NAME_THRESHOLD: f64 = 0.92;
+/// People scoring within this of the best name score are offered together.
+pub const AMBIGUITY_BAND: f64 = 0.02;
+pub const ALIAS_CONFIDENCE: u8 = 95;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchReason {
+    PrimaryEmail,
+    OtherEmail,
+    Alias,
+    Name,
+}
+
+impl MatchReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchReason::PrimaryEmail => "primary_email",
+            MatchReason::OtherEmail => "other_email",
+            MatchReason::Alias => "alias",
+            MatchReason::Name => "name",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonMatch {
+    pub person: String,
+    pub confidence: u8,
+    pub reason: MatchReason,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// An email match: the meeting belongs to this person.
+    Linked(PersonMatch),
+    /// Name look-alikes for the user to confirm; never linked automatically.
+    Suggested(Vec<PersonMatch>),
+    Unmatched,
+}
+
+/// Gmail ignores dots and `+tags` in the local part, and googlemail.com is gmail.com.
+pub fn gmail_key(normalized: &str) -> Option<String> {
+    let (local, domain) = normalized.rsplit_once('@')?;
+    if domain != "gmail.com" && domain != "googlemail.com" {
+        return None;
+    }
+    let local = local.split('+').next().unwrap_or(local).replace('.', "");
+    Some(format!("{local}@gmail.com"))
+}
+
+/// The keys under which an address can be found: itself, and its Gmail canonical form.
+pub fn lookup_keys(address: &str) -> Vec<String> {
+    let normalized = normalize_email(address);
+    let mut keys = vec![normalized.clone()];
+    if let Some(alias) = gmail_key(&normalized).filter(|a| *a != normalized) {
+        keys.push(alias);
+    }
+    keys
+}
+
+/// "Müller, Anna" → "anna muller"; folded and in reading order.
+pub fn normalize_name(name: &str) -> String {
+    let name = name.trim().trim_matches('"');
+    let ordered = match name.split_once(',') {
+        Some((last, first)) if !first.trim().is_empty() => format!("{} {}", first.trim(), last.trim()),
+        _ => name.to_string(),
+    };
+    fold(&ordered.replace(['.', '_'], " "))
+}
+
+/// A name to try when the attendee has none: the local part when it looks like `first.last`.
+pub fn name_from_address(address: &str) -> Option<String> {
+    let local = normalize_email(address).split('@').next()?.split('+').next()?.to_string();
+    let parts: Vec<&str> = local.split(['.', '_']).filter(|p| !p.is_empty()).collect();
+    (parts.len() >= 2 && parts.iter().all(|p| p.chars().all(char::is_alphabetic))).then(|| parts.join(" "))
+}
+
+struct NameEntry {
+    person: String,
+    /// "first last" and "last first".
+    forms: [String; 2],
+}
+
+#[derive(Default)]
+pub struct Index {
+    exact: HashMap<String, (String, bool)>,
+    aliases: HashMap<String, String>,
+    names: Vec<NameEntry>,
+    /// Name entries by the first letter of either form: Jaro-Winkler rewards a shared prefix, so
+    /// a score over the threshold with different first letters is practically impossible.
+    by_initial: HashMap<char, Vec<usize>>,
+}
+
+pub struct PersonNames<'a> {
+    pub id: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+}
+
+pub struct PersonEmail<'a> {
+    pub person: &'a str,
+    pub normalized: &'a str,
+    pub primary: bool,
+}
+
+impl Index {
+    pub fn build<'a>(people: impl IntoIterator<Item = PersonNames<'a>>, emails: impl IntoIterator<Item = PersonEmail<'a>>) -> Self {
+        let mut index = Index::default();
+        for e in emails {
+            let normalized = normalize_email(e.normalized);
+            if let Some(alias) = gmail_key(&normalized) {
+                index.aliases.entry(alias).or_insert_with(|| e.person.to_string());
+            }
+            index.exact.insert(normalized, (e.person.to_string(), e.primary));
+        }
+        for p in people {
+            let first = fold(p.first_name);
+            let last = fold(p.last_name);
+            if first.is_empty() || last.is_empty() {
+                continue;
+            }
+            let forms = [format!("{first} {last}"), format!("{last} {first}")];
+            let at = index.names.len();
+            for initial in forms.iter().filter_map(|f| f.chars().next()) {
+                let list = index.by_initial.entry(initial).or_default();
+                if list.last() != Some(&at) {
+                    list.push(at);
+                }
+            }
+            index.names.push(NameEntry { person: p.id.to_string(), forms });
+        }
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.exact.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.exact.is_empty()
+    }
+
+    pub fn match_email(&self, address: &str) -> Option<PersonMatch> {
+        let normalized = normalize_email(address);
+        if let Some((person, primary)) = self.exact.get(&normalized) {
+            let reason = if *primary { MatchReason::PrimaryEmail } else { MatchReason::OtherEmail };
+            return Some(PersonMatch { person: person.clone(), confidence: 100, reason });
+        }
+        let alias = gmail_key(&normalized)?;
+        self.aliases.get(&alias).map(|person| PersonMatch { person: person.clone(), confidence: ALIAS_CONFIDENCE, reason: MatchReason::Alias })
+    }
+
+    /// People whose full name looks like `name` (two or more tokens), best first.
+    pub fn suggest(&self, name: &str) -> Vec<PersonMatch> {
+        let wanted = normalize_name(name);
+        if wanted.split_whitespace().count() < 2 {
+            return Vec::new();
+        }
+        let Some(candidates) = wanted.chars().next().and_then(|c| self.by_initial.get(&c)) else { return Vec::new() };
+        let mut scored: Vec<(f64, &str)> = candidates
+            .iter()
+            .map(|&i| {
+                let entry = &self.names[i];
+                let score = entry.forms.iter().map(|f| jaro_winkler(&wanted, f)).fold(0.0, f64::max);
+                (score, entry.person.as_str())
+            })
+            .filter(|(score, _)| *score >= NAME_THRESHOLD)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        let Some(best) = scored.first().map(|s| s.0) else { return Vec::new() };
+        scored
+            .into_iter()
+            .take_while(|(score, _)| best - score <= AMBIGUITY_BAND)
+            .map(|(score, person)| PersonMatch { person: person.to_string(), confidence: name_confidence(score), reason: MatchReason::Name })
+            .collect()
+    }
+
+    /// Email first; for attendees without an email match, name suggestions from the display
+    /// name or a `first.last` address. The user's own addresses are never matched.
+    pub fn match_attendee(&self, address: &str, display_name: Option<&str>, is_self: bool) -> Outcome {
+        if is_self {
+            return Outcome::Unmatched;
+        }
+        if let Some(found) = self.match_email(address) {
+            return Outcome::Linked(found);
+        }
+        let name = display_name.map(str::to_string).filter(|n| normalize_name(n).split_whitespace().count() >= 2).or_else(|| name_from_address(address));
+        match name.map(|n| self.suggest(&n)) {
+            Some(list) if !list.is_empty() => Outcome::Suggested(list),
+            _ => Outcome::Unmatched,
+        }
+    }
+}
+
+/// 0.92 → 60, 1.0 → 90, linear in between.
+fn name_confidence(score: f64) -> u8 {
+    let t = ((score - NAME_THRESHOLD) / (1.0 - NAME_THRESHOLD)).clamp(0.0, 1.0);
+    (60.0 + t * 30.0).round() as u8
+}
