@@ -33,9 +33,85 @@ pub fn from_local_input(value: &str, tz: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
+/// "30 min", "1 h", "1 h 30 min".
+pub fn format_duration(minutes: i64) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// When a meeting happens, in the user's zone: "Tue 3 Dec 2026, 10:00–11:00 · 1 h";
+/// all-day ones by their dates, never shifted by time zones.
+pub fn format_meeting_when(meeting: &crate::models::Meeting, tz: &str) -> String {
+    if meeting.all_day {
+        let first = meeting.start_date.unwrap_or_else(|| meeting.starts_at.date_naive());
+        let last = meeting.end_date.and_then(|d| d.pred_opt()).filter(|d| *d > first);
+        return match last {
+            None => format!("All day · {}", first.format("%a %-d %b %Y")),
+            Some(last) => format!("All day · {} – {}", first.format("%a %-d %b"), last.format("%a %-d %b %Y")),
+        };
+    }
+    let zone = parse_tz(tz);
+    let (start, end) = (meeting.starts_at.with_timezone(&zone), meeting.ends_at.with_timezone(&zone));
+    let duration = format_duration((meeting.ends_at - meeting.starts_at).num_minutes().max(0));
+    if start.date_naive() == end.date_naive() || end == start {
+        format!("{}–{} · {duration}", start.format("%a %-d %b %Y, %H:%M"), end.format("%H:%M"))
+    } else {
+        format!("{} – {} · {duration}", start.format("%a %-d %b, %H:%M"), end.format("%a %-d %b %Y, %H:%M"))
+    }
+}
+
+/// Just the clock times, for the dashboard's list of today.
+pub fn format_meeting_times(meeting: &crate::models::Meeting, tz: &str) -> String {
+    if meeting.all_day {
+        return "All day".into();
+    }
+    let zone = parse_tz(tz);
+    format!("{}–{}", meeting.starts_at.with_timezone(&zone).format("%H:%M"), meeting.ends_at.with_timezone(&zone).format("%H:%M"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn meeting(start: &str, end: &str, all_day: bool) -> crate::models::Meeting {
+        crate::models::Meeting {
+            id: "m".into(),
+            title: "t".into(),
+            starts_at: start.parse().unwrap(),
+            ends_at: end.parse().unwrap(),
+            all_day,
+            start_date: all_day.then(|| start[..10].parse().unwrap()),
+            end_date: all_day.then(|| end[..10].parse().unwrap()),
+            location: None,
+            meeting_url: None,
+            cancelled: false,
+            calendar_name: String::new(),
+            calendar_color: None,
+            attendees: vec![],
+            logged_activity: None,
+        }
+    }
+
+    #[test]
+    fn meeting_times_in_the_users_zone_with_duration() {
+        let m = meeting("2026-12-01T09:00:00Z", "2026-12-01T10:30:00Z", false);
+        assert_eq!(format_meeting_when(&m, "Europe/Amsterdam"), "Tue 1 Dec 2026, 10:00–11:30 · 1 h 30 min");
+        assert_eq!(format_meeting_times(&m, "America/New_York"), "04:00–05:30");
+        let overnight = meeting("2026-12-01T23:00:00Z", "2026-12-02T07:00:00Z", false);
+        assert_eq!(format_meeting_when(&overnight, "UTC"), "Tue 1 Dec, 23:00 – Wed 2 Dec 2026, 07:00 · 8 h");
+    }
+
+    #[test]
+    fn all_day_meetings_keep_their_dates_in_every_zone() {
+        let one = meeting("2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z", true);
+        assert_eq!(format_meeting_when(&one, "America/Los_Angeles"), "All day · Tue 1 Dec 2026");
+        let three = meeting("2026-12-01T00:00:00Z", "2026-12-04T00:00:00Z", true);
+        assert_eq!(format_meeting_when(&three, "Asia/Tokyo"), "All day · Tue 1 Dec – Thu 3 Dec 2026");
+        assert_eq!(format_duration(45), "45 min");
+    }
 
     #[test]
     fn local_input_round_trips_in_the_users_zone() {

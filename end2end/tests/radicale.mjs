@@ -63,3 +63,21 @@ export function vevent({ uid, summary, startOffsetHours, durationMinutes = 60, a
     ...attendees.map((a) => `ATTENDEE;CN=${a.name};PARTSTAT=ACCEPTED:mailto:${a.email}`),
     'END:VEVENT', 'END:VCALENDAR', ''].join('\n');
 }
+
+/** Adds a CalDAV account through Settings → Calendars, ticking every calendar found. */
+export async function addCalDavAccount(page, radicale, name) {
+  await page.click('nav >> text=Settings');
+  await page.click('.tabs >> text=Calendars');
+  await page.click('text=Add CalDAV account');
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await page.fill('#caldav-url', radicale.base);
+  await page.fill('#caldav-username', USER);
+  await page.fill('#caldav-password', PASSWORD);
+  await page.click('text=Test connection');
+  await dialog.getByText(/Found \d+ calendar/).waitFor();
+  await page.fill('#caldav-name', name);
+  await dialog.getByRole('button', { name: 'Add account' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.locator('.connection', { hasText: name }).locator('.badge', { hasText: 'Connected' }).waitFor();
+}

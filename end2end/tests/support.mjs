@@ -61,9 +61,25 @@ export async function launchBrowser() {
   });
 }
 
+const consoleLogs = new WeakMap();
+
+/** Remembers a page's console errors, so a failed hydration says why. */
+export function watchConsole(page) {
+  if (consoleLogs.has(page)) return;
+  const lines = [];
+  consoleLogs.set(page, lines);
+  page.on('console', (m) => { if (m.type() === 'error') lines.push(m.text().slice(0, 8000)); });
+  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
+}
+
 /** Waits until the WASM client has hydrated the page. */
 export async function hydrated(page) {
-  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  watchConsole(page);
+  try {
+    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 30_000 });
+  } catch (error) {
+    throw new Error(`${page.url()} did not hydrate. Console errors: ${JSON.stringify(consoleLogs.get(page))}`, { cause: error });
+  }
 }
 
 export async function shot(page, name) {

@@ -87,7 +87,7 @@ pub fn ActivityItem(
         }
     });
     view! {
-        <li class="activity" data-kind=activity.kind.as_str()>
+        <li class="activity" id=format!("activity-{}", activity.id) data-kind=activity.kind.as_str()>
             <div class="activity-head">
                 <span class="kind">{activity.kind.label()}</span>
                 <time datetime=activity.occurred_at.to_rfc3339()>{when}</time>

@@ -1,5 +1,6 @@
 pub mod activity;
 pub mod favorite;
 pub mod layout;
+pub mod meeting;
 pub mod pager;
 pub mod status;

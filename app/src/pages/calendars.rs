@@ -128,7 +128,7 @@ fn ConnectionCard(
                 <div><dt>"Last sync"</dt><dd class="last-sync">{last_sync}</dd></div>
                 <div><dt>"Events"</dt><dd class="event-count">{connection.event_count}</dd></div>
                 <div><dt>"Window"</dt><dd>{format!("{} days back, {} ahead", connection.days_back, connection.days_ahead)}</dd></div>
-                <div><dt>"Sync"</dt><dd>{if connection.sync_enabled { "On" } else { "Paused" }}{if connection.auto_log { " · auto-log on" } else { "" }}</dd></div>
+                <div><dt>"Sync"</dt><dd>{format!("{}{}", if connection.sync_enabled { "On" } else { "Paused" }, if connection.auto_log { " · auto-log on" } else { "" })}</dd></div>
             </dl>
             <ul class="calendar-list">
                 {selected.into_iter().map(|c| view! {

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::load_dashboard;
+use crate::api::{load_dashboard, todays_meetings};
+use crate::components::meeting::TodayItem;
 use crate::components::activity::ActivityItem;
 use crate::components::favorite::FavoriteToggle;
 use crate::components::status::{ErrorBox, Loading};
@@ -10,13 +11,16 @@ use crate::models::{Dashboard, PersonSummary};
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| load_dashboard());
+    // Created here, beside the dashboard's own resource, not inside its suspended content:
+    // nested resources made hydration fail intermittently.
+    let today = TodayState::new();
     view! {
         <Title text="Dashboard"/>
         <h1>"Dashboard"</h1>
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(dashboard) => view! { <DashboardView dashboard/> }.into_any(),
+                    Ok(dashboard) => view! { <DashboardView dashboard today/> }.into_any(),
                     Err(error) => view! { <ErrorBox error/> }.into_any(),
                 }
             })}
@@ -25,7 +29,7 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 #[component]
-fn DashboardView(dashboard: Dashboard) -> impl IntoView {
+fn DashboardView(dashboard: Dashboard, today: TodayState) -> impl IntoView {
     let Dashboard { favorites, recent_activities, counts, has_calendar_connections } = dashboard;
     view! {
         <section class="counts" aria-label="Counts">
@@ -33,8 +37,7 @@ fn DashboardView(dashboard: Dashboard) -> impl IntoView {
             <div class="count"><strong data-testid="count-favorites">{counts.favorites}</strong>" favorites"</div>
             <div class="count"><strong data-testid="count-activities">{counts.activities}</strong>" activities"</div>
         </section>
-        // Today's meetings take this place once a calendar is connected.
-        <div id="todays-meetings-slot" data-has-calendars=has_calendar_connections.to_string()></div>
+        {has_calendar_connections.then(|| view! { <TodaysMeetings state=today/> })}
         <section class="favorites" aria-labelledby="favorites-heading">
             <h2 id="favorites-heading">"Favorites"</h2>
             {if favorites.is_empty() {
@@ -69,5 +72,55 @@ pub fn PersonCard(person: PersonSummary) -> impl IntoView {
             {(!role.is_empty()).then(|| view! { <div class="role">{role}</div> })}
             {person.primary_email.map(|e| view! { <div class="email">{e}</div> })}
         </article>
+    }
+}
+
+/// Today's meetings and the clock they are shown against; refetched every minute in the
+/// browser (gloo-timers), so the "now" marker moves and new meetings appear without a reload.
+#[derive(Clone, Copy)]
+struct TodayState {
+    now: RwSignal<chrono::DateTime<chrono::Utc>>,
+    meetings: Resource<Result<Vec<crate::models::Meeting>, crate::error::AppError>>,
+}
+
+impl TodayState {
+    fn new() -> Self {
+        let tick = RwSignal::new(0u32);
+        let now = RwSignal::new(chrono::Utc::now());
+        let meetings = Resource::new(move || tick.get(), |_| todays_meetings());
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            loop {
+                gloo_timers::future::TimeoutFuture::new(60_000).await;
+                // Stops once the dashboard is left and the signals are gone.
+                if now.try_set(chrono::Utc::now()).is_some() || tick.try_update(|t| *t += 1).is_none() {
+                    break;
+                }
+            }
+        });
+        TodayState { now, meetings }
+    }
+}
+
+#[component]
+fn TodaysMeetings(state: TodayState) -> impl IntoView {
+    let TodayState { now, meetings } = state;
+    view! {
+        <section class="today card" aria-labelledby="today-heading">
+            <h2 id="today-heading">"Today's meetings"</h2>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || Suspend::new(async move {
+                    match meetings.await {
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"Nothing on your calendar today."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="today-list">
+                                {list.into_iter().map(|meeting| view! { <TodayItem meeting now/> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }

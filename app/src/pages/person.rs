@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{get_person, person_activities, DeleteActivity, DeletePerson, SaveActivity};
+use crate::api::{get_person, person_activities, person_meetings, DeleteActivity, DeletePerson, SaveActivity};
 use crate::components::activity::{ActivityForm, ActivityItem};
 use crate::components::favorite::FavoriteToggle;
+use crate::components::meeting::{MeetingCard, MeetingChanges};
 use crate::components::pager::Pager;
 use crate::components::status::{ActionError, ErrorBox, Loading};
 use crate::models::Person;
@@ -14,11 +15,14 @@ pub fn PersonPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let person = Resource::new(id, get_person);
+    // Every resource of the page is created here, not inside suspended content: resources
+    // created once an outer one resolved made hydration fail intermittently.
+    let timeline = TimelineState::new(id);
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match person.await {
-                    Ok(person) => view! { <PersonView person/> }.into_any(),
+                    Ok(person) => view! { <PersonView person timeline/> }.into_any(),
                     Err(error) => view! { <ErrorBox error/> }.into_any(),
                 }
             })}
@@ -27,11 +31,12 @@ pub fn PersonPage() -> impl IntoView {
 }
 
 #[component]
-fn PersonView(person: Person) -> impl IntoView {
+fn PersonView(person: Person, timeline: TimelineState) -> impl IntoView {
     let name = person.full_name();
     let delete = ServerAction::<DeletePerson>::new();
     let delete_id = person.id.clone();
     let timeline_id = person.id.clone();
+    let changes = timeline.changes;
     let role = [person.job_title.as_str(), person.organization.as_str()]
         .into_iter()
         .filter(|s| !s.is_empty())
@@ -82,26 +87,41 @@ fn PersonView(person: Person) -> impl IntoView {
                 </dl>
                 {(!person.notes.is_empty()).then(|| view! { <h3>"Notes"</h3><p class="notes">{person.notes.clone()}</p> })}
             </section>
-            <section class="meetings card" aria-labelledby="meetings-heading">
-                <h2 id="meetings-heading">"Meetings"</h2>
-                <p class="empty">"Meetings from your connected calendars will appear here."</p>
-            </section>
-            <Timeline person_id=timeline_id/>
+            <ClientOnly>
+                <PersonMeetings person_id=person.id.clone() changes/>
+            </ClientOnly>
+            <Timeline person_id=timeline_id state=timeline/>
         </div>
     }
 }
 
+/// The timeline's actions and its page of activities, refetched after any change.
+#[derive(Clone, Copy)]
+struct TimelineState {
+    save: ServerAction<SaveActivity>,
+    delete: ServerAction<DeleteActivity>,
+    changes: MeetingChanges,
+    activities: Resource<Result<crate::models::Page<crate::models::Activity>, crate::error::AppError>>,
+}
+
+impl TimelineState {
+    fn new(id: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        let query = use_query_map();
+        let page = move || query.with(|q| q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1u32));
+        let save = ServerAction::<SaveActivity>::new();
+        let delete = ServerAction::<DeleteActivity>::new();
+        let changes = MeetingChanges::new();
+        let activities = Resource::new(
+            move || (id(), page(), save.version().get(), delete.version().get(), changes.version()),
+            |(pid, page, _, _, _)| person_activities(pid, page),
+        );
+        TimelineState { save, delete, changes, activities }
+    }
+}
+
 #[component]
-fn Timeline(person_id: String) -> impl IntoView {
-    let query = use_query_map();
-    let page = move || query.with(|q| q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1u32));
-    let save = ServerAction::<SaveActivity>::new();
-    let delete = ServerAction::<DeleteActivity>::new();
-    let pid = person_id.clone();
-    let activities = Resource::new(
-        move || (pid.clone(), page(), save.version().get(), delete.version().get()),
-        |(pid, page, _, _)| person_activities(pid, page),
-    );
+fn Timeline(person_id: String, state: TimelineState) -> impl IntoView {
+    let TimelineState { save, delete, activities, .. } = state;
     let base = format!("/people/{person_id}");
     view! {
         <section class="timeline-section card" aria-labelledby="timeline-heading">
@@ -135,4 +155,79 @@ fn Timeline(person_id: String) -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// Upcoming (soonest first) and past (newest first) meetings with this person, paged, with an
+/// optional date range.
+#[component]
+fn PersonMeetings(person_id: String, changes: MeetingChanges) -> impl IntoView {
+    let scope = RwSignal::new("upcoming");
+    let page = RwSignal::new(1u32);
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let now = Signal::derive(chrono::Utc::now);
+    let meetings = LocalResource::new(move || {
+        changes.version(); // refetch after a meeting was logged or an attendee linked
+        let opt = |s: String| Some(s).filter(|s| !s.is_empty());
+        person_meetings(person_id.clone(), scope.get().to_string(), page.get(), opt(from.get()), opt(to.get()))
+    });
+    let tab = move |key: &'static str, label: &'static str| {
+        view! {
+            <button type="button" role="tab" class="tab" aria-selected=move || (scope.get() == key).to_string()
+                    on:click=move |_| { scope.set(key); page.set(1); }>{label}</button>
+        }
+    };
+    view! {
+        <section class="meetings card" aria-labelledby="meetings-heading">
+            <h2 id="meetings-heading">"Meetings"</h2>
+            <div class="meetings-controls">
+                <div class="tabs" role="tablist">{tab("upcoming", "Upcoming")}{tab("past", "Past")}</div>
+                <div class="date-filter">
+                    <label for="meetings-from">"From"</label>
+                    <input id="meetings-from" type="date" prop:value=from on:change=move |ev| { from.set(event_target_value(&ev)); page.set(1); }/>
+                    <label for="meetings-to">"To"</label>
+                    <input id="meetings-to" type="date" prop:value=to on:change=move |ev| { to.set(event_target_value(&ev)); page.set(1); }/>
+                    <Show when=move || !from.get().is_empty() || !to.get().is_empty()>
+                        <button type="button" class="link" on:click=move |_| { from.set(String::new()); to.set(String::new()); }>"Clear"</button>
+                    </Show>
+                </div>
+            </div>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || Suspend::new(async move {
+                    match meetings.await {
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                        Ok(result) if result.items.is_empty() => view! {
+                            <p class="empty">{if scope.get_untracked() == "upcoming" { "No upcoming meetings." } else { "No past meetings." }}</p>
+                        }.into_any(),
+                        Ok(result) => {
+                            let (current, count) = (result.page, result.page_count());
+                            view! {
+                                <div class="meeting-list">
+                                    {result.items.into_iter().map(|meeting| view! { <MeetingCard meeting changes now/> }).collect_view()}
+                                </div>
+                                {(count > 1).then(|| view! {
+                                    <nav class="pager" aria-label="Meeting pages">
+                                        <button type="button" class="link" disabled=current <= 1 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"← Previous"</button>
+                                        <span>{format!("Page {current} of {count}")}</span>
+                                        <button type="button" class="link" disabled=current >= count on:click=move |_| page.update(|p| *p += 1)>"Next →"</button>
+                                    </nav>
+                                })}
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
+
+/// Renders its children only in the browser, after hydration. The meetings section is
+/// interactive and time-dependent ("now", "has ended"), so it is not rendered on the server,
+/// where a second suspended section made hydration depend on which one resolved first.
+#[component]
+fn ClientOnly(children: ChildrenFn) -> impl IntoView {
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
+    move || mounted.get().then(|| children())
 }

@@ -1,0 +1,236 @@
+//! Meeting cards: time in the user's zone, calendar color, join link, attendees with their
+//! responses and matched people, "Log as activity", and one-click fixes for unmatched attendees.
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use crate::api::{AddAttendeePerson, LinkAttendee, ListPeople, LogMeeting};
+use crate::components::layout::use_user;
+use crate::components::status::ActionError;
+use crate::models::{match_reason_label, Meeting, MeetingAttendee};
+use crate::time::{format_meeting_times, format_meeting_when};
+
+fn response_label(response: Option<&str>) -> &'static str {
+    match response {
+        Some("accepted") => "accepted",
+        Some("declined") => "declined",
+        Some("tentative") => "maybe",
+        Some("delegated") => "delegated",
+        _ => "no response",
+    }
+}
+
+/// Bumped whenever a card logged a meeting or linked an attendee, so the page's lists
+/// (meetings, timeline) refetch.
+#[derive(Clone, Copy)]
+pub struct MeetingChanges(pub RwSignal<u32>);
+
+impl MeetingChanges {
+    pub fn new() -> Self {
+        MeetingChanges(RwSignal::new(0))
+    }
+
+    pub fn version(&self) -> u32 {
+        self.0.get()
+    }
+
+    fn bump_on_success<T, E, S>(self, value: S)
+    where
+        T: Clone + Send + Sync + 'static,
+        E: Clone + Send + Sync + 'static,
+        S: Get<Value = Option<Result<T, E>>> + Send + Sync + 'static,
+    {
+        Effect::new(move |_| {
+            if let Some(Ok(_)) = value.get() {
+                self.0.update(|v| *v += 1);
+            }
+        });
+    }
+}
+
+impl Default for MeetingChanges {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[component]
+pub fn MeetingCard(meeting: Meeting, changes: MeetingChanges, #[prop(into)] now: Signal<DateTime<Utc>>) -> impl IntoView {
+    let tz = use_user().with_untracked(|u| u.time_zone.clone());
+    let when = format_meeting_when(&meeting, &tz);
+    let color = meeting.calendar_color.clone().unwrap_or_else(|| "#868e96".into());
+    let first_person = meeting.matched_people().first().map(|p| p.id.clone());
+    let can_log = meeting.has_ended(Utc::now()) && !meeting.cancelled;
+    let id = meeting.id.clone();
+    let logged = meeting.logged_activity.clone();
+    let place = [Some(meeting.calendar_name.clone()).filter(|c| !c.is_empty()), meeting.location.clone().filter(|l| !l.is_empty() && Some(l) != meeting.meeting_url.as_ref())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let in_progress = {
+        let m = meeting.clone();
+        Signal::derive(move || m.in_progress(now.get()))
+    };
+    view! {
+        <article class="meeting card" class:cancelled=meeting.cancelled class:now=in_progress data-meeting=meeting.title.clone()
+                 style=format!("border-left-color:{color}")>
+            <header class="meeting-head">
+                <h3>{meeting.title.clone()}</h3>
+                {move || in_progress.get().then(|| view! { <span class="now-marker">"Now"</span> })}
+                {meeting.cancelled.then(|| view! { <span class="tag">"Cancelled"</span> })}
+            </header>
+            <p class="meeting-when">{when}</p>
+            {(!place.is_empty()).then(|| view! { <p class="meta">{place}</p> })}
+            <div class="meeting-actions">
+                {meeting.meeting_url.clone().map(|url| view! { <a class="button join" href=url target="_blank" rel="noopener noreferrer">"Join"</a> })}
+                {can_log.then(|| view! { <LogButton id=id.clone() logged first_person changes/> })}
+            </div>
+            <ul class="attendees">
+                {meeting.attendees.into_iter().filter(|a| !a.is_resource).map(|a| view! { <AttendeeItem attendee=a changes/> }).collect_view()}
+            </ul>
+        </article>
+    }
+    .into_any()
+}
+
+#[component]
+fn LogButton(id: String, logged: Option<String>, first_person: Option<String>, changes: MeetingChanges) -> impl IntoView {
+    let log = ServerAction::<LogMeeting>::new();
+    changes.bump_on_success(log.value());
+    let activity = Signal::derive(move || logged.clone().or_else(|| log.value().get().and_then(|r| r.ok())));
+    let href = move |activity: String| match &first_person {
+        Some(person) => format!("/people/{person}#activity-{activity}"),
+        None => "#".to_string(),
+    };
+    view! {
+        {move || match activity.get() {
+            Some(activity) => view! { <a class="button secondary logged" href=href(activity)>"Logged ✓"</a> }.into_any(),
+            None => {
+                let id = id.clone();
+                view! {
+                    <button type="button" class="secondary log-meeting" disabled=move || log.pending().get()
+                            on:click=move |_| { log.dispatch(LogMeeting { event_id: id.clone() }); }>
+                        "Log as activity"
+                    </button>
+                }.into_any()
+            }
+        }}
+        <ActionError value=log.value()/>
+    }
+}
+
+#[component]
+fn AttendeeItem(attendee: MeetingAttendee, changes: MeetingChanges) -> impl IntoView {
+    let name = attendee.display_name();
+    let response = response_label(attendee.response.as_deref());
+    let class = format!("attendee response-{}", attendee.response.clone().unwrap_or_else(|| "none".into()));
+    let role = if attendee.organizer { " (organizer)" } else if attendee.is_self { " (you)" } else { "" };
+    let who = match attendee.person.clone() {
+        Some(person) => {
+            let hover = format!("{} ({}% confident)", match_reason_label(attendee.reason.as_deref().unwrap_or_default()), attendee.confidence);
+            view! { <a class="matched" href=format!("/people/{}", person.id) title=hover>{person.name}</a> }.into_any()
+        }
+        None => view! { <span class="unmatched" title=attendee.email.clone()>{name.clone()}</span> }.into_any(),
+    };
+    let fix = (attendee.person.is_none() && !attendee.is_self && !attendee.email.is_empty()).then(|| view! { <UnmatchedActions attendee=attendee.clone() changes/> });
+    view! {
+        <li class=class>
+            {who}
+            // One text node: an empty one next to another vanishes in HTML and breaks hydration.
+            <span class="meta">{format!("{role} · {response}")}</span>
+            {fix}
+        </li>
+    }
+}
+
+/// Add the attendee as a new person, confirm a name suggestion, or link to someone found by search.
+#[component]
+fn UnmatchedActions(attendee: MeetingAttendee, changes: MeetingChanges) -> impl IntoView {
+    let email = attendee.email.clone();
+    let name = attendee.name.clone().unwrap_or_default();
+    // An action, not a resource: resources created inside already-suspended content would be
+    // numbered differently on server and client and break hydration.
+    let search = ServerAction::<ListPeople>::new();
+    let suggestions = attendee.suggestions.clone();
+    let add_email = email.clone();
+    let link = ServerAction::<LinkAttendee>::new();
+    let add = ServerAction::<AddAttendeePerson>::new();
+    changes.bump_on_success(link.value());
+    changes.bump_on_success(add.value());
+    view! {
+        <details class="attendee-fix">
+            <summary>"Add…"</summary>
+            <div class="fix-panel">
+                <span class="suggestions">{suggestions.into_iter().map(|p| {
+                    let email = email.clone();
+                    view! {
+                        <button type="button" class="secondary suggestion" title="similar name"
+                                on:click=move |_| { link.dispatch(LinkAttendee { person_id: p.id.clone(), email: email.clone() }); }>
+                            {format!("This is {}", p.name)}
+                        </button>
+                    }
+                }).collect_view()}</span>
+                <button type="button" class="secondary add-person"
+                        on:click=move |_| { add.dispatch(AddAttendeePerson { email: add_email.clone(), name: name.clone() }); }>
+                    "Add as new person"
+                </button>
+                <label class="visually-hidden" for=format!("link-{}", attendee.email)>"Find a person"</label>
+                <input id=format!("link-{}", attendee.email) type="search" placeholder="Link to a person…" class="link-search"
+                       on:input=move |ev| {
+                           let query = event_target_value(&ev);
+                           if query.trim().len() >= 2 {
+                               search.dispatch(ListPeople { query, page: 1 });
+                           }
+                       }/>
+                {move || {
+                    let email = email.clone();
+                    let people = search.value().get().and_then(|r| r.ok()).map(|page| page.items).unwrap_or_default();
+                    (!people.is_empty()).then(|| view! {
+                        <span class="link-results">
+                            {people.into_iter().take(5).map(|p| {
+                                let email = email.clone();
+                                let label = format!("Link to {} {}", p.first_name, p.last_name).trim().to_string();
+                                view! {
+                                    <button type="button" class="link-person"
+                                            on:click=move |_| { link.dispatch(LinkAttendee { person_id: p.id.clone(), email: email.clone() }); }>
+                                        {label}
+                                    </button>
+                                }
+                            }).collect_view()}
+                        </span>
+                    })
+                }}
+                <ActionError value=link.value()/>
+                <ActionError value=add.value()/>
+            </div>
+        </details>
+    }
+}
+
+/// A compact row for the dashboard: time, title, join, matched people, and "now".
+#[component]
+pub fn TodayItem(meeting: Meeting, #[prop(into)] now: Signal<DateTime<Utc>>) -> impl IntoView {
+    let tz = use_user().with_untracked(|u| u.time_zone.clone());
+    let times = format_meeting_times(&meeting, &tz);
+    let people = meeting.matched_people();
+    let color = meeting.calendar_color.clone().unwrap_or_else(|| "#868e96".into());
+    let in_progress = {
+        let m = meeting.clone();
+        Signal::derive(move || m.in_progress(now.get()))
+    };
+    let done = {
+        let m = meeting.clone();
+        move || m.has_ended(now.get()) && !m.all_day
+    };
+    view! {
+        <li class="today-item" class:now=in_progress class:done=done data-meeting=meeting.title.clone() style=format!("border-left-color:{color}")>
+            <span class="today-time">{times}</span>
+            <span class="today-title">{meeting.title.clone()}</span>
+            {move || in_progress.get().then(|| view! { <span class="now-marker">"Now"</span> })}
+            <span class="today-people">
+                {people.into_iter().map(|p| view! { <a href=format!("/people/{}", p.id)>{p.name}</a> }).collect_view()}
+            </span>
+            {meeting.meeting_url.clone().map(|url| view! { <a class="button join" href=url target="_blank" rel="noopener noreferrer">"Join"</a> })}
+        </li>
+    }
+}

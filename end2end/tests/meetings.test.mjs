@@ -1,0 +1,121 @@
+// Meetings from a real Radicale on a person's page, "Log as activity", adding an unmatched
+// attendee as a person, and today's meetings on the dashboard.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRondo, launchBrowser, hydrated, shot, uniqueEmail } from './support.mjs';
+import { startRadicale, vevent, addCalDavAccount } from './radicale.mjs';
+
+let server;
+let browser;
+let radicale;
+const bob = { name: 'Bob Builder', email: 'bob@builders.example' };
+const erin = { name: 'Erin Example', email: 'erin@example.net' };
+
+before(async () => {
+  radicale = await startRadicale();
+  await radicale.makeCalendar('work', 'Work', '#e8590c');
+  await radicale.putEvent('work', 'review.ics', vevent({ uid: 'review-1', summary: 'Design review', startOffsetHours: -30, attendees: [bob] }));
+  await radicale.putEvent('work', 'planning.ics', vevent({ uid: 'planning-1', summary: 'Planning', startOffsetHours: 26, attendees: [bob, erin] }));
+  await radicale.putEvent('work', 'standup.ics', vevent({ uid: 'standup-1', summary: 'Standup', startOffsetHours: 0, durationMinutes: 60, attendees: [bob] }));
+  server = await startRondo({ env: { RONDO_ALLOW_PRIVATE_SERVERS: 'true' } });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await radicale?.stop();
+});
+
+async function openPerson(page, name) {
+  await page.click('nav >> text=People');
+  await page.getByRole('link', { name }).first().click();
+  await page.getByRole('heading', { name }).waitFor();
+}
+
+test('meetings on a person, log as activity, add an attendee, today on the dashboard', { timeout: 180_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.base}/signup`);
+  await hydrated(page);
+  await page.fill('#email', uniqueEmail('meet'));
+  await page.fill('#password', 'a long enough password');
+  await page.click('button[type=submit]');
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  assert.equal(await page.locator('.today').count(), 0, 'no widget before a calendar is connected');
+
+  // Bob exists before the calendar is connected; his meetings are matched during the sync.
+  await page.click('nav >> text=People');
+  await page.click('text=Add person');
+  await page.getByRole('heading', { name: 'Add person' }).waitFor();
+  await page.fill('#first_name', 'Bob');
+  await page.fill('#last_name', 'Builder');
+  await page.fill('#email-0', bob.email);
+  await page.click('text=Save person');
+  await page.getByRole('heading', { name: 'Bob Builder' }).waitFor();
+
+  await addCalDavAccount(page, radicale, 'Work calendar');
+
+  // Dashboard: today's meeting in progress, marked "now", with Bob linked.
+  await page.click('nav >> text=Dashboard');
+  const today = page.locator('.today');
+  await today.waitFor();
+  const standup = today.locator('.today-item', { hasText: 'Standup' });
+  await standup.waitFor();
+  await standup.locator('.now-marker').waitFor();
+  assert.match(await standup.locator('.today-people').textContent(), /Bob Builder/);
+  await shot(page, '20-dashboard-today');
+
+  // Bob's page: upcoming soonest first, then past with "Log as activity".
+  await openPerson(page, 'Bob Builder');
+  const meetings = page.locator('section.meetings');
+  await meetings.locator('.meeting', { hasText: 'Planning' }).waitFor();
+  const titles = await meetings.locator('.meeting h3').allTextContents();
+  assert.deepEqual(titles, ['Standup', 'Planning']);
+  const planning = meetings.locator('.meeting', { hasText: 'Planning' });
+  assert.equal(await planning.getByRole('link', { name: 'Join' }).count(), 0);
+  assert.equal(await planning.locator('a.matched', { hasText: 'Bob Builder' }).count(), 1);
+  assert.match(await planning.locator('a.matched').getAttribute('title'), /primary email/);
+
+  await meetings.getByRole('tab', { name: 'Past' }).click();
+  const review = meetings.locator('.meeting', { hasText: 'Design review' });
+  await review.waitFor();
+  await review.getByRole('button', { name: 'Log as activity' }).click();
+  await review.getByRole('link', { name: 'Logged ✓' }).waitFor();
+  await page.locator('.timeline .activity', { hasText: 'Design review' }).waitFor();
+  await shot(page, '21-person-meetings');
+  // After a full reload the meeting still shows as logged, and there is exactly one activity.
+  await page.reload();
+  await hydrated(page);
+  await page.locator('section.meetings').getByRole('tab', { name: 'Past' }).click();
+  await page.locator('.meeting', { hasText: 'Design review' }).getByRole('link', { name: 'Logged ✓' }).waitFor();
+  assert.equal(await page.locator('.timeline .activity', { hasText: 'Design review' }).count(), 1);
+
+  // Erin is not one of our people yet: add her in one click from the meeting.
+  await page.locator('section.meetings').getByRole('tab', { name: 'Upcoming' }).click();
+  const planningAgain = page.locator('.meeting', { hasText: 'Planning' });
+  await planningAgain.waitFor();
+  await planningAgain.locator('.attendee', { hasText: erin.name }).locator('summary', { hasText: 'Add…' }).click();
+  await planningAgain.getByRole('button', { name: 'Add as new person' }).click();
+  const erinLink = page.locator('.meeting', { hasText: 'Planning' }).locator('a.matched', { hasText: 'Erin Example' });
+  await erinLink.waitFor();
+  await erinLink.click();
+  await page.getByRole('heading', { name: 'Erin Example' }).waitFor();
+  await page.locator('section.meetings .meeting', { hasText: 'Planning' }).waitFor();
+  await shot(page, '22-new-person-from-attendee');
+
+  // A meeting added on the server and synced shows up by itself within a minute, no reload.
+  await radicale.putEvent('work', 'coffee.ics', vevent({ uid: 'coffee-1', summary: 'Coffee', startOffsetHours: 0, durationMinutes: 30 }));
+  // The widget refreshes itself once a minute: wait for it in real time (Playwright's fake clock
+  // stalls hydration of pages with suspended resources).
+  const clocked = await context.newPage();
+  await clocked.goto(`${server.base}/`);
+  await hydrated(clocked);
+  const todayClocked = clocked.locator('.today');
+  await todayClocked.locator('.today-item', { hasText: 'Standup' }).waitFor();
+  const connections = await (await clocked.request.post(`${server.base}/api/list-connections`, { headers: { accept: 'application/json' } })).json();
+  const synced = await clocked.request.post(`${server.base}/api/sync-connection`, { form: { id: connections[0].id }, headers: { accept: 'application/json' } });
+  assert.equal((await synced.json()).added, 1);
+  assert.equal(await todayClocked.locator('.today-item', { hasText: 'Coffee' }).count(), 0);
+  await todayClocked.locator('.today-item', { hasText: 'Coffee' }).waitFor({ timeout: 75_000 });
+});
