@@ -356,6 +356,9 @@ pub struct SyncReport {
     pub removed: u64,
     pub warnings: Vec<String>,
     pub error: Option<String>,
+    /// Meetings auto-logged as activities after the sync.
+    #[serde(default)]
+    pub logged: u64,
 }
 
 /// A checkbox value as a form posts it.
@@ -457,4 +460,17 @@ pub fn match_reason_label(reason: &str) -> &'static str {
         "name" => "similar name",
         _ => "matched",
     }
+}
+
+/// One run in a connection's sync history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRun {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub added: u64,
+    pub changed: u64,
+    pub removed: u64,
+    /// Meetings auto-logged as activities after this run.
+    pub logged: u64,
+    pub error: Option<String>,
 }

@@ -40,6 +40,8 @@ pub struct NewActivity {
     pub people: Vec<String>,
     /// Where it came from, e.g. a calendar event; at most one activity per source.
     pub source: Option<String>,
+    /// Created by auto-logging (removed again if the meeting is cancelled, unless edited).
+    pub auto_logged: bool,
 }
 
 pub struct Activities {
@@ -146,7 +148,7 @@ impl Activities {
         if ids.is_empty() || known.len() != ids.len() {
             return Err(StoreError::Invalid("Link the activity to at least one of your people.".into()));
         }
-        Ok(NewActivity { kind: input.kind, occurred_at, title, notes: input.notes.trim().to_string(), people: ids, source: None })
+        Ok(NewActivity { kind: input.kind, occurred_at, title, notes: input.notes.trim().to_string(), people: ids, source: None, auto_logged: false })
     }
 
     /// Creates an activity. With a `source` that was logged before, returns the existing id.
@@ -157,7 +159,7 @@ impl Activities {
             .db
             .query(
                 "CREATE $rid CONTENT { owner: $owner, kind: $kind, occurred_at: $at, title: $title, notes: $notes, people: $people,
-                   source: $source, source_key: $key, edited: false, created_at: time::now(), updated_at: time::now() }",
+                   source: $source, source_key: $key, edited: false, auto_logged: $auto, created_at: time::now(), updated_at: time::now() }",
             )
             .bind(("rid", Self::rid(&id)?))
             .bind(("owner", owner.to_string()))
@@ -168,6 +170,7 @@ impl Activities {
             .bind(("people", activity.people))
             .bind(("source", activity.source.clone()))
             .bind(("key", source_key.clone()))
+            .bind(("auto", activity.auto_logged))
             .await
             .and_then(|r| r.check())
             .map_err(StoreError::from);

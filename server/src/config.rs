@@ -36,6 +36,14 @@ pub struct Config {
     pub allow_private_servers: bool,
     pub http_connect_timeout_secs: u64,
     pub http_timeout_secs: u64,
+    /// Background sync: every connection at least this often (minutes).
+    pub sync_interval_minutes: u64,
+    /// At most this many syncs at once.
+    pub sync_concurrency: usize,
+    /// At most this many sync starts per second per provider.
+    pub sync_rate_per_provider: f64,
+    /// Run the background scheduler in `serve` (off for a web-only replica).
+    pub scheduler: bool,
 }
 
 /// The TOML file's shape; every key is optional.
@@ -57,6 +65,10 @@ struct FileConfig {
     allow_private_servers: Option<bool>,
     http_connect_timeout_secs: Option<u64>,
     http_timeout_secs: Option<u64>,
+    sync_interval_minutes: Option<u64>,
+    sync_concurrency: Option<usize>,
+    sync_rate_per_provider: Option<f64>,
+    scheduler: Option<bool>,
 }
 
 fn parse_env<T: std::str::FromStr>(env: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<Option<T>, ConfigError>
@@ -103,6 +115,10 @@ impl Config {
             allow_private_servers: parse_env(&env, "RONDO_ALLOW_PRIVATE_SERVERS")?.or(file.allow_private_servers).unwrap_or(false),
             http_connect_timeout_secs: parse_env(&env, "RONDO_HTTP_CONNECT_TIMEOUT")?.or(file.http_connect_timeout_secs).unwrap_or(10),
             http_timeout_secs: parse_env(&env, "RONDO_HTTP_TIMEOUT")?.or(file.http_timeout_secs).unwrap_or(60),
+            sync_interval_minutes: parse_env(&env, "RONDO_SYNC_INTERVAL_MINUTES")?.or(file.sync_interval_minutes).unwrap_or(15).max(1),
+            sync_concurrency: parse_env(&env, "RONDO_SYNC_CONCURRENCY")?.or(file.sync_concurrency).unwrap_or(4).max(1),
+            sync_rate_per_provider: parse_env(&env, "RONDO_SYNC_RATE_PER_PROVIDER")?.or(file.sync_rate_per_provider).unwrap_or(2.0_f64).max(0.01),
+            scheduler: parse_env(&env, "RONDO_SCHEDULER")?.or(file.scheduler).unwrap_or(true),
         })
     }
 

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod matcher;
 pub mod migrations;
 pub mod people;
+pub mod scheduler;
 pub mod secrets;
 pub mod serve;
 pub mod services;

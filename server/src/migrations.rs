@@ -183,6 +183,28 @@ DEFINE INDEX IF NOT EXISTS event_people ON event FIELDS people;
 DEFINE INDEX IF NOT EXISTS event_attendee_keys ON event FIELDS attendee_keys;
 "#,
     },
+    Migration {
+        version: 4,
+        name: "background sync: schedule, leases, history; auto-logged activities",
+        sql: r#"
+DEFINE FIELD IF NOT EXISTS next_sync_at ON connection TYPE option<datetime>;
+DEFINE FIELD IF NOT EXISTS failures ON connection TYPE int DEFAULT 0;
+DEFINE FIELD IF NOT EXISTS lease_until ON connection TYPE option<datetime>;
+DEFINE FIELD IF NOT EXISTS lease_owner ON connection TYPE option<string>;
+DEFINE TABLE IF NOT EXISTS sync_run SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS owner ON sync_run TYPE string;
+DEFINE FIELD IF NOT EXISTS connection ON sync_run TYPE string;
+DEFINE FIELD IF NOT EXISTS started_at ON sync_run TYPE datetime;
+DEFINE FIELD IF NOT EXISTS finished_at ON sync_run TYPE datetime;
+DEFINE FIELD IF NOT EXISTS added ON sync_run TYPE int;
+DEFINE FIELD IF NOT EXISTS changed ON sync_run TYPE int;
+DEFINE FIELD IF NOT EXISTS removed ON sync_run TYPE int;
+DEFINE FIELD IF NOT EXISTS logged ON sync_run TYPE int DEFAULT 0;
+DEFINE FIELD IF NOT EXISTS error ON sync_run TYPE option<string>;
+DEFINE INDEX IF NOT EXISTS sync_run_connection ON sync_run FIELDS connection, started_at;
+DEFINE FIELD IF NOT EXISTS auto_logged ON activity TYPE bool DEFAULT false;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

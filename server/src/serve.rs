@@ -16,10 +16,10 @@ pub fn load_keyring(config: &Config) -> anyhow::Result<Keyring> {
 
 pub fn calendar_settings(config: &Config, keyring: Keyring) -> CalendarSettings {
     CalendarSettings {
-        keyring: Arc::new(keyring),
-        allow_private_servers: config.allow_private_servers,
         connect_timeout: std::time::Duration::from_secs(config.http_connect_timeout_secs),
         request_timeout: std::time::Duration::from_secs(config.http_timeout_secs),
+        sync_interval: std::time::Duration::from_secs(config.sync_interval_minutes * 60),
+        ..CalendarSettings::new(keyring, config.allow_private_servers)
     }
 }
 
@@ -37,10 +37,16 @@ pub async fn open_services(config: &Config) -> anyhow::Result<Arc<Services>> {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let services = open_services(&config).await?;
     services.accounts.purge_expired_sessions().await?;
+    let scheduler = config.scheduler.then(|| tokio::spawn(crate::scheduler::Scheduler::new(services.clone(), crate::scheduler::SchedulerConfig::from(&config)).run()));
     let app = crate::http::router(&config, services.clone());
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %config.bind, public_url = %config.public_url, "Rondo is listening");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    if let Some(task) = scheduler {
+        // An interrupted sync leaves nothing half-done: cursors are saved after their changes.
+        task.abort();
+        let _ = task.await;
+    }
     // Dropping the last database handle starts the embedded datastore's own shutdown task;
     // give it a moment to flush before the runtime goes away.
     drop(services);

@@ -27,12 +27,7 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
     let db = server::db::memory().await.unwrap();
-    let settings = CalendarSettings {
-        keyring: Arc::new(Keyring::generate()),
-        allow_private_servers: true,
-        connect_timeout: Duration::from_secs(5),
-        request_timeout: Duration::from_secs(20),
-    };
+    let settings = CalendarSettings { connect_timeout: Duration::from_secs(5), request_timeout: Duration::from_secs(20), ..CalendarSettings::new(Keyring::generate(), true) };
     let calendars = Calendars::new(CalendarStore::new(db.clone()), Arc::new(Matcher::new(db.clone())), settings);
     let user = UserInfo { id: "user-1".into(), email: "alice@example.org".into(), name: "Alice".into(), time_zone: "Europe/Amsterdam".into() };
     Fixture { db, calendars, user }

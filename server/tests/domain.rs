@@ -43,6 +43,7 @@ async fn the_same_source_is_logged_once() {
         notes: String::new(),
         people: vec![ana.clone()],
         source: Some("event:c1:cal1:uid-1:".into()),
+        auto_logged: false,
     };
     let first = activities.create("owner-1", activity.clone()).await.unwrap();
     let second = activities.create("owner-1", activity.clone()).await.unwrap();

@@ -167,6 +167,36 @@ impl Meetings {
         self.to_meetings(people, owner, rows).await
     }
 
+    /// Ended, timed, not cancelled meetings of a connection with matched people, since `from`:
+    /// what auto-logging considers.
+    pub async fn loggable(&self, owner: &str, connection: &str, from: DateTime<Utc>, now: DateTime<Utc>) -> Result<Vec<EventRow>, StoreError> {
+        let rows: Vec<EventRow> = self
+            .db
+            .query(format!(
+                "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND connection = $connection AND all_day = false
+                   AND status != 'cancelled' AND ends_at <= $now AND starts_at >= $from AND array::len(people) > 0"
+            ))
+            .bind(("owner", owner.to_string()))
+            .bind(("connection", connection.to_string()))
+            .bind(("now", now))
+            .bind(("from", from))
+            .await?
+            .take(0)?;
+        Ok(rows.into_iter().filter(|e| !e.declined_by_self()).collect())
+    }
+
+    /// Sources of a connection's cancelled events, whose auto-logged activities must go.
+    pub async fn cancelled_sources(&self, owner: &str, connection: &str) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<EventRow> = self
+            .db
+            .query(format!("SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND connection = $connection AND status = 'cancelled'"))
+            .bind(("owner", owner.to_string()))
+            .bind(("connection", connection.to_string()))
+            .await?
+            .take(0)?;
+        Ok(rows.iter().map(EventRow::source).collect())
+    }
+
     pub async fn event(&self, owner: &str, id: &str) -> Result<EventRow, StoreError> {
         let row: Option<EventRow> = self
             .db
@@ -292,5 +322,6 @@ pub fn activity_for(event: &EventRow) -> NewActivity {
         notes: notes.join("\n"),
         people: event.people.clone(),
         source: Some(event.source()),
+        auto_logged: false,
     }
 }

@@ -1,5 +1,6 @@
 //! Calendar integration: connections, providers, sync and stored events.
 pub mod caldav;
+pub mod autolog;
 pub mod caldav_sync;
 pub mod credentials;
 pub mod meetings;

@@ -7,7 +7,10 @@ use app::models::{CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, D
 
 use super::caldav_sync::{self, CalDavAccount, SyncFailure};
 use super::credentials;
-use super::store::{CalendarStore, NewCalendar, NewConnection};
+use super::autolog;
+use super::meetings::Meetings;
+use super::store::{CalendarStore, NewCalendar, NewConnection, SyncRunInsert};
+use crate::activities::Activities;
 use crate::error::StoreError;
 use crate::matcher::service::Matcher;
 use crate::secrets::Keyring;
@@ -18,12 +21,34 @@ pub struct CalendarSettings {
     pub allow_private_servers: bool,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
+    /// How often each connection is synced in the background.
+    pub sync_interval: Duration,
+    /// Identifies this process as holder of sync leases.
+    pub instance: String,
 }
+
+impl CalendarSettings {
+    pub fn new(keyring: Keyring, allow_private_servers: bool) -> Self {
+        CalendarSettings {
+            keyring: Arc::new(keyring),
+            allow_private_servers,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            sync_interval: Duration::from_secs(15 * 60),
+            instance: format!("rondo-{}", crate::ids::new_id()),
+        }
+    }
+}
+
+/// A sync holds its connection's lease at most this long; a crashed process's lease lapses.
+pub const LEASE: Duration = Duration::from_secs(10 * 60);
 
 pub struct Calendars {
     pub store: CalendarStore,
     pub settings: CalendarSettings,
     pub matcher: Arc<Matcher>,
+    pub meetings: Meetings,
+    activities: Activities,
 }
 
 fn invalid(message: impl Into<String>) -> StoreError {
@@ -32,7 +57,8 @@ fn invalid(message: impl Into<String>) -> StoreError {
 
 impl Calendars {
     pub fn new(store: CalendarStore, matcher: Arc<Matcher>, settings: CalendarSettings) -> Self {
-        Self { store, settings, matcher }
+        let db = store.db().clone();
+        Self { store, settings, matcher, meetings: Meetings::new(db.clone()), activities: Activities::new(db) }
     }
 
     fn account(&self, server_url: &str, username: &str, password: &str) -> Result<CalDavAccount, StoreError> {
@@ -127,9 +153,51 @@ impl Calendars {
         self.store.delete(&user.id, id).await
     }
 
-    /// Syncs every chosen calendar of a connection; failures are stored on the connection in
-    /// plain language and reported, never thrown away.
+    /// Syncs every chosen calendar of a connection under its lease (one sync per connection,
+    /// also across processes), auto-logs past meetings when enabled, records the run in the
+    /// history and schedules the next one (backing off after failures).
     pub async fn sync(&self, owner: &str, id: &str) -> Result<SyncReport, StoreError> {
+        let row = self.store.row(owner, id).await?;
+        let started = chrono::Utc::now();
+        let holder = self.settings.instance.as_str();
+        let lease_end = started + chrono::Duration::from_std(LEASE).expect("lease fits");
+        if !self.store.acquire_lease(id, holder, started, lease_end).await? {
+            return Ok(SyncReport { error: Some("A sync of this connection is already running. Try again in a moment.".into()), ..Default::default() });
+        }
+        let result = self.sync_locked(owner, id).await;
+        let mut report = match result {
+            Ok(report) => report,
+            Err(e) => {
+                self.store.release_lease(id, holder).await?;
+                return Err(e);
+            }
+        };
+        if report.error.is_none() && row.auto_log {
+            let row = self.store.row(owner, id).await?;
+            match autolog::run(self.store.db(), &self.meetings, &self.activities, &row, chrono::Utc::now(), false).await {
+                Ok(logged) => report.logged = logged.logged.len() as u64,
+                Err(e) => tracing::error!(connection = id, error = %e, "auto-logging failed"),
+            }
+        }
+        let finished = chrono::Utc::now();
+        let failures = if report.error.is_some() { row.failures.unwrap_or(0) + 1 } else { 0 };
+        let next = finished + chrono::Duration::from_std(crate::scheduler::backoff(self.settings.sync_interval, failures as u32)).expect("delay fits");
+        self.store.schedule_next(id, next, failures).await?;
+        let run = SyncRunInsert {
+            started_at: started,
+            finished_at: finished,
+            added: report.added as i64,
+            changed: report.changed as i64,
+            removed: report.removed as i64,
+            logged: report.logged as i64,
+            error: report.error.clone(),
+        };
+        self.store.record_run(owner, id, &run).await?;
+        self.store.release_lease(id, holder).await?;
+        Ok(report)
+    }
+
+    async fn sync_locked(&self, owner: &str, id: &str) -> Result<SyncReport, StoreError> {
         let row = self.store.row(owner, id).await?;
         let password = match row.credential.as_deref().map(|c| credentials::open(&self.settings.keyring, owner, id, c)) {
             Some(Ok(secret)) => secret,
@@ -142,7 +210,7 @@ impl Calendars {
         match caldav_sync::sync_connection(&self.store, &account, &row, &index, chrono::Utc::now()).await {
             Ok(outcome) => {
                 self.store.set_status(owner, id, ConnectionStatus::Ok, None, true).await?;
-                Ok(SyncReport { added: outcome.changes.added, changed: outcome.changes.changed, removed: outcome.changes.removed, warnings: outcome.warnings, error: None })
+                Ok(SyncReport { added: outcome.changes.added, changed: outcome.changes.changed, removed: outcome.changes.removed, warnings: outcome.warnings, error: None, logged: 0 })
             }
             Err(failure) => self.fail(owner, id, failure).await,
         }

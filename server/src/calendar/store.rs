@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
-use app::models::{CalendarInfo, Connection, ConnectionStatus, Provider, DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK};
+use app::models::{CalendarInfo, Connection, ConnectionStatus, Provider, SyncRun, DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK};
 
 use super::model::{AttendeeRecord, Changes, EventRecord, MatchRecord};
 use crate::matcher::{self, Index};
@@ -30,6 +30,8 @@ pub struct ConnectionRow {
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub status: String,
+    pub next_sync_at: Option<DateTime<Utc>>,
+    pub failures: Option<i64>,
 }
 
 impl ConnectionRow {
@@ -51,6 +53,19 @@ pub struct CalendarRow {
     pub supports_sync: bool,
     pub sync_token: Option<String>,
     pub ctag: Option<String>,
+}
+
+/// One sync run as stored in the connection's history.
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct SyncRunInsert {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub added: i64,
+    pub changed: i64,
+    pub removed: i64,
+    pub logged: i64,
+    pub error: Option<String>,
 }
 
 /// A calendar offered by the account, as discovered.
@@ -160,7 +175,7 @@ pub fn event_source(connection: &str, calendar: &str, uid: &str, recurrence_id: 
     format!("event:{connection}:{calendar}:{uid}:{recurrence_id}")
 }
 
-const CONNECTION_FIELDS: &str = "record::id(id) AS id, owner, provider, name, server_url, username, account_email, credential, sync_enabled, auto_log, days_back, days_ahead, last_sync_at, last_error, status";
+const CONNECTION_FIELDS: &str = "record::id(id) AS id, owner, provider, name, server_url, username, account_email, credential, sync_enabled, auto_log, days_back, days_ahead, last_sync_at, last_error, status, next_sync_at, failures";
 const CALENDAR_FIELDS: &str = "record::id(id) AS id, connection, remote_id, name, color, selected, supports_sync, sync_token, ctag";
 
 pub struct CalendarStore {
@@ -168,6 +183,10 @@ pub struct CalendarStore {
 }
 
 impl CalendarStore {
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     pub fn new(db: Db) -> Self {
         Self { db }
     }
@@ -467,6 +486,97 @@ impl CalendarStore {
             .await?
             .check()?;
         Ok(())
+    }
+
+    /// Connections the scheduler should sync now: enabled, not waiting for re-authentication,
+    /// due, and not leased by a running sync.
+    pub async fn due(&self, now: DateTime<Utc>) -> Result<Vec<ConnectionRow>, StoreError> {
+        Ok(self
+            .db
+            .query(format!(
+                "SELECT {CONNECTION_FIELDS} FROM connection WHERE sync_enabled = true AND status != 'needs_reauth'
+                   AND (next_sync_at IS NONE OR next_sync_at <= $now) AND (lease_until IS NONE OR lease_until < $now)
+                 ORDER BY next_sync_at ASC"
+            ))
+            .bind(("now", now))
+            .await?
+            .take(0)?)
+    }
+
+    /// Takes the connection's sync lease unless another live sync holds it. The lease expires,
+    /// so a crashed process never blocks a connection for longer than `until`.
+    pub async fn acquire_lease(&self, id: &str, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, StoreError> {
+        let taken: Vec<serde_json::Value> = self
+            .db
+            .query("UPDATE type::record('connection', $id) SET lease_until = $until, lease_owner = $holder WHERE lease_until IS NONE OR lease_until < $now OR lease_owner = $holder RETURN VALUE lease_owner")
+            .bind(("id", id.to_string()))
+            .bind(("holder", holder.to_string()))
+            .bind(("now", now))
+            .bind(("until", until))
+            .await?
+            .take(0)?;
+        Ok(!taken.is_empty())
+    }
+
+    pub async fn release_lease(&self, id: &str, holder: &str) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE type::record('connection', $id) SET lease_until = NONE, lease_owner = NONE WHERE lease_owner = $holder")
+            .bind(("id", id.to_string()))
+            .bind(("holder", holder.to_string()))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// When the scheduler should come back, and how many failures in a row led there.
+    pub async fn schedule_next(&self, id: &str, next: DateTime<Utc>, failures: i64) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE type::record('connection', $id) SET next_sync_at = $next, failures = $failures")
+            .bind(("id", id.to_string()))
+            .bind(("next", next))
+            .bind(("failures", failures))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Appends to the connection's sync history, keeping the last 50 runs.
+    pub async fn record_run(&self, owner: &str, connection: &str, run: &SyncRunInsert) -> Result<(), StoreError> {
+        self.db
+            .query(
+                "CREATE sync_run CONTENT { owner: $owner, connection: $connection, started_at: $run.started_at, finished_at: $run.finished_at,
+                    added: $run.added, changed: $run.changed, removed: $run.removed, logged: $run.logged, error: $run.error };
+                 LET $keep = (SELECT VALUE id FROM sync_run WHERE connection = $connection ORDER BY started_at DESC LIMIT 50);
+                 DELETE sync_run WHERE connection = $connection AND id NOTINSIDE $keep;",
+            )
+            .bind(("owner", owner.to_string()))
+            .bind(("connection", connection.to_string()))
+            .bind(("run", run.clone()))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    pub async fn history(&self, owner: &str, connection: &str) -> Result<Vec<SyncRun>, StoreError> {
+        let rows: Vec<SyncRunInsert> = self
+            .db
+            .query("SELECT started_at, finished_at, added, changed, removed, logged, error FROM sync_run WHERE owner = $owner AND connection = $connection ORDER BY started_at DESC LIMIT 50")
+            .bind(("owner", owner.to_string()))
+            .bind(("connection", connection.to_string()))
+            .await?
+            .take(0)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SyncRun {
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                added: r.added.max(0) as u64,
+                changed: r.changed.max(0) as u64,
+                removed: r.removed.max(0) as u64,
+                logged: r.logged.max(0) as u64,
+                error: r.error,
+            })
+            .collect())
     }
 
     pub async fn event_count(&self, owner: &str, connection: &str) -> Result<u64, StoreError> {

@@ -1,0 +1,166 @@
+//! Background sync inside the server process: every enabled connection at least once per
+//! interval, users served round-robin so one user's many calendars never starve the others, a
+//! cap on concurrent syncs and on sync starts per second per provider, and exponential backoff
+//! after failures (the connection's lease keeps one sync per connection across processes).
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::calendar::store::ConnectionRow;
+use crate::services::Services;
+
+/// Failures back off exponentially from the interval, up to this.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(4 * 60 * 60);
+
+/// The delay before the next sync: the interval after a success, doubling with each failure in
+/// a row, capped at four hours (but never shorter than the interval).
+pub fn backoff(interval: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return interval;
+    }
+    let factor = 2u32.saturating_pow(failures.min(16));
+    interval.saturating_mul(factor).min(MAX_BACKOFF.max(interval))
+}
+
+/// Round-robin across users: each user's most overdue connection first, then everyone's second,
+/// and so on; users with the most overdue work go first in each round.
+pub fn fair_order(due: Vec<ConnectionRow>) -> Vec<ConnectionRow> {
+    let mut by_owner: BTreeMap<String, Vec<ConnectionRow>> = BTreeMap::new();
+    for row in due {
+        by_owner.entry(row.owner.clone()).or_default().push(row);
+    }
+    let mut queues: Vec<Vec<ConnectionRow>> = by_owner
+        .into_values()
+        .map(|mut q| {
+            q.sort_by_key(|r| r.next_sync_at);
+            q.reverse(); // pop() takes the most overdue
+            q
+        })
+        .collect();
+    queues.sort_by_key(|q| q.last().and_then(|r| r.next_sync_at));
+    let mut out = Vec::new();
+    while queues.iter().any(|q| !q.is_empty()) {
+        for q in queues.iter_mut() {
+            if let Some(row) = q.pop() {
+                out.push(row);
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone)]
+pub struct SchedulerConfig {
+    pub tick: Duration,
+    pub concurrency: usize,
+    pub rate_per_provider: f64,
+}
+
+impl SchedulerConfig {
+    pub fn from(config: &crate::config::Config) -> Self {
+        SchedulerConfig { tick: Duration::from_secs(30), concurrency: config.sync_concurrency, rate_per_provider: config.sync_rate_per_provider }
+    }
+}
+
+pub struct Scheduler {
+    services: Arc<Services>,
+    config: SchedulerConfig,
+}
+
+impl Scheduler {
+    pub fn new(services: Arc<Services>, config: SchedulerConfig) -> Self {
+        Scheduler { services, config }
+    }
+
+    /// Runs until the task is dropped.
+    pub async fn run(self) {
+        loop {
+            match self.tick(Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(synced = n, "background sync round finished"),
+                Err(e) => tracing::error!(error = %e, "background sync round failed"),
+            }
+            tokio::time::sleep(self.config.tick).await;
+        }
+    }
+
+    /// One round: syncs every due connection in fair order; returns how many were synced.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, crate::error::StoreError> {
+        let due = fair_order(self.services.calendars.store.due(now).await?);
+        let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        let gap = Duration::from_secs_f64(1.0 / self.config.rate_per_provider.max(0.01));
+        let mut last_start: HashMap<String, tokio::time::Instant> = HashMap::new();
+        let mut tasks = JoinSet::new();
+        let count = due.len();
+        for row in due {
+            let permit = permits.clone().acquire_owned().await.expect("semaphore open");
+            if let Some(last) = last_start.get(&row.provider) {
+                tokio::time::sleep_until(*last + gap).await;
+            }
+            last_start.insert(row.provider.clone(), tokio::time::Instant::now());
+            let services = self.services.clone();
+            tasks.spawn(async move {
+                let _permit = permit;
+                match services.calendars.sync(&row.owner, &row.id).await {
+                    Ok(report) if report.error.is_some() => tracing::warn!(connection = %row.id, error = ?report.error, "background sync failed"),
+                    Ok(report) => tracing::debug!(connection = %row.id, added = report.added, changed = report.changed, removed = report.removed, logged = report.logged, "background sync"),
+                    Err(e) => tracing::error!(connection = %row.id, error = %e, "background sync failed"),
+                }
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(owner: &str, id: &str, minutes_overdue: i64) -> ConnectionRow {
+        ConnectionRow {
+            id: id.into(),
+            owner: owner.into(),
+            provider: "caldav".into(),
+            name: id.into(),
+            server_url: None,
+            username: None,
+            account_email: None,
+            credential: None,
+            sync_enabled: true,
+            auto_log: false,
+            days_back: 90,
+            days_ahead: 30,
+            last_sync_at: None,
+            last_error: None,
+            status: "ok".into(),
+            next_sync_at: Some(DateTime::<Utc>::from_timestamp(1_800_000_000 - minutes_overdue * 60, 0).unwrap()),
+            failures: Some(0),
+        }
+    }
+
+    #[test]
+    fn users_are_served_round_robin() {
+        let mut due: Vec<ConnectionRow> = (0..5).map(|i| row("greedy", &format!("g{i}"), 10 + i)).collect();
+        due.push(row("alice", "a1", 3));
+        due.push(row("bob", "b1", 1));
+        due.push(row("bob", "b2", 2));
+        let order: Vec<String> = fair_order(due).into_iter().map(|r| r.id).collect();
+        assert_eq!(order, vec!["g4", "a1", "b2", "g3", "b1", "g2", "g1", "g0"]);
+    }
+
+    #[test]
+    fn failures_back_off_exponentially_up_to_a_cap() {
+        let interval = Duration::from_secs(15 * 60);
+        assert_eq!(backoff(interval, 0), interval);
+        assert_eq!(backoff(interval, 1), Duration::from_secs(30 * 60));
+        assert_eq!(backoff(interval, 3), Duration::from_secs(120 * 60));
+        assert_eq!(backoff(interval, 5), MAX_BACKOFF);
+        assert_eq!(backoff(interval, 40), MAX_BACKOFF);
+        assert_eq!(backoff(Duration::from_secs(6 * 3600), 2), Duration::from_secs(6 * 3600), "never shorter than the interval");
+    }
+}
