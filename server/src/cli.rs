@@ -32,6 +32,11 @@ pub enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Calendar connections: list, status, sync, auto-log, rematch.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Manage the master key that encrypts stored credentials.
     Keys {
         #[command(subcommand)]
@@ -43,4 +48,29 @@ pub enum Command {
 pub enum KeysCommand {
     /// Make a new key current and re-encrypt every stored credential with it.
     Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Connections per user with their status.
+    List,
+    /// Connections that failed or need re-authentication, and what is due.
+    Status,
+    /// Sync now: one connection, one user's, or all.
+    Sync {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        connection: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Log ended meetings as activities for connections with auto-log on.
+    AutoLog {
+        /// Show what would be logged without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Match every stored event's attendees to people again.
+    Rematch,
 }

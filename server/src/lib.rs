@@ -3,6 +3,7 @@
 pub mod activities;
 pub mod auth;
 pub mod calendar;
+pub mod calendar_cli;
 pub mod cli;
 pub mod config;
 pub mod db;

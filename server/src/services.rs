@@ -170,6 +170,11 @@ impl Backend for Services {
         Ok(self.calendars.sync(&user.id, id).await?)
     }
 
+    async fn connection_history(&self, user: &UserInfo, id: &str) -> AppResult<Vec<SyncRun>> {
+        self.calendars.store.row(&user.id, id).await?;
+        Ok(self.calendars.store.history(&user.id, id).await?)
+    }
+
     async fn person_meetings(&self, user: &UserInfo, person_id: &str, scope: &str, page: u32, from: Option<&str>, to: Option<&str>) -> AppResult<Page<Meeting>> {
         let tz = app::time::parse_tz(&user.time_zone);
         Ok(self.meetings.for_person(&self.people, &user.id, tz, person_id, scope, page, from, to, chrono::Utc::now()).await?)

@@ -35,3 +35,19 @@ fn unknown_commands_fail_with_usage_on_stderr() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Usage"));
 }
+
+#[test]
+fn calendar_commands_report_for_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = rondo(dir.path(), &["calendar", "list"]);
+    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+    assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "No calendar connections.");
+    let status = rondo(dir.path(), &["calendar", "status"]);
+    assert!(String::from_utf8_lossy(&status.stdout).starts_with("0 connection(s), 0 due now, 0 not ok."));
+    let vague = rondo(dir.path(), &["calendar", "sync"]);
+    assert!(!vague.status.success());
+    assert!(String::from_utf8_lossy(&vague.stderr).contains("--connection ID, --user EMAIL or --all"));
+    let dry = rondo(dir.path(), &["calendar", "auto-log", "--dry-run"]);
+    assert!(dry.status.success());
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("0 meeting(s) would be logged."));
+}

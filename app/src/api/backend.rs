@@ -42,6 +42,7 @@ pub trait Backend: Send + Sync + 'static {
     async fn update_connection(&self, user: &UserInfo, update: ConnectionUpdate) -> AppResult<Connection>;
     async fn delete_connection(&self, user: &UserInfo, id: &str) -> AppResult<()>;
     async fn sync_connection(&self, user: &UserInfo, id: &str) -> AppResult<SyncReport>;
+    async fn connection_history(&self, user: &UserInfo, id: &str) -> AppResult<Vec<SyncRun>>;
 
     async fn person_meetings(&self, user: &UserInfo, person_id: &str, scope: &str, page: u32, from: Option<&str>, to: Option<&str>) -> AppResult<Page<Meeting>>;
     async fn log_meeting(&self, user: &UserInfo, event_id: &str) -> AppResult<String>;

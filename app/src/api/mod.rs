@@ -191,3 +191,10 @@ pub async fn todays_meetings() -> Result<Vec<Meeting>, AppError> {
     let (backend, user) = require_user().await?;
     backend.todays_meetings(&user).await
 }
+
+/// The last 50 sync runs of a connection, newest first.
+#[server(endpoint = "connection-history")]
+pub async fn connection_history(id: String) -> Result<Vec<SyncRun>, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.connection_history(&user, &id).await
+}

@@ -331,6 +331,7 @@ fn EditDialog(connection: Connection, update: ServerAction<UpdateConnection>, on
                         <input id="edit-password" type="password" autocomplete="new-password" bind:value=password/>
                     })}
                     <ActionError value=update.value()/>
+                    <SyncHistory id=connection.id.clone()/>
                     <div class="form-actions">
                         <button type="submit" disabled=move || update.pending().get()>"Save"</button>
                         <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
@@ -340,4 +341,38 @@ fn EditDialog(connection: Connection, update: ServerAction<UpdateConnection>, on
         </div>
     }
     .into_any()
+}
+
+/// The connection's recent sync runs, loaded when the Edit dialog opens.
+#[component]
+fn SyncHistory(id: String) -> impl IntoView {
+    let runs = LocalResource::new(move || crate::api::connection_history(id.clone()));
+    view! {
+        <details class="sync-history">
+            <summary>"Sync history"</summary>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || Suspend::new(async move {
+                    match runs.await {
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No syncs yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <table class="history">
+                                <thead><tr><th>"Started"</th><th>"Took"</th><th>"Added"</th><th>"Changed"</th><th>"Removed"</th><th>"Logged"</th><th>"Result"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|run| view! {
+                                        <tr class:failed=run.error.is_some()>
+                                            <td>{ago(run.started_at)}</td>
+                                            <td>{format!("{:.1} s", (run.finished_at - run.started_at).num_milliseconds() as f64 / 1000.0)}</td>
+                                            <td>{run.added}</td><td>{run.changed}</td><td>{run.removed}</td><td>{run.logged}</td>
+                                            <td>{run.error.clone().unwrap_or_else(|| "OK".into())}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </details>
+    }
 }

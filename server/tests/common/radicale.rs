@@ -33,7 +33,7 @@ impl Radicale {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let users: PathBuf = dir.path().join("users");
-        std::fs::write(&users, format!("{USER}:{PASSWORD}\nbob:bob-password-123\n")).unwrap();
+        std::fs::write(&users, format!("{USER}:{PASSWORD}\nbob:bob-password-123\ndana@example.org:dana-password-123\n")).unwrap();
         let config = dir.path().join("config");
         std::fs::write(
             &config,
