@@ -98,9 +98,10 @@ pub struct Index {
     exact: HashMap<String, (String, bool)>,
     aliases: HashMap<String, String>,
     names: Vec<NameEntry>,
-    /// Name entries by the first letter of either form: Jaro-Winkler rewards a shared prefix, so
-    /// a score over the threshold with different first letters is practically impossible.
-    by_initial: HashMap<char, Vec<usize>>,
+    /// Name entries by the initials of a form's first and last word, in both orders: a full-name
+    /// Jaro-Winkler score over the threshold with a different first letter of either name is
+    /// practically impossible, and this keeps each lookup to a few dozen comparisons.
+    by_initials: HashMap<(char, char), Vec<usize>>,
 }
 
 pub struct PersonNames<'a> {
@@ -133,8 +134,8 @@ impl Index {
             }
             let forms = [format!("{first} {last}"), format!("{last} {first}")];
             let at = index.names.len();
-            for initial in forms.iter().filter_map(|f| f.chars().next()) {
-                let list = index.by_initial.entry(initial).or_default();
+            for key in forms.iter().filter_map(|f| initials(f)) {
+                let list = index.by_initials.entry(key).or_default();
                 if list.last() != Some(&at) {
                     list.push(at);
                 }
@@ -168,7 +169,7 @@ impl Index {
         if wanted.split_whitespace().count() < 2 {
             return Vec::new();
         }
-        let Some(candidates) = wanted.chars().next().and_then(|c| self.by_initial.get(&c)) else { return Vec::new() };
+        let Some(candidates) = initials(&wanted).and_then(|k| self.by_initials.get(&k)) else { return Vec::new() };
         let mut scored: Vec<(f64, &str)> = candidates
             .iter()
             .map(|&i| {
@@ -202,6 +203,13 @@ impl Index {
             _ => Outcome::Unmatched,
         }
     }
+}
+
+/// First letters of the first and the last word.
+fn initials(name: &str) -> Option<(char, char)> {
+    let first = name.split_whitespace().next()?.chars().next()?;
+    let last = name.split_whitespace().last()?.chars().next()?;
+    Some((first, last))
 }
 
 /// 0.92 → 60, 1.0 → 90, linear in between.
