@@ -59,6 +59,27 @@ fn matching() {
     let match_time = time(5, || {
         linked = events.iter().map(|attendees| linked_people(&match_event(&index, None, attendees)).len()).sum::<usize>();
     });
+    // Worst case for the fuzzy path: every stranger's name is new (no suggestion cache hits).
+    let fresh_index = || {
+        Index::build(
+            people.iter().map(|(id, f, l)| PersonNames { id, first_name: f, last_name: l }),
+            emails.iter().map(|(p, e, primary)| PersonEmail { person: p, normalized: e, primary: *primary }),
+        )
+    };
+    let unique: Vec<Vec<AttendeeRecord>> = events
+        .iter()
+        .enumerate()
+        .map(|(e, attendees)| {
+            let mut a = attendees.clone();
+            a[3].name = Some(format!("{} {}{}", FIRST[e % FIRST.len()], LAST[(e / 7) % LAST.len()], e));
+            a
+        })
+        .collect();
+    let cold_time = time(3, || {
+        let index = fresh_index();
+        unique.iter().map(|attendees| match_event(&index, None, attendees).len()).sum::<usize>()
+    });
+    println!("matcher: {EVENTS} events with {EVENTS} distinct unknown names (cold, index build included): {cold_time:?}");
     println!("matcher: index of {PEOPLE} people / {} addresses built in {build_time:?}", emails.len());
     println!("matcher: {EVENTS} events x 5 attendees matched in {match_time:?} ({linked} links, {:?} per event)", match_time / EVENTS as u32);
 }

@@ -102,6 +102,8 @@ pub struct Index {
     /// Jaro-Winkler score over the threshold with a different first letter of either name is
     /// practically impossible, and this keeps each lookup to a few dozen comparisons.
     by_initials: HashMap<(char, char), Vec<usize>>,
+    /// Suggestions already computed: the same attendees come back meeting after meeting.
+    suggested: std::sync::RwLock<HashMap<String, Vec<PersonMatch>>>,
 }
 
 pub struct PersonNames<'a> {
@@ -169,12 +171,21 @@ impl Index {
         if wanted.split_whitespace().count() < 2 {
             return Vec::new();
         }
-        let Some(candidates) = initials(&wanted).and_then(|k| self.by_initials.get(&k)) else { return Vec::new() };
+        if let Some(known) = self.suggested.read().expect("suggestion cache").get(&wanted) {
+            return known.clone();
+        }
+        let found = self.score_names(&wanted);
+        self.suggested.write().expect("suggestion cache").insert(wanted, found.clone());
+        found
+    }
+
+    fn score_names(&self, wanted: &str) -> Vec<PersonMatch> {
+        let Some(candidates) = initials(wanted).and_then(|k| self.by_initials.get(&k)) else { return Vec::new() };
         let mut scored: Vec<(f64, &str)> = candidates
             .iter()
             .map(|&i| {
                 let entry = &self.names[i];
-                let score = entry.forms.iter().map(|f| jaro_winkler(&wanted, f)).fold(0.0, f64::max);
+                let score = entry.forms.iter().map(|f| jaro_winkler(wanted, f)).fold(0.0, f64::max);
                 (score, entry.person.as_str())
             })
             .filter(|(score, _)| *score >= NAME_THRESHOLD)
