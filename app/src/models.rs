@@ -129,7 +129,13 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 5] = [Self::Meeting, Self::Call, Self::Email, Self::Note, Self::Other];
+    pub const ALL: [ActivityKind; 5] = [
+        Self::Meeting,
+        Self::Call,
+        Self::Email,
+        Self::Note,
+        Self::Other,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -233,7 +239,9 @@ impl Provider {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Provider::Google, Provider::CalDav].into_iter().find(|p| p.as_str() == s)
+        [Provider::Google, Provider::CalDav]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 }
 
@@ -363,7 +371,9 @@ pub struct SyncReport {
 
 /// A checkbox value as a form posts it.
 pub fn checked(value: &Option<String>) -> bool {
-    value.as_deref().is_some_and(|v| !matches!(v, "" | "false" | "off"))
+    value
+        .as_deref()
+        .is_some_and(|v| !matches!(v, "" | "false" | "off"))
 }
 
 impl Person {
@@ -405,7 +415,10 @@ pub struct MeetingAttendee {
 
 impl MeetingAttendee {
     pub fn display_name(&self) -> String {
-        self.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| self.email.clone())
+        self.name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| self.email.clone())
     }
 }
 

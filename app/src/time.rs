@@ -7,16 +7,22 @@ pub fn parse_tz(name: &str) -> Tz {
 }
 
 pub fn format_datetime(at: DateTime<Utc>, tz: &str) -> String {
-    at.with_timezone(&parse_tz(tz)).format("%a %-d %b %Y, %H:%M").to_string()
+    at.with_timezone(&parse_tz(tz))
+        .format("%a %-d %b %Y, %H:%M")
+        .to_string()
 }
 
 pub fn format_date(at: DateTime<Utc>, tz: &str) -> String {
-    at.with_timezone(&parse_tz(tz)).format("%-d %b %Y").to_string()
+    at.with_timezone(&parse_tz(tz))
+        .format("%-d %b %Y")
+        .to_string()
 }
 
 /// The value an `<input type="datetime-local">` shows for an instant.
 pub fn to_local_input(at: DateTime<Utc>, tz: &str) -> String {
-    at.with_timezone(&parse_tz(tz)).format("%Y-%m-%dT%H:%M").to_string()
+    at.with_timezone(&parse_tz(tz))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
 }
 
 /// Reads a `datetime-local` value as a wall-clock time in `tz`. In a DST gap the later
@@ -29,7 +35,10 @@ pub fn from_local_input(value: &str, tz: &str) -> Option<DateTime<Utc>> {
     let zone = parse_tz(tz);
     zone.from_local_datetime(&naive)
         .earliest()
-        .or_else(|| zone.from_local_datetime(&(naive + chrono::Duration::hours(1))).earliest())
+        .or_else(|| {
+            zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                .earliest()
+        })
         .map(|d| d.with_timezone(&Utc))
 }
 
@@ -46,20 +55,40 @@ pub fn format_duration(minutes: i64) -> String {
 /// all-day ones by their dates, never shifted by time zones.
 pub fn format_meeting_when(meeting: &crate::models::Meeting, tz: &str) -> String {
     if meeting.all_day {
-        let first = meeting.start_date.unwrap_or_else(|| meeting.starts_at.date_naive());
-        let last = meeting.end_date.and_then(|d| d.pred_opt()).filter(|d| *d > first);
+        let first = meeting
+            .start_date
+            .unwrap_or_else(|| meeting.starts_at.date_naive());
+        let last = meeting
+            .end_date
+            .and_then(|d| d.pred_opt())
+            .filter(|d| *d > first);
         return match last {
             None => format!("All day · {}", first.format("%a %-d %b %Y")),
-            Some(last) => format!("All day · {} – {}", first.format("%a %-d %b"), last.format("%a %-d %b %Y")),
+            Some(last) => format!(
+                "All day · {} – {}",
+                first.format("%a %-d %b"),
+                last.format("%a %-d %b %Y")
+            ),
         };
     }
     let zone = parse_tz(tz);
-    let (start, end) = (meeting.starts_at.with_timezone(&zone), meeting.ends_at.with_timezone(&zone));
+    let (start, end) = (
+        meeting.starts_at.with_timezone(&zone),
+        meeting.ends_at.with_timezone(&zone),
+    );
     let duration = format_duration((meeting.ends_at - meeting.starts_at).num_minutes().max(0));
     if start.date_naive() == end.date_naive() || end == start {
-        format!("{}–{} · {duration}", start.format("%a %-d %b %Y, %H:%M"), end.format("%H:%M"))
+        format!(
+            "{}–{} · {duration}",
+            start.format("%a %-d %b %Y, %H:%M"),
+            end.format("%H:%M")
+        )
     } else {
-        format!("{} – {} · {duration}", start.format("%a %-d %b, %H:%M"), end.format("%a %-d %b %Y, %H:%M"))
+        format!(
+            "{} – {} · {duration}",
+            start.format("%a %-d %b, %H:%M"),
+            end.format("%a %-d %b %Y, %H:%M")
+        )
     }
 }
 
@@ -69,7 +98,11 @@ pub fn format_meeting_times(meeting: &crate::models::Meeting, tz: &str) -> Strin
         return "All day".into();
     }
     let zone = parse_tz(tz);
-    format!("{}–{}", meeting.starts_at.with_timezone(&zone).format("%H:%M"), meeting.ends_at.with_timezone(&zone).format("%H:%M"))
+    format!(
+        "{}–{}",
+        meeting.starts_at.with_timezone(&zone).format("%H:%M"),
+        meeting.ends_at.with_timezone(&zone).format("%H:%M")
+    )
 }
 
 #[cfg(test)]
@@ -98,18 +131,30 @@ mod tests {
     #[test]
     fn meeting_times_in_the_users_zone_with_duration() {
         let m = meeting("2026-12-01T09:00:00Z", "2026-12-01T10:30:00Z", false);
-        assert_eq!(format_meeting_when(&m, "Europe/Amsterdam"), "Tue 1 Dec 2026, 10:00–11:30 · 1 h 30 min");
+        assert_eq!(
+            format_meeting_when(&m, "Europe/Amsterdam"),
+            "Tue 1 Dec 2026, 10:00–11:30 · 1 h 30 min"
+        );
         assert_eq!(format_meeting_times(&m, "America/New_York"), "04:00–05:30");
         let overnight = meeting("2026-12-01T23:00:00Z", "2026-12-02T07:00:00Z", false);
-        assert_eq!(format_meeting_when(&overnight, "UTC"), "Tue 1 Dec, 23:00 – Wed 2 Dec 2026, 07:00 · 8 h");
+        assert_eq!(
+            format_meeting_when(&overnight, "UTC"),
+            "Tue 1 Dec, 23:00 – Wed 2 Dec 2026, 07:00 · 8 h"
+        );
     }
 
     #[test]
     fn all_day_meetings_keep_their_dates_in_every_zone() {
         let one = meeting("2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z", true);
-        assert_eq!(format_meeting_when(&one, "America/Los_Angeles"), "All day · Tue 1 Dec 2026");
+        assert_eq!(
+            format_meeting_when(&one, "America/Los_Angeles"),
+            "All day · Tue 1 Dec 2026"
+        );
         let three = meeting("2026-12-01T00:00:00Z", "2026-12-04T00:00:00Z", true);
-        assert_eq!(format_meeting_when(&three, "Asia/Tokyo"), "All day · Tue 1 Dec – Thu 3 Dec 2026");
+        assert_eq!(
+            format_meeting_when(&three, "Asia/Tokyo"),
+            "All day · Tue 1 Dec – Thu 3 Dec 2026"
+        );
         assert_eq!(format_duration(45), "45 min");
     }
 
@@ -129,7 +174,13 @@ mod tests {
 
     #[test]
     fn unknown_zone_falls_back_to_utc_and_garbage_is_rejected() {
-        assert_eq!(format_datetime(from_local_input("2026-01-02T03:04", "Nowhere/City").unwrap(), "UTC"), "Fri 2 Jan 2026, 03:04");
+        assert_eq!(
+            format_datetime(
+                from_local_input("2026-01-02T03:04", "Nowhere/City").unwrap(),
+                "UTC"
+            ),
+            "Fri 2 Jan 2026, 03:04"
+        );
         assert!(from_local_input("yesterday", "UTC").is_none());
     }
 }

@@ -57,7 +57,12 @@ impl Activities {
         record("activity", id).ok_or(StoreError::NotFound("activity"))
     }
 
-    async fn to_models(&self, people: &People, owner: &str, rows: Vec<ActivityRow>) -> Result<Vec<Activity>, StoreError> {
+    async fn to_models(
+        &self,
+        people: &People,
+        owner: &str,
+        rows: Vec<ActivityRow>,
+    ) -> Result<Vec<Activity>, StoreError> {
         let mut ids: Vec<String> = rows.iter().flat_map(|r| r.people.iter().cloned()).collect();
         ids.sort();
         ids.dedup();
@@ -66,7 +71,11 @@ impl Activities {
             .into_iter()
             .map(|r| Activity {
                 kind: ActivityKind::parse(&r.kind).unwrap_or(ActivityKind::Other),
-                people: r.people.iter().filter_map(|id| refs.iter().find(|p| &p.id == id).cloned()).collect(),
+                people: r
+                    .people
+                    .iter()
+                    .filter_map(|id| refs.iter().find(|p| &p.id == id).cloned())
+                    .collect(),
                 id: r.id,
                 occurred_at: r.occurred_at,
                 title: r.title,
@@ -76,7 +85,13 @@ impl Activities {
             .collect())
     }
 
-    pub async fn for_person(&self, people: &People, owner: &str, person_id: &str, page: u32) -> Result<Page<Activity>, StoreError> {
+    pub async fn for_person(
+        &self,
+        people: &People,
+        owner: &str,
+        person_id: &str,
+        page: u32,
+    ) -> Result<Page<Activity>, StoreError> {
         people.get(owner, person_id).await?;
         let page = page.max(1);
         let mut response = self
@@ -100,7 +115,12 @@ impl Activities {
         })
     }
 
-    pub async fn recent(&self, people: &People, owner: &str, limit: i64) -> Result<Vec<Activity>, StoreError> {
+    pub async fn recent(
+        &self,
+        people: &People,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<Activity>, StoreError> {
         let rows: Vec<ActivityRow> = self
             .db
             .query(format!("SELECT {FIELDS} FROM activity WHERE owner = $owner ORDER BY occurred_at DESC LIMIT $limit"))
@@ -121,7 +141,12 @@ impl Activities {
         Ok(row.map(|c| c.n.max(0) as u64).unwrap_or(0))
     }
 
-    pub async fn get(&self, people: &People, owner: &str, id: &str) -> Result<Activity, StoreError> {
+    pub async fn get(
+        &self,
+        people: &People,
+        owner: &str,
+        id: &str,
+    ) -> Result<Activity, StoreError> {
         let row: Option<ActivityRow> = self
             .db
             .query(format!("SELECT {FIELDS} FROM $rid WHERE owner = $owner"))
@@ -134,27 +159,50 @@ impl Activities {
     }
 
     /// Checks a form submission and turns it into a `NewActivity` in UTC.
-    pub async fn validate(&self, people: &People, user: &UserInfo, input: &ActivityInput) -> Result<NewActivity, StoreError> {
+    pub async fn validate(
+        &self,
+        people: &People,
+        user: &UserInfo,
+        input: &ActivityInput,
+    ) -> Result<NewActivity, StoreError> {
         let title = input.title.trim().to_string();
         if title.is_empty() {
             return Err(StoreError::Invalid("Give the activity a title.".into()));
         }
         let occurred_at = from_local_input(&input.occurred_at, &user.time_zone)
             .ok_or_else(|| StoreError::Invalid("Enter a valid date and time.".into()))?;
-        let mut ids: Vec<String> = input.people.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let mut ids: Vec<String> = input
+            .people
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
         ids.sort();
         ids.dedup();
         let known = people.refs(&user.id, &ids).await?;
         if ids.is_empty() || known.len() != ids.len() {
-            return Err(StoreError::Invalid("Link the activity to at least one of your people.".into()));
+            return Err(StoreError::Invalid(
+                "Link the activity to at least one of your people.".into(),
+            ));
         }
-        Ok(NewActivity { kind: input.kind, occurred_at, title, notes: input.notes.trim().to_string(), people: ids, source: None, auto_logged: false })
+        Ok(NewActivity {
+            kind: input.kind,
+            occurred_at,
+            title,
+            notes: input.notes.trim().to_string(),
+            people: ids,
+            source: None,
+            auto_logged: false,
+        })
     }
 
     /// Creates an activity. With a `source` that was logged before, returns the existing id.
     pub async fn create(&self, owner: &str, activity: NewActivity) -> Result<String, StoreError> {
         let id = new_id();
-        let source_key = activity.source.clone().unwrap_or_else(|| format!("manual:{id}"));
+        let source_key = activity
+            .source
+            .clone()
+            .unwrap_or_else(|| format!("manual:{id}"));
         let result = self
             .db
             .query(
@@ -175,13 +223,19 @@ impl Activities {
             .and_then(|r| r.check())
             .map_err(StoreError::from);
         match result {
-            Err(e) if e.violates("activity_source") => self.id_for_source(owner, &source_key).await?.ok_or(e),
+            Err(e) if e.violates("activity_source") => {
+                self.id_for_source(owner, &source_key).await?.ok_or(e)
+            }
             Err(e) => Err(e),
             Ok(_) => Ok(id),
         }
     }
 
-    pub async fn id_for_source(&self, owner: &str, source: &str) -> Result<Option<String>, StoreError> {
+    pub async fn id_for_source(
+        &self,
+        owner: &str,
+        source: &str,
+    ) -> Result<Option<String>, StoreError> {
         #[derive(Debug, SurrealValue)]
         #[surreal(crate = "surrealdb::types")]
         struct IdRow {
@@ -198,7 +252,12 @@ impl Activities {
     }
 
     /// Saves a user's edit; the activity is marked edited so automation never removes it.
-    pub async fn update(&self, owner: &str, id: &str, activity: NewActivity) -> Result<(), StoreError> {
+    pub async fn update(
+        &self,
+        owner: &str,
+        id: &str,
+        activity: NewActivity,
+    ) -> Result<(), StoreError> {
         let updated: Vec<CountRow> = self
             .db
             .query(
@@ -214,7 +273,11 @@ impl Activities {
             .bind(("people", activity.people))
             .await?
             .take(0)?;
-        if updated.is_empty() { Err(StoreError::NotFound("activity")) } else { Ok(()) }
+        if updated.is_empty() {
+            Err(StoreError::NotFound("activity"))
+        } else {
+            Ok(())
+        }
     }
 
     pub async fn delete(&self, owner: &str, id: &str) -> Result<(), StoreError> {
@@ -228,6 +291,10 @@ impl Activities {
             .into_iter()
             .map(|_| CountRow { n: 1 })
             .collect();
-        if deleted.is_empty() { Err(StoreError::NotFound("activity")) } else { Ok(()) }
+        if deleted.is_empty() {
+            Err(StoreError::NotFound("activity"))
+        } else {
+            Ok(())
+        }
     }
 }

@@ -4,13 +4,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration as StdDuration, Instant};
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
-use surrealdb::types::SurrealValue;
 use sha2::{Digest, Sha256};
+use surrealdb::types::SurrealValue;
 
 use app::api::backend::NewSession;
 use app::models::{UserInfo, MIN_PASSWORD_LEN};
@@ -23,24 +25,47 @@ pub const SESSION_TTL_DAYS: i64 = 30;
 
 pub fn normalize_email(email: &str) -> String {
     let lower = email.trim().to_lowercase();
-    lower.strip_prefix("mailto:").unwrap_or(&lower).trim().to_string()
+    lower
+        .strip_prefix("mailto:")
+        .unwrap_or(&lower)
+        .trim()
+        .to_string()
 }
 
 pub fn validate_email(email: &str) -> Result<(), StoreError> {
     let ok = match email.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !email.contains(char::is_whitespace),
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.contains(char::is_whitespace)
+        }
         None => false,
     };
-    if ok { Ok(()) } else { Err(StoreError::Invalid(format!("\"{email}\" is not a valid email address."))) }
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "\"{email}\" is not a valid email address."
+        )))
+    }
 }
 
 pub fn hash_password(password: &str) -> Result<String, StoreError> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| StoreError::Hash)
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| StoreError::Hash)
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 fn token_hash(token: &str) -> String {
@@ -60,7 +85,11 @@ pub struct SignInThrottle {
 
 impl SignInThrottle {
     pub fn new(max_failures: usize, window: StdDuration) -> Self {
-        Self { max_failures, window, failures: Mutex::new(HashMap::new()) }
+        Self {
+            max_failures,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Minutes to wait when locked out.
@@ -76,7 +105,12 @@ impl SignInThrottle {
     }
 
     pub fn record_failure(&self, key: &str, now: Instant) {
-        self.failures.lock().expect("throttle lock").entry(key.to_string()).or_default().push(now);
+        self.failures
+            .lock()
+            .expect("throttle lock")
+            .entry(key.to_string())
+            .or_default()
+            .push(now);
     }
 
     pub fn clear(&self, key: &str) {
@@ -102,14 +136,21 @@ struct UserRow {
 
 impl From<UserRow> for UserInfo {
     fn from(row: UserRow) -> Self {
-        UserInfo { id: row.id, email: row.email, name: row.name, time_zone: row.time_zone }
+        UserInfo {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            time_zone: row.time_zone,
+        }
     }
 }
 
 const USER_FIELDS: &str = "record::id(id) AS id, email, name, password_hash, time_zone";
 
 fn valid_time_zone(tz: &str) -> String {
-    tz.parse::<chrono_tz::Tz>().map(|z| z.name().to_string()).unwrap_or_else(|_| "UTC".into())
+    tz.parse::<chrono_tz::Tz>()
+        .map(|z| z.name().to_string())
+        .unwrap_or_else(|_| "UTC".into())
 }
 
 pub struct Accounts {
@@ -122,11 +163,19 @@ impl Accounts {
         Self { db, throttle }
     }
 
-    pub async fn sign_up(&self, email: &str, password: &str, name: &str, time_zone: &str) -> Result<(UserInfo, NewSession), StoreError> {
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+        time_zone: &str,
+    ) -> Result<(UserInfo, NewSession), StoreError> {
         let email = email.trim();
         validate_email(email)?;
         if password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(StoreError::Invalid(format!("The password must be at least {MIN_PASSWORD_LEN} characters long.")));
+            return Err(StoreError::Invalid(format!(
+                "The password must be at least {MIN_PASSWORD_LEN} characters long."
+            )));
         }
         let id = new_id();
         let hash = hash_password(password)?;
@@ -143,7 +192,9 @@ impl Accounts {
             .and_then(|r| r.check());
         match result.map_err(StoreError::from) {
             Err(e) if e.violates("user_email") => {
-                return Err(StoreError::Conflict("An account with this email already exists. Sign in instead.".into()))
+                return Err(StoreError::Conflict(
+                    "An account with this email already exists. Sign in instead.".into(),
+                ))
             }
             other => other?,
         };
@@ -152,16 +203,27 @@ impl Accounts {
         Ok((user, session))
     }
 
-    pub async fn sign_in(&self, email: &str, password: &str) -> Result<(UserInfo, NewSession), StoreError> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<(UserInfo, NewSession), StoreError> {
         self.sign_in_at(email, password, Instant::now()).await
     }
 
-    pub async fn sign_in_at(&self, email: &str, password: &str, now: Instant) -> Result<(UserInfo, NewSession), StoreError> {
+    pub async fn sign_in_at(
+        &self,
+        email: &str,
+        password: &str,
+        now: Instant,
+    ) -> Result<(UserInfo, NewSession), StoreError> {
         let key = normalize_email(email);
         self.throttle.check(&key, now)?;
         let row: Option<UserRow> = self
             .db
-            .query(format!("SELECT {USER_FIELDS} FROM user WHERE email_key = $key LIMIT 1"))
+            .query(format!(
+                "SELECT {USER_FIELDS} FROM user WHERE email_key = $key LIMIT 1"
+            ))
             .bind(("key", key.clone()))
             .await?
             .take(0)?;
@@ -202,7 +264,11 @@ impl Accounts {
     }
 
     pub async fn sign_out(&self, token: &str) -> Result<(), StoreError> {
-        self.db.query("DELETE session WHERE token_hash = $hash").bind(("hash", token_hash(token))).await?.check()?;
+        self.db
+            .query("DELETE session WHERE token_hash = $hash")
+            .bind(("hash", token_hash(token)))
+            .await?
+            .check()?;
         Ok(())
     }
 
@@ -234,33 +300,53 @@ impl Accounts {
     }
 
     pub async fn purge_expired_sessions(&self) -> Result<(), StoreError> {
-        self.db.query("DELETE session WHERE expires_at < time::now()").await?.check()?;
+        self.db
+            .query("DELETE session WHERE expires_at < time::now()")
+            .await?
+            .check()?;
         Ok(())
     }
 
     pub async fn user(&self, id: &str) -> Result<UserInfo, StoreError> {
         let rid = record("user", id).ok_or(StoreError::NotFound("user"))?;
-        let row: Option<UserRow> = self.db.query(format!("SELECT {USER_FIELDS} FROM $rid")).bind(("rid", rid)).await?.take(0)?;
+        let row: Option<UserRow> = self
+            .db
+            .query(format!("SELECT {USER_FIELDS} FROM $rid"))
+            .bind(("rid", rid))
+            .await?
+            .take(0)?;
         row.map(Into::into).ok_or(StoreError::NotFound("user"))
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<UserInfo, StoreError> {
         let row: Option<UserRow> = self
             .db
-            .query(format!("SELECT {USER_FIELDS} FROM user WHERE email_key = $key LIMIT 1"))
+            .query(format!(
+                "SELECT {USER_FIELDS} FROM user WHERE email_key = $key LIMIT 1"
+            ))
             .bind(("key", normalize_email(email)))
             .await?
             .take(0)?;
         row.map(Into::into).ok_or(StoreError::NotFound("user"))
     }
 
-    pub async fn update_profile(&self, user: &UserInfo, name: &str, time_zone: &str) -> Result<UserInfo, StoreError> {
+    pub async fn update_profile(
+        &self,
+        user: &UserInfo,
+        name: &str,
+        time_zone: &str,
+    ) -> Result<UserInfo, StoreError> {
         if time_zone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(StoreError::Invalid(format!("\"{time_zone}\" is not a known time zone.")));
+            return Err(StoreError::Invalid(format!(
+                "\"{time_zone}\" is not a known time zone."
+            )));
         }
         self.db
             .query("UPDATE $rid SET name = $name, time_zone = $tz")
-            .bind(("rid", record("user", &user.id).ok_or(StoreError::NotFound("user"))?))
+            .bind((
+                "rid",
+                record("user", &user.id).ok_or(StoreError::NotFound("user"))?,
+            ))
             .bind(("name", name.trim().to_string()))
             .bind(("tz", time_zone.to_string()))
             .await?

@@ -21,27 +21,59 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
                 println!("No calendar connections.");
             }
             for row in &rows {
-                println!("{}\t{}\t{}\t{}\t{}\tlast sync {}", emails[&row.owner], row.id, row.provider, row.name, row.status, row.last_sync_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "never".into()));
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\tlast sync {}",
+                    emails[&row.owner],
+                    row.id,
+                    row.provider,
+                    row.name,
+                    row.status,
+                    row.last_sync_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "never".into())
+                );
             }
         }
         CalendarCommand::Status => {
             let now = chrono::Utc::now();
             let due = services.calendars.store.due(now).await?.len();
             let failing: Vec<&ConnectionRow> = rows.iter().filter(|r| r.status != "ok").collect();
-            println!("{} connection(s), {} due now, {} not ok.", rows.len(), due, failing.len());
+            println!(
+                "{} connection(s), {} due now, {} not ok.",
+                rows.len(),
+                due,
+                failing.len()
+            );
             for row in failing {
-                println!("{}\t{}\t{}\t{}\t{}", emails[&row.owner], row.id, row.name, row.status, row.last_error.clone().unwrap_or_default());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    emails[&row.owner],
+                    row.id,
+                    row.name,
+                    row.status,
+                    row.last_error.clone().unwrap_or_default()
+                );
             }
         }
-        CalendarCommand::Sync { user, connection, all } => {
+        CalendarCommand::Sync {
+            user,
+            connection,
+            all,
+        } => {
             let chosen: Vec<&ConnectionRow> = match (&user, &connection, all) {
                 (_, Some(id), _) => rows.iter().filter(|r| &r.id == id).collect(),
                 (Some(email), None, _) => {
-                    let user = services.accounts.user_by_email(email).await.with_context(|| format!("no account with email {email}"))?;
+                    let user = services
+                        .accounts
+                        .user_by_email(email)
+                        .await
+                        .with_context(|| format!("no account with email {email}"))?;
                     rows.iter().filter(|r| r.owner == user.id).collect()
                 }
                 (None, None, true) => rows.iter().collect(),
-                (None, None, false) => bail!("say what to sync: --connection ID, --user EMAIL or --all"),
+                (None, None, false) => {
+                    bail!("say what to sync: --connection ID, --user EMAIL or --all")
+                }
             };
             if chosen.is_empty() {
                 bail!("no matching connection");
@@ -53,9 +85,23 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
                 match report.error {
                     Some(error) => {
                         failed += 1;
-                        eprintln!("[{}/{total}] {} ({}): failed: {error}", i + 1, row.name, emails[&row.owner]);
+                        eprintln!(
+                            "[{}/{total}] {} ({}): failed: {error}",
+                            i + 1,
+                            row.name,
+                            emails[&row.owner]
+                        );
                     }
-                    None => println!("[{}/{total}] {} ({}): {} added, {} changed, {} removed, {} logged", i + 1, row.name, emails[&row.owner], report.added, report.changed, report.removed, report.logged),
+                    None => println!(
+                        "[{}/{total}] {} ({}): {} added, {} changed, {} removed, {} logged",
+                        i + 1,
+                        row.name,
+                        emails[&row.owner],
+                        report.added,
+                        report.changed,
+                        report.removed,
+                        report.logged
+                    ),
                 }
             }
             if failed > 0 {
@@ -66,16 +112,36 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
             let now = chrono::Utc::now();
             let mut total = 0;
             for row in rows.iter().filter(|r| r.auto_log) {
-                let report = autolog::run(services.calendars.store.db(), &services.meetings, &services.activities, row, now, dry_run).await?;
+                let report = autolog::run(
+                    services.calendars.store.db(),
+                    &services.meetings,
+                    &services.activities,
+                    row,
+                    now,
+                    dry_run,
+                )
+                .await?;
                 total += report.logged.len();
                 for title in &report.logged {
-                    println!("{}{}: {title}", if dry_run { "would log " } else { "logged " }, row.name);
+                    println!(
+                        "{}{}: {title}",
+                        if dry_run { "would log " } else { "logged " },
+                        row.name
+                    );
                 }
                 if report.removed > 0 {
-                    println!("{} {} activity(ies) of cancelled meetings in {}", if dry_run { "would remove" } else { "removed" }, report.removed, row.name);
+                    println!(
+                        "{} {} activity(ies) of cancelled meetings in {}",
+                        if dry_run { "would remove" } else { "removed" },
+                        report.removed,
+                        row.name
+                    );
                 }
             }
-            println!("{total} meeting(s) {}.", if dry_run { "would be logged" } else { "logged" });
+            println!(
+                "{total} meeting(s) {}.",
+                if dry_run { "would be logged" } else { "logged" }
+            );
         }
         CalendarCommand::Rematch => {
             let mut owners: Vec<&String> = emails.keys().collect();
@@ -93,7 +159,12 @@ async fn owner_emails(services: &Arc<Services>, rows: &[ConnectionRow]) -> HashM
     let mut emails = HashMap::new();
     for row in rows {
         if !emails.contains_key(&row.owner) {
-            let email = services.accounts.user(&row.owner).await.map(|u| u.email).unwrap_or_else(|_| row.owner.clone());
+            let email = services
+                .accounts
+                .user(&row.owner)
+                .await
+                .map(|u| u.email)
+                .unwrap_or_else(|_| row.owner.clone());
             emails.insert(row.owner.clone(), email);
         }
     }

@@ -4,7 +4,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "rondo", version, about = "Rondo, a self-hosted personal CRM with calendar integration")]
+#[command(
+    name = "rondo",
+    version,
+    about = "Rondo, a self-hosted personal CRM with calendar integration"
+)]
 pub struct Cli {
     /// TOML configuration file (also RONDO_CONFIG).
     #[arg(long, global = true)]

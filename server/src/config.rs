@@ -71,54 +71,120 @@ struct FileConfig {
     scheduler: Option<bool>,
 }
 
-fn parse_env<T: std::str::FromStr>(env: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<Option<T>, ConfigError>
+fn parse_env<T: std::str::FromStr>(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError>
 where
     T::Err: std::fmt::Display,
 {
-    env(name).map(|v| v.trim().parse::<T>().map_err(|e| ConfigError::Value { name, reason: e.to_string() })).transpose()
+    env(name)
+        .map(|v| {
+            v.trim().parse::<T>().map_err(|e| ConfigError::Value {
+                name,
+                reason: e.to_string(),
+            })
+        })
+        .transpose()
 }
 
 impl Config {
     /// Reads `RONDO_CONFIG` (or `explicit`) if given, then applies `RONDO_*` environment variables.
     pub fn load(explicit: Option<&Path>) -> Result<Self, ConfigError> {
-        Self::load_from(explicit, |name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        Self::load_from(explicit, |name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        })
     }
 
-    pub fn load_from(explicit: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let path = explicit.map(Path::to_path_buf).or_else(|| env("RONDO_CONFIG").map(PathBuf::from));
+    pub fn load_from(
+        explicit: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let path = explicit
+            .map(Path::to_path_buf)
+            .or_else(|| env("RONDO_CONFIG").map(PathBuf::from));
         let file = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::File { path: path.clone(), reason: e.to_string() })?;
-                toml::from_str::<FileConfig>(&text).map_err(|e| ConfigError::File { path, reason: e.to_string() })?
+                let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::File {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+                toml::from_str::<FileConfig>(&text).map_err(|e| ConfigError::File {
+                    path,
+                    reason: e.to_string(),
+                })?
             }
             None => FileConfig::default(),
         };
-        let bind_text = env("RONDO_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:3000".into());
-        let bind = bind_text.parse().map_err(|e: std::net::AddrParseError| ConfigError::Value { name: "RONDO_BIND", reason: e.to_string() })?;
-        let public_url = env("RONDO_PUBLIC_URL").or(file.public_url).unwrap_or_else(|| format!("http://{bind}"));
+        let bind_text = env("RONDO_BIND")
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:3000".into());
+        let bind = bind_text
+            .parse()
+            .map_err(|e: std::net::AddrParseError| ConfigError::Value {
+                name: "RONDO_BIND",
+                reason: e.to_string(),
+            })?;
+        let public_url = env("RONDO_PUBLIC_URL")
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{bind}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(ConfigError::Value { name: "RONDO_PUBLIC_URL", reason: "must start with http:// or https://".into() });
+            return Err(ConfigError::Value {
+                name: "RONDO_PUBLIC_URL",
+                reason: "must start with http:// or https://".into(),
+            });
         }
         Ok(Config {
             bind,
-            data_dir: env("RONDO_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| PathBuf::from("data")),
+            data_dir: env("RONDO_DATA_DIR")
+                .map(PathBuf::from)
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("data")),
             database_url: env("RONDO_DATABASE_URL").or(file.database_url),
-            database_namespace: env("RONDO_DATABASE_NAMESPACE").or(file.database_namespace).unwrap_or_else(|| "rondo".into()),
-            database_name: env("RONDO_DATABASE_NAME").or(file.database_name).unwrap_or_else(|| "main".into()),
+            database_namespace: env("RONDO_DATABASE_NAMESPACE")
+                .or(file.database_namespace)
+                .unwrap_or_else(|| "rondo".into()),
+            database_name: env("RONDO_DATABASE_NAME")
+                .or(file.database_name)
+                .unwrap_or_else(|| "main".into()),
             database_user: env("RONDO_DATABASE_USER").or(file.database_user),
             database_password: env("RONDO_DATABASE_PASSWORD").or(file.database_password),
-            secret_key_file: env("RONDO_SECRET_KEY_FILE").map(PathBuf::from).or(file.secret_key_file),
+            secret_key_file: env("RONDO_SECRET_KEY_FILE")
+                .map(PathBuf::from)
+                .or(file.secret_key_file),
             public_url: public_url.trim_end_matches('/').to_string(),
-            log: env("RONDO_LOG").or(file.log).unwrap_or_else(|| "info".into()),
-            site_root: env("RONDO_SITE_ROOT").map(PathBuf::from).or(file.site_root).unwrap_or_else(|| PathBuf::from("target/site")),
+            log: env("RONDO_LOG")
+                .or(file.log)
+                .unwrap_or_else(|| "info".into()),
+            site_root: env("RONDO_SITE_ROOT")
+                .map(PathBuf::from)
+                .or(file.site_root)
+                .unwrap_or_else(|| PathBuf::from("target/site")),
             secret_key: env("RONDO_SECRET_KEY").or(file.secret_key),
-            allow_private_servers: parse_env(&env, "RONDO_ALLOW_PRIVATE_SERVERS")?.or(file.allow_private_servers).unwrap_or(false),
-            http_connect_timeout_secs: parse_env(&env, "RONDO_HTTP_CONNECT_TIMEOUT")?.or(file.http_connect_timeout_secs).unwrap_or(10),
-            http_timeout_secs: parse_env(&env, "RONDO_HTTP_TIMEOUT")?.or(file.http_timeout_secs).unwrap_or(60),
-            sync_interval_minutes: parse_env(&env, "RONDO_SYNC_INTERVAL_MINUTES")?.or(file.sync_interval_minutes).unwrap_or(15).max(1),
-            sync_concurrency: parse_env(&env, "RONDO_SYNC_CONCURRENCY")?.or(file.sync_concurrency).unwrap_or(4).max(1),
-            sync_rate_per_provider: parse_env(&env, "RONDO_SYNC_RATE_PER_PROVIDER")?.or(file.sync_rate_per_provider).unwrap_or(2.0_f64).max(0.01),
-            scheduler: parse_env(&env, "RONDO_SCHEDULER")?.or(file.scheduler).unwrap_or(true),
+            allow_private_servers: parse_env(&env, "RONDO_ALLOW_PRIVATE_SERVERS")?
+                .or(file.allow_private_servers)
+                .unwrap_or(false),
+            http_connect_timeout_secs: parse_env(&env, "RONDO_HTTP_CONNECT_TIMEOUT")?
+                .or(file.http_connect_timeout_secs)
+                .unwrap_or(10),
+            http_timeout_secs: parse_env(&env, "RONDO_HTTP_TIMEOUT")?
+                .or(file.http_timeout_secs)
+                .unwrap_or(60),
+            sync_interval_minutes: parse_env(&env, "RONDO_SYNC_INTERVAL_MINUTES")?
+                .or(file.sync_interval_minutes)
+                .unwrap_or(15)
+                .max(1),
+            sync_concurrency: parse_env(&env, "RONDO_SYNC_CONCURRENCY")?
+                .or(file.sync_concurrency)
+                .unwrap_or(4)
+                .max(1),
+            sync_rate_per_provider: parse_env(&env, "RONDO_SYNC_RATE_PER_PROVIDER")?
+                .or(file.sync_rate_per_provider)
+                .unwrap_or(2.0_f64)
+                .max(0.01),
+            scheduler: parse_env(&env, "RONDO_SCHEDULER")?
+                .or(file.scheduler)
+                .unwrap_or(true),
         })
     }
 
@@ -140,7 +206,9 @@ impl Config {
     }
 
     pub fn secret_key_path(&self) -> PathBuf {
-        self.secret_key_file.clone().unwrap_or_else(|| self.data_dir.join("secret.key"))
+        self.secret_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("secret.key"))
     }
 }
 
@@ -150,7 +218,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |name| map.get(name).cloned()
     }
 
@@ -184,6 +255,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.toml");
         std::fs::write(&path, "unknown_key = 1").unwrap();
-        assert!(Config::load_from(Some(&path), env_of(&[])).unwrap_err().to_string().contains("unknown"));
+        assert!(Config::load_from(Some(&path), env_of(&[]))
+            .unwrap_err()
+            .to_string()
+            .contains("unknown"));
     }
 }

@@ -22,7 +22,13 @@ pub struct DbSettings {
 
 impl DbSettings {
     pub fn memory() -> Self {
-        Self { endpoint: "mem://".into(), namespace: "rondo".into(), database: "main".into(), username: None, password: None }
+        Self {
+            endpoint: "mem://".into(),
+            namespace: "rondo".into(),
+            database: "main".into(),
+            username: None,
+            password: None,
+        }
     }
 }
 
@@ -30,9 +36,15 @@ impl DbSettings {
 pub async fn connect(settings: &DbSettings) -> Result<Db, StoreError> {
     let db = any::connect(settings.endpoint.as_str()).await?;
     if let (Some(username), Some(password)) = (&settings.username, &settings.password) {
-        db.signin(Root { username: username.clone(), password: password.clone() }).await?;
+        db.signin(Root {
+            username: username.clone(),
+            password: password.clone(),
+        })
+        .await?;
     }
-    db.use_ns(settings.namespace.as_str()).use_db(settings.database.as_str()).await?;
+    db.use_ns(settings.namespace.as_str())
+        .use_db(settings.database.as_str())
+        .await?;
     migrations::apply(&db).await?;
     Ok(db)
 }

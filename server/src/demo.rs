@@ -17,28 +17,146 @@ pub const MAX_PEOPLE: usize = 100_000;
 const BATCH: usize = 500;
 
 const FIRST: &[&str] = &[
-    "Ana", "José", "Zoë", "Björn", "Chloé", "Émile", "François", "Inès", "Jürgen", "Łukasz", "Mía", "Noémie", "Øystein", "Renée",
-    "Søren", "Thérèse", "Ümit", "Zoltán", "Amélie", "Andrés", "Beatriz", "Carlos", "Dagný", "Eva", "Farida", "Giulia", "Hana",
-    "Ivan", "Jonas", "Kateřina", "Liam", "Maya", "Nora", "Olivia", "Pedro", "Quentin", "Rosa", "Sofia", "Tomás", "Valentina",
-    "William", "Yuki", "Aiko", "Ben", "Clara", "David", "Elena", "Felix", "Grace", "Hugo",
+    "Ana",
+    "José",
+    "Zoë",
+    "Björn",
+    "Chloé",
+    "Émile",
+    "François",
+    "Inès",
+    "Jürgen",
+    "Łukasz",
+    "Mía",
+    "Noémie",
+    "Øystein",
+    "Renée",
+    "Søren",
+    "Thérèse",
+    "Ümit",
+    "Zoltán",
+    "Amélie",
+    "Andrés",
+    "Beatriz",
+    "Carlos",
+    "Dagný",
+    "Eva",
+    "Farida",
+    "Giulia",
+    "Hana",
+    "Ivan",
+    "Jonas",
+    "Kateřina",
+    "Liam",
+    "Maya",
+    "Nora",
+    "Olivia",
+    "Pedro",
+    "Quentin",
+    "Rosa",
+    "Sofia",
+    "Tomás",
+    "Valentina",
+    "William",
+    "Yuki",
+    "Aiko",
+    "Ben",
+    "Clara",
+    "David",
+    "Elena",
+    "Felix",
+    "Grace",
+    "Hugo",
 ];
 const LAST: &[&str] = &[
-    "Silva", "García", "Müller", "Dubois", "Nørgaard", "Kowalski", "Rossi", "Novák", "Johansson", "O'Brien", "Fernández", "Lefèvre",
-    "Schröder", "Jiménez", "Þórsdóttir", "Yılmaz", "Łęcki", "Andersen", "Bianchi", "Costa", "de Vries", "Eriksson", "Fischer",
-    "González", "Horváth", "Ivanova", "Jansen", "Kim", "López", "Martin", "Nakamura", "Okafor", "Pereira", "Quinn", "Rodríguez",
-    "Smith", "Tanaka", "Urbano", "Van Dijk", "Wagner", "Xu", "Young", "Zimmermann",
+    "Silva",
+    "García",
+    "Müller",
+    "Dubois",
+    "Nørgaard",
+    "Kowalski",
+    "Rossi",
+    "Novák",
+    "Johansson",
+    "O'Brien",
+    "Fernández",
+    "Lefèvre",
+    "Schröder",
+    "Jiménez",
+    "Þórsdóttir",
+    "Yılmaz",
+    "Łęcki",
+    "Andersen",
+    "Bianchi",
+    "Costa",
+    "de Vries",
+    "Eriksson",
+    "Fischer",
+    "González",
+    "Horváth",
+    "Ivanova",
+    "Jansen",
+    "Kim",
+    "López",
+    "Martin",
+    "Nakamura",
+    "Okafor",
+    "Pereira",
+    "Quinn",
+    "Rodríguez",
+    "Smith",
+    "Tanaka",
+    "Urbano",
+    "Van Dijk",
+    "Wagner",
+    "Xu",
+    "Young",
+    "Zimmermann",
 ];
 const ORGS: &[(&str, &str)] = &[
-    ("Acme Corporation", "acme.example"), ("Globex", "globex.example"), ("Initech", "initech.example"), ("Umbrella Health", "umbrella.example"),
-    ("Stark Industries", "stark.example"), ("Wayne Enterprises", "wayne.example"), ("Hooli", "hooli.example"), ("Pied Piper", "piedpiper.example"),
-    ("Soylent", "soylent.example"), ("Vandelay Industries", "vandelay.example"), ("Nordlicht GmbH", "nordlicht.example"), ("Café Olé", "cafeole.example"),
+    ("Acme Corporation", "acme.example"),
+    ("Globex", "globex.example"),
+    ("Initech", "initech.example"),
+    ("Umbrella Health", "umbrella.example"),
+    ("Stark Industries", "stark.example"),
+    ("Wayne Enterprises", "wayne.example"),
+    ("Hooli", "hooli.example"),
+    ("Pied Piper", "piedpiper.example"),
+    ("Soylent", "soylent.example"),
+    ("Vandelay Industries", "vandelay.example"),
+    ("Nordlicht GmbH", "nordlicht.example"),
+    ("Café Olé", "cafeole.example"),
 ];
-const TITLES: &[&str] = &["CEO", "CTO", "Product Manager", "Engineer", "Designer", "Sales Lead", "Account Executive", "Consultant", "Researcher", "Founder"];
-const PERSONAL: &[&str] = &["gmail.com", "fastmail.com", "icloud.com", "proton.me", "outlook.com"];
+const TITLES: &[&str] = &[
+    "CEO",
+    "CTO",
+    "Product Manager",
+    "Engineer",
+    "Designer",
+    "Sales Lead",
+    "Account Executive",
+    "Consultant",
+    "Researcher",
+    "Founder",
+];
+const PERSONAL: &[&str] = &[
+    "gmail.com",
+    "fastmail.com",
+    "icloud.com",
+    "proton.me",
+    "outlook.com",
+];
 const ACTIVITY_TITLES: &[(&str, &str)] = &[
-    ("meeting", "Quarterly review"), ("meeting", "Coffee catch-up"), ("meeting", "Project kickoff"), ("call", "Intro call"),
-    ("call", "Follow-up call"), ("email", "Sent proposal"), ("email", "Shared the deck"), ("note", "Met at the conference"),
-    ("note", "Prefers mornings"), ("other", "Sent a birthday card"),
+    ("meeting", "Quarterly review"),
+    ("meeting", "Coffee catch-up"),
+    ("meeting", "Project kickoff"),
+    ("call", "Intro call"),
+    ("call", "Follow-up call"),
+    ("email", "Sent proposal"),
+    ("email", "Shared the deck"),
+    ("note", "Met at the conference"),
+    ("note", "Prefers mornings"),
+    ("other", "Sent a birthday card"),
 ];
 
 #[derive(Debug, SurrealValue)]
@@ -96,7 +214,10 @@ struct ActivityInsert {
 }
 
 fn slug(s: &str) -> String {
-    fold(s).chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+    fold(s)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect()
 }
 
 #[derive(Debug, Default, PartialEq)]
@@ -107,9 +228,16 @@ pub struct DemoSummary {
 }
 
 /// Adds `count` people and their activities to `owner`'s data.
-pub async fn generate(db: &Db, owner: &str, count: usize, seed: u64) -> Result<DemoSummary, StoreError> {
+pub async fn generate(
+    db: &Db,
+    owner: &str,
+    count: usize,
+    seed: u64,
+) -> Result<DemoSummary, StoreError> {
     if count > MAX_PEOPLE {
-        return Err(StoreError::Invalid(format!("At most {MAX_PEOPLE} demo people can be created at once.")));
+        return Err(StoreError::Invalid(format!(
+            "At most {MAX_PEOPLE} demo people can be created at once."
+        )));
     }
     let mut rng = StdRng::seed_from_u64(seed);
     let now = Utc::now();
@@ -125,10 +253,16 @@ pub async fn generate(db: &Db, owner: &str, count: usize, seed: u64) -> Result<D
             let local = format!("{}.{}.{run}{n}", slug(first), slug(last));
             let mut addresses = vec![(format!("{local}@{domain}"), "work")];
             if rng.gen_bool(0.6) {
-                addresses.push((format!("{local}@{}", PERSONAL.choose(&mut rng).unwrap()), "personal"));
+                addresses.push((
+                    format!("{local}@{}", PERSONAL.choose(&mut rng).unwrap()),
+                    "personal",
+                ));
             }
             if rng.gen_bool(0.15) {
-                addresses.push((format!("{}@{domain}", slug(first) + &format!(".{run}{n}")), "other"));
+                addresses.push((
+                    format!("{}@{domain}", slug(first) + &format!(".{run}{n}")),
+                    "other",
+                ));
             }
             for (i, (address, label)) in addresses.iter().enumerate() {
                 emails.push(EmailInsert {
@@ -171,8 +305,22 @@ pub async fn generate(db: &Db, owner: &str, count: usize, seed: u64) -> Result<D
                 notes: String::new(),
                 favorite: rng.gen_bool(0.03),
                 primary_email: Some(addresses[0].0.clone()),
-                phones: vec![PhoneInsert { number: format!("+31 6 {:04} {:04}", rng.gen_range(0..10000), rng.gen_range(0..10000)), label: "mobile".into() }],
-                search_text: fold(&format!("{first} {last} {org} {title} {}", addresses.iter().map(|a| a.0.as_str()).collect::<Vec<_>>().join(" "))),
+                phones: vec![PhoneInsert {
+                    number: format!(
+                        "+31 6 {:04} {:04}",
+                        rng.gen_range(0..10000),
+                        rng.gen_range(0..10000)
+                    ),
+                    label: "mobile".into(),
+                }],
+                search_text: fold(&format!(
+                    "{first} {last} {org} {title} {}",
+                    addresses
+                        .iter()
+                        .map(|a| a.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )),
                 created_at: created,
                 updated_at: created,
             });
@@ -190,17 +338,33 @@ pub async fn generate(db: &Db, owner: &str, count: usize, seed: u64) -> Result<D
     Ok(summary)
 }
 
-pub async fn run(config: &Config, email: &str, password: Option<&str>, count: usize, seed: u64) -> anyhow::Result<()> {
+pub async fn run(
+    config: &Config,
+    email: &str,
+    password: Option<&str>,
+    count: usize,
+    seed: u64,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
     let db = crate::db::connect(&config.db_settings()).await?;
     let accounts = Accounts::new(db.clone(), Default::default());
     let user = match (accounts.user_by_email(email).await, password) {
         (Ok(user), _) => user,
-        (Err(StoreError::NotFound(_)), Some(password)) => accounts.sign_up(email, password, "Demo User", "Europe/Amsterdam").await?.0,
-        (Err(StoreError::NotFound(_)), None) => anyhow::bail!("no account with email {email}: sign up first or pass --password to create it"),
+        (Err(StoreError::NotFound(_)), Some(password)) => {
+            accounts
+                .sign_up(email, password, "Demo User", "Europe/Amsterdam")
+                .await?
+                .0
+        }
+        (Err(StoreError::NotFound(_)), None) => anyhow::bail!(
+            "no account with email {email}: sign up first or pass --password to create it"
+        ),
         (Err(e), _) => return Err(e.into()),
     };
     let summary = generate(&db, &user.id, count, seed).await?;
-    println!("Added {} people, {} email addresses and {} activities to {}.", summary.people, summary.emails, summary.activities, user.email);
+    println!(
+        "Added {} people, {} email addresses and {} activities to {}.",
+        summary.people, summary.emails, summary.activities, user.email
+    );
     Ok(())
 }

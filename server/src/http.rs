@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::services::ServeDir;
 
-
 use app::api::backend::Backend;
 use app::{shell, App};
 
@@ -38,6 +37,8 @@ pub fn router(config: &Config, backend: Arc<dyn Backend>) -> Router {
             move || shell(options.clone())
         })
         // Public assets, else the app's own "Page not found".
-        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
         .with_state(options)
 }

@@ -22,15 +22,23 @@ pub async fn rotate(db: &Db, key_file: &Path) -> anyhow::Result<Rotation> {
     for row in rows.iter() {
         if let Some(text) = row.credential.as_deref() {
             let old = SealedSecret::decode(text)?;
-            let context = SecretContext { user: &row.owner, connection: &row.id };
+            let context = SecretContext {
+                user: &row.owner,
+                connection: &row.id,
+            };
             sealed.push((row, keyring.reseal(&old, &context)?));
         }
     }
     secrets::write_key_file(key_file, &keyring)?;
     for (row, new) in &sealed {
-        store.set_credential(&row.owner, &row.id, Some(new.encode())).await?;
+        store
+            .set_credential(&row.owner, &row.id, Some(new.encode()))
+            .await?;
     }
-    Ok(Rotation { key_id: keyring.current_id().to_string(), resealed: sealed.len() })
+    Ok(Rotation {
+        key_id: keyring.current_id().to_string(),
+        resealed: sealed.len(),
+    })
 }
 
 pub async fn run_rotate(config: &crate::config::Config) -> anyhow::Result<()> {

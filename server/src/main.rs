@@ -20,8 +20,15 @@ async fn main() {
         .init();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::serve::run(config).await,
-        Command::Demo { email, password, people, seed } => server::demo::run(&config, &email, password.as_deref(), people, seed).await,
-        Command::Keys { command: KeysCommand::Rotate } => server::keys::run_rotate(&config).await,
+        Command::Demo {
+            email,
+            password,
+            people,
+            seed,
+        } => server::demo::run(&config, &email, password.as_deref(), people, seed).await,
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => server::keys::run_rotate(&config).await,
         Command::Calendar { command } => server::calendar_cli::run(&config, command).await,
     };
     if let Err(error) = result {

@@ -11,10 +11,11 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "accounts, people, emails, activities",
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "accounts, people, emails, activities",
+        sql: r#"
 DEFINE TABLE IF NOT EXISTS migration SCHEMAFULL;
 DEFINE FIELD IF NOT EXISTS version ON migration TYPE int;
 DEFINE FIELD IF NOT EXISTS name ON migration TYPE string;
@@ -85,10 +86,11 @@ DEFINE INDEX IF NOT EXISTS activity_people ON activity FIELDS owner, people;
 -- One activity per source (e.g. a calendar event) per user; manual ones get a unique key.
 DEFINE INDEX IF NOT EXISTS activity_source ON activity FIELDS owner, source_key UNIQUE;
 "#,
-}, Migration {
-    version: 2,
-    name: "calendar connections, calendars, events",
-    sql: r#"
+    },
+    Migration {
+        version: 2,
+        name: "calendar connections, calendars, events",
+        sql: r#"
 DEFINE TABLE IF NOT EXISTS connection SCHEMAFULL;
 DEFINE FIELD IF NOT EXISTS owner ON connection TYPE string;
 DEFINE FIELD IF NOT EXISTS provider ON connection TYPE string ASSERT $value IN ["google", "caldav"];
@@ -220,19 +222,28 @@ pub async fn apply(db: &Db) -> Result<(), StoreError> {
     let applied: Vec<Applied> = db.query("SELECT version FROM migration").await?.take(0)?;
     let current = applied.iter().map(|a| a.version).max().unwrap_or(0);
     for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
-        tracing::info!(version = migration.version, name = migration.name, "applying migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applying migration"
+        );
         db.query(migration.sql).await?.check()?;
-        db.query("CREATE migration CONTENT { version: $version, name: $name, applied_at: time::now() }")
-            .bind(("version", migration.version))
-            .bind(("name", migration.name.to_string()))
-            .await?
-            .check()?;
+        db.query(
+            "CREATE migration CONTENT { version: $version, name: $name, applied_at: time::now() }",
+        )
+        .bind(("version", migration.version))
+        .bind(("name", migration.name.to_string()))
+        .await?
+        .check()?;
     }
     Ok(())
 }
 
 pub async fn applied_versions(db: &Db) -> Result<Vec<i64>, StoreError> {
-    let mut applied: Vec<Applied> = db.query("SELECT version FROM migration ORDER BY version").await?.take(0)?;
+    let mut applied: Vec<Applied> = db
+        .query("SELECT version FROM migration ORDER BY version")
+        .await?
+        .take(0)?;
     Ok(applied.drain(..).map(|a| a.version).collect())
 }
 

@@ -4,7 +4,9 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
-use app::models::{EmailAddress, Page, Person, PersonInput, PersonRef, PersonSummary, PhoneNumber, PEOPLE_PER_PAGE};
+use app::models::{
+    EmailAddress, Page, Person, PersonInput, PersonRef, PersonSummary, PhoneNumber, PEOPLE_PER_PAGE,
+};
 
 use crate::auth::{normalize_email, validate_email};
 use crate::db::Db;
@@ -76,7 +78,8 @@ struct CountRow {
     n: i64,
 }
 
-pub(crate) const SUMMARY_FIELDS: &str = "record::id(id) AS id, first_name, last_name, organization, job_title, favorite, primary_email";
+pub(crate) const SUMMARY_FIELDS: &str =
+    "record::id(id) AS id, first_name, last_name, organization, job_title, favorite, primary_email";
 
 /// A person's emails after validation: trimmed as entered, normalized key, exactly one primary.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +90,10 @@ pub struct CleanEmail {
     pub primary: bool,
 }
 
-pub fn clean_emails(emails: &[EmailAddress], primary_index: Option<usize>) -> Result<Vec<CleanEmail>, StoreError> {
+pub fn clean_emails(
+    emails: &[EmailAddress],
+    primary_index: Option<usize>,
+) -> Result<Vec<CleanEmail>, StoreError> {
     let mut seen = HashSet::new();
     let mut clean = Vec::new();
     let mut primary_at = None;
@@ -104,7 +110,12 @@ pub fn clean_emails(emails: &[EmailAddress], primary_index: Option<usize>) -> Re
         if primary_index == Some(i) || (primary_index.is_none() && e.primary) {
             primary_at = Some(clean.len());
         }
-        clean.push(CleanEmail { address: address.to_string(), normalized, label: e.label.trim().to_lowercase(), primary: false });
+        clean.push(CleanEmail {
+            address: address.to_string(),
+            normalized,
+            label: e.label.trim().to_lowercase(),
+            primary: false,
+        });
     }
     if let Some(first) = clean.get_mut(primary_at.unwrap_or(0)) {
         first.primary = true;
@@ -125,10 +136,22 @@ impl People {
         Self { db }
     }
 
-    pub async fn list(&self, owner: &str, query: &str, page: u32) -> Result<Page<PersonSummary>, StoreError> {
+    pub async fn list(
+        &self,
+        owner: &str,
+        query: &str,
+        page: u32,
+    ) -> Result<Page<PersonSummary>, StoreError> {
         let page = page.max(1);
-        let terms: Vec<String> = fold(query).split(' ').filter(|t| !t.is_empty()).take(8).map(str::to_string).collect();
-        let filter: String = (0..terms.len()).map(|i| format!(" AND search_text CONTAINS $t{i}")).collect();
+        let terms: Vec<String> = fold(query)
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .take(8)
+            .map(str::to_string)
+            .collect();
+        let filter: String = (0..terms.len())
+            .map(|i| format!(" AND search_text CONTAINS $t{i}"))
+            .collect();
         let sql = format!(
             "SELECT {SUMMARY_FIELDS}, sort_name FROM person WHERE owner = $owner{filter} ORDER BY sort_name LIMIT $limit START $start;
              SELECT count() AS n FROM person WHERE owner = $owner{filter} GROUP ALL;"
@@ -145,10 +168,19 @@ impl People {
         let mut response = q.await?;
         let rows: Vec<SummaryRow> = response.take(0)?;
         let total = count_of(response.take(1)?);
-        Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page, per_page: PEOPLE_PER_PAGE })
+        Ok(Page {
+            items: rows.into_iter().map(Into::into).collect(),
+            total,
+            page,
+            per_page: PEOPLE_PER_PAGE,
+        })
     }
 
-    pub async fn favorites(&self, owner: &str, limit: i64) -> Result<Vec<PersonSummary>, StoreError> {
+    pub async fn favorites(
+        &self,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<PersonSummary>, StoreError> {
         let rows: Vec<SummaryRow> = self
             .db
             .query(format!("SELECT {SUMMARY_FIELDS}, sort_name FROM person WHERE owner = $owner AND favorite = true ORDER BY sort_name LIMIT $limit"))
@@ -190,8 +222,22 @@ impl People {
             id: row.id,
             first_name: row.first_name,
             last_name: row.last_name,
-            emails: emails.into_iter().map(|e| EmailAddress { address: e.address, label: e.label, primary: e.primary }).collect(),
-            phones: row.phones.into_iter().map(|p| PhoneNumber { number: p.number, label: p.label }).collect(),
+            emails: emails
+                .into_iter()
+                .map(|e| EmailAddress {
+                    address: e.address,
+                    label: e.label,
+                    primary: e.primary,
+                })
+                .collect(),
+            phones: row
+                .phones
+                .into_iter()
+                .map(|p| PhoneNumber {
+                    number: p.number,
+                    label: p.label,
+                })
+                .collect(),
             organization: row.organization,
             job_title: row.job_title,
             notes: row.notes,
@@ -221,11 +267,22 @@ impl People {
             .bind(("owner", owner.to_string()))
             .await?
             .take(0)?;
-        Ok(rows.into_iter().map(|r| PersonRef { name: app::models::full_name(&r.first_name, &r.last_name), id: r.id }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| PersonRef {
+                name: app::models::full_name(&r.first_name, &r.last_name),
+                id: r.id,
+            })
+            .collect())
     }
 
     /// Which of `addresses` (normalized) already belong to someone other than `except`.
-    async fn email_owners(&self, owner: &str, addresses: &[String], except: Option<&str>) -> Result<Vec<(String, String)>, StoreError> {
+    async fn email_owners(
+        &self,
+        owner: &str,
+        addresses: &[String],
+        except: Option<&str>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
         let taken: Vec<EmailRow> = self
             .db
             .query("SELECT person, address, label, primary FROM person_email WHERE owner = $owner AND normalized IN $addresses")
@@ -233,7 +290,11 @@ impl People {
             .bind(("addresses", addresses.to_vec()))
             .await?
             .take(0)?;
-        Ok(taken.into_iter().filter(|e| Some(e.person.as_str()) != except).map(|e| (e.address, e.person)).collect())
+        Ok(taken
+            .into_iter()
+            .filter(|e| Some(e.person.as_str()) != except)
+            .map(|e| (e.address, e.person))
+            .collect())
     }
 
     pub async fn save(&self, owner: &str, input: PersonInput) -> Result<String, StoreError> {
@@ -241,7 +302,9 @@ impl People {
         let last_name = input.last_name.trim().to_string();
         let emails = clean_emails(&input.emails, input.primary_email)?;
         if first_name.is_empty() && last_name.is_empty() && emails.is_empty() {
-            return Err(StoreError::Invalid("Give the person a name or an email address.".into()));
+            return Err(StoreError::Invalid(
+                "Give the person a name or an email address.".into(),
+            ));
         }
         let id = match input.id.as_deref().filter(|s| !s.is_empty()) {
             Some(id) => {
@@ -251,33 +314,52 @@ impl People {
             None => new_id(),
         };
         let normalized: Vec<String> = emails.iter().map(|e| e.normalized.clone()).collect();
-        if let Some((address, other)) = self.email_owners(owner, &normalized, Some(&id)).await?.into_iter().next() {
-            let name = self.refs(owner, &[other]).await?.pop().map(|r| r.name).unwrap_or_else(|| "another person".into());
-            return Err(StoreError::Conflict(format!("{address} already belongs to {name}.")));
+        if let Some((address, other)) = self
+            .email_owners(owner, &normalized, Some(&id))
+            .await?
+            .into_iter()
+            .next()
+        {
+            let name = self
+                .refs(owner, &[other])
+                .await?
+                .pop()
+                .map(|r| r.name)
+                .unwrap_or_else(|| "another person".into());
+            return Err(StoreError::Conflict(format!(
+                "{address} already belongs to {name}."
+            )));
         }
         let phones: Vec<PhoneRow> = input
             .phones
             .iter()
             .filter(|p| !p.number.trim().is_empty())
-            .map(|p| PhoneRow { number: p.number.trim().to_string(), label: p.label.trim().to_lowercase() })
+            .map(|p| PhoneRow {
+                number: p.number.trim().to_string(),
+                label: p.label.trim().to_lowercase(),
+            })
             .collect();
         let organization = input.organization.trim().to_string();
         let job_title = input.job_title.trim().to_string();
         let search_text = fold(&format!(
             "{first_name} {last_name} {organization} {job_title} {}",
-            emails.iter().map(|e| e.normalized.as_str()).collect::<Vec<_>>().join(" ")
+            emails
+                .iter()
+                .map(|e| e.normalized.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
         ));
         let email_rows: Vec<EmailInsert> = emails
             .iter()
             .enumerate()
             .map(|(i, e)| EmailInsert {
-                    owner: owner.to_string(),
-                    person: id.clone(),
-                    address: e.address.clone(),
-                    normalized: e.normalized.clone(),
-                    label: e.label.clone(),
-                    primary: e.primary,
-                    position: i as i64,
+                owner: owner.to_string(),
+                person: id.clone(),
+                address: e.address.clone(),
+                normalized: e.normalized.clone(),
+                label: e.label.clone(),
+                primary: e.primary,
+                position: i as i64,
             })
             .collect();
         let result = self
@@ -311,7 +393,9 @@ impl People {
             .and_then(|r| r.check())
             .map_err(StoreError::from);
         match result {
-            Err(e) if e.violates("person_email_unique") => Err(StoreError::Conflict("One of these email addresses already belongs to another person.".into())),
+            Err(e) if e.violates("person_email_unique") => Err(StoreError::Conflict(
+                "One of these email addresses already belongs to another person.".into(),
+            )),
             Err(e) => Err(e),
             Ok(_) => Ok(id),
         }
@@ -335,7 +419,12 @@ impl People {
         Ok(())
     }
 
-    pub async fn set_favorite(&self, owner: &str, id: &str, favorite: bool) -> Result<(), StoreError> {
+    pub async fn set_favorite(
+        &self,
+        owner: &str,
+        id: &str,
+        favorite: bool,
+    ) -> Result<(), StoreError> {
         let updated: Vec<CountRow> = self
             .db
             .query("UPDATE $rid SET favorite = $favorite WHERE owner = $owner RETURN 1 AS n")
@@ -344,7 +433,11 @@ impl People {
             .bind(("favorite", favorite))
             .await?
             .take(0)?;
-        if updated.is_empty() { Err(StoreError::NotFound("person")) } else { Ok(()) }
+        if updated.is_empty() {
+            Err(StoreError::NotFound("person"))
+        } else {
+            Ok(())
+        }
     }
 }
 

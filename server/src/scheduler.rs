@@ -23,7 +23,9 @@ pub fn backoff(interval: Duration, failures: u32) -> Duration {
         return interval;
     }
     let factor = 2u32.saturating_pow(failures.min(16));
-    interval.saturating_mul(factor).min(MAX_BACKOFF.max(interval))
+    interval
+        .saturating_mul(factor)
+        .min(MAX_BACKOFF.max(interval))
 }
 
 /// Round-robin across users: each user's most overdue connection first, then everyone's second,
@@ -62,7 +64,11 @@ pub struct SchedulerConfig {
 
 impl SchedulerConfig {
     pub fn from(config: &crate::config::Config) -> Self {
-        SchedulerConfig { tick: Duration::from_secs(30), concurrency: config.sync_concurrency, rate_per_provider: config.sync_rate_per_provider }
+        SchedulerConfig {
+            tick: Duration::from_secs(30),
+            concurrency: config.sync_concurrency,
+            rate_per_provider: config.sync_rate_per_provider,
+        }
     }
 }
 
@@ -97,7 +103,11 @@ impl Scheduler {
         let mut tasks = JoinSet::new();
         let count = due.len();
         for row in due {
-            let permit = permits.clone().acquire_owned().await.expect("semaphore open");
+            let permit = permits
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("semaphore open");
             if let Some(last) = last_start.get(&row.provider) {
                 tokio::time::sleep_until(*last + gap).await;
             }
@@ -138,14 +148,18 @@ mod tests {
             last_sync_at: None,
             last_error: None,
             status: "ok".into(),
-            next_sync_at: Some(DateTime::<Utc>::from_timestamp(1_800_000_000 - minutes_overdue * 60, 0).unwrap()),
+            next_sync_at: Some(
+                DateTime::<Utc>::from_timestamp(1_800_000_000 - minutes_overdue * 60, 0).unwrap(),
+            ),
             failures: Some(0),
         }
     }
 
     #[test]
     fn users_are_served_round_robin() {
-        let mut due: Vec<ConnectionRow> = (0..5).map(|i| row("greedy", &format!("g{i}"), 10 + i)).collect();
+        let mut due: Vec<ConnectionRow> = (0..5)
+            .map(|i| row("greedy", &format!("g{i}"), 10 + i))
+            .collect();
         due.push(row("alice", "a1", 3));
         due.push(row("bob", "b1", 1));
         due.push(row("bob", "b2", 2));
@@ -161,6 +175,10 @@ mod tests {
         assert_eq!(backoff(interval, 3), Duration::from_secs(120 * 60));
         assert_eq!(backoff(interval, 5), MAX_BACKOFF);
         assert_eq!(backoff(interval, 40), MAX_BACKOFF);
-        assert_eq!(backoff(Duration::from_secs(6 * 3600), 2), Duration::from_secs(6 * 3600), "never shorter than the interval");
+        assert_eq!(
+            backoff(Duration::from_secs(6 * 3600), 2),
+            Duration::from_secs(6 * 3600),
+            "never shorter than the interval"
+        );
     }
 }

@@ -54,7 +54,12 @@ impl fmt::Display for Secret {
 impl Drop for Secret {
     fn drop(&mut self) {
         // Best effort: overwrite the plaintext before the allocation is freed.
-        unsafe { self.0.as_bytes_mut().iter_mut().for_each(|b| std::ptr::write_volatile(b, 0)) };
+        unsafe {
+            self.0
+                .as_bytes_mut()
+                .iter_mut()
+                .for_each(|b| std::ptr::write_volatile(b, 0))
+        };
     }
 }
 
@@ -84,28 +89,45 @@ pub struct SealedSecret {
 
 impl fmt::Debug for SealedSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SealedSecret").field("key_id", &self.key_id).finish_non_exhaustive()
+        f.debug_struct("SealedSecret")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
     }
 }
 
 impl SealedSecret {
     /// `v1.<key id>.<nonce>.<ciphertext>` with base64url parts.
     pub fn encode(&self) -> String {
-        format!("v1.{}.{}.{}", self.key_id, URL_SAFE_NO_PAD.encode(&self.nonce), URL_SAFE_NO_PAD.encode(&self.ciphertext))
+        format!(
+            "v1.{}.{}.{}",
+            self.key_id,
+            URL_SAFE_NO_PAD.encode(&self.nonce),
+            URL_SAFE_NO_PAD.encode(&self.ciphertext)
+        )
     }
 
     pub fn decode(text: &str) -> Result<Self, SecretError> {
         let parts: Vec<&str> = text.split('.').collect();
-        let [version, key_id, nonce, ciphertext] = parts.as_slice() else { return Err(SecretError::Encoding) };
+        let [version, key_id, nonce, ciphertext] = parts.as_slice() else {
+            return Err(SecretError::Encoding);
+        };
         if *version != "v1" || key_id.is_empty() {
             return Err(SecretError::Encoding);
         }
-        let nonce = URL_SAFE_NO_PAD.decode(nonce).map_err(|_| SecretError::Encoding)?;
-        let ciphertext = URL_SAFE_NO_PAD.decode(ciphertext).map_err(|_| SecretError::Encoding)?;
+        let nonce = URL_SAFE_NO_PAD
+            .decode(nonce)
+            .map_err(|_| SecretError::Encoding)?;
+        let ciphertext = URL_SAFE_NO_PAD
+            .decode(ciphertext)
+            .map_err(|_| SecretError::Encoding)?;
         if nonce.len() != 24 || ciphertext.len() < 16 {
             return Err(SecretError::Encoding);
         }
-        Ok(SealedSecret { key_id: key_id.to_string(), nonce, ciphertext })
+        Ok(SealedSecret {
+            key_id: key_id.to_string(),
+            nonce,
+            ciphertext,
+        })
     }
 }
 
@@ -118,8 +140,14 @@ struct MasterKey {
 impl MasterKey {
     fn new(id: &str, raw: [u8; 32]) -> Self {
         let mut derived = [0u8; 32];
-        Hkdf::<Sha256>::new(Some(id.as_bytes()), &raw).expand(HKDF_INFO, &mut derived).expect("32 bytes is a valid HKDF length");
-        MasterKey { id: id.to_string(), cipher: XChaCha20Poly1305::new(Key::from_slice(&derived)), raw }
+        Hkdf::<Sha256>::new(Some(id.as_bytes()), &raw)
+            .expand(HKDF_INFO, &mut derived)
+            .expect("32 bytes is a valid HKDF length");
+        MasterKey {
+            id: id.to_string(),
+            cipher: XChaCha20Poly1305::new(Key::from_slice(&derived)),
+            raw,
+        }
     }
 }
 
@@ -131,7 +159,13 @@ pub struct Keyring {
 
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Keyring").field("current", &self.current.id).field("older", &self.older.iter().map(|k| &k.id).collect::<Vec<_>>()).finish()
+        f.debug_struct("Keyring")
+            .field("current", &self.current.id)
+            .field(
+                "older",
+                &self.older.iter().map(|k| &k.id).collect::<Vec<_>>(),
+            )
+            .finish()
     }
 }
 
@@ -147,7 +181,10 @@ fn new_key_id() -> String {
 
 impl Keyring {
     pub fn generate() -> Self {
-        Keyring { current: MasterKey::new(&new_key_id(), random_key()), older: Vec::new() }
+        Keyring {
+            current: MasterKey::new(&new_key_id(), random_key()),
+            older: Vec::new(),
+        }
     }
 
     pub fn current_id(&self) -> &str {
@@ -157,22 +194,58 @@ impl Keyring {
     pub fn seal(&self, plaintext: &str, context: &SecretContext) -> SealedSecret {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let aad = context.aad();
-        let ciphertext = self.current.cipher.encrypt(&nonce, Payload { msg: plaintext.as_bytes(), aad: &aad }).expect("encryption cannot fail for in-memory data");
-        SealedSecret { key_id: self.current.id.clone(), nonce: nonce.to_vec(), ciphertext }
+        let ciphertext = self
+            .current
+            .cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: &aad,
+                },
+            )
+            .expect("encryption cannot fail for in-memory data");
+        SealedSecret {
+            key_id: self.current.id.clone(),
+            nonce: nonce.to_vec(),
+            ciphertext,
+        }
     }
 
-    pub fn open(&self, sealed: &SealedSecret, context: &SecretContext) -> Result<Secret, SecretError> {
-        let key = std::iter::once(&self.current).chain(&self.older).find(|k| k.id == sealed.key_id).ok_or_else(|| SecretError::UnknownKeyId(sealed.key_id.clone()))?;
+    pub fn open(
+        &self,
+        sealed: &SealedSecret,
+        context: &SecretContext,
+    ) -> Result<Secret, SecretError> {
+        let key = std::iter::once(&self.current)
+            .chain(&self.older)
+            .find(|k| k.id == sealed.key_id)
+            .ok_or_else(|| SecretError::UnknownKeyId(sealed.key_id.clone()))?;
         if sealed.nonce.len() != 24 {
             return Err(SecretError::Encoding);
         }
         let aad = context.aad();
-        let plain = key.cipher.decrypt(XNonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: &aad }).map_err(|_| SecretError::WrongKey)?;
-        String::from_utf8(plain).map(Secret).map_err(|_| SecretError::Encoding)
+        let plain = key
+            .cipher
+            .decrypt(
+                XNonce::from_slice(&sealed.nonce),
+                Payload {
+                    msg: &sealed.ciphertext,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| SecretError::WrongKey)?;
+        String::from_utf8(plain)
+            .map(Secret)
+            .map_err(|_| SecretError::Encoding)
     }
 
     /// Decrypts with whichever key sealed it and encrypts again with the current key.
-    pub fn reseal(&self, sealed: &SealedSecret, context: &SecretContext) -> Result<SealedSecret, SecretError> {
+    pub fn reseal(
+        &self,
+        sealed: &SealedSecret,
+        context: &SecretContext,
+    ) -> Result<SealedSecret, SecretError> {
         let secret = self.open(sealed, context)?;
         Ok(self.seal(secret.expose(), context))
     }
@@ -181,11 +254,15 @@ impl Keyring {
     pub fn rotated(self) -> Self {
         let mut older = self.older;
         older.insert(0, self.current);
-        Keyring { current: MasterKey::new(&new_key_id(), random_key()), older }
+        Keyring {
+            current: MasterKey::new(&new_key_id(), random_key()),
+            older,
+        }
     }
 
     fn to_file_text(&self) -> String {
-        let line = |label: &str, k: &MasterKey| format!("{label}={}:{}\n", k.id, STANDARD.encode(k.raw));
+        let line =
+            |label: &str, k: &MasterKey| format!("{label}={}:{}\n", k.id, STANDARD.encode(k.raw));
         let mut text = String::from("# Rondo master keys. Keep this file secret and backed up: without it stored calendar passwords and tokens cannot be read.\n");
         text.push_str(&line("current", &self.current));
         for k in &self.older {
@@ -195,20 +272,38 @@ impl Keyring {
     }
 
     fn parse_file(path: &Path, text: &str) -> Result<Self, SecretError> {
-        let bad = |reason: &str| SecretError::KeyFile { path: path.to_path_buf(), reason: reason.to_string() };
+        let bad = |reason: &str| SecretError::KeyFile {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        };
         let mut current = None;
         let mut older = Vec::new();
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            let (label, value) = line.split_once('=').ok_or_else(|| bad("expected lines like current=ID:BASE64"))?;
-            let (id, key) = value.split_once(':').ok_or_else(|| bad("expected ID:BASE64 after ="))?;
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let (label, value) = line
+                .split_once('=')
+                .ok_or_else(|| bad("expected lines like current=ID:BASE64"))?;
+            let (id, key) = value
+                .split_once(':')
+                .ok_or_else(|| bad("expected ID:BASE64 after ="))?;
             let key = parse_key(key).ok_or_else(|| bad("a key is not 32 bytes of base64"))?;
             match label {
                 "current" if current.is_none() => current = Some(MasterKey::new(id, key)),
                 "old" => older.push(MasterKey::new(id, key)),
-                _ => return Err(bad("unexpected line (only one current= and any number of old= lines)")),
+                _ => {
+                    return Err(bad(
+                        "unexpected line (only one current= and any number of old= lines)",
+                    ))
+                }
             }
         }
-        Ok(Keyring { current: current.ok_or_else(|| bad("no current= key"))?, older })
+        Ok(Keyring {
+            current: current.ok_or_else(|| bad("no current= key"))?,
+            older,
+        })
     }
 }
 
@@ -218,17 +313,29 @@ fn parse_key(text: &str) -> Option<[u8; 32]> {
 
 /// A keyring from a base64 key given in configuration (`RONDO_SECRET_KEY`).
 pub fn keyring_from_base64(current: &str) -> Result<Keyring, SecretError> {
-    let key = parse_key(current).ok_or_else(|| SecretError::KeyFile { path: PathBuf::from("RONDO_SECRET_KEY"), reason: "must be 32 bytes of base64".into() })?;
-    Ok(Keyring { current: MasterKey::new("env", key), older: Vec::new() })
+    let key = parse_key(current).ok_or_else(|| SecretError::KeyFile {
+        path: PathBuf::from("RONDO_SECRET_KEY"),
+        reason: "must be 32 bytes of base64".into(),
+    })?;
+    Ok(Keyring {
+        current: MasterKey::new("env", key),
+        older: Vec::new(),
+    })
 }
 
 /// Loads the key file, creating it (mode 0600) with a fresh key on first start.
 pub fn load_or_create_key_file(path: &Path) -> Result<Keyring, SecretError> {
-    let fail = |reason: String| SecretError::KeyFile { path: path.to_path_buf(), reason };
+    let fail = |reason: String| SecretError::KeyFile {
+        path: path.to_path_buf(),
+        reason,
+    };
     match std::fs::metadata(path) {
         Ok(meta) => {
             if meta.permissions().mode() & 0o077 != 0 {
-                return Err(fail(format!("is readable by other users; run: chmod 600 {}", path.display())));
+                return Err(fail(format!(
+                    "is readable by other users; run: chmod 600 {}",
+                    path.display()
+                )));
             }
             let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
             Keyring::parse_file(path, &text)
@@ -245,14 +352,23 @@ pub fn load_or_create_key_file(path: &Path) -> Result<Keyring, SecretError> {
 
 /// Writes atomically: a 0600 temporary file renamed over the old one.
 pub fn write_key_file(path: &Path, keyring: &Keyring) -> Result<(), SecretError> {
-    let fail = |e: std::io::Error| SecretError::KeyFile { path: path.to_path_buf(), reason: e.to_string() };
+    let fail = |e: std::io::Error| SecretError::KeyFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
     let tmp = path.with_extension("tmp");
     let _ = std::fs::remove_file(&tmp);
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(fail)?;
-    file.write_all(keyring.to_file_text().as_bytes()).map_err(fail)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(fail)?;
+    file.write_all(keyring.to_file_text().as_bytes())
+        .map_err(fail)?;
     file.sync_all().map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(fail)
 }
@@ -261,7 +377,10 @@ pub fn write_key_file(path: &Path, keyring: &Keyring) -> Result<(), SecretError>
 mod tests {
     use super::*;
 
-    const ANA: SecretContext = SecretContext { user: "user-ana", connection: "conn-1" };
+    const ANA: SecretContext = SecretContext {
+        user: "user-ana",
+        connection: "conn-1",
+    };
 
     #[test]
     fn round_trip_with_fresh_nonces() {
@@ -278,21 +397,63 @@ mod tests {
     fn moved_or_tampered_ciphertexts_fail() {
         let keys = Keyring::generate();
         let sealed = keys.seal("hunter22", &ANA);
-        assert_eq!(keys.open(&sealed, &SecretContext { user: "user-bob", connection: "conn-1" }).unwrap_err(), SecretError::WrongKey);
-        assert_eq!(keys.open(&sealed, &SecretContext { user: "user-ana", connection: "conn-2" }).unwrap_err(), SecretError::WrongKey);
+        assert_eq!(
+            keys.open(
+                &sealed,
+                &SecretContext {
+                    user: "user-bob",
+                    connection: "conn-1"
+                }
+            )
+            .unwrap_err(),
+            SecretError::WrongKey
+        );
+        assert_eq!(
+            keys.open(
+                &sealed,
+                &SecretContext {
+                    user: "user-ana",
+                    connection: "conn-2"
+                }
+            )
+            .unwrap_err(),
+            SecretError::WrongKey
+        );
         // Length-prefixed: shifting a character between the parts changes the associated data.
-        assert_eq!(keys.open(&sealed, &SecretContext { user: "user-an", connection: "aconn-1" }).unwrap_err(), SecretError::WrongKey);
+        assert_eq!(
+            keys.open(
+                &sealed,
+                &SecretContext {
+                    user: "user-an",
+                    connection: "aconn-1"
+                }
+            )
+            .unwrap_err(),
+            SecretError::WrongKey
+        );
         let mut tampered = sealed.clone();
         tampered.ciphertext[0] ^= 1;
-        assert_eq!(keys.open(&tampered, &ANA).unwrap_err(), SecretError::WrongKey);
+        assert_eq!(
+            keys.open(&tampered, &ANA).unwrap_err(),
+            SecretError::WrongKey
+        );
     }
 
     #[test]
     fn a_different_master_key_is_refused() {
         let sealed = Keyring::generate().seal("secret", &ANA);
-        let other = Keyring { current: MasterKey::new(&sealed.key_id, random_key()), older: Vec::new() };
-        assert_eq!(other.open(&sealed, &ANA).unwrap_err(), SecretError::WrongKey);
-        assert!(matches!(Keyring::generate().open(&sealed, &ANA), Err(SecretError::UnknownKeyId(_))));
+        let other = Keyring {
+            current: MasterKey::new(&sealed.key_id, random_key()),
+            older: Vec::new(),
+        };
+        assert_eq!(
+            other.open(&sealed, &ANA).unwrap_err(),
+            SecretError::WrongKey
+        );
+        assert!(matches!(
+            Keyring::generate().open(&sealed, &ANA),
+            Err(SecretError::UnknownKeyId(_))
+        ));
     }
 
     #[test]
@@ -313,7 +474,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/secret.key");
         let first = load_or_create_key_file(&path).unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let sealed = first.seal("pw", &ANA);
         let again = load_or_create_key_file(&path).unwrap();
         assert_eq!(again.open(&sealed, &ANA).unwrap().expose(), "pw");
@@ -328,10 +492,23 @@ mod tests {
         let open = dir.path().join("open.key");
         write_key_file(&open, &Keyring::generate()).unwrap();
         std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(load_or_create_key_file(&open).unwrap_err().to_string().contains("chmod 600"));
+        assert!(load_or_create_key_file(&open)
+            .unwrap_err()
+            .to_string()
+            .contains("chmod 600"));
         let broken = dir.path().join("broken.key");
-        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&broken).unwrap().write_all(b"current=k1:c2hvcnQ=\n").unwrap();
-        assert!(load_or_create_key_file(&broken).unwrap_err().to_string().contains("32 bytes"));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&broken)
+            .unwrap()
+            .write_all(b"current=k1:c2hvcnQ=\n")
+            .unwrap();
+        assert!(load_or_create_key_file(&broken)
+            .unwrap_err()
+            .to_string()
+            .contains("32 bytes"));
         assert!(keyring_from_base64("nope").is_err());
         assert!(keyring_from_base64(&STANDARD.encode([7u8; 32])).is_ok());
     }
@@ -342,15 +519,34 @@ mod tests {
         let raw = STANDARD.encode(keys.current.raw);
         let sealed = keys.seal("plain-text-password", &ANA);
         let secret = keys.open(&sealed, &ANA).unwrap();
-        for shown in [format!("{secret:?}"), format!("{secret}"), format!("{sealed:?}"), format!("{keys:?}")] {
-            assert!(!shown.contains("plain-text-password") && !shown.contains(&raw), "{shown}");
+        for shown in [
+            format!("{secret:?}"),
+            format!("{secret}"),
+            format!("{sealed:?}"),
+            format!("{keys:?}"),
+        ] {
+            assert!(
+                !shown.contains("plain-text-password") && !shown.contains(&raw),
+                "{shown}"
+            );
         }
     }
 
     #[test]
     fn garbage_encodings_are_rejected() {
-        for text in ["", "v1", "v2.k.AAAA.AAAA", "v1..AAAA.AAAA", "v1.k.!!!.AAAA", "v1.k.AAAA.AAAA"] {
-            assert_eq!(SealedSecret::decode(text).unwrap_err(), SecretError::Encoding, "{text}");
+        for text in [
+            "",
+            "v1",
+            "v2.k.AAAA.AAAA",
+            "v1..AAAA.AAAA",
+            "v1.k.!!!.AAAA",
+            "v1.k.AAAA.AAAA",
+        ] {
+            assert_eq!(
+                SealedSecret::decode(text).unwrap_err(),
+                SecretError::Encoding,
+                "{text}"
+            );
         }
     }
 }

@@ -29,7 +29,11 @@ pub async fn open_services(config: &Config) -> anyhow::Result<Arc<Services>> {
     std::fs::create_dir_all(&config.data_dir)?;
     let keyring = load_keyring(config)?;
     let db = crate::db::connect(&config.db_settings()).await?;
-    let services = Arc::new(Services::new(db, config.secure_cookies(), calendar_settings(config, keyring)));
+    let services = Arc::new(Services::new(
+        db,
+        config.secure_cookies(),
+        calendar_settings(config, keyring),
+    ));
     services.calendars.verify_key().await?;
     Ok(services)
 }
@@ -37,11 +41,21 @@ pub async fn open_services(config: &Config) -> anyhow::Result<Arc<Services>> {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let services = open_services(&config).await?;
     services.accounts.purge_expired_sessions().await?;
-    let scheduler = config.scheduler.then(|| tokio::spawn(crate::scheduler::Scheduler::new(services.clone(), crate::scheduler::SchedulerConfig::from(&config)).run()));
+    let scheduler = config.scheduler.then(|| {
+        tokio::spawn(
+            crate::scheduler::Scheduler::new(
+                services.clone(),
+                crate::scheduler::SchedulerConfig::from(&config),
+            )
+            .run(),
+        )
+    });
     let app = crate::http::router(&config, services.clone());
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %config.bind, public_url = %config.public_url, "Rondo is listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     if let Some(task) = scheduler {
         // An interrupted sync leaves nothing half-done: cursors are saved after their changes.
         task.abort();

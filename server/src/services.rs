@@ -46,15 +46,32 @@ impl Services {
 
     /// Re-links meetings after a person's addresses changed (`before` and `after` both count:
     /// a removed address unlinks, an added one links).
-    async fn people_changed(&self, owner: &str, person: &str, before: &[EmailAddress], after: &[EmailAddress]) -> Result<(), crate::error::StoreError> {
-        let keys: Vec<String> = before.iter().chain(after).flat_map(|e| lookup_keys(&e.address)).collect();
-        self.matcher.rematch(owner, &keys, &[person.to_string()]).await?;
+    async fn people_changed(
+        &self,
+        owner: &str,
+        person: &str,
+        before: &[EmailAddress],
+        after: &[EmailAddress],
+    ) -> Result<(), crate::error::StoreError> {
+        let keys: Vec<String> = before
+            .iter()
+            .chain(after)
+            .flat_map(|e| lookup_keys(&e.address))
+            .collect();
+        self.matcher
+            .rematch(owner, &keys, &[person.to_string()])
+            .await?;
         Ok(())
     }
 
     async fn emails_of(&self, owner: &str, id: Option<&str>) -> Vec<EmailAddress> {
         match id.filter(|id| !id.is_empty()) {
-            Some(id) => self.people.get(owner, id).await.map(|p| p.emails).unwrap_or_default(),
+            Some(id) => self
+                .people
+                .get(owner, id)
+                .await
+                .map(|p| p.emails)
+                .unwrap_or_default(),
             None => Vec::new(),
         }
     }
@@ -66,8 +83,18 @@ impl Backend for Services {
         self.secure_cookies
     }
 
-    async fn sign_up(&self, email: &str, password: &str, name: &str, time_zone: &str) -> AppResult<NewSession> {
-        Ok(self.accounts.sign_up(email, password, name, time_zone).await?.1)
+    async fn sign_up(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+        time_zone: &str,
+    ) -> AppResult<NewSession> {
+        Ok(self
+            .accounts
+            .sign_up(email, password, name, time_zone)
+            .await?
+            .1)
     }
 
     async fn sign_in(&self, email: &str, password: &str) -> AppResult<NewSession> {
@@ -82,11 +109,21 @@ impl Backend for Services {
         Ok(self.accounts.user_for_session(token).await?)
     }
 
-    async fn update_profile(&self, user: &UserInfo, name: &str, time_zone: &str) -> AppResult<UserInfo> {
+    async fn update_profile(
+        &self,
+        user: &UserInfo,
+        name: &str,
+        time_zone: &str,
+    ) -> AppResult<UserInfo> {
         Ok(self.accounts.update_profile(user, name, time_zone).await?)
     }
 
-    async fn list_people(&self, user: &UserInfo, query: &str, page: u32) -> AppResult<Page<PersonSummary>> {
+    async fn list_people(
+        &self,
+        user: &UserInfo,
+        query: &str,
+        page: u32,
+    ) -> AppResult<Page<PersonSummary>> {
         Ok(self.people.list(&user.id, query, page).await?)
     }
 
@@ -113,8 +150,16 @@ impl Backend for Services {
         Ok(self.people.set_favorite(&user.id, id, favorite).await?)
     }
 
-    async fn person_activities(&self, user: &UserInfo, person_id: &str, page: u32) -> AppResult<Page<Activity>> {
-        Ok(self.activities.for_person(&self.people, &user.id, person_id, page).await?)
+    async fn person_activities(
+        &self,
+        user: &UserInfo,
+        person_id: &str,
+        page: u32,
+    ) -> AppResult<Page<Activity>> {
+        Ok(self
+            .activities
+            .for_person(&self.people, &user.id, person_id, page)
+            .await?)
     }
 
     async fn get_activity(&self, user: &UserInfo, id: &str) -> AppResult<Activity> {
@@ -141,7 +186,11 @@ impl Backend for Services {
         Ok(Dashboard {
             favorites: self.people.favorites(&user.id, 24).await?,
             recent_activities: self.activities.recent(&self.people, &user.id, 10).await?,
-            counts: Counts { people, favorites, activities: self.activities.count(&user.id).await? },
+            counts: Counts {
+                people,
+                favorites,
+                activities: self.activities.count(&user.id).await?,
+            },
             has_calendar_connections: !self.calendars.store.list(&user.id).await?.is_empty(),
         })
     }
@@ -150,15 +199,28 @@ impl Backend for Services {
         Ok(self.calendars.store.list(&user.id).await?)
     }
 
-    async fn test_caldav(&self, _user: &UserInfo, server_url: &str, username: &str, password: &str) -> AppResult<Vec<DiscoveredCalendar>> {
-        Ok(self.calendars.test_caldav(server_url, username, password).await?)
+    async fn test_caldav(
+        &self,
+        _user: &UserInfo,
+        server_url: &str,
+        username: &str,
+        password: &str,
+    ) -> AppResult<Vec<DiscoveredCalendar>> {
+        Ok(self
+            .calendars
+            .test_caldav(server_url, username, password)
+            .await?)
     }
 
     async fn create_caldav(&self, user: &UserInfo, input: CalDavInput) -> AppResult<Connection> {
         Ok(self.calendars.create_caldav(user, input).await?)
     }
 
-    async fn update_connection(&self, user: &UserInfo, update: ConnectionUpdate) -> AppResult<Connection> {
+    async fn update_connection(
+        &self,
+        user: &UserInfo,
+        update: ConnectionUpdate,
+    ) -> AppResult<Connection> {
         Ok(self.calendars.update(user, update).await?)
     }
 
@@ -175,21 +237,54 @@ impl Backend for Services {
         Ok(self.calendars.store.history(&user.id, id).await?)
     }
 
-    async fn person_meetings(&self, user: &UserInfo, person_id: &str, scope: &str, page: u32, from: Option<&str>, to: Option<&str>) -> AppResult<Page<Meeting>> {
+    async fn person_meetings(
+        &self,
+        user: &UserInfo,
+        person_id: &str,
+        scope: &str,
+        page: u32,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> AppResult<Page<Meeting>> {
         let tz = app::time::parse_tz(&user.time_zone);
-        Ok(self.meetings.for_person(&self.people, &user.id, tz, person_id, scope, page, from, to, chrono::Utc::now()).await?)
+        Ok(self
+            .meetings
+            .for_person(
+                &self.people,
+                &user.id,
+                tz,
+                person_id,
+                scope,
+                page,
+                from,
+                to,
+                chrono::Utc::now(),
+            )
+            .await?)
     }
 
     async fn log_meeting(&self, user: &UserInfo, event_id: &str) -> AppResult<String> {
-        Ok(self.meetings.log(&self.activities, &user.id, event_id, chrono::Utc::now()).await?)
+        Ok(self
+            .meetings
+            .log(&self.activities, &user.id, event_id, chrono::Utc::now())
+            .await?)
     }
 
-    async fn add_attendee_person(&self, user: &UserInfo, email: &str, name: &str) -> AppResult<String> {
+    async fn add_attendee_person(
+        &self,
+        user: &UserInfo,
+        email: &str,
+        name: &str,
+    ) -> AppResult<String> {
         let (first_name, last_name) = split_name(name, email);
         let input = PersonInput {
             first_name,
             last_name,
-            emails: vec![EmailAddress { address: email.trim().to_string(), label: "work".into(), primary: true }],
+            emails: vec![EmailAddress {
+                address: email.trim().to_string(),
+                label: "work".into(),
+                primary: true,
+            }],
             primary_email: Some(0),
             ..Default::default()
         };
@@ -200,8 +295,16 @@ impl Backend for Services {
         let person = self.people.get(&user.id, person_id).await?;
         let mut input = person.to_input();
         let wanted = crate::auth::normalize_email(email);
-        if !person.emails.iter().any(|e| crate::auth::normalize_email(&e.address) == wanted) {
-            input.emails.push(EmailAddress { address: email.trim().to_string(), label: "other".into(), primary: person.emails.is_empty() });
+        if !person
+            .emails
+            .iter()
+            .any(|e| crate::auth::normalize_email(&e.address) == wanted)
+        {
+            input.emails.push(EmailAddress {
+                address: email.trim().to_string(),
+                label: "other".into(),
+                primary: person.emails.is_empty(),
+            });
         }
         self.save_person(user, input).await?;
         Ok(())
@@ -209,22 +312,36 @@ impl Backend for Services {
 
     async fn todays_meetings(&self, user: &UserInfo) -> AppResult<Vec<Meeting>> {
         let tz = app::time::parse_tz(&user.time_zone);
-        Ok(self.meetings.today(&self.people, &user.id, tz, chrono::Utc::now()).await?)
+        Ok(self
+            .meetings
+            .today(&self.people, &user.id, tz, chrono::Utc::now())
+            .await?)
     }
 }
 
 /// "Doe, Jane" or "Jane Doe" → ("Jane", "Doe"); without a name, from a `jane.doe@` address.
 fn split_name(name: &str, email: &str) -> (String, String) {
-    let name = name.trim().trim_matches('"');
-    let reordered = match name.split_once(',') {
-        Some((last, first)) if !first.trim().is_empty() => format!("{} {}", first.trim(), last.trim()),
-        _ => name.to_string(),
-    };
+    let reordered = crate::matcher::index::reading_order(name);
     let from_address = || {
-        let local = email.split('@').next().unwrap_or_default().split('+').next().unwrap_or_default();
-        local.split(['.', '_', '-']).filter(|p| !p.is_empty()).map(capitalize).collect::<Vec<_>>().join(" ")
+        let local = email
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .split('+')
+            .next()
+            .unwrap_or_default();
+        local
+            .split(['.', '_', '-'])
+            .filter(|p| !p.is_empty())
+            .map(capitalize)
+            .collect::<Vec<_>>()
+            .join(" ")
     };
-    let full = if reordered.is_empty() || reordered.contains('@') { from_address() } else { reordered };
+    let full = if reordered.is_empty() || reordered.contains('@') {
+        from_address()
+    } else {
+        reordered
+    };
     match full.rsplit_once(' ') {
         Some((first, last)) => (first.trim().to_string(), last.trim().to_string()),
         None => (full, String::new()),
@@ -233,7 +350,10 @@ fn split_name(name: &str, email: &str) -> (String, String) {
 
 fn capitalize(word: &str) -> String {
     let mut chars = word.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -243,9 +363,21 @@ mod tests {
     #[test]
     fn attendee_names_become_first_and_last_names() {
         assert_eq!(split_name("Jane Doe", "x@y"), ("Jane".into(), "Doe".into()));
-        assert_eq!(split_name("Doe, Jane", "x@y"), ("Jane".into(), "Doe".into()));
-        assert_eq!(split_name("Mary Ann van Dijk", "x@y"), ("Mary Ann van".into(), "Dijk".into()));
-        assert_eq!(split_name("", "jane.doe+news@y.example"), ("Jane".into(), "Doe".into()));
-        assert_eq!(split_name("jane@y.example", "jane@y.example"), ("Jane".into(), String::new()));
+        assert_eq!(
+            split_name("Doe, Jane", "x@y"),
+            ("Jane".into(), "Doe".into())
+        );
+        assert_eq!(
+            split_name("Mary Ann van Dijk", "x@y"),
+            ("Mary Ann van".into(), "Dijk".into())
+        );
+        assert_eq!(
+            split_name("", "jane.doe+news@y.example"),
+            ("Jane".into(), "Doe".into())
+        );
+        assert_eq!(
+            split_name("jane@y.example", "jane@y.example"),
+            ("Jane".into(), String::new())
+        );
     }
 }

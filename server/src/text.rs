@@ -5,7 +5,11 @@ use unicode_normalization::UnicodeNormalization;
 /// Lowercase, accents removed, whitespace collapsed: "  Zoë  Ångström" → "zoe angstrom".
 pub fn fold(s: &str) -> String {
     let stripped: String = s.nfd().filter(|c| !is_combining_mark(*c)).collect();
-    stripped.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
+    stripped
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -14,8 +14,8 @@ use serde_json::Value;
 use server::calendar::model::{EventRecord, When};
 use server::calendar::service::{CalendarSettings, Calendars};
 use server::calendar::store::CalendarStore;
-use server::matcher::service::Matcher;
 use server::db::Db;
+use server::matcher::service::Matcher;
 use server::secrets::Keyring;
 
 struct Fixture {
@@ -25,17 +25,41 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("warn")
+        .try_init();
     let db = server::db::memory().await.unwrap();
-    let settings = CalendarSettings { connect_timeout: Duration::from_secs(5), request_timeout: Duration::from_secs(20), ..CalendarSettings::new(Keyring::generate(), true) };
-    let calendars = Calendars::new(CalendarStore::new(db.clone()), Arc::new(Matcher::new(db.clone())), settings);
-    let user = UserInfo { id: "user-1".into(), email: "alice@example.org".into(), name: "Alice".into(), time_zone: "Europe/Amsterdam".into() };
-    Fixture { db, calendars, user }
+    let settings = CalendarSettings {
+        connect_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(20),
+        ..CalendarSettings::new(Keyring::generate(), true)
+    };
+    let calendars = Calendars::new(
+        CalendarStore::new(db.clone()),
+        Arc::new(Matcher::new(db.clone())),
+        settings,
+    );
+    let user = UserInfo {
+        id: "user-1".into(),
+        email: "alice@example.org".into(),
+        name: "Alice".into(),
+        time_zone: "Europe/Amsterdam".into(),
+    };
+    Fixture {
+        db,
+        calendars,
+        user,
+    }
 }
 
 fn day(offset: i64) -> NaiveDate {
     let today = Utc::now().date_naive();
-    if offset >= 0 { today.checked_add_days(Days::new(offset as u64)).unwrap() } else { today.checked_sub_days(Days::new((-offset) as u64)).unwrap() }
+    if offset >= 0 {
+        today.checked_add_days(Days::new(offset as u64)).unwrap()
+    } else {
+        today.checked_sub_days(Days::new((-offset) as u64)).unwrap()
+    }
 }
 
 fn ymd(d: NaiveDate) -> String {
@@ -43,7 +67,10 @@ fn ymd(d: NaiveDate) -> String {
 }
 
 fn vevent(body: &str) -> String {
-    format!("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Rondo tests//EN\n{}\nEND:VCALENDAR\n", body.trim())
+    format!(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Rondo tests//EN\n{}\nEND:VCALENDAR\n",
+        body.trim()
+    )
 }
 
 fn single(title: &str) -> String {
@@ -90,12 +117,46 @@ async fn events(db: &Db) -> Vec<Value> {
 }
 
 fn at(v: &Value) -> DateTime<Utc> {
-    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("datetime expected, got {v}"))
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("datetime expected, got {v}"))
 }
 
 async fn connect(f: &Fixture, server: &str, calendars: Vec<String>) -> String {
-    let input = CalDavInput { name: "Radicale".into(), server_url: server.into(), username: USER.into(), password: PASSWORD.into(), calendars };
-    f.calendars.create_caldav(&f.user, input).await.expect("connect").id
+    let input = CalDavInput {
+        name: "Radicale".into(),
+        server_url: server.into(),
+        username: USER.into(),
+        password: PASSWORD.into(),
+        calendars,
+    };
+    f.calendars
+        .create_caldav(&f.user, input)
+        .await
+        .expect("connect")
+        .id
+}
+
+/// Radicale with a "Work" calendar holding one meeting, connected with every calendar ticked.
+async fn connected_with_one_event() -> (Radicale, Fixture, String) {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#FF2968FF").await;
+    radicale
+        .put_event("work", "single.ics", &single("Planning"))
+        .await;
+    let f = fixture().await;
+    let found = f
+        .calendars
+        .test_caldav(&radicale.base, USER, PASSWORD)
+        .await
+        .unwrap();
+    let id = connect(
+        &f,
+        &radicale.base,
+        found.iter().map(|c| c.remote_id.clone()).collect(),
+    )
+    .await;
+    (radicale, f, id)
 }
 
 #[tokio::test]
@@ -104,17 +165,43 @@ async fn discovery_finds_event_calendars_from_the_base_url() {
     radicale.make_calendar("work", "Work", "#FF2968FF").await;
     radicale.make_calendar("home", "Home", "#1BADF8").await;
     let f = fixture().await;
-    let mut found = f.calendars.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap();
+    let mut found = f
+        .calendars
+        .test_caldav(&radicale.base, USER, PASSWORD)
+        .await
+        .unwrap();
     found.sort_by(|a, b| a.name.cmp(&b.name));
-    let names: Vec<(&str, Option<&str>)> = found.iter().map(|c| (c.name.as_str(), c.color.as_deref())).collect();
-    assert_eq!(names, vec![("Home", Some("#1BADF8")), ("Work", Some("#FF2968"))]);
-    assert!(found[1].remote_id.ends_with("/alice/work/"), "{}", found[1].remote_id);
+    let names: Vec<(&str, Option<&str>)> = found
+        .iter()
+        .map(|c| (c.name.as_str(), c.color.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![("Home", Some("#1BADF8")), ("Work", Some("#FF2968"))]
+    );
+    assert!(
+        found[1].remote_id.ends_with("/alice/work/"),
+        "{}",
+        found[1].remote_id
+    );
     // A calendar URL pasted directly also works.
-    let direct = f.calendars.test_caldav(&radicale.calendar_url("work"), USER, PASSWORD).await.unwrap();
+    let direct = f
+        .calendars
+        .test_caldav(&radicale.calendar_url("work"), USER, PASSWORD)
+        .await
+        .unwrap();
     assert!(direct.iter().any(|c| c.name == "Work"));
     // Wrong password: a clear message, and the secret is nowhere in it.
-    let wrong = f.calendars.test_caldav(&radicale.base, USER, "not-the-password").await.unwrap_err().to_string();
-    assert!(wrong.contains("rejected the username or password"), "{wrong}");
+    let wrong = f
+        .calendars
+        .test_caldav(&radicale.base, USER, "not-the-password")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        wrong.contains("rejected the username or password"),
+        "{wrong}"
+    );
     assert!(!wrong.contains("not-the-password"));
     // Nothing was stored by testing.
     assert!(f.calendars.store.list(&f.user.id).await.unwrap().is_empty());
@@ -124,26 +211,60 @@ async fn discovery_finds_event_calendars_from_the_base_url() {
 async fn first_sync_incremental_sync_edits_and_deletions() {
     let radicale = Radicale::start().await;
     radicale.make_calendar("work", "Work", "#FF2968FF").await;
-    for (file, ics) in [("single.ics", single("Planning")), ("allday.ics", all_day()), ("flight.ics", multi_zone()), ("weekly.ics", recurring()), ("broken.ics", broken())] {
+    for (file, ics) in [
+        ("single.ics", single("Planning")),
+        ("allday.ics", all_day()),
+        ("flight.ics", multi_zone()),
+        ("weekly.ics", recurring()),
+        ("broken.ics", broken()),
+    ] {
         radicale.put_event("work", file, &ics).await;
     }
     let proxy = Recorder::start(&radicale.base).await;
     let f = fixture().await;
-    let found = f.calendars.test_caldav(&proxy.base, USER, PASSWORD).await.unwrap();
-    let id = connect(&f, &proxy.base, found.iter().map(|c| c.remote_id.clone()).collect()).await;
+    let found = f
+        .calendars
+        .test_caldav(&proxy.base, USER, PASSWORD)
+        .await
+        .unwrap();
+    let id = connect(
+        &f,
+        &proxy.base,
+        found.iter().map(|c| c.remote_id.clone()).collect(),
+    )
+    .await;
 
     // First sync (run by create): every kind of event stored as it should be.
     let connection = f.calendars.store.get(&f.user.id, &id).await.unwrap();
-    assert_eq!(connection.status, ConnectionStatus::Ok, "{:?}", connection.last_error);
+    assert_eq!(
+        connection.status,
+        ConnectionStatus::Ok,
+        "{:?}",
+        connection.last_error
+    );
     let stored = events(&f.db).await;
-    let by_uid = |uid: &str| stored.iter().filter(|e| e["uid"] == uid).cloned().collect::<Vec<_>>();
+    let by_uid = |uid: &str| {
+        stored
+            .iter()
+            .filter(|e| e["uid"] == uid)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
 
     let single_ev = &by_uid("single-1")[0];
     assert_eq!(single_ev["title"], "Planning");
     assert_eq!(single_ev["time_zone"], "Europe/Berlin");
-    assert_eq!(single_ev["meeting_url"], "https://meet.google.com/abc-defg-hij");
+    assert_eq!(
+        single_ev["meeting_url"],
+        "https://meet.google.com/abc-defg-hij"
+    );
     let berlin = chrono_tz::Europe::Berlin;
-    let expected_start = day(1).and_hms_opt(10, 0, 0).unwrap().and_local_timezone(berlin).unwrap().with_timezone(&Utc);
+    let expected_start = day(1)
+        .and_hms_opt(10, 0, 0)
+        .unwrap()
+        .and_local_timezone(berlin)
+        .unwrap()
+        .with_timezone(&Utc);
     assert_eq!(at(&single_ev["starts_at"]), expected_start);
     let attendees = single_ev["attendees"].as_array().unwrap();
     assert_eq!(attendees.len(), 2);
@@ -160,38 +281,105 @@ async fn first_sync_incremental_sync_edits_and_deletions() {
     let flight = &by_uid("flight-1")[0];
     let ny = chrono_tz::America::New_York;
     let london = chrono_tz::Europe::London;
-    assert_eq!(at(&flight["starts_at"]), day(3).and_hms_opt(18, 0, 0).unwrap().and_local_timezone(ny).unwrap().with_timezone(&Utc));
-    assert_eq!(at(&flight["ends_at"]), day(4).and_hms_opt(7, 0, 0).unwrap().and_local_timezone(london).unwrap().with_timezone(&Utc));
+    assert_eq!(
+        at(&flight["starts_at"]),
+        day(3)
+            .and_hms_opt(18, 0, 0)
+            .unwrap()
+            .and_local_timezone(ny)
+            .unwrap()
+            .with_timezone(&Utc)
+    );
+    assert_eq!(
+        at(&flight["ends_at"]),
+        day(4)
+            .and_hms_opt(7, 0, 0)
+            .unwrap()
+            .and_local_timezone(london)
+            .unwrap()
+            .with_timezone(&Utc)
+    );
 
     let weekly = by_uid("weekly-1");
-    assert_eq!(weekly.len(), 7, "8 occurrences minus one EXDATE: {weekly:#?}");
-    let moved: Vec<_> = weekly.iter().filter(|e| e["title"] == "Weekly sync (moved)").collect();
+    assert_eq!(
+        weekly.len(),
+        7,
+        "8 occurrences minus one EXDATE: {weekly:#?}"
+    );
+    let moved: Vec<_> = weekly
+        .iter()
+        .filter(|e| e["title"] == "Weekly sync (moved)")
+        .collect();
     assert_eq!(moved.len(), 1);
     let amsterdam = chrono_tz::Europe::Amsterdam;
     let third = day(-21) + Days::new(14);
-    assert_eq!(at(&moved[0]["starts_at"]), third.and_hms_opt(14, 0, 0).unwrap().and_local_timezone(amsterdam).unwrap().with_timezone(&Utc));
-    let excluded = (day(-21) + Days::new(7)).and_hms_opt(9, 0, 0).unwrap().and_local_timezone(amsterdam).unwrap().with_timezone(&Utc);
-    assert!(weekly.iter().all(|e| at(&e["starts_at"]) != excluded), "EXDATE occurrence must be gone");
-    assert!(weekly.iter().all(|e| e["recurrence_id"] != ""), "occurrences carry their recurrence id");
-    assert!(by_uid("broken-1").is_empty(), "the malformed event is skipped");
+    assert_eq!(
+        at(&moved[0]["starts_at"]),
+        third
+            .and_hms_opt(14, 0, 0)
+            .unwrap()
+            .and_local_timezone(amsterdam)
+            .unwrap()
+            .with_timezone(&Utc)
+    );
+    let excluded = (day(-21) + Days::new(7))
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+        .and_local_timezone(amsterdam)
+        .unwrap()
+        .with_timezone(&Utc);
+    assert!(
+        weekly.iter().all(|e| at(&e["starts_at"]) != excluded),
+        "EXDATE occurrence must be gone"
+    );
+    assert!(
+        weekly.iter().all(|e| e["recurrence_id"] != ""),
+        "occurrences carry their recurrence id"
+    );
+    assert!(
+        by_uid("broken-1").is_empty(),
+        "the malformed event is skipped"
+    );
     let total = stored.len();
     assert_eq!(connection.event_count as usize, total);
 
     // Second sync, nothing changed: one sync-collection request, no multiget, no change.
     proxy.take();
     let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
-    assert_eq!((report.added, report.changed, report.removed, report.error.as_deref()), (0, 0, 0, None));
-    assert_eq!(report.warnings.len(), 0, "the broken event is not refetched: {:?}", report.warnings);
+    assert_eq!(
+        (
+            report.added,
+            report.changed,
+            report.removed,
+            report.error.as_deref()
+        ),
+        (0, 0, 0, None)
+    );
+    assert_eq!(
+        report.warnings.len(),
+        0,
+        "the broken event is not refetched: {:?}",
+        report.warnings
+    );
     assert_eq!(proxy.take(), vec!["REPORT sync-collection"]);
     assert_eq!(events(&f.db).await, stored);
 
     // Edits and deletions made on the server arrive.
-    radicale.put_event("work", "single.ics", &single("Planning (new room)")).await;
+    radicale
+        .put_event("work", "single.ics", &single("Planning (new room)"))
+        .await;
     radicale.delete_event("work", "allday.ics").await;
     let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
-    assert_eq!((report.added, report.changed, report.removed), (0, 1, 1), "{report:?}");
+    assert_eq!(
+        (report.added, report.changed, report.removed),
+        (0, 1, 1),
+        "{report:?}"
+    );
     let requests = proxy.take();
-    assert_eq!(requests, vec!["REPORT sync-collection", "REPORT calendar-multiget"]);
+    assert_eq!(
+        requests,
+        vec!["REPORT sync-collection", "REPORT calendar-multiget"]
+    );
     let after = events(&f.db).await;
     assert_eq!(after.len(), total - 1);
     assert!(after.iter().any(|e| e["title"] == "Planning (new room)"));
@@ -200,17 +388,18 @@ async fn first_sync_incremental_sync_edits_and_deletions() {
 
 #[tokio::test]
 async fn a_broken_sync_token_triggers_a_full_resync() {
-    let radicale = Radicale::start().await;
-    radicale.make_calendar("work", "Work", "#FF2968FF").await;
-    radicale.put_event("work", "single.ics", &single("Planning")).await;
-    let f = fixture().await;
-    let found = f.calendars.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap();
-    let id = connect(&f, &radicale.base, found.iter().map(|c| c.remote_id.clone()).collect()).await;
+    let (radicale, f, id) = connected_with_one_event().await;
     assert_eq!(events(&f.db).await.len(), 1);
 
     // The token goes bad, an event appears on the server, and a stale object lingers locally.
     f.db.query("UPDATE calendar SET sync_token = 'http://radicale.org/ns/sync/0000000000000000000000000000000000000000'").await.unwrap().check().unwrap();
-    let calendar = f.calendars.store.calendars(&f.user.id, &id).await.unwrap().remove(0);
+    let calendar = f
+        .calendars
+        .store
+        .calendars(&f.user.id, &id)
+        .await
+        .unwrap()
+        .remove(0);
     let ghost_start = Utc::now() + chrono::Duration::hours(2);
     let stale = EventRecord {
         uid: "ghost-1".into(),
@@ -227,36 +416,84 @@ async fn a_broken_sync_token_triggers_a_full_resync() {
         meeting_url: None,
         last_modified: None,
     };
-    f.calendars.store.replace_object(&f.user.id, &calendar, "/alice/work/ghost.ics", "\"ghost\"", &[stale], &Default::default()).await.unwrap();
+    f.calendars
+        .store
+        .replace_object(
+            &f.user.id,
+            &calendar,
+            "/alice/work/ghost.ics",
+            "\"ghost\"",
+            &[stale],
+            &Default::default(),
+        )
+        .await
+        .unwrap();
     radicale.put_event("work", "allday.ics", &all_day()).await;
 
     let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
     assert_eq!(report.error, None);
     assert_eq!((report.added, report.removed), (1, 1), "{report:?}");
-    let uids: Vec<String> = events(&f.db).await.iter().map(|e| e["uid"].as_str().unwrap().to_string()).collect();
+    let uids: Vec<String> = events(&f.db)
+        .await
+        .iter()
+        .map(|e| e["uid"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(uids.len(), 2);
-    assert!(uids.contains(&"allday-1".to_string()) && uids.contains(&"single-1".to_string()), "{uids:?}");
-    let calendar = f.calendars.store.calendars(&f.user.id, &id).await.unwrap().remove(0);
-    assert!(calendar.sync_token.as_deref().is_some_and(|t| !t.ends_with("0000000000")), "a fresh token is stored");
+    assert!(
+        uids.contains(&"allday-1".to_string()) && uids.contains(&"single-1".to_string()),
+        "{uids:?}"
+    );
+    let calendar = f
+        .calendars
+        .store
+        .calendars(&f.user.id, &id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(
+        calendar
+            .sync_token
+            .as_deref()
+            .is_some_and(|t| !t.ends_with("0000000000")),
+        "a fresh token is stored"
+    );
 }
 
 #[tokio::test]
 async fn without_sync_collection_the_ctag_and_etags_drive_the_sync() {
     let radicale = Radicale::start().await;
     radicale.make_calendar("work", "Work", "#FF2968FF").await;
-    radicale.put_event("work", "single.ics", &single("Planning")).await;
+    radicale
+        .put_event("work", "single.ics", &single("Planning"))
+        .await;
     radicale.put_event("work", "weekly.ics", &recurring()).await;
     let proxy = Recorder::start(&radicale.base).await;
     let f = fixture().await;
-    let found = f.calendars.test_caldav(&proxy.base, USER, PASSWORD).await.unwrap();
-    let id = connect(&f, &proxy.base, found.iter().map(|c| c.remote_id.clone()).collect()).await;
+    let found = f
+        .calendars
+        .test_caldav(&proxy.base, USER, PASSWORD)
+        .await
+        .unwrap();
+    let id = connect(
+        &f,
+        &proxy.base,
+        found.iter().map(|c| c.remote_id.clone()).collect(),
+    )
+    .await;
     // Behave like a server without RFC 6578, starting over.
     f.db.query("UPDATE calendar SET supports_sync = false, sync_token = NONE; DELETE event; DELETE calendar_object;").await.unwrap().check().unwrap();
     proxy.take();
 
     let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
     assert_eq!(report.added, 8, "{report:?}");
-    assert_eq!(proxy.take(), vec!["PROPFIND", "REPORT calendar-query", "REPORT calendar-multiget"]);
+    assert_eq!(
+        proxy.take(),
+        vec![
+            "PROPFIND",
+            "REPORT calendar-query",
+            "REPORT calendar-multiget"
+        ]
+    );
 
     // Unchanged: one small PROPFIND for the ctag.
     let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
@@ -266,32 +503,57 @@ async fn without_sync_collection_the_ctag_and_etags_drive_the_sync() {
     // A deletion on the server changes the ctag and is found by the ETag diff.
     radicale.delete_event("work", "single.ics").await;
     let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
-    assert_eq!((report.added, report.changed, report.removed), (0, 0, 1), "{report:?}");
+    assert_eq!(
+        (report.added, report.changed, report.removed),
+        (0, 0, 1),
+        "{report:?}"
+    );
     assert_eq!(proxy.take(), vec!["PROPFIND", "REPORT calendar-query"]);
 }
 
 #[tokio::test]
 async fn a_wrong_password_sets_needs_reauthentication_without_losing_events() {
-    let radicale = Radicale::start().await;
-    radicale.make_calendar("work", "Work", "#FF2968FF").await;
-    radicale.put_event("work", "single.ics", &single("Planning")).await;
-    let f = fixture().await;
-    let found = f.calendars.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap();
-    let id = connect(&f, &radicale.base, found.iter().map(|c| c.remote_id.clone()).collect()).await;
+    let (radicale, f, id) = connected_with_one_event().await;
 
     // The password changes at the server's side: simulate by storing a wrong one.
-    let sealed = server::calendar::credentials::seal(&f.calendars.settings.keyring, &f.user.id, &id, "an-old-password");
-    f.calendars.store.set_credential(&f.user.id, &id, Some(sealed)).await.unwrap();
+    let sealed = server::calendar::credentials::seal(
+        &f.calendars.settings.keyring,
+        &f.user.id,
+        &id,
+        "an-old-password",
+    );
+    f.calendars
+        .store
+        .set_credential(&f.user.id, &id, Some(sealed))
+        .await
+        .unwrap();
     let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
     let message = report.error.expect("sync fails");
-    assert!(message.contains("rejected the username or password"), "{message}");
+    assert!(
+        message.contains("rejected the username or password"),
+        "{message}"
+    );
     let connection = f.calendars.store.get(&f.user.id, &id).await.unwrap();
     assert_eq!(connection.status, ConnectionStatus::NeedsReauth);
     assert_eq!(connection.last_error.as_deref(), Some(message.as_str()));
     assert_eq!(events(&f.db).await.len(), 1, "stored events are kept");
 
     // Connecting with a wrong password is refused before anything is stored.
-    let input = CalDavInput { name: String::new(), server_url: radicale.base.clone(), username: USER.into(), password: "wrong".into(), calendars: vec![found[0].remote_id.clone()] };
+    let input = CalDavInput {
+        name: String::new(),
+        server_url: radicale.base.clone(),
+        username: USER.into(),
+        password: "wrong".into(),
+        calendars: f
+            .calendars
+            .store
+            .calendars(&f.user.id, &id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.remote_id)
+            .collect(),
+    };
     assert!(f.calendars.create_caldav(&f.user, input).await.is_err());
     assert_eq!(f.calendars.store.list(&f.user.id).await.unwrap().len(), 1);
 }
@@ -300,8 +562,19 @@ async fn a_wrong_password_sets_needs_reauthentication_without_losing_events() {
 async fn private_addresses_are_refused_unless_allowed() {
     let radicale = Radicale::start().await;
     let f = fixture().await;
-    let strict = Calendars::new(CalendarStore::new(f.db.clone()), Arc::new(Matcher::new(f.db.clone())), CalendarSettings { allow_private_servers: false, ..f.calendars.settings.clone() });
-    let error = strict.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap_err().to_string();
+    let strict = Calendars::new(
+        CalendarStore::new(f.db.clone()),
+        Arc::new(Matcher::new(f.db.clone())),
+        CalendarSettings {
+            allow_private_servers: false,
+            ..f.calendars.settings.clone()
+        },
+    );
+    let error = strict
+        .test_caldav(&radicale.base, USER, PASSWORD)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("private or local network"), "{error}");
 }
 
@@ -309,30 +582,61 @@ async fn private_addresses_are_refused_unless_allowed() {
 async fn key_rotation_reencrypts_credentials_without_losing_them() {
     let radicale = Radicale::start().await;
     radicale.make_calendar("work", "Work", "#FF2968FF").await;
-    radicale.put_event("work", "single.ics", &single("Planning")).await;
+    radicale
+        .put_event("work", "single.ics", &single("Planning"))
+        .await;
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("secret.key");
     let original = server::secrets::load_or_create_key_file(&key_file).unwrap();
     let old_id = original.current_id().to_string();
     let mut f = fixture().await;
     f.calendars.settings.keyring = Arc::new(original);
-    let found = f.calendars.test_caldav(&radicale.base, USER, PASSWORD).await.unwrap();
-    let id = connect(&f, &radicale.base, found.iter().map(|c| c.remote_id.clone()).collect()).await;
+    let found = f
+        .calendars
+        .test_caldav(&radicale.base, USER, PASSWORD)
+        .await
+        .unwrap();
+    let id = connect(
+        &f,
+        &radicale.base,
+        found.iter().map(|c| c.remote_id.clone()).collect(),
+    )
+    .await;
 
     let rotation = server::keys::rotate(&f.db, &key_file).await.unwrap();
     assert_eq!(rotation.resealed, 1);
     assert_ne!(rotation.key_id, old_id);
     let row = f.calendars.store.row(&f.user.id, &id).await.unwrap();
-    assert!(row.credential.as_deref().unwrap().starts_with(&format!("v1.{}.", rotation.key_id)), "re-encrypted with the new key");
+    assert!(
+        row.credential
+            .as_deref()
+            .unwrap()
+            .starts_with(&format!("v1.{}.", rotation.key_id)),
+        "re-encrypted with the new key"
+    );
 
     // A server started with the rotated key file syncs as before.
     let rotated = server::secrets::load_or_create_key_file(&key_file).unwrap();
     assert_eq!(rotated.current_id(), rotation.key_id);
-    let after = Calendars::new(CalendarStore::new(f.db.clone()), Arc::new(Matcher::new(f.db.clone())), CalendarSettings { keyring: Arc::new(rotated), ..f.calendars.settings.clone() });
+    let after = Calendars::new(
+        CalendarStore::new(f.db.clone()),
+        Arc::new(Matcher::new(f.db.clone())),
+        CalendarSettings {
+            keyring: Arc::new(rotated),
+            ..f.calendars.settings.clone()
+        },
+    );
     after.verify_key().await.unwrap();
     let report = after.sync(&f.user.id, &id).await.unwrap();
     assert_eq!(report.error, None);
     // A stranger key is refused at start-up instead of failing silently later.
-    let stranger = Calendars::new(CalendarStore::new(f.db.clone()), Arc::new(Matcher::new(f.db.clone())), CalendarSettings { keyring: Arc::new(Keyring::generate()), ..f.calendars.settings.clone() });
+    let stranger = Calendars::new(
+        CalendarStore::new(f.db.clone()),
+        Arc::new(Matcher::new(f.db.clone())),
+        CalendarSettings {
+            keyring: Arc::new(Keyring::generate()),
+            ..f.calendars.settings.clone()
+        },
+    );
     assert!(stranger.verify_key().await.is_err());
 }

@@ -28,13 +28,27 @@ fn logs() -> &'static Captured {
     LOGS.get_or_init(|| {
         let captured = Captured::default();
         let writer = captured.clone();
-        tracing_subscriber::fmt().with_env_filter("debug").with_ansi(false).with_writer(move || writer.clone()).init();
+        tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .init();
         captured
     })
 }
 
 async fn connect(client: &common::Client, radicale: &Radicale) -> Connection {
-    let found: Vec<DiscoveredCalendar> = client.call("test-caldav", &[("server_url", &radicale.base), ("username", USER), ("password", PASSWORD)]).await.unwrap();
+    let found: Vec<DiscoveredCalendar> = client
+        .call(
+            "test-caldav",
+            &[
+                ("server_url", &radicale.base),
+                ("username", USER),
+                ("password", PASSWORD),
+            ],
+        )
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     client
         .call(
@@ -61,17 +75,32 @@ async fn connect_edit_sync_and_delete_through_server_functions() {
     let logs = logs();
     let radicale = Radicale::start().await;
     radicale.make_calendar("work", "Work", "#3366FF").await;
-    radicale.put_event("work", "a.ics", &event("a", "Kick-off")).await;
+    radicale
+        .put_event("work", "a.ics", &event("a", "Kick-off"))
+        .await;
     let server = common::start().await;
     let alice = server.user("alice-cal@example.org").await;
 
     let created = connect(&alice, &radicale).await;
-    assert_eq!((created.name.as_str(), created.status, created.event_count, created.has_secret), ("My Radicale", ConnectionStatus::Ok, 1, true));
+    assert_eq!(
+        (
+            created.name.as_str(),
+            created.status,
+            created.event_count,
+            created.has_secret
+        ),
+        ("My Radicale", ConnectionStatus::Ok, 1, true)
+    );
     assert!(created.last_sync_at.is_some());
     assert_eq!(created.calendars[0].color.as_deref(), Some("#3366FF"));
 
-    radicale.put_event("work", "b.ics", &event("b", "Review")).await;
-    let report: SyncReport = alice.call("sync-connection", &[("id", &created.id)]).await.unwrap();
+    radicale
+        .put_event("work", "b.ics", &event("b", "Review"))
+        .await;
+    let report: SyncReport = alice
+        .call("sync-connection", &[("id", &created.id)])
+        .await
+        .unwrap();
     assert_eq!((report.added, report.error), (1, None));
 
     let edited: Connection = alice
@@ -88,38 +117,102 @@ async fn connect_edit_sync_and_delete_through_server_functions() {
         )
         .await
         .unwrap();
-    assert_eq!((edited.name.as_str(), edited.sync_enabled, edited.auto_log, edited.days_back, edited.days_ahead), ("Work calendar", true, false, 30, 60));
-    let bad: Result<Connection, _> = alice.call("update-connection", &[("update[id]", &created.id), ("update[name]", "x"), ("update[days_back]", "99999"), ("update[calendars][0]", "c")]).await;
+    assert_eq!(
+        (
+            edited.name.as_str(),
+            edited.sync_enabled,
+            edited.auto_log,
+            edited.days_back,
+            edited.days_ahead
+        ),
+        ("Work calendar", true, false, 30, 60)
+    );
+    let bad: Result<Connection, _> = alice
+        .call(
+            "update-connection",
+            &[
+                ("update[id]", &created.id),
+                ("update[name]", "x"),
+                ("update[days_back]", "99999"),
+                ("update[calendars][0]", "c"),
+            ],
+        )
+        .await;
     assert!(bad.unwrap_err().to_string().contains("3650"));
 
     // Another user sees nothing and can change nothing.
     let mallory = server.user("mallory-cal@example.org").await;
     let theirs: Vec<Connection> = mallory.call("list-connections", &[]).await.unwrap();
     assert!(theirs.is_empty());
-    assert!(mallory.call::<SyncReport>("sync-connection", &[("id", &created.id)]).await.is_err());
-    assert!(mallory.call::<()>("delete-connection", &[("id", &created.id)]).await.is_err());
-    assert!(mallory.call::<Connection>("update-connection", &[("update[id]", &created.id), ("update[name]", "pwned"), ("update[calendars][0]", "x")]).await.is_err());
+    assert!(mallory
+        .call::<SyncReport>("sync-connection", &[("id", &created.id)])
+        .await
+        .is_err());
+    assert!(mallory
+        .call::<()>("delete-connection", &[("id", &created.id)])
+        .await
+        .is_err());
+    assert!(mallory
+        .call::<Connection>(
+            "update-connection",
+            &[
+                ("update[id]", &created.id),
+                ("update[name]", "pwned"),
+                ("update[calendars][0]", "x")
+            ]
+        )
+        .await
+        .is_err());
 
     // The password is nowhere the client or the logs can see.
     let list = alice.http_text("POST", "/api/list-connections").await;
-    assert!(list.contains("Work calendar") && list.contains("\"has_secret\":true"), "{list}");
+    assert!(
+        list.contains("Work calendar") && list.contains("\"has_secret\":true"),
+        "{list}"
+    );
     let page = alice.get("/settings/calendars").await.text().await.unwrap();
-    assert!(page.contains("Work calendar"), "the page renders the connection");
-    let stored: Vec<serde_json::Value> = server.services.db.query("SELECT credential FROM connection").await.unwrap().take(0).unwrap();
+    assert!(
+        page.contains("Work calendar"),
+        "the page renders the connection"
+    );
+    let stored: Vec<serde_json::Value> = server
+        .services
+        .db
+        .query("SELECT credential FROM connection")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
     let sealed = stored[0]["credential"].as_str().unwrap().to_string();
-    assert!(sealed.starts_with("v1.") && !sealed.contains(PASSWORD), "stored encrypted");
+    assert!(
+        sealed.starts_with("v1.") && !sealed.contains(PASSWORD),
+        "stored encrypted"
+    );
     let captured = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(captured.contains("DEBUG") || captured.contains("INFO"), "logs were captured");
+    assert!(
+        captured.contains("DEBUG") || captured.contains("INFO"),
+        "logs were captured"
+    );
     for text in [&list, &page, &captured] {
         assert!(!text.contains(PASSWORD), "password leaked");
         assert!(!text.contains(&sealed), "ciphertext leaked");
     }
 
     // Deleting removes the connection and its events.
-    alice.call::<()>("delete-connection", &[("id", &created.id)]).await.unwrap();
+    alice
+        .call::<()>("delete-connection", &[("id", &created.id)])
+        .await
+        .unwrap();
     let left: Vec<Connection> = alice.call("list-connections", &[]).await.unwrap();
     assert!(left.is_empty());
-    let events: Vec<serde_json::Value> = server.services.db.query("SELECT id FROM event").await.unwrap().take(0).unwrap();
+    let events: Vec<serde_json::Value> = server
+        .services
+        .db
+        .query("SELECT id FROM event")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
     assert!(events.is_empty());
 }
 
@@ -128,10 +221,32 @@ async fn connecting_requires_sign_in_and_valid_input() {
     let _ = logs();
     let server = common::start().await;
     let anonymous = server.client();
-    assert!(anonymous.call::<Vec<Connection>>("list-connections", &[]).await.is_err());
+    assert!(anonymous
+        .call::<Vec<Connection>>("list-connections", &[])
+        .await
+        .is_err());
     let alice = server.user("alice-input@example.org").await;
-    let missing = alice.call::<Vec<DiscoveredCalendar>>("test-caldav", &[("server_url", ""), ("username", ""), ("password", "")]).await.unwrap_err();
+    let missing = alice
+        .call::<Vec<DiscoveredCalendar>>(
+            "test-caldav",
+            &[("server_url", ""), ("username", ""), ("password", "")],
+        )
+        .await
+        .unwrap_err();
     assert!(missing.to_string().contains("server URL"), "{missing}");
-    let bad_url = alice.call::<Vec<DiscoveredCalendar>>("test-caldav", &[("server_url", "file:///etc/passwd"), ("username", "a"), ("password", "b")]).await.unwrap_err();
-    assert!(bad_url.to_string().contains("not a valid http(s) URL"), "{bad_url}");
+    let bad_url = alice
+        .call::<Vec<DiscoveredCalendar>>(
+            "test-caldav",
+            &[
+                ("server_url", "file:///etc/passwd"),
+                ("username", "a"),
+                ("password", "b"),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        bad_url.to_string().contains("not a valid http(s) URL"),
+        "{bad_url}"
+    );
 }

@@ -17,19 +17,40 @@ pub trait Backend: Send + Sync + 'static {
     /// Whether session cookies must carry `Secure` (public base URL is https).
     fn secure_cookies(&self) -> bool;
 
-    async fn sign_up(&self, email: &str, password: &str, name: &str, time_zone: &str) -> AppResult<NewSession>;
+    async fn sign_up(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+        time_zone: &str,
+    ) -> AppResult<NewSession>;
     async fn sign_in(&self, email: &str, password: &str) -> AppResult<NewSession>;
     async fn sign_out(&self, token: &str) -> AppResult<()>;
     async fn user_for_session(&self, token: &str) -> AppResult<Option<UserInfo>>;
-    async fn update_profile(&self, user: &UserInfo, name: &str, time_zone: &str) -> AppResult<UserInfo>;
+    async fn update_profile(
+        &self,
+        user: &UserInfo,
+        name: &str,
+        time_zone: &str,
+    ) -> AppResult<UserInfo>;
 
-    async fn list_people(&self, user: &UserInfo, query: &str, page: u32) -> AppResult<Page<PersonSummary>>;
+    async fn list_people(
+        &self,
+        user: &UserInfo,
+        query: &str,
+        page: u32,
+    ) -> AppResult<Page<PersonSummary>>;
     async fn get_person(&self, user: &UserInfo, id: &str) -> AppResult<Person>;
     async fn save_person(&self, user: &UserInfo, input: PersonInput) -> AppResult<String>;
     async fn delete_person(&self, user: &UserInfo, id: &str) -> AppResult<()>;
     async fn set_favorite(&self, user: &UserInfo, id: &str, favorite: bool) -> AppResult<()>;
 
-    async fn person_activities(&self, user: &UserInfo, person_id: &str, page: u32) -> AppResult<Page<Activity>>;
+    async fn person_activities(
+        &self,
+        user: &UserInfo,
+        person_id: &str,
+        page: u32,
+    ) -> AppResult<Page<Activity>>;
     async fn get_activity(&self, user: &UserInfo, id: &str) -> AppResult<Activity>;
     async fn save_activity(&self, user: &UserInfo, input: ActivityInput) -> AppResult<String>;
     async fn delete_activity(&self, user: &UserInfo, id: &str) -> AppResult<()>;
@@ -37,16 +58,39 @@ pub trait Backend: Send + Sync + 'static {
     async fn dashboard(&self, user: &UserInfo) -> AppResult<Dashboard>;
 
     async fn list_connections(&self, user: &UserInfo) -> AppResult<Vec<Connection>>;
-    async fn test_caldav(&self, user: &UserInfo, server_url: &str, username: &str, password: &str) -> AppResult<Vec<DiscoveredCalendar>>;
+    async fn test_caldav(
+        &self,
+        user: &UserInfo,
+        server_url: &str,
+        username: &str,
+        password: &str,
+    ) -> AppResult<Vec<DiscoveredCalendar>>;
     async fn create_caldav(&self, user: &UserInfo, input: CalDavInput) -> AppResult<Connection>;
-    async fn update_connection(&self, user: &UserInfo, update: ConnectionUpdate) -> AppResult<Connection>;
+    async fn update_connection(
+        &self,
+        user: &UserInfo,
+        update: ConnectionUpdate,
+    ) -> AppResult<Connection>;
     async fn delete_connection(&self, user: &UserInfo, id: &str) -> AppResult<()>;
     async fn sync_connection(&self, user: &UserInfo, id: &str) -> AppResult<SyncReport>;
     async fn connection_history(&self, user: &UserInfo, id: &str) -> AppResult<Vec<SyncRun>>;
 
-    async fn person_meetings(&self, user: &UserInfo, person_id: &str, scope: &str, page: u32, from: Option<&str>, to: Option<&str>) -> AppResult<Page<Meeting>>;
+    async fn person_meetings(
+        &self,
+        user: &UserInfo,
+        person_id: &str,
+        scope: &str,
+        page: u32,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> AppResult<Page<Meeting>>;
     async fn log_meeting(&self, user: &UserInfo, event_id: &str) -> AppResult<String>;
-    async fn add_attendee_person(&self, user: &UserInfo, email: &str, name: &str) -> AppResult<String>;
+    async fn add_attendee_person(
+        &self,
+        user: &UserInfo,
+        email: &str,
+        name: &str,
+    ) -> AppResult<String>;
     async fn link_attendee(&self, user: &UserInfo, person_id: &str, email: &str) -> AppResult<()>;
     async fn todays_meetings(&self, user: &UserInfo) -> AppResult<Vec<Meeting>>;
 }

@@ -20,9 +20,16 @@ pub async fn current_user() -> Result<Option<UserInfo>, AppError> {
 }
 
 #[server(endpoint = "sign-up")]
-pub async fn sign_up(email: String, password: String, name: String, time_zone: String) -> Result<(), AppError> {
+pub async fn sign_up(
+    email: String,
+    password: String,
+    name: String,
+    time_zone: String,
+) -> Result<(), AppError> {
     let backend = backend()?;
-    let session = backend.sign_up(&email, &password, &name, &time_zone).await?;
+    let session = backend
+        .sign_up(&email, &password, &name, &time_zone)
+        .await?;
     session::start_session(&session, backend.secure_cookies());
     leptos_axum::redirect("/");
     Ok(())
@@ -127,9 +134,15 @@ pub async fn list_connections() -> Result<Vec<Connection>, AppError> {
 
 /// Discovers the calendars of a CalDAV account without saving anything.
 #[server(endpoint = "test-caldav")]
-pub async fn test_caldav(server_url: String, username: String, password: String) -> Result<Vec<DiscoveredCalendar>, AppError> {
+pub async fn test_caldav(
+    server_url: String,
+    username: String,
+    password: String,
+) -> Result<Vec<DiscoveredCalendar>, AppError> {
     let (backend, user) = require_user().await?;
-    backend.test_caldav(&user, &server_url, &username, &password).await
+    backend
+        .test_caldav(&user, &server_url, &username, &password)
+        .await
 }
 
 #[server(endpoint = "create-caldav")]
@@ -159,9 +172,24 @@ pub async fn sync_connection(id: String) -> Result<SyncReport, AppError> {
 /// A person's meetings: `scope` is "upcoming" (soonest first) or "past" (newest first);
 /// `from` and `to` are optional dates (YYYY-MM-DD, inclusive) in the user's time zone.
 #[server(endpoint = "person-meetings")]
-pub async fn person_meetings(person_id: String, scope: String, page: u32, from: Option<String>, to: Option<String>) -> Result<Page<Meeting>, AppError> {
+pub async fn person_meetings(
+    person_id: String,
+    scope: String,
+    page: u32,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Page<Meeting>, AppError> {
     let (backend, user) = require_user().await?;
-    backend.person_meetings(&user, &person_id, &scope, page, from.as_deref(), to.as_deref()).await
+    backend
+        .person_meetings(
+            &user,
+            &person_id,
+            &scope,
+            page,
+            from.as_deref(),
+            to.as_deref(),
+        )
+        .await
 }
 
 /// Logs a past meeting as a meeting activity; pressing it again returns the same activity.

@@ -38,18 +38,26 @@ pub async fn current_user() -> AppResult<Option<UserInfo>> {
 pub async fn require_user() -> AppResult<(Arc<dyn Backend>, UserInfo)> {
     let backend = backend()?;
     let token = session_token().ok_or(AppError::Unauthorized)?;
-    let user = backend.user_for_session(&token).await?.ok_or(AppError::Unauthorized)?;
+    let user = backend
+        .user_for_session(&token)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     Ok((backend, user))
 }
 
 fn set_cookie(value: String) {
-    if let (Some(response), Ok(header)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&value)) {
+    if let (Some(response), Ok(header)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
         response.append_header(SET_COOKIE, header);
     }
 }
 
 pub fn start_session(session: &NewSession, secure: bool) {
-    let max_age = (session.expires_at - chrono::Utc::now()).num_seconds().max(0);
+    let max_age = (session.expires_at - chrono::Utc::now())
+        .num_seconds()
+        .max(0);
     let secure = if secure { "; Secure" } else { "" };
     set_cookie(format!(
         "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
@@ -59,5 +67,7 @@ pub fn start_session(session: &NewSession, secure: bool) {
 
 pub fn end_session(secure: bool) {
     let secure = if secure { "; Secure" } else { "" };
-    set_cookie(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"));
+    set_cookie(format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ));
 }

@@ -9,7 +9,11 @@ use crate::time::{format_datetime, to_local_input};
 
 /// Adds an activity for `person_id`, or edits `existing`.
 #[component]
-pub fn ActivityForm(action: ServerAction<SaveActivity>, person_id: String, #[prop(optional)] existing: Option<Activity>) -> impl IntoView {
+pub fn ActivityForm(
+    action: ServerAction<SaveActivity>,
+    person_id: String,
+    #[prop(optional)] existing: Option<Activity>,
+) -> impl IntoView {
     let user = use_user();
     let tz = user.with_untracked(|u| u.time_zone.clone());
     let kind = existing.as_ref().map(|a| a.kind).unwrap_or_default();
@@ -17,11 +21,20 @@ pub fn ActivityForm(action: ServerAction<SaveActivity>, person_id: String, #[pro
         .as_ref()
         .map(|a| to_local_input(a.occurred_at, &tz))
         .unwrap_or_else(|| to_local_input(chrono::Utc::now(), &tz));
-    let prefix = existing.as_ref().map(|a| a.id.clone()).unwrap_or_else(|| "new".into());
+    let prefix = existing
+        .as_ref()
+        .map(|a| a.id.clone())
+        .unwrap_or_else(|| "new".into());
     let field_id = move |name: &str| format!("activity-{prefix}-{name}");
-    let (title, notes) = existing.as_ref().map(|a| (a.title.clone(), a.notes.clone())).unwrap_or_default();
+    let (title, notes) = existing
+        .as_ref()
+        .map(|a| (a.title.clone(), a.notes.clone()))
+        .unwrap_or_default();
     // Keep every linked person when editing; a new activity links the page's person.
-    let people = existing.as_ref().map(|a| a.people.iter().map(|p| p.id.clone()).collect()).unwrap_or_else(|| vec![person_id]);
+    let people = existing
+        .as_ref()
+        .map(|a| a.people.iter().map(|p| p.id.clone()).collect())
+        .unwrap_or_else(|| vec![person_id]);
     // A new-activity form starts blank again after each successful save.
     let form = NodeRef::<leptos::html::Form>::new();
     if existing.is_none() {
@@ -68,7 +81,12 @@ pub fn ActivityItem(
 ) -> impl IntoView {
     let user = use_user();
     let when = user.with_untracked(|u| format_datetime(activity.occurred_at, &u.time_zone));
-    let others: Vec<_> = activity.people.iter().filter(|p| Some(&p.id) != person_id.as_ref()).cloned().collect();
+    let others: Vec<_> = activity
+        .people
+        .iter()
+        .filter(|p| Some(&p.id) != person_id.as_ref())
+        .cloned()
+        .collect();
     let edit = save.zip(person_id.clone()).map(|(action, pid)| {
         let existing = activity.clone();
         view! { <details class="edit"><summary>"Edit"</summary><ActivityForm action person_id=pid existing/></details> }

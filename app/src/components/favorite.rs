@@ -6,9 +6,19 @@ use crate::api::SetFavorite;
 #[component]
 pub fn FavoriteToggle(person_id: String, favorite: bool, name: String) -> impl IntoView {
     let action = ServerAction::<SetFavorite>::new();
-    let current = move || action.value().get().and_then(|r| r.ok()).unwrap_or(favorite);
+    let current = move || {
+        action
+            .value()
+            .get()
+            .and_then(|r| r.ok())
+            .unwrap_or(favorite)
+    };
     let label = move || {
-        if current() { format!("Remove {name} from favorites") } else { format!("Add {name} to favorites") }
+        if current() {
+            format!("Remove {name} from favorites")
+        } else {
+            format!("Add {name} to favorites")
+        }
     };
     view! {
         <ActionForm action attr:class="favorite-form">

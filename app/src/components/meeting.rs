@@ -54,19 +54,32 @@ impl Default for MeetingChanges {
 }
 
 #[component]
-pub fn MeetingCard(meeting: Meeting, changes: MeetingChanges, #[prop(into)] now: Signal<DateTime<Utc>>) -> impl IntoView {
+pub fn MeetingCard(
+    meeting: Meeting,
+    changes: MeetingChanges,
+    #[prop(into)] now: Signal<DateTime<Utc>>,
+) -> impl IntoView {
     let tz = use_user().with_untracked(|u| u.time_zone.clone());
     let when = format_meeting_when(&meeting, &tz);
-    let color = meeting.calendar_color.clone().unwrap_or_else(|| "#868e96".into());
+    let color = meeting
+        .calendar_color
+        .clone()
+        .unwrap_or_else(|| "#868e96".into());
     let first_person = meeting.matched_people().first().map(|p| p.id.clone());
     let can_log = meeting.has_ended(Utc::now()) && !meeting.cancelled;
     let id = meeting.id.clone();
     let logged = meeting.logged_activity.clone();
-    let place = [Some(meeting.calendar_name.clone()).filter(|c| !c.is_empty()), meeting.location.clone().filter(|l| !l.is_empty() && Some(l) != meeting.meeting_url.as_ref())]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let place = [
+        Some(meeting.calendar_name.clone()).filter(|c| !c.is_empty()),
+        meeting
+            .location
+            .clone()
+            .filter(|l| !l.is_empty() && Some(l) != meeting.meeting_url.as_ref()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
     let in_progress = {
         let m = meeting.clone();
         Signal::derive(move || m.in_progress(now.get()))
@@ -94,10 +107,19 @@ pub fn MeetingCard(meeting: Meeting, changes: MeetingChanges, #[prop(into)] now:
 }
 
 #[component]
-fn LogButton(id: String, logged: Option<String>, first_person: Option<String>, changes: MeetingChanges) -> impl IntoView {
+fn LogButton(
+    id: String,
+    logged: Option<String>,
+    first_person: Option<String>,
+    changes: MeetingChanges,
+) -> impl IntoView {
     let log = ServerAction::<LogMeeting>::new();
     changes.bump_on_success(log.value());
-    let activity = Signal::derive(move || logged.clone().or_else(|| log.value().get().and_then(|r| r.ok())));
+    let activity = Signal::derive(move || {
+        logged
+            .clone()
+            .or_else(|| log.value().get().and_then(|r| r.ok()))
+    });
     let href = move |activity: String| match &first_person {
         Some(person) => format!("/people/{person}#activity-{activity}"),
         None => "#".to_string(),
@@ -123,16 +145,33 @@ fn LogButton(id: String, logged: Option<String>, first_person: Option<String>, c
 fn AttendeeItem(attendee: MeetingAttendee, changes: MeetingChanges) -> impl IntoView {
     let name = attendee.display_name();
     let response = response_label(attendee.response.as_deref());
-    let class = format!("attendee response-{}", attendee.response.clone().unwrap_or_else(|| "none".into()));
-    let role = if attendee.organizer { " (organizer)" } else if attendee.is_self { " (you)" } else { "" };
+    let class = format!(
+        "attendee response-{}",
+        attendee.response.clone().unwrap_or_else(|| "none".into())
+    );
+    let role = if attendee.organizer {
+        " (organizer)"
+    } else if attendee.is_self {
+        " (you)"
+    } else {
+        ""
+    };
     let who = match attendee.person.clone() {
         Some(person) => {
-            let hover = format!("{} ({}% confident)", match_reason_label(attendee.reason.as_deref().unwrap_or_default()), attendee.confidence);
+            let hover = format!(
+                "{} ({}% confident)",
+                match_reason_label(attendee.reason.as_deref().unwrap_or_default()),
+                attendee.confidence
+            );
             view! { <a class="matched" href=format!("/people/{}", person.id) title=hover>{person.name}</a> }.into_any()
         }
-        None => view! { <span class="unmatched" title=attendee.email.clone()>{name.clone()}</span> }.into_any(),
+        None => {
+            view! { <span class="unmatched" title=attendee.email.clone()>{name.clone()}</span> }
+                .into_any()
+        }
     };
-    let fix = (attendee.person.is_none() && !attendee.is_self && !attendee.email.is_empty()).then(|| view! { <UnmatchedActions attendee=attendee.clone() changes/> });
+    let fix = (attendee.person.is_none() && !attendee.is_self && !attendee.email.is_empty())
+        .then(|| view! { <UnmatchedActions attendee=attendee.clone() changes/> });
     view! {
         <li class=class>
             {who}
@@ -213,7 +252,10 @@ pub fn TodayItem(meeting: Meeting, #[prop(into)] now: Signal<DateTime<Utc>>) -> 
     let tz = use_user().with_untracked(|u| u.time_zone.clone());
     let times = format_meeting_times(&meeting, &tz);
     let people = meeting.matched_people();
-    let color = meeting.calendar_color.clone().unwrap_or_else(|| "#868e96".into());
+    let color = meeting
+        .calendar_color
+        .clone()
+        .unwrap_or_else(|| "#868e96".into());
     let in_progress = {
         let m = meeting.clone();
         Signal::derive(move || m.in_progress(now.get()))

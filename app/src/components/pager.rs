@@ -2,7 +2,11 @@ use leptos::prelude::*;
 
 /// Previous/next links that keep the other query parameters (plain links: they work without JS).
 #[component]
-pub fn Pager(page: u32, page_count: u32, #[prop(into)] href: Callback<u32, String>) -> impl IntoView {
+pub fn Pager(
+    page: u32,
+    page_count: u32,
+    #[prop(into)] href: Callback<u32, String>,
+) -> impl IntoView {
     (page_count > 1).then(|| {
         view! {
             <nav class="pager" aria-label="Pages">

@@ -12,8 +12,13 @@ fn browser_time_zone() -> RwSignal<String> {
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         {
-            let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
-            if let Some(name) = js_sys::Reflect::get(&options, &"timeZone".into()).ok().and_then(|v| v.as_string()) {
+            let options =
+                js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+                    .resolved_options();
+            if let Some(name) = js_sys::Reflect::get(&options, &"timeZone".into())
+                .ok()
+                .and_then(|v| v.as_string())
+            {
                 zone.set(name);
             }
         }

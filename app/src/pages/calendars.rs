@@ -5,9 +5,13 @@ use chrono::Utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{list_connections, CreateCaldav, DeleteConnection, SyncConnection, TestCaldav, UpdateConnection};
+use crate::api::{
+    list_connections, CreateCaldav, DeleteConnection, SyncConnection, TestCaldav, UpdateConnection,
+};
 use crate::components::status::{ActionError, ErrorBox, Loading};
-use crate::models::{CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar};
+use crate::models::{
+    CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar,
+};
 use crate::pages::settings::SettingsTabs;
 
 struct Preset {
@@ -46,7 +50,14 @@ pub fn CalendarsPage() -> impl IntoView {
     let delete = ServerAction::<DeleteConnection>::new();
     let sync = ServerAction::<SyncConnection>::new();
     let connections = Resource::new(
-        move || (create.version().get(), update.version().get(), delete.version().get(), sync.version().get()),
+        move || {
+            (
+                create.version().get(),
+                update.version().get(),
+                delete.version().get(),
+                sync.version().get(),
+            )
+        },
         |_| list_connections(),
     );
     let adding = RwSignal::new(false);
@@ -110,9 +121,21 @@ fn ConnectionCard(
     let is_target = Signal::derive(move || sync_target.with(|t| t.as_ref() == Some(&sync_id)));
     let syncing_this = Signal::derive(move || sync.pending().get() && is_target.get());
     let status = connection.status;
-    let last_sync = connection.last_sync_at.map(ago).unwrap_or_else(|| "never".into());
-    let selected: Vec<_> = connection.calendars.iter().filter(|c| c.selected).cloned().collect();
-    let report = move || sync.value().get().filter(|_| is_target.get() && !sync.pending().get());
+    let last_sync = connection
+        .last_sync_at
+        .map(ago)
+        .unwrap_or_else(|| "never".into());
+    let selected: Vec<_> = connection
+        .calendars
+        .iter()
+        .filter(|c| c.selected)
+        .cloned()
+        .collect();
+    let report = move || {
+        sync.value()
+            .get()
+            .filter(|_| is_target.get() && !sync.pending().get())
+    };
     let edit_connection = connection.clone();
     view! {
         <article class="card connection" data-connection=connection.name.clone()>
@@ -170,7 +193,10 @@ fn ConnectionCard(
 }
 
 #[component]
-fn CalendarChoices(calendars: Vec<DiscoveredCalendar>, chosen: RwSignal<BTreeSet<String>>) -> impl IntoView {
+fn CalendarChoices(
+    calendars: Vec<DiscoveredCalendar>,
+    chosen: RwSignal<BTreeSet<String>>,
+) -> impl IntoView {
     view! {
         <fieldset class="calendar-choices">
             <legend>"Calendars to sync"</legend>
@@ -203,7 +229,13 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
     let password = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let chosen = RwSignal::new(BTreeSet::<String>::new());
-    let hint = move || PRESETS.iter().find(|p| p.key == preset.get()).map(|p| p.hint).unwrap_or_default();
+    let hint = move || {
+        PRESETS
+            .iter()
+            .find(|p| p.key == preset.get())
+            .map(|p| p.hint)
+            .unwrap_or_default()
+    };
     // Tick every discovered calendar by default.
     Effect::new(move |_| {
         if let Some(Ok(found)) = test.value().get() {
@@ -211,7 +243,11 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
         }
     });
     let run_test = move || {
-        test.dispatch(TestCaldav { server_url: url.get_untracked(), username: username.get_untracked(), password: password.get_untracked() });
+        test.dispatch(TestCaldav {
+            server_url: url.get_untracked(),
+            username: username.get_untracked(),
+            password: password.get_untracked(),
+        });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -274,18 +310,33 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
 }
 
 #[component]
-fn EditDialog(connection: Connection, update: ServerAction<UpdateConnection>, on_close: Callback<()>) -> impl IntoView {
+fn EditDialog(
+    connection: Connection,
+    update: ServerAction<UpdateConnection>,
+    on_close: Callback<()>,
+) -> impl IntoView {
     let name = RwSignal::new(connection.name.clone());
     let sync_enabled = RwSignal::new(connection.sync_enabled);
     let auto_log = RwSignal::new(connection.auto_log);
     let days_back = RwSignal::new(connection.days_back.to_string());
     let days_ahead = RwSignal::new(connection.days_ahead.to_string());
     let password = RwSignal::new(String::new());
-    let chosen = RwSignal::new(connection.calendars.iter().filter(|c| c.selected).map(|c| c.remote_id.clone()).collect::<BTreeSet<_>>());
+    let chosen = RwSignal::new(
+        connection
+            .calendars
+            .iter()
+            .filter(|c| c.selected)
+            .map(|c| c.remote_id.clone())
+            .collect::<BTreeSet<_>>(),
+    );
     let calendars: Vec<DiscoveredCalendar> = connection
         .calendars
         .iter()
-        .map(|c| DiscoveredCalendar { remote_id: c.remote_id.clone(), name: c.name.clone(), color: c.color.clone() })
+        .map(|c| DiscoveredCalendar {
+            remote_id: c.remote_id.clone(),
+            name: c.name.clone(),
+            color: c.color.clone(),
+        })
         .collect();
     let id = connection.id.clone();
     let started = RwSignal::new(false);

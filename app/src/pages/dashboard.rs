@@ -2,9 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{load_dashboard, todays_meetings};
-use crate::components::meeting::TodayItem;
 use crate::components::activity::ActivityItem;
 use crate::components::favorite::FavoriteToggle;
+use crate::components::meeting::TodayItem;
 use crate::components::status::{ErrorBox, Loading};
 use crate::models::{Dashboard, PersonSummary};
 
@@ -30,7 +30,12 @@ pub fn DashboardPage() -> impl IntoView {
 
 #[component]
 fn DashboardView(dashboard: Dashboard, today: TodayState) -> impl IntoView {
-    let Dashboard { favorites, recent_activities, counts, has_calendar_connections } = dashboard;
+    let Dashboard {
+        favorites,
+        recent_activities,
+        counts,
+        has_calendar_connections,
+    } = dashboard;
     view! {
         <section class="counts" aria-label="Counts">
             <a class="count" href="/people"><strong data-testid="count-people">{counts.people}</strong>" people"</a>
@@ -93,7 +98,9 @@ impl TodayState {
             loop {
                 gloo_timers::future::TimeoutFuture::new(60_000).await;
                 // Stops once the dashboard is left and the signals are gone.
-                if now.try_set(chrono::Utc::now()).is_some() || tick.try_update(|t| *t += 1).is_none() {
+                if now.try_set(chrono::Utc::now()).is_some()
+                    || tick.try_update(|t| *t += 1).is_none()
+                {
                     break;
                 }
             }

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{get_person, person_activities, person_meetings, DeleteActivity, DeletePerson, SaveActivity};
+use crate::api::{
+    get_person, person_activities, person_meetings, DeleteActivity, DeletePerson, SaveActivity,
+};
 use crate::components::activity::{ActivityForm, ActivityItem};
 use crate::components::favorite::FavoriteToggle;
 use crate::components::meeting::{MeetingCard, MeetingChanges};
@@ -101,27 +103,47 @@ struct TimelineState {
     save: ServerAction<SaveActivity>,
     delete: ServerAction<DeleteActivity>,
     changes: MeetingChanges,
-    activities: Resource<Result<crate::models::Page<crate::models::Activity>, crate::error::AppError>>,
+    activities:
+        Resource<Result<crate::models::Page<crate::models::Activity>, crate::error::AppError>>,
 }
 
 impl TimelineState {
     fn new(id: impl Fn() -> String + Send + Sync + 'static) -> Self {
         let query = use_query_map();
-        let page = move || query.with(|q| q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1u32));
+        let page =
+            move || query.with(|q| q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1u32));
         let save = ServerAction::<SaveActivity>::new();
         let delete = ServerAction::<DeleteActivity>::new();
         let changes = MeetingChanges::new();
         let activities = Resource::new(
-            move || (id(), page(), save.version().get(), delete.version().get(), changes.version()),
+            move || {
+                (
+                    id(),
+                    page(),
+                    save.version().get(),
+                    delete.version().get(),
+                    changes.version(),
+                )
+            },
             |(pid, page, _, _, _)| person_activities(pid, page),
         );
-        TimelineState { save, delete, changes, activities }
+        TimelineState {
+            save,
+            delete,
+            changes,
+            activities,
+        }
     }
 }
 
 #[component]
 fn Timeline(person_id: String, state: TimelineState) -> impl IntoView {
-    let TimelineState { save, delete, activities, .. } = state;
+    let TimelineState {
+        save,
+        delete,
+        activities,
+        ..
+    } = state;
     let base = format!("/people/{person_id}");
     view! {
         <section class="timeline-section card" aria-labelledby="timeline-heading">
@@ -169,7 +191,13 @@ fn PersonMeetings(person_id: String, changes: MeetingChanges) -> impl IntoView {
     let meetings = LocalResource::new(move || {
         changes.version(); // refetch after a meeting was logged or an attendee linked
         let opt = |s: String| Some(s).filter(|s| !s.is_empty());
-        person_meetings(person_id.clone(), scope.get().to_string(), page.get(), opt(from.get()), opt(to.get()))
+        person_meetings(
+            person_id.clone(),
+            scope.get().to_string(),
+            page.get(),
+            opt(from.get()),
+            opt(to.get()),
+        )
     });
     let tab = move |key: &'static str, label: &'static str| {
         view! {

@@ -22,7 +22,10 @@ pub fn NewPersonPage() -> impl IntoView {
 #[component]
 pub fn EditPersonPage() -> impl IntoView {
     let params = use_params_map();
-    let person = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), get_person);
+    let person = Resource::new(
+        move || params.with(|p| p.get("id").unwrap_or_default()),
+        get_person,
+    );
     view! {
         <Title text="Edit person"/>
         <Suspense fallback=|| view! { <Loading/> }>
@@ -40,16 +43,26 @@ pub fn EditPersonPage() -> impl IntoView {
 fn PersonForm(person: Option<Person>) -> impl IntoView {
     let action = ServerAction::<SavePerson>::new();
     let p = person.clone();
-    let text = move |f: fn(&Person) -> &String| p.as_ref().map(|p| f(p).clone()).unwrap_or_default();
-    let mut emails = person.as_ref().map(|p| p.emails.clone()).unwrap_or_default();
+    let text =
+        move |f: fn(&Person) -> &String| p.as_ref().map(|p| f(p).clone()).unwrap_or_default();
+    let mut emails = person
+        .as_ref()
+        .map(|p| p.emails.clone())
+        .unwrap_or_default();
     let primary = emails.iter().position(|e| e.primary).unwrap_or(0);
     emails.extend(std::iter::repeat_n(EmailAddress::default(), SPARE_ROWS));
-    let mut phones = person.as_ref().map(|p| p.phones.clone()).unwrap_or_default();
+    let mut phones = person
+        .as_ref()
+        .map(|p| p.phones.clone())
+        .unwrap_or_default();
     phones.extend(std::iter::repeat_n(PhoneNumber::default(), SPARE_ROWS));
     let email_rows = RwSignal::new(emails);
     let phone_rows = RwSignal::new(phones);
     let favorite = person.as_ref().is_some_and(|p| p.favorite);
-    let cancel = person.as_ref().map(|p| format!("/people/{}", p.id)).unwrap_or_else(|| "/people".into());
+    let cancel = person
+        .as_ref()
+        .map(|p| format!("/people/{}", p.id))
+        .unwrap_or_else(|| "/people".into());
     view! {
         <ActionForm action attr:class="person-form card">
             {person.as_ref().map(|p| view! { <input type="hidden" name="person[id]" value=p.id.clone()/> })}

@@ -31,7 +31,14 @@ struct Count {
 }
 
 /// Logs a connection's ended meetings inside its window (never back-filling older ones).
-pub async fn run(db: &Db, meetings: &Meetings, activities: &Activities, connection: &ConnectionRow, now: DateTime<Utc>, dry_run: bool) -> Result<AutoLogReport, StoreError> {
+pub async fn run(
+    db: &Db,
+    meetings: &Meetings,
+    activities: &Activities,
+    connection: &ConnectionRow,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<AutoLogReport, StoreError> {
     let owner = connection.owner.as_str();
     let (from, _) = connection.window(now);
     let candidates = meetings.loggable(owner, &connection.id, from, now).await?;
@@ -43,7 +50,10 @@ pub async fn run(db: &Db, meetings: &Meetings, activities: &Activities, connecti
         .await?
         .take(0)?;
     let mut report = AutoLogReport::default();
-    for event in candidates.iter().filter(|e| !existing.iter().any(|k| k.source_key == e.source())) {
+    for event in candidates
+        .iter()
+        .filter(|e| !existing.iter().any(|k| k.source_key == e.source()))
+    {
         if !dry_run {
             let mut activity = activity_for(event);
             activity.auto_logged = true;
@@ -58,9 +68,16 @@ pub async fn run(db: &Db, meetings: &Meetings, activities: &Activities, connecti
         } else {
             "DELETE activity WHERE owner = $owner AND source_key IN $sources AND auto_logged = true AND edited = false RETURN BEFORE"
         };
-        let mut response = db.query(query).bind(("owner", owner.to_string())).bind(("sources", cancelled)).await?;
+        let mut response = db
+            .query(query)
+            .bind(("owner", owner.to_string()))
+            .bind(("sources", cancelled))
+            .await?;
         report.removed = if dry_run {
-            response.take::<Option<Count>>(0)?.map(|c| c.n.max(0) as u64).unwrap_or(0)
+            response
+                .take::<Option<Count>>(0)?
+                .map(|c| c.n.max(0) as u64)
+                .unwrap_or(0)
         } else {
             response.take::<Vec<serde_json::Value>>(0)?.len() as u64
         };

@@ -27,7 +27,10 @@ impl Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("username", &self.username).field("password", &"[redacted]").finish()
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
     }
 }
 
@@ -95,7 +98,13 @@ struct Reply {
 }
 
 impl CalDavClient {
-    pub fn new(base: &str, credentials: Credentials, allow_private: bool, connect_timeout: Duration, request_timeout: Duration) -> Result<Self, CalDavError> {
+    pub fn new(
+        base: &str,
+        credentials: Credentials,
+        allow_private: bool,
+        connect_timeout: Duration,
+        request_timeout: Duration,
+    ) -> Result<Self, CalDavError> {
         let base = net::parse_url(base)?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -104,22 +113,37 @@ impl CalDavClient {
             .user_agent(concat!("Rondo/", env!("CARGO_PKG_VERSION"), " (CalDAV)"))
             .build()
             .map_err(|e| CalDavError::Net(NetError::Connect(e.to_string())))?;
-        Ok(CalDavClient { http, base, credentials, allow_private })
+        Ok(CalDavClient {
+            http,
+            base,
+            credentials,
+            allow_private,
+        })
     }
 
     fn resolve(&self, href: &str) -> Result<Url, CalDavError> {
-        self.base.join(href).map_err(|_| CalDavError::BadResponse(format!("invalid href {href}")))
+        self.base
+            .join(href)
+            .map_err(|_| CalDavError::BadResponse(format!("invalid href {href}")))
     }
 
     /// Sends one DAV request, following up to five redirects (each target checked against the
     /// private-network rule) and retrying 5xx answers with exponential backoff.
-    async fn send(&self, method: &str, url: Url, depth: &str, body: &str) -> Result<Reply, CalDavError> {
+    async fn send(
+        &self,
+        method: &str,
+        url: Url,
+        depth: &str,
+        body: &str,
+    ) -> Result<Reply, CalDavError> {
         let mut attempt = 0;
         loop {
             match self.send_once(method, url.clone(), depth, body).await {
                 Err(CalDavError::Server(code)) if attempt + 1 < RETRIES => {
                     attempt += 1;
-                    let delay = Duration::from_millis(250 * 2u64.pow(attempt) + rand::random::<u64>() % 100);
+                    let delay = Duration::from_millis(
+                        250 * 2u64.pow(attempt) + rand::random::<u64>() % 100,
+                    );
                     tracing::debug!(code, attempt, "CalDAV server error; retrying in {delay:?}");
                     tokio::time::sleep(delay).await;
                 }
@@ -128,7 +152,13 @@ impl CalDavClient {
         }
     }
 
-    async fn send_once(&self, method: &str, mut url: Url, depth: &str, body: &str) -> Result<Reply, CalDavError> {
+    async fn send_once(
+        &self,
+        method: &str,
+        mut url: Url,
+        depth: &str,
+        body: &str,
+    ) -> Result<Reply, CalDavError> {
         let method = Method::from_bytes(method.as_bytes()).expect("valid method");
         let origin = self.base.origin();
         for _ in 0..=MAX_REDIRECTS {
@@ -141,13 +171,23 @@ impl CalDavClient {
                 .body(body.to_string());
             // Credentials go to the configured origin, or over TLS (iCloud hands out per-user hosts).
             if url.origin() == origin || url.scheme() == "https" {
-                request = request.basic_auth(&self.credentials.username, Some(&self.credentials.password));
+                request = request
+                    .basic_auth(&self.credentials.username, Some(&self.credentials.password));
             }
-            let response = request.send().await.map_err(|e| CalDavError::Net(net::describe(&e, &url)))?;
+            let response = request
+                .send()
+                .await
+                .map_err(|e| CalDavError::Net(net::describe(&e, &url)))?;
             let status = response.status();
             if status.is_redirection() {
-                let location = response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok()).ok_or(CalDavError::Http(status.as_u16()))?;
-                url = url.join(location).map_err(|_| CalDavError::BadResponse("invalid redirect".into()))?;
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .ok_or(CalDavError::Http(status.as_u16()))?;
+                url = url
+                    .join(location)
+                    .map_err(|_| CalDavError::BadResponse("invalid redirect".into()))?;
                 continue;
             }
             match status.as_u16() {
@@ -162,7 +202,13 @@ impl CalDavClient {
         Err(NetError::TooManyRedirects.into())
     }
 
-    async fn multistatus(&self, method: &str, url: Url, depth: &str, body: &str) -> Result<(Url, dav_xml::Multistatus), CalDavError> {
+    async fn multistatus(
+        &self,
+        method: &str,
+        url: Url,
+        depth: &str,
+        body: &str,
+    ) -> Result<(Url, dav_xml::Multistatus), CalDavError> {
         let reply = self.send(method, url, depth, body).await?;
         match reply.status.as_u16() {
             207 => {}
@@ -176,12 +222,24 @@ impl CalDavClient {
     /// RFC 6764 and RFC 4791 discovery: principal, calendar home, then the VEVENT collections.
     pub async fn discover(&self) -> Result<Vec<RemoteCalendar>, CalDavError> {
         let home = self.calendar_home().await?;
-        let (at, ms) = self.multistatus("PROPFIND", home.clone(), "1", &propfind(COLLECTION_PROPS)).await?;
-        let calendars: Vec<RemoteCalendar> = ms.responses.iter().filter_map(|r| remote_calendar(&at, r)).collect();
+        let (at, ms) = self
+            .multistatus("PROPFIND", home.clone(), "1", &propfind(COLLECTION_PROPS))
+            .await?;
+        let calendars: Vec<RemoteCalendar> = ms
+            .responses
+            .iter()
+            .filter_map(|r| remote_calendar(&at, r))
+            .collect();
         if calendars.is_empty() {
             // The URL may itself be a calendar collection.
-            let (at, ms) = self.multistatus("PROPFIND", home, "0", &propfind(COLLECTION_PROPS)).await?;
-            let own: Vec<RemoteCalendar> = ms.responses.iter().filter_map(|r| remote_calendar(&at, r)).collect();
+            let (at, ms) = self
+                .multistatus("PROPFIND", home, "0", &propfind(COLLECTION_PROPS))
+                .await?;
+            let own: Vec<RemoteCalendar> = ms
+                .responses
+                .iter()
+                .filter_map(|r| remote_calendar(&at, r))
+                .collect();
             if own.is_empty() {
                 return Err(CalDavError::NotCalDav);
             }
@@ -193,7 +251,11 @@ impl CalDavClient {
     async fn calendar_home(&self) -> Result<Url, CalDavError> {
         let well_known = self.base.join("/.well-known/caldav").expect("static path");
         let at_root = self.base.path() == "/" || self.base.path().is_empty();
-        let candidates = if at_root { vec![well_known, self.base.clone()] } else { vec![self.base.clone(), well_known] };
+        let candidates = if at_root {
+            vec![well_known, self.base.clone()]
+        } else {
+            vec![self.base.clone(), well_known]
+        };
         let mut last_error = CalDavError::NotCalDav;
         for start in candidates {
             match self.home_from(start).await {
@@ -204,7 +266,9 @@ impl CalDavClient {
             }
         }
         Err(match last_error {
-            CalDavError::NotFound | CalDavError::Http(_) | CalDavError::BadResponse(_) => CalDavError::NotCalDav,
+            CalDavError::NotFound | CalDavError::Http(_) | CalDavError::BadResponse(_) => {
+                CalDavError::NotCalDav
+            }
             other => other,
         })
     }
@@ -212,18 +276,33 @@ impl CalDavClient {
     /// From a starting URL: its calendar-home-set, or the principal's, or the URL itself when it
     /// is a calendar collection.
     async fn home_from(&self, start: Url) -> Result<Option<Url>, CalDavError> {
-        let (at, ms) = self.multistatus("PROPFIND", start, "0", &propfind(PRINCIPAL_PROPS)).await?;
-        let Some(response) = ms.responses.first() else { return Ok(None) };
+        let (at, ms) = self
+            .multistatus("PROPFIND", start, "0", &propfind(PRINCIPAL_PROPS))
+            .await?;
+        let Some(response) = ms.responses.first() else {
+            return Ok(None);
+        };
         if let Some(home) = href_in(response, CALDAV, "calendar-home-set") {
             return join(&at, &home).map(Some);
         }
-        if response.prop(DAV, "resourcetype").is_some_and(|t| t.child(CALDAV, "calendar").is_some()) {
+        if response
+            .prop(DAV, "resourcetype")
+            .is_some_and(|t| t.child(CALDAV, "calendar").is_some())
+        {
             return join(&at, &response.href).map(Some);
         }
-        let Some(principal) = href_in(response, DAV, "current-user-principal") else { return Ok(None) };
+        let Some(principal) = href_in(response, DAV, "current-user-principal") else {
+            return Ok(None);
+        };
         let principal = join(&at, &principal)?;
-        let (at, ms) = self.multistatus("PROPFIND", principal, "0", &propfind(PRINCIPAL_PROPS)).await?;
-        match ms.responses.first().and_then(|r| href_in(r, CALDAV, "calendar-home-set")) {
+        let (at, ms) = self
+            .multistatus("PROPFIND", principal, "0", &propfind(PRINCIPAL_PROPS))
+            .await?;
+        match ms
+            .responses
+            .first()
+            .and_then(|r| href_in(r, CALDAV, "calendar-home-set"))
+        {
             Some(home) => join(&at, &home).map(Some),
             None => Ok(None),
         }
@@ -231,15 +310,27 @@ impl CalDavClient {
 
     /// The collection's getctag (or, lacking one, its sync-token): a cheap "has anything changed".
     pub async fn get_ctag(&self, calendar: &str) -> Result<Option<String>, CalDavError> {
-        let body = propfind(r#"<d:getctag xmlns:d="http://calendarserver.org/ns/"/><d:sync-token/>"#);
-        let (_, ms) = self.multistatus("PROPFIND", self.resolve(calendar)?, "0", &body).await?;
-        Ok(ms.responses.first().and_then(|r| r.prop_text(CALSERVER, "getctag").or_else(|| r.prop_text(DAV, "sync-token"))))
+        let body =
+            propfind(r#"<d:getctag xmlns:d="http://calendarserver.org/ns/"/><d:sync-token/>"#);
+        let (_, ms) = self
+            .multistatus("PROPFIND", self.resolve(calendar)?, "0", &body)
+            .await?;
+        Ok(ms.responses.first().and_then(|r| {
+            r.prop_text(CALSERVER, "getctag")
+                .or_else(|| r.prop_text(DAV, "sync-token"))
+        }))
     }
 
     /// RFC 6578 sync-collection: with a token, what changed since; without, everything.
-    pub async fn sync_collection(&self, calendar: &str, token: Option<&str>) -> Result<SyncDelta, CalDavError> {
+    pub async fn sync_collection(
+        &self,
+        calendar: &str,
+        token: Option<&str>,
+    ) -> Result<SyncDelta, CalDavError> {
         let url = self.resolve(calendar)?;
-        let token_xml = token.map(|t| format!("<d:sync-token>{}</d:sync-token>", dav_xml::escape(t))).unwrap_or_else(|| "<d:sync-token/>".into());
+        let token_xml = token
+            .map(|t| format!("<d:sync-token>{}</d:sync-token>", dav_xml::escape(t)))
+            .unwrap_or_else(|| "<d:sync-token/>".into());
         let body = format!(
             r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:">{token_xml}<d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#
         );
@@ -251,8 +342,15 @@ impl CalDavClient {
             code => return Err(CalDavError::Http(code)),
         }
         let ms = dav_xml::multistatus(&reply.body).map_err(CalDavError::BadResponse)?;
-        let mut delta = SyncDelta { new_token: ms.sync_token, ..Default::default() };
-        for r in ms.responses.into_iter().filter(|r| !is_collection(&reply.url, &r.href)) {
+        let mut delta = SyncDelta {
+            new_token: ms.sync_token,
+            ..Default::default()
+        };
+        for r in ms
+            .responses
+            .into_iter()
+            .filter(|r| !is_collection(&reply.url, &r.href))
+        {
             if r.status == Some(404) {
                 delta.deleted.push(r.href);
             } else if let Some(etag) = r.prop_text(DAV, "getetag") {
@@ -263,7 +361,12 @@ impl CalDavClient {
     }
 
     /// Hrefs and ETags of the events overlapping a window (RFC 4791 calendar-query).
-    pub async fn calendar_query_etags(&self, calendar: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<(String, String)>, CalDavError> {
+    pub async fn calendar_query_etags(
+        &self,
+        calendar: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(String, String)>, CalDavError> {
         let url = self.resolve(calendar)?;
         let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
         let body = format!(
@@ -272,22 +375,44 @@ impl CalDavClient {
             stamp(to)
         );
         let (at, ms) = self.multistatus("REPORT", url, "1", &body).await?;
-        Ok(ms.responses.into_iter().filter(|r| !is_collection(&at, &r.href)).filter_map(|r| r.prop_text(DAV, "getetag").map(|e| (r.href, e))).collect())
+        Ok(ms
+            .responses
+            .into_iter()
+            .filter(|r| !is_collection(&at, &r.href))
+            .filter_map(|r| r.prop_text(DAV, "getetag").map(|e| (r.href, e)))
+            .collect())
     }
 
     /// Fetches objects by href in batches; hrefs the server no longer has come back as missing.
-    pub async fn multiget(&self, calendar: &str, hrefs: &[String], batch: usize) -> Result<Multiget, CalDavError> {
+    pub async fn multiget(
+        &self,
+        calendar: &str,
+        hrefs: &[String],
+        batch: usize,
+    ) -> Result<Multiget, CalDavError> {
         let url = self.resolve(calendar)?;
         let mut result = Multiget::default();
         for chunk in hrefs.chunks(batch.max(1)) {
-            let list: String = chunk.iter().map(|h| format!("<d:href>{}</d:href>", dav_xml::escape(h))).collect();
+            let list: String = chunk
+                .iter()
+                .map(|h| format!("<d:href>{}</d:href>", dav_xml::escape(h)))
+                .collect();
             let body = format!(
                 r#"<?xml version="1.0" encoding="utf-8"?><c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>{list}</c:calendar-multiget>"#
             );
             let (_, ms) = self.multistatus("REPORT", url.clone(), "1", &body).await?;
             for r in ms.responses {
-                match (r.prop_text(DAV, "getetag"), r.prop(CALDAV, "calendar-data").map(|n| n.text.clone())) {
-                    (Some(etag), Some(data)) if !data.trim().is_empty() => result.found.push(CalendarObject { href: r.href, etag, calendar_data: data }),
+                match (
+                    r.prop_text(DAV, "getetag"),
+                    r.prop(CALDAV, "calendar-data").map(|n| n.text.clone()),
+                ) {
+                    (Some(etag), Some(data)) if !data.trim().is_empty() => {
+                        result.found.push(CalendarObject {
+                            href: r.href,
+                            etag,
+                            calendar_data: data,
+                        })
+                    }
                     _ => result.missing.push(r.href),
                 }
             }
@@ -300,7 +425,9 @@ const PRINCIPAL_PROPS: &str = r#"<d:current-user-principal/><d:resourcetype/><c:
 const COLLECTION_PROPS: &str = r#"<d:resourcetype/><d:displayname/><d:sync-token/><d:supported-report-set/><c:supported-calendar-component-set xmlns:c="urn:ietf:params:xml:ns:caldav"/><cs:getctag xmlns:cs="http://calendarserver.org/ns/"/><a:calendar-color xmlns:a="http://apple.com/ns/ical/"/>"#;
 
 fn propfind(props: &str) -> String {
-    format!(r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop>{props}</d:prop></d:propfind>"#)
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop>{props}</d:prop></d:propfind>"#
+    )
 }
 
 fn href_in(response: &DavResponse, ns: &str, prop: &str) -> Option<String> {
@@ -308,23 +435,31 @@ fn href_in(response: &DavResponse, ns: &str, prop: &str) -> Option<String> {
 }
 
 fn join(at: &Url, href: &str) -> Result<Url, CalDavError> {
-    at.join(href).map_err(|_| CalDavError::BadResponse(format!("invalid href {href}")))
+    at.join(href)
+        .map_err(|_| CalDavError::BadResponse(format!("invalid href {href}")))
 }
 
 fn is_collection(collection: &Url, href: &str) -> bool {
-    collection.join(href).is_ok_and(|u| u.path().trim_end_matches('/') == collection.path().trim_end_matches('/'))
+    collection
+        .join(href)
+        .is_ok_and(|u| u.path().trim_end_matches('/') == collection.path().trim_end_matches('/'))
 }
 
 /// A collection from a Depth 1 PROPFIND, kept when it is a calendar that can hold events.
 fn remote_calendar(at: &Url, r: &DavResponse) -> Option<RemoteCalendar> {
     r.prop(DAV, "resourcetype")?.child(CALDAV, "calendar")?;
     if let Some(set) = r.prop(CALDAV, "supported-calendar-component-set") {
-        let comps: Vec<&str> = set.children_named(CALDAV, "comp").filter_map(|c| c.attribute("name")).collect();
+        let comps: Vec<&str> = set
+            .children_named(CALDAV, "comp")
+            .filter_map(|c| c.attribute("name"))
+            .collect();
         if !comps.is_empty() && !comps.iter().any(|c| c.eq_ignore_ascii_case("VEVENT")) {
             return None;
         }
     }
-    let supports_sync_collection = r.prop(DAV, "supported-report-set").is_some_and(|set| set.find(DAV, "sync-collection").is_some());
+    let supports_sync_collection = r
+        .prop(DAV, "supported-report-set")
+        .is_some_and(|set| set.find(DAV, "sync-collection").is_some());
     Some(RemoteCalendar {
         href: join(at, &r.href).ok()?.to_string(),
         display_name: r.prop_text(DAV, "displayname"),
@@ -349,7 +484,11 @@ mod tests {
 </d:multistatus>"#;
         let at = Url::parse("https://dav.example.com/dav/alice/").unwrap();
         let ms = dav_xml::multistatus(xml).unwrap();
-        let found: Vec<RemoteCalendar> = ms.responses.iter().filter_map(|r| remote_calendar(&at, r)).collect();
+        let found: Vec<RemoteCalendar> = ms
+            .responses
+            .iter()
+            .filter_map(|r| remote_calendar(&at, r))
+            .collect();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].href, "https://dav.example.com/dav/alice/work/");
         assert_eq!(found[0].display_name.as_deref(), Some("Work"));

@@ -29,7 +29,11 @@ pub struct CalDavAccount {
 
 impl std::fmt::Debug for CalDavAccount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CalDavAccount").field("server_url", &self.server_url).field("username", &self.username).field("password", &"[redacted]").finish()
+        f.debug_struct("CalDavAccount")
+            .field("server_url", &self.server_url)
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
     }
 }
 
@@ -55,7 +59,11 @@ pub struct SyncOutcome {
 }
 
 pub fn explain(error: &CalDavError) -> SyncFailure {
-    let status = if matches!(error, CalDavError::Unauthorized) { ConnectionStatus::NeedsReauth } else { ConnectionStatus::Error };
+    let status = if matches!(error, CalDavError::Unauthorized) {
+        ConnectionStatus::NeedsReauth
+    } else {
+        ConnectionStatus::Error
+    };
     let message = match error {
         CalDavError::Unauthorized => "The server rejected the username or password. Edit the connection and enter the current password (for iCloud and Fastmail: an app-specific password).".to_string(),
         CalDavError::NotFound => "The calendar or account was not found on the server (404). Check the server URL, or untick calendars that were deleted.".to_string(),
@@ -66,8 +74,16 @@ pub fn explain(error: &CalDavError) -> SyncFailure {
 }
 
 async fn client(account: &CalDavAccount) -> Result<CalDavClient, SyncFailure> {
-    let url = super::net::parse_url(&account.server_url).map_err(|e| SyncFailure { message: e.to_string(), status: ConnectionStatus::Error })?;
-    super::net::ensure_allowed(&url, account.allow_private).await.map_err(|e| SyncFailure { message: e.to_string(), status: ConnectionStatus::Error })?;
+    let url = super::net::parse_url(&account.server_url).map_err(|e| SyncFailure {
+        message: e.to_string(),
+        status: ConnectionStatus::Error,
+    })?;
+    super::net::ensure_allowed(&url, account.allow_private)
+        .await
+        .map_err(|e| SyncFailure {
+            message: e.to_string(),
+            status: ConnectionStatus::Error,
+        })?;
     CalDavClient::new(
         url.as_str(),
         Credentials::new(account.username.clone(), account.password.clone()),
@@ -83,29 +99,63 @@ pub async fn discover(account: &CalDavAccount) -> Result<Vec<FoundCalendar>, Syn
     let calendars = client.discover().await.map_err(|e| explain(&e))?;
     Ok(calendars
         .into_iter()
-        .map(|c| FoundCalendar { name: c.display_name.clone().unwrap_or_else(|| fallback_name(&c.href)), remote_id: c.href, color: c.color.map(|c| normalize_color(&c)), supports_sync: c.supports_sync_collection })
+        .map(|c| FoundCalendar {
+            name: c
+                .display_name
+                .clone()
+                .unwrap_or_else(|| fallback_name(&c.href)),
+            remote_id: c.href,
+            color: c.color.map(|c| normalize_color(&c)),
+            supports_sync: c.supports_sync_collection,
+        })
         .collect())
 }
 
 fn fallback_name(href: &str) -> String {
-    href.trim_end_matches('/').rsplit('/').next().unwrap_or(href).to_string()
+    href.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(href)
+        .to_string()
 }
 
 /// Apple colors come as #RRGGBBAA; browsers want #RRGGBB.
 fn normalize_color(color: &str) -> String {
     let c = color.trim();
-    if c.len() == 9 && c.starts_with('#') { c[..7].to_string() } else { c.to_string() }
+    if c.len() == 9 && c.starts_with('#') {
+        c[..7].to_string()
+    } else {
+        c.to_string()
+    }
 }
 
-pub async fn sync_connection(store: &CalendarStore, account: &CalDavAccount, row: &ConnectionRow, index: &Index, now: DateTime<Utc>) -> Result<SyncOutcome, SyncFailure> {
+pub async fn sync_connection(
+    store: &CalendarStore,
+    account: &CalDavAccount,
+    row: &ConnectionRow,
+    index: &Index,
+    now: DateTime<Utc>,
+) -> Result<SyncOutcome, SyncFailure> {
     let client = client(account).await?;
     let mut outcome = SyncOutcome::default();
     let store_err = |e: crate::error::StoreError| {
         tracing::error!(error = %e, "storing calendar data failed");
-        SyncFailure { message: "Rondo could not save the calendar data. Try again later.".into(), status: ConnectionStatus::Error }
+        SyncFailure {
+            message: "Rondo could not save the calendar data. Try again later.".into(),
+            status: ConnectionStatus::Error,
+        }
     };
-    let calendars = store.calendars(&row.owner, &row.id).await.map_err(store_err)?;
-    let context = Context { store, owner: &row.owner, window: row.window(now), self_emails: self_emails(account, row), index };
+    let calendars = store
+        .calendars(&row.owner, &row.id)
+        .await
+        .map_err(store_err)?;
+    let context = Context {
+        store,
+        owner: &row.owner,
+        window: row.window(now),
+        self_emails: self_emails(account, row),
+        index,
+    };
     for calendar in calendars.iter().filter(|c| c.selected) {
         let result = if calendar.supports_sync {
             sync_with_token(&client, &context, calendar, &mut outcome).await
@@ -147,20 +197,34 @@ impl From<crate::error::StoreError> for Failure {
 }
 
 fn self_emails(account: &CalDavAccount, row: &ConnectionRow) -> HashSet<String> {
-    [Some(account.username.as_str()), row.account_email.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter(|s| s.contains('@'))
-        .map(|s| s.trim().to_lowercase())
-        .collect()
+    [
+        Some(account.username.as_str()),
+        row.account_email.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| s.contains('@'))
+    .map(|s| s.trim().to_lowercase())
+    .collect()
 }
 
-async fn sync_with_token(client: &CalDavClient, cx: &Context<'_>, calendar: &CalendarRow, outcome: &mut SyncOutcome) -> Result<(), Failure> {
-    let (delta, full) = match client.sync_collection(&calendar.remote_id, calendar.sync_token.as_deref()).await {
+async fn sync_with_token(
+    client: &CalDavClient,
+    cx: &Context<'_>,
+    calendar: &CalendarRow,
+    outcome: &mut SyncOutcome,
+) -> Result<(), Failure> {
+    let (delta, full) = match client
+        .sync_collection(&calendar.remote_id, calendar.sync_token.as_deref())
+        .await
+    {
         Ok(delta) => (delta, calendar.sync_token.is_none()),
         Err(CalDavError::InvalidSyncToken) => {
             tracing::info!(calendar = %calendar.id, "sync token rejected; running a full resync");
-            (client.sync_collection(&calendar.remote_id, None).await?, true)
+            (
+                client.sync_collection(&calendar.remote_id, None).await?,
+                true,
+            )
         }
         Err(e) => return Err(e.into()),
     };
@@ -175,41 +239,87 @@ async fn sync_with_token(client: &CalDavClient, cx: &Context<'_>, calendar: &Cal
     for href in &delta.deleted {
         outcome.changes += cx.store.remove_object(calendar, href).await?;
     }
-    let wanted: Vec<String> = delta.changed.iter().filter(|(href, etag)| stored.get(href) != Some(etag)).map(|(href, _)| href.clone()).collect();
+    let wanted: Vec<String> = delta
+        .changed
+        .iter()
+        .filter(|(href, etag)| stored.get(href) != Some(etag))
+        .map(|(href, _)| href.clone())
+        .collect();
     fetch_and_store(client, cx, calendar, &wanted, outcome).await?;
-    cx.store.save_cursor(&calendar.id, delta.new_token, None).await?;
+    cx.store
+        .save_cursor(&calendar.id, delta.new_token, None)
+        .await?;
     Ok(())
 }
 
-async fn sync_with_etags(client: &CalDavClient, cx: &Context<'_>, calendar: &CalendarRow, outcome: &mut SyncOutcome) -> Result<(), Failure> {
+async fn sync_with_etags(
+    client: &CalDavClient,
+    cx: &Context<'_>,
+    calendar: &CalendarRow,
+    outcome: &mut SyncOutcome,
+) -> Result<(), Failure> {
     let ctag = client.get_ctag(&calendar.remote_id).await?;
     if ctag.is_some() && ctag == calendar.ctag {
         return Ok(()); // unchanged: one small request
     }
     let (from, to) = cx.window;
-    let listed: HashMap<String, String> = client.calendar_query_etags(&calendar.remote_id, from, to).await?.into_iter().collect();
+    let listed: HashMap<String, String> = client
+        .calendar_query_etags(&calendar.remote_id, from, to)
+        .await?
+        .into_iter()
+        .collect();
     let stored = cx.store.objects(&calendar.id).await?;
     for href in stored.keys().filter(|h| !listed.contains_key(*h)) {
         outcome.changes += cx.store.remove_object(calendar, href).await?;
     }
-    let wanted: Vec<String> = listed.iter().filter(|(href, etag)| stored.get(*href) != Some(etag)).map(|(href, _)| href.clone()).collect();
+    let wanted: Vec<String> = listed
+        .iter()
+        .filter(|(href, etag)| stored.get(*href) != Some(etag))
+        .map(|(href, _)| href.clone())
+        .collect();
     fetch_and_store(client, cx, calendar, &wanted, outcome).await?;
     cx.store.save_cursor(&calendar.id, None, ctag).await?;
     Ok(())
 }
 
-async fn fetch_and_store(client: &CalDavClient, cx: &Context<'_>, calendar: &CalendarRow, hrefs: &[String], outcome: &mut SyncOutcome) -> Result<(), Failure> {
+async fn fetch_and_store(
+    client: &CalDavClient,
+    cx: &Context<'_>,
+    calendar: &CalendarRow,
+    hrefs: &[String],
+    outcome: &mut SyncOutcome,
+) -> Result<(), Failure> {
     let (from, to) = cx.window;
     for batch in hrefs.chunks(MULTIGET_BATCH) {
-        let fetched = client.multiget(&calendar.remote_id, batch, MULTIGET_BATCH).await?;
+        let fetched = client
+            .multiget(&calendar.remote_id, batch, MULTIGET_BATCH)
+            .await?;
         for object in fetched.found {
             match ical::parse_calendar(&object.calendar_data, from, to, chrono_tz::Tz::UTC) {
                 Ok(parsed) => {
                     for warning in parsed.warnings {
-                        outcome.warnings.push(format!("{}: {}", warning.uid.unwrap_or_else(|| object.href.clone()), warning.message));
+                        outcome.warnings.push(format!(
+                            "{}: {}",
+                            warning.uid.unwrap_or_else(|| object.href.clone()),
+                            warning.message
+                        ));
                     }
-                    let events: Vec<EventRecord> = parsed.events.into_iter().map(|e| to_record(e, &cx.self_emails)).collect();
-                    outcome.changes += cx.store.replace_object(cx.owner, calendar, &object.href, &object.etag, &events, cx.index).await?;
+                    let events: Vec<EventRecord> = parsed
+                        .events
+                        .into_iter()
+                        .map(|e| to_record(e, &cx.self_emails))
+                        .collect();
+                    outcome.changes += cx
+                        .store
+                        .replace_object(
+                            cx.owner,
+                            calendar,
+                            &object.href,
+                            &object.etag,
+                            &events,
+                            cx.index,
+                        )
+                        .await?;
                 }
                 Err(e) => outcome.warnings.push(format!("{}: {e}", object.href)),
             }
@@ -222,10 +332,18 @@ async fn fetch_and_store(client: &CalDavClient, cx: &Context<'_>, calendar: &Cal
 }
 
 fn to_attendee(a: ical::Attendee, self_emails: &HashSet<String>) -> AttendeeRecord {
-    let email = a.email.trim().trim_start_matches("mailto:").trim_start_matches("MAILTO:").to_string();
+    let email = a
+        .email
+        .trim()
+        .trim_start_matches("mailto:")
+        .trim_start_matches("MAILTO:")
+        .to_string();
     AttendeeRecord {
         is_self: self_emails.contains(&email.to_lowercase()),
-        is_resource: matches!(a.cutype.as_deref().map(str::to_uppercase).as_deref(), Some("ROOM" | "RESOURCE")),
+        is_resource: matches!(
+            a.cutype.as_deref().map(str::to_uppercase).as_deref(),
+            Some("ROOM" | "RESOURCE")
+        ),
         response: a.partstat.map(|p| p.to_lowercase()),
         role: a.role.map(|r| r.to_lowercase()),
         name: a.name,
@@ -249,7 +367,11 @@ fn to_record(e: ical::EventOccurrence, self_emails: &HashSet<String>) -> EventRe
         end: when(e.end),
         time_zone: e.time_zone,
         organizer: e.organizer.map(|o| to_attendee(o, self_emails)),
-        attendees: e.attendees.into_iter().map(|a| to_attendee(a, self_emails)).collect(),
+        attendees: e
+            .attendees
+            .into_iter()
+            .map(|a| to_attendee(a, self_emails))
+            .collect(),
         meeting_url: e.meeting_url,
         last_modified: e.last_modified,
     }

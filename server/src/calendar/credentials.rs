@@ -2,11 +2,18 @@
 use crate::secrets::{Keyring, SealedSecret, Secret, SecretContext};
 
 pub fn seal(keyring: &Keyring, user: &str, connection: &str, plaintext: &str) -> String {
-    keyring.seal(plaintext, &SecretContext { user, connection }).encode()
+    keyring
+        .seal(plaintext, &SecretContext { user, connection })
+        .encode()
 }
 
 /// The plaintext, or a message for the user (never containing secret material).
-pub fn open(keyring: &Keyring, user: &str, connection: &str, stored: &str) -> Result<Secret, String> {
+pub fn open(
+    keyring: &Keyring,
+    user: &str,
+    connection: &str,
+    stored: &str,
+) -> Result<Secret, String> {
     SealedSecret::decode(stored)
         .and_then(|sealed| keyring.open(&sealed, &SecretContext { user, connection }))
         .map_err(|e| format!("The stored credentials could not be read ({e}). Edit the connection and enter the password again."))

@@ -30,17 +30,30 @@ impl Node {
         self.children.iter().find(|c| c.is(ns, name))
     }
 
-    pub fn children_named<'a>(&'a self, ns: &'a str, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+    pub fn children_named<'a>(
+        &'a self,
+        ns: &'a str,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Node> + 'a {
         self.children.iter().filter(move |c| c.is(ns, name))
     }
 
     /// First descendant (depth-first) with this name.
     pub fn find(&self, ns: &str, name: &str) -> Option<&Node> {
-        self.children.iter().find_map(|c| if c.is(ns, name) { Some(c) } else { c.find(ns, name) })
+        self.children.iter().find_map(|c| {
+            if c.is(ns, name) {
+                Some(c)
+            } else {
+                c.find(ns, name)
+            }
+        })
     }
 
     pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attributes
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn trimmed_text(&self) -> Option<String> {
@@ -53,7 +66,9 @@ pub fn parse(text: &str) -> Result<Node, String> {
     let mut reader = NsReader::from_str(text);
     let mut stack: Vec<Node> = vec![Node::default()];
     loop {
-        let (ns, event) = reader.read_resolved_event().map_err(|e| format!("malformed XML: {e}"))?;
+        let (ns, event) = reader
+            .read_resolved_event()
+            .map_err(|e| format!("malformed XML: {e}"))?;
         match event {
             Event::Start(start) | Event::Empty(start) if stack.len() > MAX_DEPTH => {
                 let _ = start;
@@ -66,14 +81,21 @@ pub fn parse(text: &str) -> Result<Node, String> {
             }
             Event::End(_) => {
                 let node = stack.pop().expect("balanced");
-                stack.last_mut().ok_or("unbalanced XML")?.children.push(node);
+                stack
+                    .last_mut()
+                    .ok_or("unbalanced XML")?
+                    .children
+                    .push(node);
             }
             Event::Text(t) => {
-                let text = t.unescape().map_err(|e| format!("malformed XML text: {e}"))?;
+                let text = t
+                    .unescape()
+                    .map_err(|e| format!("malformed XML text: {e}"))?;
                 stack.last_mut().expect("root").text.push_str(&text);
             }
             Event::CData(c) => {
-                let text = std::str::from_utf8(c.as_ref()).map_err(|_| "XML is not UTF-8".to_string())?;
+                let text =
+                    std::str::from_utf8(c.as_ref()).map_err(|_| "XML is not UTF-8".to_string())?;
                 stack.last_mut().expect("root").text.push_str(text);
             }
             Event::DocType(_) => return Err("XML document types are not accepted".into()),
@@ -85,7 +107,10 @@ pub fn parse(text: &str) -> Result<Node, String> {
         return Err("XML ended early".into());
     }
     let root = stack.pop().expect("root");
-    root.children.into_iter().next().ok_or_else(|| "empty XML document".to_string())
+    root.children
+        .into_iter()
+        .next()
+        .ok_or_else(|| "empty XML document".to_string())
 }
 
 fn element(ns: ResolveResult, start: &quick_xml::events::BytesStart) -> Result<Node, String> {
@@ -97,10 +122,18 @@ fn element(ns: ResolveResult, start: &quick_xml::events::BytesStart) -> Result<N
     let mut attributes = Vec::new();
     for attr in start.attributes().flatten() {
         let key = String::from_utf8_lossy(attr.key.local_name().as_ref()).into_owned();
-        let value = attr.unescape_value().map_err(|e| format!("malformed XML attribute: {e}"))?.into_owned();
+        let value = attr
+            .unescape_value()
+            .map_err(|e| format!("malformed XML attribute: {e}"))?
+            .into_owned();
         attributes.push((key, value));
     }
-    Ok(Node { ns, name, attributes, ..Default::default() })
+    Ok(Node {
+        ns,
+        name,
+        attributes,
+        ..Default::default()
+    })
 }
 
 /// One `<response>` of a multistatus: its href, the response-level status (used for deletions in
@@ -139,15 +172,26 @@ pub fn multistatus(text: &str) -> Result<Multistatus, String> {
             let status = r.child(DAV, "status").and_then(|s| status_code(&s.text));
             let props = r
                 .children_named(DAV, "propstat")
-                .filter(|ps| ps.child(DAV, "status").and_then(|s| status_code(&s.text)).is_none_or(|c| (200..300).contains(&c)))
+                .filter(|ps| {
+                    ps.child(DAV, "status")
+                        .and_then(|s| status_code(&s.text))
+                        .is_none_or(|c| (200..300).contains(&c))
+                })
                 .filter_map(|ps| ps.child(DAV, "prop"))
                 .flat_map(|p| p.children.iter().cloned())
                 .collect();
-            Some(DavResponse { href, status, props })
+            Some(DavResponse {
+                href,
+                status,
+                props,
+            })
         })
         .collect();
     let sync_token = root.child(DAV, "sync-token").and_then(Node::trimmed_text);
-    Ok(Multistatus { responses, sync_token })
+    Ok(Multistatus {
+        responses,
+        sync_token,
+    })
 }
 
 /// "HTTP/1.1 404 Not Found" → 404.
@@ -182,8 +226,14 @@ END:VCALENDAR]]></C:calendar-data></D:prop><D:status>HTTP/1.1 200 OK</D:status><
         let first = &ms.responses[0];
         assert_eq!(first.href, "/cal/a%20b.ics");
         assert_eq!(first.prop_text(DAV, "getetag").as_deref(), Some("\"1\""));
-        assert!(first.prop_text(CALDAV, "calendar-data").unwrap().starts_with("BEGIN:VCALENDAR"));
-        assert!(first.prop(DAV, "displayname").is_none(), "404 propstats are dropped");
+        assert!(first
+            .prop_text(CALDAV, "calendar-data")
+            .unwrap()
+            .starts_with("BEGIN:VCALENDAR"));
+        assert!(
+            first.prop(DAV, "displayname").is_none(),
+            "404 propstats are dropped"
+        );
         assert_eq!(ms.responses[1].status, Some(404));
     }
 
@@ -192,7 +242,10 @@ END:VCALENDAR]]></C:calendar-data></D:prop><D:status>HTTP/1.1 200 OK</D:status><
         let xml = r#"<multistatus xmlns="DAV:"><response><href>/a&amp;b</href><propstat><prop><displayname>Work &lt;3</displayname></prop></propstat></response></multistatus>"#;
         let ms = multistatus(xml).unwrap();
         assert_eq!(ms.responses[0].href, "/a&b");
-        assert_eq!(ms.responses[0].prop_text(DAV, "displayname").as_deref(), Some("Work <3"));
+        assert_eq!(
+            ms.responses[0].prop_text(DAV, "displayname").as_deref(),
+            Some("Work <3")
+        );
     }
 
     #[test]

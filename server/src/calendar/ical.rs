@@ -104,12 +104,17 @@ impl Component {
     }
 
     fn text(&self, name: &str) -> Option<String> {
-        self.get(name).map(|p| unescape(&p.value)).filter(|s| !s.trim().is_empty())
+        self.get(name)
+            .map(|p| unescape(&p.value))
+            .filter(|s| !s.trim().is_empty())
     }
 }
 
 fn unfold(text: &str) -> String {
-    text.replace("\r\n", "\n").replace('\r', "\n").replace("\n ", "").replace("\n\t", "")
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace("\n ", "")
+        .replace("\n\t", "")
 }
 
 fn unescape(value: &str) -> String {
@@ -159,17 +164,34 @@ fn parse_line(line: &str) -> Option<Prop> {
     let params = parts[1..]
         .iter()
         .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (k.trim().to_ascii_uppercase(), v.trim().trim_matches('"').to_string()))
+        .map(|(k, v)| {
+            (
+                k.trim().to_ascii_uppercase(),
+                v.trim().trim_matches('"').to_string(),
+            )
+        })
         .collect();
-    Some(Prop { name, params, value: value.to_string() })
+    Some(Prop {
+        name,
+        params,
+        value: value.to_string(),
+    })
 }
 
 fn parse_components(text: &str) -> Result<Component, IcalError> {
-    let mut stack: Vec<Component> = vec![Component { name: "ROOT".into(), ..Default::default() }];
+    let mut stack: Vec<Component> = vec![Component {
+        name: "ROOT".into(),
+        ..Default::default()
+    }];
     for line in unfold(text).lines().filter(|l| !l.trim().is_empty()) {
-        let Some(prop) = parse_line(line) else { continue };
+        let Some(prop) = parse_line(line) else {
+            continue;
+        };
         match prop.name.as_str() {
-            "BEGIN" => stack.push(Component { name: prop.value.trim().to_ascii_uppercase(), ..Default::default() }),
+            "BEGIN" => stack.push(Component {
+                name: prop.value.trim().to_ascii_uppercase(),
+                ..Default::default()
+            }),
             "END" if stack.len() > 1 => {
                 let done = stack.pop().expect("stack has a component");
                 stack.last_mut().expect("root").children.push(done);
@@ -183,7 +205,10 @@ fn parse_components(text: &str) -> Result<Component, IcalError> {
         stack.last_mut().expect("root").children.push(done);
     }
     let root = stack.pop().expect("root");
-    root.children.into_iter().find(|c| c.name == "VCALENDAR").ok_or(IcalError::NotCalendar)
+    root.children
+        .into_iter()
+        .find(|c| c.name == "VCALENDAR")
+        .ok_or(IcalError::NotCalendar)
 }
 
 // ------------------------------------------------------------------ time zones and values
@@ -242,7 +267,11 @@ impl Zones {
             .filter(|c| c.name == "VTIMEZONE")
             .filter_map(|tz| {
                 let id = tz.get("TZID")?.value.trim().to_string();
-                let part = tz.children.iter().find(|c| c.name == "STANDARD").or_else(|| tz.children.first())?;
+                let part = tz
+                    .children
+                    .iter()
+                    .find(|c| c.name == "STANDARD")
+                    .or_else(|| tz.children.first())?;
                 Some((id, parse_offset(&part.get("TZOFFSETTO")?.value)?))
             })
             .collect();
@@ -254,7 +283,10 @@ impl Zones {
         if let Ok(tz) = id.parse::<Tz>() {
             return Some(Zone::Named(tz));
         }
-        if let Some((_, iana)) = WINDOWS_ZONES.iter().find(|(w, _)| w.eq_ignore_ascii_case(id)) {
+        if let Some((_, iana)) = WINDOWS_ZONES
+            .iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(id))
+        {
             return iana.parse().ok().map(Zone::Named);
         }
         // Some producers prefix IANA names, e.g. "/mozilla.org/20050126_1/Europe/Berlin".
@@ -281,24 +313,47 @@ fn local_to_utc(naive: NaiveDateTime, zone: Zone) -> DateTime<Utc> {
         Zone::Named(tz) => tz
             .from_local_datetime(&naive)
             .earliest()
-            .or_else(|| tz.from_local_datetime(&(naive + Duration::hours(1))).earliest())
+            .or_else(|| {
+                tz.from_local_datetime(&(naive + Duration::hours(1)))
+                    .earliest()
+            })
             .map(|d| d.with_timezone(&Utc))
             .unwrap_or_else(|| naive.and_utc()),
-        Zone::Fixed(offset) => offset.from_local_datetime(&naive).single().map(|d| d.with_timezone(&Utc)).unwrap_or_else(|| naive.and_utc()),
+        Zone::Fixed(offset) => offset
+            .from_local_datetime(&naive)
+            .single()
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_else(|| naive.and_utc()),
     }
 }
 
-fn parse_value(value: &str, tzid: Option<&str>, is_date: bool, zones: &Zones) -> Result<Stamp, String> {
+fn parse_value(
+    value: &str,
+    tzid: Option<&str>,
+    is_date: bool,
+    zones: &Zones,
+) -> Result<Stamp, String> {
     let v = value.trim();
     if is_date || (v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit())) {
-        let date = NaiveDate::parse_from_str(&v[..8.min(v.len())], "%Y%m%d").map_err(|_| format!("invalid date \"{v}\""))?;
-        return Ok(Stamp { time: EventTime::Date(date), tz_name: None, zone: None });
+        let date = NaiveDate::parse_from_str(&v[..8.min(v.len())], "%Y%m%d")
+            .map_err(|_| format!("invalid date \"{v}\""))?;
+        return Ok(Stamp {
+            time: EventTime::Date(date),
+            tz_name: None,
+            zone: None,
+        });
     }
     if let Some(utc) = v.strip_suffix('Z') {
-        let naive = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S").map_err(|_| format!("invalid date-time \"{v}\""))?;
-        return Ok(Stamp { time: EventTime::DateTime(naive.and_utc()), tz_name: Some("UTC".into()), zone: Some(Tz::UTC) });
+        let naive = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S")
+            .map_err(|_| format!("invalid date-time \"{v}\""))?;
+        return Ok(Stamp {
+            time: EventTime::DateTime(naive.and_utc()),
+            tz_name: Some("UTC".into()),
+            zone: Some(Tz::UTC),
+        });
     }
-    let naive = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").map_err(|_| format!("invalid date-time \"{v}\""))?;
+    let naive = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S")
+        .map_err(|_| format!("invalid date-time \"{v}\""))?;
     let (zone, name) = match tzid {
         Some(id) => match zones.resolve(id) {
             Some(z) => (z, Some(id.to_string())),
@@ -314,11 +369,21 @@ fn parse_value(value: &str, tzid: Option<&str>, is_date: bool, zones: &Zones) ->
         (Some(_), Some(tz)) => Some(tz.name().to_string()),
         (other, _) => other.clone(),
     };
-    Ok(Stamp { time: EventTime::DateTime(local_to_utc(naive, zone)), tz_name, zone: named })
+    Ok(Stamp {
+        time: EventTime::DateTime(local_to_utc(naive, zone)),
+        tz_name,
+        zone: named,
+    })
 }
 
 fn prop_stamp(prop: &Prop, zones: &Zones) -> Result<Stamp, String> {
-    parse_value(&prop.value, prop.param("TZID"), prop.param("VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE")), zones)
+    parse_value(
+        &prop.value,
+        prop.param("TZID"),
+        prop.param("VALUE")
+            .is_some_and(|v| v.eq_ignore_ascii_case("DATE")),
+        zones,
+    )
 }
 
 /// `P1D`, `PT1H30M`, `-PT15M`, `P2W`.
@@ -329,7 +394,8 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         None => (1, t.strip_prefix('+').unwrap_or(t)),
     };
     let rest = rest.strip_prefix('P')?;
-    let (mut total, mut number, mut in_time, mut any) = (Duration::zero(), String::new(), false, false);
+    let (mut total, mut number, mut in_time, mut any) =
+        (Duration::zero(), String::new(), false, false);
     for c in rest.chars() {
         match c {
             'T' => in_time = true,
@@ -355,34 +421,70 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 // ------------------------------------------------------------------ meeting links
 
 const VIDEO_HOSTS: &[&str] = &[
-    "meet.google.com", "zoom.us", "zoomgov.com", "teams.microsoft.com", "teams.live.com", "webex.com", "whereby.com", "meet.jit.si",
-    "gotomeeting.com", "meet.goto.com", "app.goto.com",
+    "meet.google.com",
+    "zoom.us",
+    "zoomgov.com",
+    "teams.microsoft.com",
+    "teams.live.com",
+    "webex.com",
+    "whereby.com",
+    "meet.jit.si",
+    "gotomeeting.com",
+    "meet.goto.com",
+    "app.goto.com",
 ];
 
 fn is_video_link(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else { return false };
-    let host = rest.split(['/', '?', '#', ':']).next().unwrap_or_default().to_ascii_lowercase();
-    VIDEO_HOSTS.iter().any(|h| host == *h || host.ends_with(&format!(".{h}")))
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let host = rest
+        .split(['/', '?', '#', ':'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    VIDEO_HOSTS
+        .iter()
+        .any(|h| host == *h || host.ends_with(&format!(".{h}")))
 }
 
 fn links(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']'))
-        .filter(|w| w.starts_with("https://") || w.starts_with("http://"))
-        .map(|w| w.trim_end_matches(['.', ',', ';']))
+    text.split(|c: char| {
+        c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']')
+    })
+    .filter(|w| w.starts_with("https://") || w.starts_with("http://"))
+    .map(|w| w.trim_end_matches(['.', ',', ';']))
 }
 
 /// The first video-call link in the location, then the description.
 pub fn extract_meeting_url(location: Option<&str>, description: Option<&str>) -> Option<String> {
-    [location, description].into_iter().flatten().flat_map(links).find(|l| is_video_link(l)).map(str::to_string)
+    [location, description]
+        .into_iter()
+        .flatten()
+        .flat_map(links)
+        .find(|l| is_video_link(l))
+        .map(str::to_string)
 }
 
 /// URL property, known X- properties, then location and description.
-fn meeting_url(event: &Component, location: Option<&str>, description: Option<&str>) -> Option<String> {
-    let direct = ["URL", "X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL", "X-MICROSOFT-ONLINEMEETINGCONFLINK"]
-        .into_iter()
-        .filter_map(|name| event.get(name))
-        .map(|p| p.value.trim().to_string())
-        .find(|url| is_video_link(url));
+fn meeting_url(
+    event: &Component,
+    location: Option<&str>,
+    description: Option<&str>,
+) -> Option<String> {
+    let direct = [
+        "URL",
+        "X-GOOGLE-CONFERENCE",
+        "X-MICROSOFT-SKYPETEAMSMEETINGURL",
+        "X-MICROSOFT-ONLINEMEETINGCONFLINK",
+    ]
+    .into_iter()
+    .filter_map(|name| event.get(name))
+    .map(|p| p.value.trim().to_string())
+    .find(|url| is_video_link(url));
     direct.or_else(|| extract_meeting_url(location, description))
 }
 
@@ -390,13 +492,20 @@ fn meeting_url(event: &Component, location: Option<&str>, description: Option<&s
 
 fn person(prop: &Prop) -> Option<Attendee> {
     let value = prop.value.trim();
-    let email = value.strip_prefix("mailto:").or_else(|| value.strip_prefix("MAILTO:")).unwrap_or(value).trim();
+    let email = value
+        .strip_prefix("mailto:")
+        .or_else(|| value.strip_prefix("MAILTO:"))
+        .unwrap_or(value)
+        .trim();
     if email.is_empty() {
         return None;
     }
     Some(Attendee {
         email: email.to_string(),
-        name: prop.param("CN").map(str::to_string).filter(|s| !s.is_empty()),
+        name: prop
+            .param("CN")
+            .map(str::to_string)
+            .filter(|s| !s.is_empty()),
         partstat: prop.param("PARTSTAT").map(str::to_ascii_uppercase),
         role: prop.param("ROLE").map(str::to_ascii_uppercase),
         cutype: prop.param("CUTYPE").map(str::to_ascii_uppercase),
@@ -404,7 +513,11 @@ fn person(prop: &Prop) -> Option<Attendee> {
 }
 
 fn status_of(event: &Component) -> EventStatus {
-    match event.get("STATUS").map(|p| p.value.trim().to_ascii_uppercase()).as_deref() {
+    match event
+        .get("STATUS")
+        .map(|p| p.value.trim().to_ascii_uppercase())
+        .as_deref()
+    {
         Some("CANCELLED") => EventStatus::Cancelled,
         Some("TENTATIVE") => EventStatus::Tentative,
         _ => EventStatus::Confirmed,
@@ -434,10 +547,13 @@ fn details(event: &Component, uid: &str, zones: &Zones) -> Details {
         status: status_of(event),
         organizer: event.get("ORGANIZER").and_then(person),
         attendees: event.all("ATTENDEE").filter_map(person).collect(),
-        last_modified: event.get("LAST-MODIFIED").and_then(|p| prop_stamp(p, zones).ok()).and_then(|s| match s.time {
-            EventTime::DateTime(at) => Some(at),
-            EventTime::Date(_) => None,
-        }),
+        last_modified: event
+            .get("LAST-MODIFIED")
+            .and_then(|p| prop_stamp(p, zones).ok())
+            .and_then(|s| match s.time {
+                EventTime::DateTime(at) => Some(at),
+                EventTime::Date(_) => None,
+            }),
         description,
         location,
     }
@@ -449,7 +565,8 @@ fn span(event: &Component, zones: &Zones) -> Result<(Stamp, EventTime), String> 
     let end = match (event.get("DTEND"), event.get("DURATION")) {
         (Some(end), _) => prop_stamp(end, zones)?.time,
         (None, Some(d)) => {
-            let d = parse_duration(&d.value).ok_or_else(|| format!("invalid DURATION \"{}\"", d.value))?;
+            let d = parse_duration(&d.value)
+                .ok_or_else(|| format!("invalid DURATION \"{}\"", d.value))?;
             shift(&start.time, d)
         }
         (None, None) => match start.time {
@@ -459,7 +576,9 @@ fn span(event: &Component, zones: &Zones) -> Result<(Stamp, EventTime), String> 
     };
     let end = match (&start.time, end) {
         (EventTime::Date(_), EventTime::DateTime(at)) => EventTime::Date(at.date_naive()),
-        (EventTime::DateTime(_), EventTime::Date(d)) => EventTime::DateTime(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()),
+        (EventTime::DateTime(_), EventTime::Date(d)) => {
+            EventTime::DateTime(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+        }
         (_, end) => end,
     };
     if instant(&end) < instant(&start.time) {
@@ -495,7 +614,14 @@ fn overlaps(start: &EventTime, end: &EventTime, from: DateTime<Utc>, to: DateTim
     s < to && (e > from || (e == s && s >= from))
 }
 
-fn occurrence(d: &Details, start: EventTime, end: EventTime, tz: Option<String>, recurrence_id: Option<String>, status: EventStatus) -> EventOccurrence {
+fn occurrence(
+    d: &Details,
+    start: EventTime,
+    end: EventTime,
+    tz: Option<String>,
+    recurrence_id: Option<String>,
+    status: EventStatus,
+) -> EventOccurrence {
     EventOccurrence {
         uid: d.uid.clone(),
         recurrence_id,
@@ -515,23 +641,53 @@ fn occurrence(d: &Details, start: EventTime, end: EventTime, tz: Option<String>,
 }
 
 /// Occurrence starts of a recurring master within the window (widened by the event's length).
-fn expand(master: &Component, start: &Stamp, length: Duration, from: DateTime<Utc>, to: DateTime<Utc>, zones: &Zones) -> Result<Vec<EventTime>, String> {
+fn expand(
+    master: &Component,
+    start: &Stamp,
+    length: Duration,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    zones: &Zones,
+) -> Result<Vec<EventTime>, String> {
     let all_day = matches!(start.time, EventTime::Date(_));
-    let tz = if all_day { Tz::UTC } else { start.zone.unwrap_or(Tz::UTC) };
+    let tz = if all_day {
+        Tz::UTC
+    } else {
+        start.zone.unwrap_or(Tz::UTC)
+    };
     let rtz = rrule::Tz::Tz(tz);
     let local_start = instant(&start.time).with_timezone(&tz);
-    let mut lines = vec![format!("DTSTART;TZID={}:{}", tz.name(), local_start.format("%Y%m%dT%H%M%S"))];
+    let mut lines = vec![format!(
+        "DTSTART;TZID={}:{}",
+        tz.name(),
+        local_start.format("%Y%m%dT%H%M%S")
+    )];
     for rule in master.all("RRULE") {
         lines.push(format!("RRULE:{}", normalize_rrule(&rule.value, tz)));
     }
-    let mut set: rrule::RRuleSet = lines.join("\n").parse().map_err(|e: rrule::RRuleError| format!("invalid RRULE: {e}"))?;
+    let mut set: rrule::RRuleSet = lines
+        .join("\n")
+        .parse()
+        .map_err(|e: rrule::RRuleError| format!("invalid RRULE: {e}"))?;
     for (name, exclude) in [("RDATE", false), ("EXDATE", true)] {
         for prop in master.all(name) {
             for value in prop.value.split(',').filter(|v| !v.trim().is_empty()) {
                 let value = value.split('/').next().unwrap_or(value); // RDATE periods: keep the start
-                let stamp = parse_value(value, prop.param("TZID"), all_day || prop.param("VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE")), zones)?;
+                let stamp = parse_value(
+                    value,
+                    prop.param("TZID"),
+                    all_day
+                        || prop
+                            .param("VALUE")
+                            .is_some_and(|v| v.eq_ignore_ascii_case("DATE")),
+                    zones,
+                )?;
                 let at = instant(&stamp.time).with_timezone(&rtz);
-                set = if exclude { set.exdate(at) } else { set.rdate(at) };
+                set = if exclude {
+                    set.exdate(at)
+                } else {
+                    set.rdate(at)
+                };
             }
         }
     }
@@ -543,7 +699,11 @@ fn expand(master: &Component, start: &Stamp, length: Duration, from: DateTime<Ut
         .into_iter()
         .map(|d| {
             let utc = d.with_timezone(&Utc);
-            if all_day { EventTime::Date(utc.date_naive()) } else { EventTime::DateTime(utc) }
+            if all_day {
+                EventTime::Date(utc.date_naive())
+            } else {
+                EventTime::DateTime(utc)
+            }
         })
         .collect())
 }
@@ -555,11 +715,18 @@ fn normalize_rrule(rule: &str, tz: Tz) -> String {
             Some((k, v)) if k.eq_ignore_ascii_case("UNTIL") => {
                 let v = v.trim();
                 let until = if v.len() == 8 {
-                    NaiveDate::parse_from_str(v, "%Y%m%d").ok().and_then(|d| d.and_hms_opt(23, 59, 59)).map(|n| local_to_utc(n, Zone::Named(tz)))
+                    NaiveDate::parse_from_str(v, "%Y%m%d")
+                        .ok()
+                        .and_then(|d| d.and_hms_opt(23, 59, 59))
+                        .map(|n| local_to_utc(n, Zone::Named(tz)))
                 } else if let Some(u) = v.strip_suffix('Z') {
-                    NaiveDateTime::parse_from_str(u, "%Y%m%dT%H%M%S").ok().map(|n| n.and_utc())
+                    NaiveDateTime::parse_from_str(u, "%Y%m%dT%H%M%S")
+                        .ok()
+                        .map(|n| n.and_utc())
                 } else {
-                    NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").ok().map(|n| local_to_utc(n, Zone::Named(tz)))
+                    NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S")
+                        .ok()
+                        .map(|n| local_to_utc(n, Zone::Named(tz)))
                 };
                 match until {
                     Some(u) => format!("UNTIL={}", u.format("%Y%m%dT%H%M%SZ")),
@@ -572,8 +739,16 @@ fn normalize_rrule(rule: &str, tz: Tz) -> String {
         .join(";")
 }
 
-fn events_of_uid(uid: &str, vevents: &[&Component], from: DateTime<Utc>, to: DateTime<Utc>, zones: &Zones) -> Result<Vec<EventOccurrence>, String> {
-    let (overrides, masters): (Vec<&&Component>, Vec<&&Component>) = vevents.iter().partition(|c| c.get("RECURRENCE-ID").is_some());
+fn events_of_uid(
+    uid: &str,
+    vevents: &[&Component],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    zones: &Zones,
+) -> Result<Vec<EventOccurrence>, String> {
+    let (overrides, masters): (Vec<&&Component>, Vec<&&Component>) = vevents
+        .iter()
+        .partition(|c| c.get("RECURRENCE-ID").is_some());
     let mut out = Vec::new();
     let mut overridden: HashMap<String, &Component> = HashMap::new();
     for o in &overrides {
@@ -591,18 +766,39 @@ fn events_of_uid(uid: &str, vevents: &[&Component], from: DateTime<Utc>, to: Dat
                 }
                 let e = shift(&s, length);
                 if overlaps(&s, &e, from, to) {
-                    out.push(occurrence(&d, s.clone(), e, start.tz_name.clone(), Some(occurrence_id(&s)), d.status));
+                    out.push(occurrence(
+                        &d,
+                        s.clone(),
+                        e,
+                        start.tz_name.clone(),
+                        Some(occurrence_id(&s)),
+                        d.status,
+                    ));
                 }
             }
         } else if overlaps(&start.time, &end, from, to) {
-            out.push(occurrence(&d, start.time.clone(), end, start.tz_name.clone(), None, d.status));
+            out.push(occurrence(
+                &d,
+                start.time.clone(),
+                end,
+                start.tz_name.clone(),
+                None,
+                d.status,
+            ));
         }
     }
     for (rid, o) in overridden {
         let (start, end) = span(o, zones)?;
         let d = details(o, uid, zones);
         if overlaps(&start.time, &end, from, to) {
-            out.push(occurrence(&d, start.time, end, start.tz_name, Some(rid), d.status));
+            out.push(occurrence(
+                &d,
+                start.time,
+                end,
+                start.tz_name,
+                Some(rid),
+                d.status,
+            ));
         }
     }
     Ok(out)
@@ -610,13 +806,27 @@ fn events_of_uid(uid: &str, vevents: &[&Component], from: DateTime<Utc>, to: Dat
 
 /// Parses a VCALENDAR and returns the occurrences overlapping `[from, to)`. Floating times are
 /// read in `default_tz`.
-pub fn parse_calendar(text: &str, from: DateTime<Utc>, to: DateTime<Utc>, default_tz: Tz) -> Result<ParseOutcome, IcalError> {
+pub fn parse_calendar(
+    text: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    default_tz: Tz,
+) -> Result<ParseOutcome, IcalError> {
     let calendar = parse_components(text)?;
     let zones = Zones::new(&calendar, default_tz);
     let mut by_uid: Vec<(String, Vec<&Component>)> = Vec::new();
     let mut outcome = ParseOutcome::default();
-    for (i, event) in calendar.children.iter().filter(|c| c.name == "VEVENT").enumerate() {
-        let uid = event.get("UID").map(|p| p.value.trim().to_string()).filter(|u| !u.is_empty()).unwrap_or_else(|| format!("no-uid-{i}"));
+    for (i, event) in calendar
+        .children
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .enumerate()
+    {
+        let uid = event
+            .get("UID")
+            .map(|p| p.value.trim().to_string())
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| format!("no-uid-{i}"));
         match by_uid.iter_mut().find(|(u, _)| *u == uid) {
             Some((_, list)) => list.push(event),
             None => by_uid.push((uid, vec![event])),
@@ -625,7 +835,10 @@ pub fn parse_calendar(text: &str, from: DateTime<Utc>, to: DateTime<Utc>, defaul
     for (uid, vevents) in by_uid {
         match events_of_uid(&uid, &vevents, from, to, &zones) {
             Ok(mut events) => outcome.events.append(&mut events),
-            Err(message) => outcome.warnings.push(ParseWarning { uid: Some(uid), message }),
+            Err(message) => outcome.warnings.push(ParseWarning {
+                uid: Some(uid),
+                message,
+            }),
         }
     }
     outcome.events.sort_by_key(|e| instant(&e.start));

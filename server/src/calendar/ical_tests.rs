@@ -6,11 +6,20 @@ fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 }
 
 fn parse(text: &str) -> ParseOutcome {
-    parse_calendar(text, utc(2026, 1, 1, 0, 0), utc(2027, 1, 1, 0, 0), Tz::Europe__Lisbon).unwrap()
+    parse_calendar(
+        text,
+        utc(2026, 1, 1, 0, 0),
+        utc(2027, 1, 1, 0, 0),
+        Tz::Europe__Lisbon,
+    )
+    .unwrap()
 }
 
 fn cal(body: &str) -> String {
-    format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{}\r\nEND:VCALENDAR\r\n", body.trim().replace('\n', "\r\n"))
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{}\r\nEND:VCALENDAR\r\n",
+        body.trim().replace('\n', "\r\n")
+    )
 }
 
 #[test]
@@ -36,12 +45,21 @@ END:VEVENT",
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
     let e = &out.events[0];
     assert_eq!(e.title, "Quarterly review, Q1");
-    assert_eq!(e.description.as_deref(), Some("Agenda:\n1. Numbers\n2. Plans\nJoin: https://meet.google.com/abc-defg-hij"));
+    assert_eq!(
+        e.description.as_deref(),
+        Some("Agenda:\n1. Numbers\n2. Plans\nJoin: https://meet.google.com/abc-defg-hij")
+    );
     assert_eq!(e.location.as_deref(), Some("Room 4; Building B"));
     assert_eq!(e.start, EventTime::DateTime(utc(2026, 3, 10, 14, 0)));
     assert_eq!(e.end, EventTime::DateTime(utc(2026, 3, 10, 15, 0)));
-    assert_eq!(e.meeting_url.as_deref(), Some("https://meet.google.com/abc-defg-hij"));
-    assert_eq!(e.organizer.as_ref().unwrap().name.as_deref(), Some("Ana Silva"));
+    assert_eq!(
+        e.meeting_url.as_deref(),
+        Some("https://meet.google.com/abc-defg-hij")
+    );
+    assert_eq!(
+        e.organizer.as_ref().unwrap().name.as_deref(),
+        Some("Ana Silva")
+    );
     assert_eq!(e.attendees.len(), 3);
     assert_eq!(e.attendees[0].name.as_deref(), Some("Müller, José"));
     assert_eq!(e.attendees[0].email, "Jose@Example.org");
@@ -55,8 +73,7 @@ END:VEVENT",
 
 #[test]
 fn tzid_with_vtimezone_iana_and_windows_names() {
-    let text = cal(
-        "BEGIN:VTIMEZONE
+    let text = cal("BEGIN:VTIMEZONE
 TZID:Custom Zone
 BEGIN:STANDARD
 DTSTART:19700101T000000
@@ -87,25 +104,40 @@ UID:floating
 DTSTART:20260115T100000
 DTEND:20260115T110000
 SUMMARY:Floating
-END:VEVENT",
-    );
+END:VEVENT");
     let out = parse(&text);
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
     let by = |uid: &str| out.events.iter().find(|e| e.uid == uid).unwrap();
-    assert_eq!(by("iana").start, EventTime::DateTime(utc(2026, 7, 6, 13, 0)), "EDT is UTC-4");
+    assert_eq!(
+        by("iana").start,
+        EventTime::DateTime(utc(2026, 7, 6, 13, 0)),
+        "EDT is UTC-4"
+    );
     assert_eq!(by("iana").time_zone.as_deref(), Some("America/New_York"));
-    assert_eq!(by("windows").start, EventTime::DateTime(utc(2026, 1, 15, 9, 0)));
-    assert_eq!(by("windows").end, EventTime::DateTime(utc(2026, 1, 15, 9, 30)));
+    assert_eq!(
+        by("windows").start,
+        EventTime::DateTime(utc(2026, 1, 15, 9, 0))
+    );
+    assert_eq!(
+        by("windows").end,
+        EventTime::DateTime(utc(2026, 1, 15, 9, 30))
+    );
     assert_eq!(by("windows").time_zone.as_deref(), Some("Europe/Berlin"));
-    assert_eq!(by("custom").start, EventTime::DateTime(utc(2026, 1, 15, 4, 30)));
-    assert_eq!(by("floating").start, EventTime::DateTime(utc(2026, 1, 15, 10, 0)), "Lisbon is UTC in winter");
+    assert_eq!(
+        by("custom").start,
+        EventTime::DateTime(utc(2026, 1, 15, 4, 30))
+    );
+    assert_eq!(
+        by("floating").start,
+        EventTime::DateTime(utc(2026, 1, 15, 10, 0)),
+        "Lisbon is UTC in winter"
+    );
     assert_eq!(by("floating").time_zone, None);
 }
 
 #[test]
 fn all_day_values_stay_dates() {
-    let text = cal(
-        "BEGIN:VEVENT
+    let text = cal("BEGIN:VEVENT
 UID:single
 DTSTART;VALUE=DATE:20260501
 SUMMARY:Holiday
@@ -121,21 +153,25 @@ UID:duration
 DTSTART;VALUE=DATE:20261224
 DURATION:P2D
 SUMMARY:Christmas
-END:VEVENT",
-    );
+END:VEVENT");
     let out = parse(&text);
     let by = |uid: &str| out.events.iter().find(|e| e.uid == uid).unwrap();
     let d = |y, m, day| EventTime::Date(NaiveDate::from_ymd_opt(y, m, day).unwrap());
-    assert_eq!((by("single").start.clone(), by("single").end.clone()), (d(2026, 5, 1), d(2026, 5, 2)));
+    assert_eq!(
+        (by("single").start.clone(), by("single").end.clone()),
+        (d(2026, 5, 1), d(2026, 5, 2))
+    );
     assert!(by("single").all_day);
-    assert_eq!((by("multi").start.clone(), by("multi").end.clone()), (d(2026, 8, 10), d(2026, 8, 15)));
+    assert_eq!(
+        (by("multi").start.clone(), by("multi").end.clone()),
+        (d(2026, 8, 10), d(2026, 8, 15))
+    );
     assert_eq!(by("duration").end, d(2026, 12, 26));
 }
 
 #[test]
 fn weekly_series_with_exdate_override_and_cancelled_instance() {
-    let text = cal(
-        "BEGIN:VEVENT
+    let text = cal("BEGIN:VEVENT
 UID:weekly-1
 DTSTART;TZID=Europe/Amsterdam:20260105T100000
 DTEND;TZID=Europe/Amsterdam:20260105T103000
@@ -157,8 +193,7 @@ DTSTART;TZID=Europe/Amsterdam:20260126T100000
 DTEND;TZID=Europe/Amsterdam:20260126T103000
 STATUS:CANCELLED
 SUMMARY:Standup
-END:VEVENT",
-    );
+END:VEVENT");
     let out = parse(&text);
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
     let starts: Vec<(String, Option<String>, EventStatus)> = out
@@ -169,11 +204,31 @@ END:VEVENT",
     assert_eq!(
         starts,
         vec![
-            ("2026-01-05T09:00:00Z".into(), Some("2026-01-05T09:00:00Z".into()), EventStatus::Confirmed),
-            ("2026-01-20T14:00:00Z".into(), Some("2026-01-19T09:00:00Z".into()), EventStatus::Confirmed),
-            ("2026-01-26T09:00:00Z".into(), Some("2026-01-26T09:00:00Z".into()), EventStatus::Cancelled),
-            ("2026-02-02T09:00:00Z".into(), Some("2026-02-02T09:00:00Z".into()), EventStatus::Confirmed),
-            ("2026-02-09T09:00:00Z".into(), Some("2026-02-09T09:00:00Z".into()), EventStatus::Confirmed),
+            (
+                "2026-01-05T09:00:00Z".into(),
+                Some("2026-01-05T09:00:00Z".into()),
+                EventStatus::Confirmed
+            ),
+            (
+                "2026-01-20T14:00:00Z".into(),
+                Some("2026-01-19T09:00:00Z".into()),
+                EventStatus::Confirmed
+            ),
+            (
+                "2026-01-26T09:00:00Z".into(),
+                Some("2026-01-26T09:00:00Z".into()),
+                EventStatus::Cancelled
+            ),
+            (
+                "2026-02-02T09:00:00Z".into(),
+                Some("2026-02-02T09:00:00Z".into()),
+                EventStatus::Confirmed
+            ),
+            (
+                "2026-02-09T09:00:00Z".into(),
+                Some("2026-02-09T09:00:00Z".into()),
+                EventStatus::Confirmed
+            ),
         ]
     );
     assert_eq!(out.events[1].title, "Standup (moved)");
@@ -181,25 +236,29 @@ END:VEVENT",
 
 #[test]
 fn recurring_meetings_keep_local_time_across_dst() {
-    let text = cal(
-        "BEGIN:VEVENT
+    let text = cal("BEGIN:VEVENT
 UID:dst
 DTSTART;TZID=Europe/Amsterdam:20261019T100000
 DTEND;TZID=Europe/Amsterdam:20261019T110000
 RRULE:FREQ=WEEKLY;UNTIL=20261102
 SUMMARY:Weekly
-END:VEVENT",
-    );
+END:VEVENT");
     let out = parse(&text);
     let utc_hours: Vec<String> = out.events.iter().map(|e| occurrence_id(&e.start)).collect();
     // CEST (UTC+2) until 25 October, then CET (UTC+1): always 10:00 in Amsterdam.
-    assert_eq!(utc_hours, ["2026-10-19T08:00:00Z", "2026-10-26T09:00:00Z", "2026-11-02T09:00:00Z"]);
+    assert_eq!(
+        utc_hours,
+        [
+            "2026-10-19T08:00:00Z",
+            "2026-10-26T09:00:00Z",
+            "2026-11-02T09:00:00Z"
+        ]
+    );
 }
 
 #[test]
 fn rdate_daily_count_and_window_limits() {
-    let text = cal(
-        "BEGIN:VEVENT
+    let text = cal("BEGIN:VEVENT
 UID:rdate
 DTSTART:20260301T120000Z
 DURATION:PT1H
@@ -213,20 +272,31 @@ DTSTART:20200101T080000Z
 DTEND:20200101T081500Z
 RRULE:FREQ=DAILY
 SUMMARY:Daily forever
-END:VEVENT",
-    );
+END:VEVENT");
     let out = parse_calendar(&text, utc(2026, 3, 1, 0, 0), utc(2026, 3, 8, 0, 0), Tz::UTC).unwrap();
-    let rdate: Vec<_> = out.events.iter().filter(|e| e.uid == "rdate").map(|e| occurrence_id(&e.start)).collect();
-    assert_eq!(rdate, ["2026-03-01T12:00:00Z", "2026-03-02T12:00:00Z"], "RDATEs outside the window are not included");
-    assert_eq!(out.events.iter().filter(|e| e.uid == "forever").count(), 7, "only the window is expanded");
+    let rdate: Vec<_> = out
+        .events
+        .iter()
+        .filter(|e| e.uid == "rdate")
+        .map(|e| occurrence_id(&e.start))
+        .collect();
+    assert_eq!(
+        rdate,
+        ["2026-03-01T12:00:00Z", "2026-03-02T12:00:00Z"],
+        "RDATEs outside the window are not included"
+    );
+    assert_eq!(
+        out.events.iter().filter(|e| e.uid == "forever").count(),
+        7,
+        "only the window is expanded"
+    );
     let all = parse_calendar(&text, utc(2026, 3, 1, 0, 0), utc(2026, 4, 1, 0, 0), Tz::UTC).unwrap();
     assert_eq!(all.events.iter().filter(|e| e.uid == "rdate").count(), 4);
 }
 
 #[test]
 fn a_malformed_event_is_a_warning_and_the_rest_is_kept() {
-    let text = cal(
-        "BEGIN:VEVENT
+    let text = cal("BEGIN:VEVENT
 UID:broken
 DTSTART:2026-03-10 nonsense
 SUMMARY:Broken
@@ -240,13 +310,29 @@ UID:good
 DTSTART:20260310T090000Z
 DTEND:20260310T100000Z
 SUMMARY:Good
-END:VEVENT",
-    );
+END:VEVENT");
     let out = parse(&text);
-    assert_eq!(out.events.iter().map(|e| e.uid.as_str()).collect::<Vec<_>>(), ["good"]);
+    assert_eq!(
+        out.events
+            .iter()
+            .map(|e| e.uid.as_str())
+            .collect::<Vec<_>>(),
+        ["good"]
+    );
     assert_eq!(out.warnings.len(), 2);
-    assert!(out.warnings.iter().any(|w| w.uid.as_deref() == Some("no-start") && w.message.contains("DTSTART")));
-    assert_eq!(parse_calendar("hello", utc(2026, 1, 1, 0, 0), utc(2027, 1, 1, 0, 0), Tz::UTC), Err(IcalError::NotCalendar));
+    assert!(out
+        .warnings
+        .iter()
+        .any(|w| w.uid.as_deref() == Some("no-start") && w.message.contains("DTSTART")));
+    assert_eq!(
+        parse_calendar(
+            "hello",
+            utc(2026, 1, 1, 0, 0),
+            utc(2027, 1, 1, 0, 0),
+            Tz::UTC
+        ),
+        Err(IcalError::NotCalendar)
+    );
 }
 
 #[test]
@@ -262,24 +348,44 @@ fn durations() {
 
 #[test]
 fn meeting_links_from_url_x_properties_location_and_description() {
-    assert_eq!(extract_meeting_url(Some("https://acme.zoom.us/j/123?pwd=x"), None).as_deref(), Some("https://acme.zoom.us/j/123?pwd=x"));
+    assert_eq!(
+        extract_meeting_url(Some("https://acme.zoom.us/j/123?pwd=x"), None).as_deref(),
+        Some("https://acme.zoom.us/j/123?pwd=x")
+    );
     assert_eq!(
         extract_meeting_url(Some("Office"), Some("Join Microsoft Teams Meeting <https://teams.microsoft.com/l/meetup-join/19%3a> or call")).as_deref(),
         Some("https://teams.microsoft.com/l/meetup-join/19%3a")
     );
-    assert_eq!(extract_meeting_url(None, Some("https://example.com/agenda then https://meet.jit.si/Standup.")).as_deref(), Some("https://meet.jit.si/Standup"));
-    assert_eq!(extract_meeting_url(None, Some("Webex: https://acme.webex.com/meet/ana")).as_deref(), Some("https://acme.webex.com/meet/ana"));
-    assert_eq!(extract_meeting_url(None, Some("GoTo: https://meet.goto.com/123456789")).as_deref(), Some("https://meet.goto.com/123456789"));
-    assert_eq!(extract_meeting_url(Some("https://evilzoom.us.example.com/x"), Some("no link")), None);
-    let text = cal(
-        "BEGIN:VEVENT
+    assert_eq!(
+        extract_meeting_url(
+            None,
+            Some("https://example.com/agenda then https://meet.jit.si/Standup.")
+        )
+        .as_deref(),
+        Some("https://meet.jit.si/Standup")
+    );
+    assert_eq!(
+        extract_meeting_url(None, Some("Webex: https://acme.webex.com/meet/ana")).as_deref(),
+        Some("https://acme.webex.com/meet/ana")
+    );
+    assert_eq!(
+        extract_meeting_url(None, Some("GoTo: https://meet.goto.com/123456789")).as_deref(),
+        Some("https://meet.goto.com/123456789")
+    );
+    assert_eq!(
+        extract_meeting_url(Some("https://evilzoom.us.example.com/x"), Some("no link")),
+        None
+    );
+    let text = cal("BEGIN:VEVENT
 UID:x
 DTSTART:20260310T090000Z
 DTEND:20260310T100000Z
 SUMMARY:Teams
 X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/abc
 LOCATION:https://whereby.com/room
-END:VEVENT",
+END:VEVENT");
+    assert_eq!(
+        parse(&text).events[0].meeting_url.as_deref(),
+        Some("https://teams.microsoft.com/l/meetup-join/abc")
     );
-    assert_eq!(parse(&text).events[0].meeting_url.as_deref(), Some("https://teams.microsoft.com/l/meetup-join/abc"));
 }

@@ -7,6 +7,7 @@ use surrealdb::types::SurrealValue;
 
 use app::models::{ActivityKind, Meeting, MeetingAttendee, Page, PersonRef, MEETINGS_PER_PAGE};
 
+use super::model::AttendeeRecord;
 use super::store::{event_source, MatchRow};
 use crate::activities::{Activities, NewActivity};
 use crate::auth::normalize_email;
@@ -14,14 +15,29 @@ use crate::db::Db;
 use crate::error::StoreError;
 use crate::people::People;
 
+/// An attendee (or organizer) as stored on an event.
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
-struct AttendeeRow {
-    email: Option<String>,
-    name: Option<String>,
-    response: Option<String>,
-    is_resource: Option<bool>,
-    is_self: Option<bool>,
+pub struct AttendeeRow {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub response: Option<String>,
+    pub is_resource: Option<bool>,
+    pub is_self: Option<bool>,
+}
+
+impl AttendeeRow {
+    /// Back to the shape the matcher works on.
+    pub fn record(&self) -> AttendeeRecord {
+        AttendeeRecord {
+            email: self.email.clone().unwrap_or_default(),
+            name: self.name.clone(),
+            response: self.response.clone(),
+            role: None,
+            is_resource: self.is_resource.unwrap_or(false),
+            is_self: self.is_self.unwrap_or(false),
+        }
+    }
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -50,7 +66,12 @@ pub struct EventRow {
 
 impl EventRow {
     pub fn source(&self) -> String {
-        event_source(&self.connection, &self.calendar, &self.uid, &self.recurrence_id)
+        event_source(
+            &self.connection,
+            &self.calendar,
+            &self.uid,
+            &self.recurrence_id,
+        )
     }
 
     pub fn cancelled(&self) -> bool {
@@ -59,7 +80,9 @@ impl EventRow {
 
     /// Whether the connected account itself declined.
     pub fn declined_by_self(&self) -> bool {
-        self.attendees.iter().any(|a| a.is_self == Some(true) && a.response.as_deref() == Some("declined"))
+        self.attendees
+            .iter()
+            .any(|a| a.is_self == Some(true) && a.response.as_deref() == Some("declined"))
     }
 }
 
@@ -93,13 +116,18 @@ pub struct Meetings {
 /// Midnight at the start of `day` in `tz`, as UTC (the earliest reading across a DST change).
 fn day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
-    tz.from_local_datetime(&midnight).earliest().map(|d| d.with_timezone(&Utc)).unwrap_or_else(|| midnight.and_utc())
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_else(|| midnight.and_utc())
 }
 
 fn parse_day(text: Option<&str>) -> Result<Option<NaiveDate>, StoreError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map(Some).map_err(|_| StoreError::Invalid(format!("\"{t}\" is not a date (YYYY-MM-DD)."))),
+        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| StoreError::Invalid(format!("\"{t}\" is not a date (YYYY-MM-DD)."))),
     }
 }
 
@@ -111,20 +139,45 @@ impl Meetings {
     /// A person's upcoming (soonest first) or past (newest first) meetings, optionally between
     /// two dates in the user's time zone.
     #[allow(clippy::too_many_arguments)]
-    pub async fn for_person(&self, people: &People, owner: &str, tz: Tz, person: &str, scope: &str, page: u32, from: Option<&str>, to: Option<&str>, now: DateTime<Utc>) -> Result<Page<Meeting>, StoreError> {
+    pub async fn for_person(
+        &self,
+        people: &People,
+        owner: &str,
+        tz: Tz,
+        person: &str,
+        scope: &str,
+        page: u32,
+        from: Option<&str>,
+        to: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Page<Meeting>, StoreError> {
         people.get(owner, person).await?;
         let (time_rule, order) = match scope {
             "upcoming" => ("ends_at > $now", "ASC"),
             "past" => ("ends_at <= $now", "DESC"),
-            other => return Err(StoreError::Invalid(format!("Unknown meeting list \"{other}\"."))),
+            other => {
+                return Err(StoreError::Invalid(format!(
+                    "Unknown meeting list \"{other}\"."
+                )))
+            }
         };
         let from = parse_day(from)?.map(|d| day_start(d, tz));
-        let to = parse_day(to)?.and_then(|d| d.succ_opt()).map(|d| day_start(d, tz));
+        let to = parse_day(to)?
+            .and_then(|d| d.succ_opt())
+            .map(|d| day_start(d, tz));
         let page = page.max(1);
         let filter = format!(
             "owner = $owner AND people CONTAINS $person AND {time_rule}{}{}",
-            if from.is_some() { " AND ends_at > $from" } else { "" },
-            if to.is_some() { " AND starts_at < $to" } else { "" }
+            if from.is_some() {
+                " AND ends_at > $from"
+            } else {
+                ""
+            },
+            if to.is_some() {
+                " AND starts_at < $to"
+            } else {
+                ""
+            }
         );
         let mut response = self
             .db
@@ -142,11 +195,22 @@ impl Meetings {
             .await?;
         let rows: Vec<EventRow> = response.take(0)?;
         let total: Option<Count> = response.take(1)?;
-        Ok(Page { items: self.to_meetings(people, owner, rows).await?, total: total.map(|c| c.n.max(0) as u64).unwrap_or(0), page, per_page: MEETINGS_PER_PAGE })
+        Ok(Page {
+            items: self.to_meetings(people, owner, rows).await?,
+            total: total.map(|c| c.n.max(0) as u64).unwrap_or(0),
+            page,
+            per_page: MEETINGS_PER_PAGE,
+        })
     }
 
     /// Everything on the user's calendars today in their time zone (cancelled ones left out).
-    pub async fn today(&self, people: &People, owner: &str, tz: Tz, now: DateTime<Utc>) -> Result<Vec<Meeting>, StoreError> {
+    pub async fn today(
+        &self,
+        people: &People,
+        owner: &str,
+        tz: Tz,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Meeting>, StoreError> {
         let today = now.with_timezone(&tz).date_naive();
         let start = day_start(today, tz);
         let end = day_start(today.succ_opt().expect("tomorrow"), tz);
@@ -169,7 +233,13 @@ impl Meetings {
 
     /// Ended, timed, not cancelled meetings of a connection with matched people, since `from`:
     /// what auto-logging considers.
-    pub async fn loggable(&self, owner: &str, connection: &str, from: DateTime<Utc>, now: DateTime<Utc>) -> Result<Vec<EventRow>, StoreError> {
+    pub async fn loggable(
+        &self,
+        owner: &str,
+        connection: &str,
+        from: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventRow>, StoreError> {
         let rows: Vec<EventRow> = self
             .db
             .query(format!(
@@ -186,7 +256,11 @@ impl Meetings {
     }
 
     /// Sources of a connection's cancelled events, whose auto-logged activities must go.
-    pub async fn cancelled_sources(&self, owner: &str, connection: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn cancelled_sources(
+        &self,
+        owner: &str,
+        connection: &str,
+    ) -> Result<Vec<String>, StoreError> {
         let rows: Vec<EventRow> = self
             .db
             .query(format!("SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND connection = $connection AND status = 'cancelled'"))
@@ -210,28 +284,52 @@ impl Meetings {
 
     /// Logs a past meeting as a meeting activity linked to its matched people. The event is the
     /// activity's source, so a second press (or auto-log) returns the same activity.
-    pub async fn log(&self, activities: &Activities, owner: &str, id: &str, now: DateTime<Utc>) -> Result<String, StoreError> {
+    pub async fn log(
+        &self,
+        activities: &Activities,
+        owner: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
         let event = self.event(owner, id).await?;
         if event.cancelled() {
             return Err(StoreError::Invalid("This meeting was cancelled.".into()));
         }
         if event.ends_at > now {
-            return Err(StoreError::Invalid("This meeting has not ended yet.".into()));
+            return Err(StoreError::Invalid(
+                "This meeting has not ended yet.".into(),
+            ));
         }
         if event.people.is_empty() {
-            return Err(StoreError::Invalid("None of the attendees is one of your people yet: add or link an attendee first.".into()));
+            return Err(StoreError::Invalid(
+                "None of the attendees is one of your people yet: add or link an attendee first."
+                    .into(),
+            ));
         }
         activities.create(owner, activity_for(&event)).await
     }
 
-    async fn to_meetings(&self, people: &People, owner: &str, rows: Vec<EventRow>) -> Result<Vec<Meeting>, StoreError> {
+    async fn to_meetings(
+        &self,
+        people: &People,
+        owner: &str,
+        rows: Vec<EventRow>,
+    ) -> Result<Vec<Meeting>, StoreError> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let mut ids: Vec<String> = rows.iter().flat_map(|r| r.matches.iter().map(|m| m.person.clone())).collect();
+        let mut ids: Vec<String> = rows
+            .iter()
+            .flat_map(|r| r.matches.iter().map(|m| m.person.clone()))
+            .collect();
         ids.sort();
         ids.dedup();
-        let refs: HashMap<String, PersonRef> = people.refs(owner, &ids).await?.into_iter().map(|p| (p.id.clone(), p)).collect();
+        let refs: HashMap<String, PersonRef> = people
+            .refs(owner, &ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
         let sources: Vec<String> = rows.iter().map(EventRow::source).collect();
         let mut response = self
             .db
@@ -239,8 +337,16 @@ impl Meetings {
             .bind(("owner", owner.to_string()))
             .bind(("sources", sources))
             .await?;
-        let calendars: HashMap<String, CalendarName> = response.take::<Vec<CalendarName>>(0)?.into_iter().map(|c| (c.id.clone(), c)).collect();
-        let logged: HashMap<String, String> = response.take::<Vec<Logged>>(1)?.into_iter().map(|l| (l.source_key, l.id)).collect();
+        let calendars: HashMap<String, CalendarName> = response
+            .take::<Vec<CalendarName>>(0)?
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
+        let logged: HashMap<String, String> = response
+            .take::<Vec<Logged>>(1)?
+            .into_iter()
+            .map(|l| (l.source_key, l.id))
+            .collect();
         Ok(rows
             .into_iter()
             .map(|row| {
@@ -249,7 +355,11 @@ impl Meetings {
                     logged_activity: logged.get(&row.source()).cloned(),
                     attendees: attendees(&row, &refs),
                     id: row.id.clone(),
-                    title: if row.title.trim().is_empty() { "(no title)".into() } else { row.title.clone() },
+                    title: if row.title.trim().is_empty() {
+                        "(no title)".into()
+                    } else {
+                        row.title.clone()
+                    },
                     starts_at: row.starts_at,
                     ends_at: row.ends_at,
                     all_day: row.all_day,
@@ -268,14 +378,21 @@ impl Meetings {
 
 /// The organizer first, then attendees, each with their match.
 fn attendees(row: &EventRow, refs: &HashMap<String, PersonRef>) -> Vec<MeetingAttendee> {
-    let organizer_email = row.organizer.as_ref().and_then(|o| o.email.as_deref()).map(normalize_email);
+    let organizer_email = row
+        .organizer
+        .as_ref()
+        .and_then(|o| o.email.as_deref())
+        .map(normalize_email);
     let mut list: Vec<(AttendeeRow, bool)> = Vec::new();
     if let Some(o) = row.organizer.clone().filter(|o| o.email.is_some()) {
         list.push((o, true));
     }
     for a in &row.attendees {
         let email = a.email.as_deref().map(normalize_email);
-        match list.iter_mut().find(|(o, _)| o.email.as_deref().map(normalize_email) == email) {
+        match list
+            .iter_mut()
+            .find(|(o, _)| o.email.as_deref().map(normalize_email) == email)
+        {
             // The organizer usually also appears as an attendee: keep one entry with the response.
             Some((o, _)) => o.response = a.response.clone().or(o.response.take()),
             None => list.push((a.clone(), email.is_some() && email == organizer_email)),
@@ -289,8 +406,15 @@ fn attendees(row: &EventRow, refs: &HashMap<String, PersonRef>) -> Vec<MeetingAt
             MeetingAttendee {
                 person: linked.and_then(|m| refs.get(&m.person).cloned()),
                 reason: linked.map(|m| m.reason.clone()),
-                confidence: linked.map(|m| m.confidence.clamp(0, 100) as u8).unwrap_or(0),
-                suggestions: row.matches.iter().filter(|m| m.email == key && m.suggested).filter_map(|m| refs.get(&m.person).cloned()).collect(),
+                confidence: linked
+                    .map(|m| m.confidence.clamp(0, 100) as u8)
+                    .unwrap_or(0),
+                suggestions: row
+                    .matches
+                    .iter()
+                    .filter(|m| m.email == key && m.suggested)
+                    .filter_map(|m| refs.get(&m.person).cloned())
+                    .collect(),
                 name: a.name.clone(),
                 response: a.response.clone(),
                 organizer,
@@ -308,17 +432,30 @@ pub fn activity_for(event: &EventRow) -> NewActivity {
     if let Some(location) = event.location.as_deref().filter(|l| !l.trim().is_empty()) {
         notes.push(format!("Location: {location}"));
     }
-    let names: Vec<String> = event.attendees.iter().filter(|a| a.is_resource != Some(true)).filter_map(|a| a.name.clone().or(a.email.clone())).collect();
+    let names: Vec<String> = event
+        .attendees
+        .iter()
+        .filter(|a| a.is_resource != Some(true))
+        .filter_map(|a| a.name.clone().or(a.email.clone()))
+        .collect();
     if !names.is_empty() {
         notes.push(format!("Attendees: {}", names.join(", ")));
     }
-    if let Some(description) = event.description.as_deref().filter(|d| !d.trim().is_empty()) {
+    if let Some(description) = event
+        .description
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+    {
         notes.push(description.trim().to_string());
     }
     NewActivity {
         kind: ActivityKind::Meeting,
         occurred_at: event.starts_at,
-        title: if event.title.trim().is_empty() { "Meeting".into() } else { event.title.clone() },
+        title: if event.title.trim().is_empty() {
+            "Meeting".into()
+        } else {
+            event.title.clone()
+        },
         notes: notes.join("\n"),
         people: event.people.clone(),
         source: Some(event.source()),

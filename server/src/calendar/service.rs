@@ -3,13 +3,16 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::models::{CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, Provider, SyncReport, UserInfo};
+use app::models::{
+    CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, Provider,
+    SyncReport, UserInfo,
+};
 
+use super::autolog;
 use super::caldav_sync::{self, CalDavAccount, SyncFailure};
 use super::credentials;
-use super::autolog;
 use super::meetings::Meetings;
-use super::store::{CalendarStore, NewCalendar, NewConnection, SyncRunInsert};
+use super::store::{CalendarStore, ConnectionRow, NewCalendar, NewConnection, SyncRunInsert};
 use crate::activities::Activities;
 use crate::error::StoreError;
 use crate::matcher::service::Matcher;
@@ -58,10 +61,21 @@ fn invalid(message: impl Into<String>) -> StoreError {
 impl Calendars {
     pub fn new(store: CalendarStore, matcher: Arc<Matcher>, settings: CalendarSettings) -> Self {
         let db = store.db().clone();
-        Self { store, settings, matcher, meetings: Meetings::new(db.clone()), activities: Activities::new(db) }
+        Self {
+            store,
+            settings,
+            matcher,
+            meetings: Meetings::new(db.clone()),
+            activities: Activities::new(db),
+        }
     }
 
-    fn account(&self, server_url: &str, username: &str, password: &str) -> Result<CalDavAccount, StoreError> {
+    fn account(
+        &self,
+        server_url: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<CalDavAccount, StoreError> {
         if server_url.trim().is_empty() || username.trim().is_empty() || password.is_empty() {
             return Err(invalid("Enter the server URL, username and password."));
         }
@@ -79,48 +93,102 @@ impl Calendars {
     pub async fn verify_key(&self) -> Result<(), crate::secrets::SecretError> {
         let rows = self.store.all_rows().await.unwrap_or_default();
         if let Some(row) = rows.iter().find(|r| r.credential.is_some()) {
-            let sealed = crate::secrets::SealedSecret::decode(row.credential.as_deref().unwrap_or_default())?;
-            self.settings.keyring.open(&sealed, &crate::secrets::SecretContext { user: &row.owner, connection: &row.id })?;
+            let sealed = crate::secrets::SealedSecret::decode(
+                row.credential.as_deref().unwrap_or_default(),
+            )?;
+            self.settings.keyring.open(
+                &sealed,
+                &crate::secrets::SecretContext {
+                    user: &row.owner,
+                    connection: &row.id,
+                },
+            )?;
         }
         Ok(())
     }
 
-    pub async fn test_caldav(&self, server_url: &str, username: &str, password: &str) -> Result<Vec<DiscoveredCalendar>, StoreError> {
+    pub async fn test_caldav(
+        &self,
+        server_url: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<Vec<DiscoveredCalendar>, StoreError> {
         let account = self.account(server_url, username, password)?;
-        let found = caldav_sync::discover(&account).await.map_err(|f| invalid(f.message))?;
-        Ok(found.into_iter().map(|c| DiscoveredCalendar { remote_id: c.remote_id, name: c.name, color: c.color }).collect())
+        let found = caldav_sync::discover(&account)
+            .await
+            .map_err(|f| invalid(f.message))?;
+        Ok(found
+            .into_iter()
+            .map(|c| DiscoveredCalendar {
+                remote_id: c.remote_id,
+                name: c.name,
+                color: c.color,
+            })
+            .collect())
     }
 
-    pub async fn create_caldav(&self, user: &UserInfo, input: CalDavInput) -> Result<Connection, StoreError> {
+    pub async fn create_caldav(
+        &self,
+        user: &UserInfo,
+        input: CalDavInput,
+    ) -> Result<Connection, StoreError> {
         let account = self.account(&input.server_url, &input.username, &input.password)?;
-        let found = caldav_sync::discover(&account).await.map_err(|f| invalid(f.message))?;
+        let found = caldav_sync::discover(&account)
+            .await
+            .map_err(|f| invalid(f.message))?;
         let chosen: HashSet<&String> = input.calendars.iter().collect();
         if !found.iter().any(|c| chosen.contains(&c.remote_id)) {
             return Err(invalid("Tick at least one calendar to sync."));
         }
         let name = match input.name.trim() {
-            "" => format!("{} ({})", account.username, reqwest::Url::parse(&account.server_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default()),
+            "" => format!(
+                "{} ({})",
+                account.username,
+                reqwest::Url::parse(&account.server_url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_default()
+            ),
             name => name.to_string(),
         };
         let calendars = found
             .into_iter()
-            .map(|c| NewCalendar { selected: chosen.contains(&c.remote_id), remote_id: c.remote_id, name: c.name, color: c.color, supports_sync: c.supports_sync })
+            .map(|c| NewCalendar {
+                selected: chosen.contains(&c.remote_id),
+                remote_id: c.remote_id,
+                name: c.name,
+                color: c.color,
+                supports_sync: c.supports_sync,
+            })
             .collect();
         let id = self
             .store
             .create(
                 &user.id,
-                NewConnection { provider: Provider::CalDav, name, server_url: Some(account.server_url.clone()), username: Some(account.username.clone()), account_email: None, calendars },
+                NewConnection {
+                    provider: Provider::CalDav,
+                    name,
+                    server_url: Some(account.server_url.clone()),
+                    username: Some(account.username.clone()),
+                    account_email: None,
+                    calendars,
+                },
             )
             .await?;
         let sealed = credentials::seal(&self.settings.keyring, &user.id, &id, &account.password);
-        self.store.set_credential(&user.id, &id, Some(sealed)).await?;
+        self.store
+            .set_credential(&user.id, &id, Some(sealed))
+            .await?;
         // The first sync right away, so the user sees their events counted.
         self.sync(&user.id, &id).await?;
         self.store.get(&user.id, &id).await
     }
 
-    pub async fn update(&self, user: &UserInfo, update: ConnectionUpdate) -> Result<Connection, StoreError> {
+    pub async fn update(
+        &self,
+        user: &UserInfo,
+        update: ConnectionUpdate,
+    ) -> Result<Connection, StoreError> {
         let row = self.store.row(&user.id, &update.id).await?;
         let name = update.name.trim();
         if name.is_empty() {
@@ -129,22 +197,44 @@ impl Calendars {
         let days_back = update.days_back.unwrap_or(row.days_back.max(0) as u32);
         let days_ahead = update.days_ahead.unwrap_or(row.days_ahead.max(0) as u32);
         if days_back > 3650 || days_ahead > 3650 {
-            return Err(invalid("The sync window can reach at most 3650 days back and ahead."));
+            return Err(invalid(
+                "The sync window can reach at most 3650 days back and ahead.",
+            ));
         }
         if update.calendars.is_empty() {
             return Err(invalid("Tick at least one calendar to sync."));
         }
         if !update.password.is_empty() {
             // Check the new password before storing it.
-            let account = self.account(row.server_url.as_deref().unwrap_or_default(), row.username.as_deref().unwrap_or_default(), &update.password)?;
-            caldav_sync::discover(&account).await.map_err(|f| invalid(f.message))?;
-            let sealed = credentials::seal(&self.settings.keyring, &user.id, &row.id, &update.password);
-            self.store.set_credential(&user.id, &row.id, Some(sealed)).await?;
-            self.store.set_status(&user.id, &row.id, ConnectionStatus::Ok, None, false).await?;
+            let account = self.account(
+                row.server_url.as_deref().unwrap_or_default(),
+                row.username.as_deref().unwrap_or_default(),
+                &update.password,
+            )?;
+            caldav_sync::discover(&account)
+                .await
+                .map_err(|f| invalid(f.message))?;
+            let sealed =
+                credentials::seal(&self.settings.keyring, &user.id, &row.id, &update.password);
+            self.store
+                .set_credential(&user.id, &row.id, Some(sealed))
+                .await?;
+            self.store
+                .set_status(&user.id, &row.id, ConnectionStatus::Ok, None, false)
+                .await?;
         }
         let selected: HashSet<String> = update.calendars.into_iter().collect();
         self.store
-            .update_settings(&user.id, &row.id, name, &selected, app::models::checked(&update.sync_enabled), app::models::checked(&update.auto_log), days_back, days_ahead)
+            .update_settings(
+                &user.id,
+                &row.id,
+                name,
+                &selected,
+                app::models::checked(&update.sync_enabled),
+                app::models::checked(&update.auto_log),
+                days_back,
+                days_ahead,
+            )
             .await?;
         self.store.get(&user.id, &row.id).await
     }
@@ -161,10 +251,19 @@ impl Calendars {
         let started = chrono::Utc::now();
         let holder = self.settings.instance.as_str();
         let lease_end = started + chrono::Duration::from_std(LEASE).expect("lease fits");
-        if !self.store.acquire_lease(id, holder, started, lease_end).await? {
-            return Ok(SyncReport { error: Some("A sync of this connection is already running. Try again in a moment.".into()), ..Default::default() });
+        if !self
+            .store
+            .acquire_lease(id, holder, started, lease_end)
+            .await?
+        {
+            return Ok(SyncReport {
+                error: Some(
+                    "A sync of this connection is already running. Try again in a moment.".into(),
+                ),
+                ..Default::default()
+            });
         }
-        let result = self.sync_locked(owner, id).await;
+        let result = self.sync_locked(&row).await;
         let mut report = match result {
             Ok(report) => report,
             Err(e) => {
@@ -173,15 +272,32 @@ impl Calendars {
             }
         };
         if report.error.is_none() && row.auto_log {
-            let row = self.store.row(owner, id).await?;
-            match autolog::run(self.store.db(), &self.meetings, &self.activities, &row, chrono::Utc::now(), false).await {
+            match autolog::run(
+                self.store.db(),
+                &self.meetings,
+                &self.activities,
+                &row,
+                chrono::Utc::now(),
+                false,
+            )
+            .await
+            {
                 Ok(logged) => report.logged = logged.logged.len() as u64,
                 Err(e) => tracing::error!(connection = id, error = %e, "auto-logging failed"),
             }
         }
         let finished = chrono::Utc::now();
-        let failures = if report.error.is_some() { row.failures.unwrap_or(0) + 1 } else { 0 };
-        let next = finished + chrono::Duration::from_std(crate::scheduler::backoff(self.settings.sync_interval, failures as u32)).expect("delay fits");
+        let failures = if report.error.is_some() {
+            row.failures.unwrap_or(0) + 1
+        } else {
+            0
+        };
+        let next = finished
+            + chrono::Duration::from_std(crate::scheduler::backoff(
+                self.settings.sync_interval,
+                failures as u32,
+            ))
+            .expect("delay fits");
         self.store.schedule_next(id, next, failures).await?;
         let run = SyncRunInsert {
             started_at: started,
@@ -197,28 +313,67 @@ impl Calendars {
         Ok(report)
     }
 
-    async fn sync_locked(&self, owner: &str, id: &str) -> Result<SyncReport, StoreError> {
-        let row = self.store.row(owner, id).await?;
+    async fn sync_locked(&self, row: &ConnectionRow) -> Result<SyncReport, StoreError> {
+        let (owner, id) = (row.owner.as_str(), row.id.as_str());
         let password = match row.credential.as_deref().map(|c| credentials::open(&self.settings.keyring, owner, id, c)) {
             Some(Ok(secret)) => secret,
             Some(Err(message)) => return self.fail(owner, id, SyncFailure { message, status: ConnectionStatus::Error }).await,
             None => return self.fail(owner, id, SyncFailure { message: "No password is stored for this connection. Edit it and enter the password.".into(), status: ConnectionStatus::NeedsReauth }).await,
         };
-        let account = self.account(row.server_url.as_deref().unwrap_or_default(), row.username.as_deref().unwrap_or_default(), password.expose())?;
-        self.store.set_status(owner, id, ConnectionStatus::Syncing, row.last_error.clone(), false).await?;
+        let account = self.account(
+            row.server_url.as_deref().unwrap_or_default(),
+            row.username.as_deref().unwrap_or_default(),
+            password.expose(),
+        )?;
+        self.store
+            .set_status(
+                owner,
+                id,
+                ConnectionStatus::Syncing,
+                row.last_error.clone(),
+                false,
+            )
+            .await?;
         let index = self.matcher.index(owner).await?;
-        match caldav_sync::sync_connection(&self.store, &account, &row, &index, chrono::Utc::now()).await {
+        match caldav_sync::sync_connection(&self.store, &account, &row, &index, chrono::Utc::now())
+            .await
+        {
             Ok(outcome) => {
-                self.store.set_status(owner, id, ConnectionStatus::Ok, None, true).await?;
-                Ok(SyncReport { added: outcome.changes.added, changed: outcome.changes.changed, removed: outcome.changes.removed, warnings: outcome.warnings, error: None, logged: 0 })
+                self.store
+                    .set_status(owner, id, ConnectionStatus::Ok, None, true)
+                    .await?;
+                Ok(SyncReport {
+                    added: outcome.changes.added,
+                    changed: outcome.changes.changed,
+                    removed: outcome.changes.removed,
+                    warnings: outcome.warnings,
+                    error: None,
+                    logged: 0,
+                })
             }
             Err(failure) => self.fail(owner, id, failure).await,
         }
     }
 
-    async fn fail(&self, owner: &str, id: &str, failure: SyncFailure) -> Result<SyncReport, StoreError> {
+    async fn fail(
+        &self,
+        owner: &str,
+        id: &str,
+        failure: SyncFailure,
+    ) -> Result<SyncReport, StoreError> {
         tracing::warn!(connection = id, error = %failure.message, "calendar sync failed");
-        self.store.set_status(owner, id, failure.status, Some(failure.message.clone()), false).await?;
-        Ok(SyncReport { error: Some(failure.message), ..Default::default() })
+        self.store
+            .set_status(
+                owner,
+                id,
+                failure.status,
+                Some(failure.message.clone()),
+                false,
+            )
+            .await?;
+        Ok(SyncReport {
+            error: Some(failure.message),
+            ..Default::default()
+        })
     }
 }

@@ -4,13 +4,16 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
-use app::models::{CalendarInfo, Connection, ConnectionStatus, Provider, SyncRun, DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK};
+use app::models::{
+    CalendarInfo, Connection, ConnectionStatus, Provider, SyncRun, DEFAULT_DAYS_AHEAD,
+    DEFAULT_DAYS_BACK,
+};
 
 use super::model::{AttendeeRecord, Changes, EventRecord, MatchRecord};
-use crate::matcher::{self, Index};
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::ids::{new_id, record};
+use crate::matcher::{self, Index};
 
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
@@ -37,7 +40,10 @@ pub struct ConnectionRow {
 impl ConnectionRow {
     /// The sync window around `now`.
     pub fn window(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-        (now - chrono::Duration::days(self.days_back), now + chrono::Duration::days(self.days_ahead))
+        (
+            now - chrono::Duration::days(self.days_back),
+            now + chrono::Duration::days(self.days_ahead),
+        )
     }
 }
 
@@ -126,7 +132,13 @@ pub struct MatchRow {
 
 impl From<MatchRecord> for MatchRow {
     fn from(m: MatchRecord) -> Self {
-        MatchRow { email: m.email, person: m.person, confidence: m.confidence as i64, reason: m.reason, suggested: m.suggested }
+        MatchRow {
+            email: m.email,
+            person: m.person,
+            confidence: m.confidence as i64,
+            reason: m.reason,
+            suggested: m.suggested,
+        }
     }
 }
 
@@ -162,7 +174,14 @@ struct EventInsert {
 }
 
 fn attendee_row(a: &AttendeeRecord) -> AttendeeRow {
-    AttendeeRow { email: a.email.clone(), name: a.name.clone(), response: a.response.clone(), role: a.role.clone(), is_resource: a.is_resource, is_self: a.is_self }
+    AttendeeRow {
+        email: a.email.clone(),
+        name: a.name.clone(),
+        response: a.response.clone(),
+        role: a.role.clone(),
+        is_resource: a.is_resource,
+        is_self: a.is_self,
+    }
 }
 
 /// The key that makes an occurrence unique within a calendar.
@@ -220,7 +239,12 @@ impl CalendarStore {
 
     /// Adds newly offered calendars and refreshes names and colors of known ones; the user's
     /// choices and sync cursors are kept.
-    pub async fn upsert_calendars(&self, owner: &str, connection: &str, calendars: &[NewCalendar]) -> Result<(), StoreError> {
+    pub async fn upsert_calendars(
+        &self,
+        owner: &str,
+        connection: &str,
+        calendars: &[NewCalendar],
+    ) -> Result<(), StoreError> {
         for c in calendars {
             self.db
                 .query(
@@ -247,7 +271,9 @@ impl CalendarStore {
     pub async fn row(&self, owner: &str, id: &str) -> Result<ConnectionRow, StoreError> {
         let row: Option<ConnectionRow> = self
             .db
-            .query(format!("SELECT {CONNECTION_FIELDS} FROM $rid WHERE owner = $owner"))
+            .query(format!(
+                "SELECT {CONNECTION_FIELDS} FROM $rid WHERE owner = $owner"
+            ))
             .bind(("rid", Self::rid(id)?))
             .bind(("owner", owner.to_string()))
             .await?
@@ -257,10 +283,20 @@ impl CalendarStore {
 
     /// Every connection of every user (for the scheduler and the CLI).
     pub async fn all_rows(&self) -> Result<Vec<ConnectionRow>, StoreError> {
-        Ok(self.db.query(format!("SELECT {CONNECTION_FIELDS} FROM connection ORDER BY owner")).await?.take(0)?)
+        Ok(self
+            .db
+            .query(format!(
+                "SELECT {CONNECTION_FIELDS} FROM connection ORDER BY owner"
+            ))
+            .await?
+            .take(0)?)
     }
 
-    pub async fn calendars(&self, owner: &str, connection: &str) -> Result<Vec<CalendarRow>, StoreError> {
+    pub async fn calendars(
+        &self,
+        owner: &str,
+        connection: &str,
+    ) -> Result<Vec<CalendarRow>, StoreError> {
         Ok(self
             .db
             .query(format!("SELECT {CALENDAR_FIELDS} FROM calendar WHERE owner = $owner AND connection = $connection ORDER BY name"))
@@ -282,7 +318,11 @@ impl CalendarStore {
             .await?;
         let rows: Vec<ConnectionRow> = response.take(0)?;
         let calendars: Vec<CalendarRow> = response.take(1)?;
-        let counts: HashMap<String, u64> = response.take::<Vec<CountBy>>(2)?.into_iter().map(|c| (c.key, c.n.max(0) as u64)).collect();
+        let counts: HashMap<String, u64> = response
+            .take::<Vec<CountBy>>(2)?
+            .into_iter()
+            .map(|c| (c.key, c.n.max(0) as u64))
+            .collect();
         Ok(rows
             .into_iter()
             .map(|row| {
@@ -304,10 +344,19 @@ impl CalendarStore {
     }
 
     pub async fn get(&self, owner: &str, id: &str) -> Result<Connection, StoreError> {
-        self.list(owner).await?.into_iter().find(|c| c.id == id).ok_or(StoreError::NotFound("connection"))
+        self.list(owner)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(StoreError::NotFound("connection"))
     }
 
-    pub async fn set_credential(&self, owner: &str, id: &str, sealed: Option<String>) -> Result<(), StoreError> {
+    pub async fn set_credential(
+        &self,
+        owner: &str,
+        id: &str,
+        sealed: Option<String>,
+    ) -> Result<(), StoreError> {
         self.db
             .query("UPDATE $rid SET credential = $sealed WHERE owner = $owner")
             .bind(("rid", Self::rid(id)?))
@@ -381,7 +430,14 @@ impl CalendarStore {
         Ok(())
     }
 
-    pub async fn set_status(&self, owner: &str, id: &str, status: ConnectionStatus, error: Option<String>, synced: bool) -> Result<(), StoreError> {
+    pub async fn set_status(
+        &self,
+        owner: &str,
+        id: &str,
+        status: ConnectionStatus,
+        error: Option<String>,
+        synced: bool,
+    ) -> Result<(), StoreError> {
         let sql = if synced {
             "UPDATE $rid SET status = $status, last_error = $error, last_sync_at = time::now() WHERE owner = $owner"
         } else {
@@ -406,7 +462,12 @@ impl CalendarStore {
             href: String,
             etag: String,
         }
-        let rows: Vec<ObjectRow> = self.db.query("SELECT href, etag FROM calendar_object WHERE calendar = $calendar").bind(("calendar", calendar.to_string())).await?.take(0)?;
+        let rows: Vec<ObjectRow> = self
+            .db
+            .query("SELECT href, etag FROM calendar_object WHERE calendar = $calendar")
+            .bind(("calendar", calendar.to_string()))
+            .await?
+            .take(0)?;
         Ok(rows.into_iter().map(|r| (r.href, r.etag)).collect())
     }
 
@@ -419,21 +480,40 @@ impl CalendarStore {
         }
         let rows: Vec<IdentityRow> = self
             .db
-            .query("SELECT uid, recurrence_id FROM event WHERE calendar = $calendar AND href = $href")
+            .query(
+                "SELECT uid, recurrence_id FROM event WHERE calendar = $calendar AND href = $href",
+            )
             .bind(("calendar", calendar.to_string()))
             .bind(("href", href.to_string()))
             .await?
             .take(0)?;
-        Ok(rows.into_iter().map(|r| identity(&r.uid, &r.recurrence_id)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| identity(&r.uid, &r.recurrence_id))
+            .collect())
     }
 
     /// Replaces everything stored for one object (`href`) with `events`, in one transaction.
     /// Attendees are matched against `index` on the way in.
-    pub async fn replace_object(&self, owner: &str, calendar: &CalendarRow, href: &str, etag: &str, events: &[EventRecord], index: &Index) -> Result<Changes, StoreError> {
+    pub async fn replace_object(
+        &self,
+        owner: &str,
+        calendar: &CalendarRow,
+        href: &str,
+        etag: &str,
+        events: &[EventRecord],
+        index: &Index,
+    ) -> Result<Changes, StoreError> {
         let before = self.identities(&calendar.id, href).await?;
         let now = Utc::now();
-        let rows: Vec<EventInsert> = events.iter().map(|e| event_insert(owner, calendar, Some(href), Some(etag), e, index, now)).collect();
-        let after: HashSet<String> = rows.iter().map(|r| identity(&r.uid, &r.recurrence_id)).collect();
+        let rows: Vec<EventInsert> = events
+            .iter()
+            .map(|e| event_insert(owner, calendar, Some(href), Some(etag), e, index, now))
+            .collect();
+        let after: HashSet<String> = rows
+            .iter()
+            .map(|r| identity(&r.uid, &r.recurrence_id))
+            .collect();
         self.db
             .query(
                 "BEGIN TRANSACTION;
@@ -464,7 +544,11 @@ impl CalendarStore {
         })
     }
 
-    pub async fn remove_object(&self, calendar: &CalendarRow, href: &str) -> Result<Changes, StoreError> {
+    pub async fn remove_object(
+        &self,
+        calendar: &CalendarRow,
+        href: &str,
+    ) -> Result<Changes, StoreError> {
         let before = self.identities(&calendar.id, href).await?;
         self.db
             .query("BEGIN TRANSACTION; DELETE event WHERE calendar = $calendar AND href = $href; DELETE calendar_object WHERE calendar = $calendar AND href = $href; COMMIT TRANSACTION;")
@@ -472,12 +556,20 @@ impl CalendarStore {
             .bind(("href", href.to_string()))
             .await?
             .check()?;
-        Ok(Changes { removed: before.len() as u64, ..Default::default() })
+        Ok(Changes {
+            removed: before.len() as u64,
+            ..Default::default()
+        })
     }
 
     /// Saved only after the changes it covers are stored, so an interrupted sync repeats work
     /// instead of losing it.
-    pub async fn save_cursor(&self, calendar: &str, sync_token: Option<String>, ctag: Option<String>) -> Result<(), StoreError> {
+    pub async fn save_cursor(
+        &self,
+        calendar: &str,
+        sync_token: Option<String>,
+        ctag: Option<String>,
+    ) -> Result<(), StoreError> {
         self.db
             .query("UPDATE type::record('calendar', $id) SET sync_token = $sync_token, ctag = $ctag, last_synced_at = time::now()")
             .bind(("id", calendar.to_string()))
@@ -505,7 +597,13 @@ impl CalendarStore {
 
     /// Takes the connection's sync lease unless another live sync holds it. The lease expires,
     /// so a crashed process never blocks a connection for longer than `until`.
-    pub async fn acquire_lease(&self, id: &str, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, StoreError> {
+    pub async fn acquire_lease(
+        &self,
+        id: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let taken: Vec<serde_json::Value> = self
             .db
             .query("UPDATE type::record('connection', $id) SET lease_until = $until, lease_owner = $holder WHERE lease_until IS NONE OR lease_until < $now OR lease_owner = $holder RETURN VALUE lease_owner")
@@ -529,7 +627,12 @@ impl CalendarStore {
     }
 
     /// When the scheduler should come back, and how many failures in a row led there.
-    pub async fn schedule_next(&self, id: &str, next: DateTime<Utc>, failures: i64) -> Result<(), StoreError> {
+    pub async fn schedule_next(
+        &self,
+        id: &str,
+        next: DateTime<Utc>,
+        failures: i64,
+    ) -> Result<(), StoreError> {
         self.db
             .query("UPDATE type::record('connection', $id) SET next_sync_at = $next, failures = $failures")
             .bind(("id", id.to_string()))
@@ -541,7 +644,12 @@ impl CalendarStore {
     }
 
     /// Appends to the connection's sync history, keeping the last 50 runs.
-    pub async fn record_run(&self, owner: &str, connection: &str, run: &SyncRunInsert) -> Result<(), StoreError> {
+    pub async fn record_run(
+        &self,
+        owner: &str,
+        connection: &str,
+        run: &SyncRunInsert,
+    ) -> Result<(), StoreError> {
         self.db
             .query(
                 "CREATE sync_run CONTENT { owner: $owner, connection: $connection, started_at: $run.started_at, finished_at: $run.finished_at,
@@ -596,7 +704,15 @@ impl CalendarStore {
     }
 }
 
-fn event_insert(owner: &str, calendar: &CalendarRow, href: Option<&str>, etag: Option<&str>, e: &EventRecord, index: &Index, now: DateTime<Utc>) -> EventInsert {
+fn event_insert(
+    owner: &str,
+    calendar: &CalendarRow,
+    href: Option<&str>,
+    etag: Option<&str>,
+    e: &EventRecord,
+    index: &Index,
+    now: DateTime<Utc>,
+) -> EventInsert {
     let recurrence_id = e.recurrence_id.clone().unwrap_or_default();
     let matches = matcher::match_event(index, e.organizer.as_ref(), &e.attendees);
     EventInsert {
@@ -617,7 +733,11 @@ fn event_insert(owner: &str, calendar: &CalendarRow, href: Option<&str>, etag: O
         end_date: e.end.date().map(|d| d.to_string()),
         time_zone: e.time_zone.clone(),
         status: e.status.clone(),
-        organizer: e.organizer.as_ref().map(|o| OrganizerRow { email: Some(o.email.clone()), name: o.name.clone(), is_self: o.is_self }),
+        organizer: e.organizer.as_ref().map(|o| OrganizerRow {
+            email: Some(o.email.clone()),
+            name: o.name.clone(),
+            is_self: o.is_self,
+        }),
         attendees: e.attendees.iter().map(attendee_row).collect(),
         meeting_url: e.meeting_url.clone(),
         etag: etag.map(str::to_string),
@@ -648,4 +768,3 @@ fn to_connection(row: ConnectionRow, calendars: Vec<CalendarInfo>) -> Connection
         status: ConnectionStatus::parse(&row.status),
     }
 }
-

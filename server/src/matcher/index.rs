@@ -70,21 +70,33 @@ pub fn lookup_keys(address: &str) -> Vec<String> {
     keys
 }
 
+/// "Müller, Anna" → "Anna Müller": a display name in reading order, quotes dropped.
+pub fn reading_order(name: &str) -> String {
+    let name = name.trim().trim_matches('"');
+    match name.split_once(',') {
+        Some((last, first)) if !first.trim().is_empty() => {
+            format!("{} {}", first.trim(), last.trim())
+        }
+        _ => name.to_string(),
+    }
+}
+
 /// "Müller, Anna" → "anna muller"; folded and in reading order.
 pub fn normalize_name(name: &str) -> String {
-    let name = name.trim().trim_matches('"');
-    let ordered = match name.split_once(',') {
-        Some((last, first)) if !first.trim().is_empty() => format!("{} {}", first.trim(), last.trim()),
-        _ => name.to_string(),
-    };
-    fold(&ordered.replace(['.', '_'], " "))
+    fold(&reading_order(name).replace(['.', '_'], " "))
 }
 
 /// A name to try when the attendee has none: the local part when it looks like `first.last`.
 pub fn name_from_address(address: &str) -> Option<String> {
-    let local = normalize_email(address).split('@').next()?.split('+').next()?.to_string();
+    let local = normalize_email(address)
+        .split('@')
+        .next()?
+        .split('+')
+        .next()?
+        .to_string();
     let parts: Vec<&str> = local.split(['.', '_']).filter(|p| !p.is_empty()).collect();
-    (parts.len() >= 2 && parts.iter().all(|p| p.chars().all(char::is_alphabetic))).then(|| parts.join(" "))
+    (parts.len() >= 2 && parts.iter().all(|p| p.chars().all(char::is_alphabetic)))
+        .then(|| parts.join(" "))
 }
 
 struct NameEntry {
@@ -119,14 +131,22 @@ pub struct PersonEmail<'a> {
 }
 
 impl Index {
-    pub fn build<'a>(people: impl IntoIterator<Item = PersonNames<'a>>, emails: impl IntoIterator<Item = PersonEmail<'a>>) -> Self {
+    pub fn build<'a>(
+        people: impl IntoIterator<Item = PersonNames<'a>>,
+        emails: impl IntoIterator<Item = PersonEmail<'a>>,
+    ) -> Self {
         let mut index = Index::default();
         for e in emails {
             let normalized = normalize_email(e.normalized);
             if let Some(alias) = gmail_key(&normalized) {
-                index.aliases.entry(alias).or_insert_with(|| e.person.to_string());
+                index
+                    .aliases
+                    .entry(alias)
+                    .or_insert_with(|| e.person.to_string());
             }
-            index.exact.insert(normalized, (e.person.to_string(), e.primary));
+            index
+                .exact
+                .insert(normalized, (e.person.to_string(), e.primary));
         }
         for p in people {
             let first = fold(p.first_name);
@@ -142,27 +162,34 @@ impl Index {
                     list.push(at);
                 }
             }
-            index.names.push(NameEntry { person: p.id.to_string(), forms });
+            index.names.push(NameEntry {
+                person: p.id.to_string(),
+                forms,
+            });
         }
         index
-    }
-
-    pub fn len(&self) -> usize {
-        self.exact.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.exact.is_empty()
     }
 
     pub fn match_email(&self, address: &str) -> Option<PersonMatch> {
         let normalized = normalize_email(address);
         if let Some((person, primary)) = self.exact.get(&normalized) {
-            let reason = if *primary { MatchReason::PrimaryEmail } else { MatchReason::OtherEmail };
-            return Some(PersonMatch { person: person.clone(), confidence: 100, reason });
+            let reason = if *primary {
+                MatchReason::PrimaryEmail
+            } else {
+                MatchReason::OtherEmail
+            };
+            return Some(PersonMatch {
+                person: person.clone(),
+                confidence: 100,
+                reason,
+            });
         }
         let alias = gmail_key(&normalized)?;
-        self.aliases.get(&alias).map(|person| PersonMatch { person: person.clone(), confidence: ALIAS_CONFIDENCE, reason: MatchReason::Alias })
+        self.aliases.get(&alias).map(|person| PersonMatch {
+            person: person.clone(),
+            confidence: ALIAS_CONFIDENCE,
+            reason: MatchReason::Alias,
+        })
     }
 
     /// People whose full name looks like `name` (two or more tokens), best first.
@@ -171,44 +198,72 @@ impl Index {
         if wanted.split_whitespace().count() < 2 {
             return Vec::new();
         }
-        if let Some(known) = self.suggested.read().expect("suggestion cache").get(&wanted) {
+        if let Some(known) = self
+            .suggested
+            .read()
+            .expect("suggestion cache")
+            .get(&wanted)
+        {
             return known.clone();
         }
         let found = self.score_names(&wanted);
-        self.suggested.write().expect("suggestion cache").insert(wanted, found.clone());
+        self.suggested
+            .write()
+            .expect("suggestion cache")
+            .insert(wanted, found.clone());
         found
     }
 
     fn score_names(&self, wanted: &str) -> Vec<PersonMatch> {
-        let Some(candidates) = initials(wanted).and_then(|k| self.by_initials.get(&k)) else { return Vec::new() };
+        let Some(candidates) = initials(wanted).and_then(|k| self.by_initials.get(&k)) else {
+            return Vec::new();
+        };
         let mut scored: Vec<(f64, &str)> = candidates
             .iter()
             .map(|&i| {
                 let entry = &self.names[i];
-                let score = entry.forms.iter().map(|f| jaro_winkler(wanted, f)).fold(0.0, f64::max);
+                let score = entry
+                    .forms
+                    .iter()
+                    .map(|f| jaro_winkler(wanted, f))
+                    .fold(0.0, f64::max);
                 (score, entry.person.as_str())
             })
             .filter(|(score, _)| *score >= NAME_THRESHOLD)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        let Some(best) = scored.first().map(|s| s.0) else { return Vec::new() };
+        let Some(best) = scored.first().map(|s| s.0) else {
+            return Vec::new();
+        };
         scored
             .into_iter()
             .take_while(|(score, _)| best - score <= AMBIGUITY_BAND)
-            .map(|(score, person)| PersonMatch { person: person.to_string(), confidence: name_confidence(score), reason: MatchReason::Name })
+            .map(|(score, person)| PersonMatch {
+                person: person.to_string(),
+                confidence: name_confidence(score),
+                reason: MatchReason::Name,
+            })
             .collect()
     }
 
     /// Email first; for attendees without an email match, name suggestions from the display
     /// name or a `first.last` address. The user's own addresses are never matched.
-    pub fn match_attendee(&self, address: &str, display_name: Option<&str>, is_self: bool) -> Outcome {
+    pub fn match_attendee(
+        &self,
+        address: &str,
+        display_name: Option<&str>,
+        is_self: bool,
+    ) -> Outcome {
         if is_self {
             return Outcome::Unmatched;
         }
         if let Some(found) = self.match_email(address) {
             return Outcome::Linked(found);
         }
-        let name = display_name.map(str::to_string).filter(|n| normalize_name(n).split_whitespace().count() >= 2).or_else(|| name_from_address(address));
+        let name = display_name
+            .map(str::to_string)
+            .filter(|n| normalize_name(n).split_whitespace().count() >= 2)
+            .or_else(|| name_from_address(address));
         match name.map(|n| self.suggest(&n)) {
             Some(list) if !list.is_empty() => Outcome::Suggested(list),
             _ => Outcome::Unmatched,

@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use surrealdb::types::SurrealValue;
 
 use super::index::{Index, PersonEmail, PersonNames};
+use crate::calendar::meetings::AttendeeRow;
 use crate::calendar::model::AttendeeRecord;
 use crate::calendar::store::MatchRow;
 use crate::db::Db;
@@ -34,32 +35,10 @@ struct EmailRow {
 
 #[derive(Debug, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
-struct StoredAttendee {
-    email: Option<String>,
-    name: Option<String>,
-    is_resource: Option<bool>,
-    is_self: Option<bool>,
-}
-
-impl StoredAttendee {
-    fn record(&self) -> AttendeeRecord {
-        AttendeeRecord {
-            email: self.email.clone().unwrap_or_default(),
-            name: self.name.clone(),
-            response: None,
-            role: None,
-            is_resource: self.is_resource.unwrap_or(false),
-            is_self: self.is_self.unwrap_or(false),
-        }
-    }
-}
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
 struct StoredEvent {
     id: String,
-    organizer: Option<StoredAttendee>,
-    attendees: Vec<StoredAttendee>,
+    organizer: Option<AttendeeRow>,
+    attendees: Vec<AttendeeRow>,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -72,7 +51,10 @@ struct Relink {
 
 impl Matcher {
     pub fn new(db: Db) -> Self {
-        Matcher { db, cache: RwLock::new(HashMap::new()) }
+        Matcher {
+            db,
+            cache: RwLock::new(HashMap::new()),
+        }
     }
 
     /// The user's index, built on first use and kept until their people change.
@@ -88,10 +70,21 @@ impl Matcher {
         let names: Vec<NameRow> = response.take(0)?;
         let emails: Vec<EmailRow> = response.take(1)?;
         let index = Arc::new(Index::build(
-            names.iter().map(|n| PersonNames { id: &n.id, first_name: &n.first_name, last_name: &n.last_name }),
-            emails.iter().map(|e| PersonEmail { person: &e.person, normalized: &e.normalized, primary: e.primary }),
+            names.iter().map(|n| PersonNames {
+                id: &n.id,
+                first_name: &n.first_name,
+                last_name: &n.last_name,
+            }),
+            emails.iter().map(|e| PersonEmail {
+                person: &e.person,
+                normalized: &e.normalized,
+                primary: e.primary,
+            }),
         ));
-        self.cache.write().expect("matcher cache").insert(owner.to_string(), index.clone());
+        self.cache
+            .write()
+            .expect("matcher cache")
+            .insert(owner.to_string(), index.clone());
         Ok(index)
     }
 
@@ -101,7 +94,12 @@ impl Matcher {
 
     /// After people changed: re-matches every event with an attendee under one of `keys`
     /// (addresses added or removed) or matched to one of `people`. Returns how many were looked at.
-    pub async fn rematch(&self, owner: &str, keys: &[String], people: &[String]) -> Result<usize, StoreError> {
+    pub async fn rematch(
+        &self,
+        owner: &str,
+        keys: &[String],
+        people: &[String],
+    ) -> Result<usize, StoreError> {
         self.invalidate(owner);
         let events: Vec<StoredEvent> = self
             .db
@@ -119,7 +117,9 @@ impl Matcher {
         self.invalidate(owner);
         let events: Vec<StoredEvent> = self
             .db
-            .query("SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner")
+            .query(
+                "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner",
+            )
             .bind(("owner", owner.to_string()))
             .await?
             .take(0)?;
@@ -132,10 +132,19 @@ impl Matcher {
         let updates: Vec<Relink> = events
             .into_iter()
             .map(|e| {
-                let organizer = e.organizer.as_ref().filter(|o| o.email.is_some()).map(StoredAttendee::record);
-                let attendees: Vec<AttendeeRecord> = e.attendees.iter().map(StoredAttendee::record).collect();
+                let organizer = e
+                    .organizer
+                    .as_ref()
+                    .filter(|o| o.email.is_some())
+                    .map(AttendeeRow::record);
+                let attendees: Vec<AttendeeRecord> =
+                    e.attendees.iter().map(AttendeeRow::record).collect();
                 let matches = super::match_event(&index, organizer.as_ref(), &attendees);
-                Relink { id: e.id, people: super::linked_people(&matches), matches: matches.into_iter().map(MatchRow::from).collect() }
+                Relink {
+                    id: e.id,
+                    people: super::linked_people(&matches),
+                    matches: matches.into_iter().map(MatchRow::from).collect(),
+                }
             })
             .collect();
         for chunk in updates.chunks(500) {

@@ -2,17 +2,48 @@ use super::index::{lookup_keys, name_from_address, normalize_name, PersonEmail, 
 use super::*;
 
 fn attendee(email: &str, name: Option<&str>) -> AttendeeRecord {
-    AttendeeRecord { email: email.into(), name: name.map(str::to_string), response: None, role: None, is_resource: false, is_self: false }
+    AttendeeRecord {
+        email: email.into(),
+        name: name.map(str::to_string),
+        response: None,
+        role: None,
+        is_resource: false,
+        is_self: false,
+    }
 }
 
 /// Ana Sousa (two emails), José Núñez, Jon Smith and John Smith (ambiguous), Madonna (one token),
 /// Li Wei (gmail with dots), two Maria Garcias.
 fn index() -> Index {
-    let people = [("ana", "Ana", "Sousa"), ("jose", "José", "Núñez"), ("jon", "Jon", "Smith"), ("john", "John", "Smith"), ("madonna", "Madonna", ""), ("li", "Li", "Wei"), ("anna", "Anna", "Müller"), ("maria1", "Maria", "Garcia"), ("maria2", "María", "García")];
-    let emails = [("ana", "ana@work.example", true), ("ana", "ana.sousa@home.example", false), ("jose", "jose@nunez.example", true), ("li", "li.wei@gmail.com", true), ("madonna", "m@music.example", true)];
+    let people = [
+        ("ana", "Ana", "Sousa"),
+        ("jose", "José", "Núñez"),
+        ("jon", "Jon", "Smith"),
+        ("john", "John", "Smith"),
+        ("madonna", "Madonna", ""),
+        ("li", "Li", "Wei"),
+        ("anna", "Anna", "Müller"),
+        ("maria1", "Maria", "Garcia"),
+        ("maria2", "María", "García"),
+    ];
+    let emails = [
+        ("ana", "ana@work.example", true),
+        ("ana", "ana.sousa@home.example", false),
+        ("jose", "jose@nunez.example", true),
+        ("li", "li.wei@gmail.com", true),
+        ("madonna", "m@music.example", true),
+    ];
     Index::build(
-        people.iter().map(|(id, f, l)| PersonNames { id, first_name: f, last_name: l }),
-        emails.iter().map(|(p, e, primary)| PersonEmail { person: p, normalized: e, primary: *primary }),
+        people.iter().map(|(id, f, l)| PersonNames {
+            id,
+            first_name: f,
+            last_name: l,
+        }),
+        emails.iter().map(|(p, e, primary)| PersonEmail {
+            person: p,
+            normalized: e,
+            primary: *primary,
+        }),
     )
 }
 
@@ -34,31 +65,72 @@ fn suggested(outcome: Outcome) -> Vec<String> {
 #[test]
 fn email_matches_are_exact_case_insensitive_and_cover_every_address() {
     let ix = index();
-    assert_eq!(linked(ix.match_attendee("ANA@Work.Example", None, false)), ("ana".into(), 100, MatchReason::PrimaryEmail));
-    assert_eq!(linked(ix.match_attendee("mailto:ana.sousa@home.example", None, false)), ("ana".into(), 100, MatchReason::OtherEmail));
-    assert_eq!(linked(ix.match_attendee("  MAILTO:Jose@Nunez.Example ", None, false)).0, "jose");
+    assert_eq!(
+        linked(ix.match_attendee("ANA@Work.Example", None, false)),
+        ("ana".into(), 100, MatchReason::PrimaryEmail)
+    );
+    assert_eq!(
+        linked(ix.match_attendee("mailto:ana.sousa@home.example", None, false)),
+        ("ana".into(), 100, MatchReason::OtherEmail)
+    );
+    assert_eq!(
+        linked(ix.match_attendee("  MAILTO:Jose@Nunez.Example ", None, false)).0,
+        "jose"
+    );
 }
 
 #[test]
 fn gmail_dots_plus_tags_and_googlemail_are_aliases() {
     let ix = index();
-    for address in ["liwei@gmail.com", "Li.Wei+crm@gmail.com", "l.i.w.e.i@googlemail.com"] {
-        assert_eq!(linked(ix.match_attendee(address, None, false)), ("li".into(), 95, MatchReason::Alias), "{address}");
+    for address in [
+        "liwei@gmail.com",
+        "Li.Wei+crm@gmail.com",
+        "l.i.w.e.i@googlemail.com",
+    ] {
+        assert_eq!(
+            linked(ix.match_attendee(address, None, false)),
+            ("li".into(), 95, MatchReason::Alias),
+            "{address}"
+        );
     }
     // Other domains keep dots and tags significant.
-    assert_eq!(ix.match_attendee("ana+x@work.example", None, false), Outcome::Unmatched);
-    assert_eq!(lookup_keys("Li.Wei+x@GoogleMail.com"), vec!["li.wei+x@googlemail.com".to_string(), "liwei@gmail.com".to_string()]);
+    assert_eq!(
+        ix.match_attendee("ana+x@work.example", None, false),
+        Outcome::Unmatched
+    );
+    assert_eq!(
+        lookup_keys("Li.Wei+x@GoogleMail.com"),
+        vec![
+            "li.wei+x@googlemail.com".to_string(),
+            "liwei@gmail.com".to_string()
+        ]
+    );
 }
 
 #[test]
 fn names_only_suggest_and_handle_accents_and_order() {
     let ix = index();
-    assert_eq!(suggested(ix.match_attendee("jn@elsewhere.example", Some("Jose Nunez"), false)), vec!["jose"]);
-    assert_eq!(suggested(ix.match_attendee("x@elsewhere.example", Some("Núñez, José"), false)), vec!["jose"]);
-    assert_eq!(suggested(ix.match_attendee("x@elsewhere.example", Some("Sousa Ana"), false)), vec!["ana"]);
-    assert_eq!(suggested(ix.match_attendee("anna.muller@elsewhere.example", None, false)), vec!["anna"], "first.last addresses give a name");
+    assert_eq!(
+        suggested(ix.match_attendee("jn@elsewhere.example", Some("Jose Nunez"), false)),
+        vec!["jose"]
+    );
+    assert_eq!(
+        suggested(ix.match_attendee("x@elsewhere.example", Some("Núñez, José"), false)),
+        vec!["jose"]
+    );
+    assert_eq!(
+        suggested(ix.match_attendee("x@elsewhere.example", Some("Sousa Ana"), false)),
+        vec!["ana"]
+    );
+    assert_eq!(
+        suggested(ix.match_attendee("anna.muller@elsewhere.example", None, false)),
+        vec!["anna"],
+        "first.last addresses give a name"
+    );
     match ix.match_attendee("x@elsewhere.example", Some("José Núñez"), false) {
-        Outcome::Suggested(list) => assert!(list[0].confidence == 90 && list[0].reason == MatchReason::Name),
+        Outcome::Suggested(list) => {
+            assert!(list[0].confidence == 90 && list[0].reason == MatchReason::Name)
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -66,20 +138,34 @@ fn names_only_suggest_and_handle_accents_and_order() {
 #[test]
 fn ambiguous_names_offer_everyone_close_and_weak_names_nothing() {
     let ix = index();
-    let mut both = suggested(ix.match_attendee("mg@elsewhere.example", Some("Maria Garcia"), false));
+    let mut both =
+        suggested(ix.match_attendee("mg@elsewhere.example", Some("Maria Garcia"), false));
     both.sort();
     assert_eq!(both, vec!["maria1", "maria2"]);
     // A clearly better score wins alone: "Jon Smith" is Jon (1.0), not John (about 0.97).
-    assert_eq!(suggested(ix.match_attendee("js@elsewhere.example", Some("Jon Smith"), false)), vec!["jon"]);
-    assert!(suggested(ix.match_attendee("x@elsewhere.example", Some("Madonna"), false)).is_empty(), "single-token names never match");
+    assert_eq!(
+        suggested(ix.match_attendee("js@elsewhere.example", Some("Jon Smith"), false)),
+        vec!["jon"]
+    );
+    assert!(
+        suggested(ix.match_attendee("x@elsewhere.example", Some("Madonna"), false)).is_empty(),
+        "single-token names never match"
+    );
     assert!(suggested(ix.match_attendee("x@elsewhere.example", Some("Smith"), false)).is_empty());
-    assert!(suggested(ix.match_attendee("x@elsewhere.example", Some("Anabel Sorensen"), false)).is_empty(), "below the threshold");
+    assert!(
+        suggested(ix.match_attendee("x@elsewhere.example", Some("Anabel Sorensen"), false))
+            .is_empty(),
+        "below the threshold"
+    );
 }
 
 #[test]
 fn the_users_own_addresses_and_rooms_are_never_matched() {
     let ix = index();
-    assert_eq!(ix.match_attendee("ana@work.example", Some("Ana Sousa"), true), Outcome::Unmatched);
+    assert_eq!(
+        ix.match_attendee("ana@work.example", Some("Ana Sousa"), true),
+        Outcome::Unmatched
+    );
     let mut room = attendee("ana@work.example", None);
     room.is_resource = true;
     let mut me = attendee("jose@nunez.example", None);
@@ -91,9 +177,17 @@ fn the_users_own_addresses_and_rooms_are_never_matched() {
 fn an_event_links_each_person_once_and_keeps_suggestions_apart() {
     let ix = index();
     let organizer = attendee("ana@work.example", Some("Ana"));
-    let attendees = [attendee("ANA@work.example", None), attendee("ana.sousa@home.example", None), attendee("x@y.example", Some("Maria Garcia")), attendee("liwei@gmail.com", None)];
+    let attendees = [
+        attendee("ANA@work.example", None),
+        attendee("ana.sousa@home.example", None),
+        attendee("x@y.example", Some("Maria Garcia")),
+        attendee("liwei@gmail.com", None),
+    ];
     let matches = match_event(&ix, Some(&organizer), &attendees);
-    assert_eq!(linked_people(&matches), vec!["ana".to_string(), "li".to_string()]);
+    assert_eq!(
+        linked_people(&matches),
+        vec!["ana".to_string(), "li".to_string()]
+    );
     assert_eq!(matches.iter().filter(|m| m.suggested).count(), 2);
     assert!(attendee_keys(Some(&organizer), &attendees).contains(&"liwei@gmail.com".to_string()));
 }
@@ -102,7 +196,10 @@ fn an_event_links_each_person_once_and_keeps_suggestions_apart() {
 fn name_helpers() {
     assert_eq!(normalize_name("  Müller, Anna "), "anna muller");
     assert_eq!(normalize_name("\"Dr. Jane Doe\""), "dr jane doe");
-    assert_eq!(name_from_address("jane.doe+news@x.example").as_deref(), Some("jane doe"));
+    assert_eq!(
+        name_from_address("jane.doe+news@x.example").as_deref(),
+        Some("jane doe")
+    );
     assert_eq!(name_from_address("jdoe@x.example"), None);
     assert_eq!(name_from_address("info2024@x.example"), None);
 }

@@ -17,8 +17,17 @@ impl Recorder {
     /// Starts a proxy forwarding to `upstream` (e.g. `http://127.0.0.1:5232`).
     pub async fn start(upstream: &str) -> Recorder {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let state = (upstream.trim_end_matches('/').to_string(), log.clone(), reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap());
-        let app = axum::Router::new().fallback(forward).with_state(Arc::new(state));
+        let state = (
+            upstream.trim_end_matches('/').to_string(),
+            log.clone(),
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        );
+        let app = axum::Router::new()
+            .fallback(forward)
+            .with_state(Arc::new(state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -36,23 +45,38 @@ type ProxyState = Arc<(String, Arc<Mutex<Vec<String>>>, reqwest::Client)>;
 async fn forward(State(state): State<ProxyState>, request: Request) -> Response {
     let (upstream, log, http) = (&state.0, &state.1, &state.2);
     let method = request.method().clone();
-    let path = request.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     let headers = request.headers().clone();
     let body = to_bytes(request.into_body(), usize::MAX).await.unwrap();
     let text = String::from_utf8_lossy(&body);
-    let kind = ["sync-collection", "calendar-multiget", "calendar-query"].into_iter().find(|k| text.contains(k));
+    let kind = ["sync-collection", "calendar-multiget", "calendar-query"]
+        .into_iter()
+        .find(|k| text.contains(k));
     log.lock().unwrap().push(match kind {
         Some(k) if method.as_str() == "REPORT" => format!("REPORT {k}"),
         _ => method.to_string(),
     });
     let mut outgoing = http.request(method, format!("{upstream}{path}")).body(body);
-    for (name, value) in headers.iter().filter(|(n, _)| *n != "host" && *n != "content-length") {
+    for (name, value) in headers
+        .iter()
+        .filter(|(n, _)| *n != "host" && *n != "content-length")
+    {
         outgoing = outgoing.header(name, value);
     }
     let reply = outgoing.send().await.unwrap();
     let mut response = Response::builder().status(reply.status().as_u16());
-    for (name, value) in reply.headers().iter().filter(|(n, _)| *n != "content-length" && *n != "transfer-encoding") {
+    for (name, value) in reply
+        .headers()
+        .iter()
+        .filter(|(n, _)| *n != "content-length" && *n != "transfer-encoding")
+    {
         response = response.header(name, value);
     }
-    response.body(Body::from(reply.bytes().await.unwrap())).unwrap()
+    response
+        .body(Body::from(reply.bytes().await.unwrap()))
+        .unwrap()
 }

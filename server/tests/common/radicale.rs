@@ -25,7 +25,11 @@ impl Drop for Radicale {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Radicale {
@@ -33,7 +37,13 @@ impl Radicale {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let users: PathBuf = dir.path().join("users");
-        std::fs::write(&users, format!("{USER}:{PASSWORD}\nbob:bob-password-123\ndana@example.org:dana-password-123\n")).unwrap();
+        std::fs::write(
+            &users,
+            format!(
+                "{USER}:{PASSWORD}\nbob:bob-password-123\ndana@example.org:dana-password-123\n"
+            ),
+        )
+        .unwrap();
         let config = dir.path().join("config");
         std::fs::write(
             &config,
@@ -48,7 +58,11 @@ impl Radicale {
         let child = Command::new(python)
             .args(["-m", "radicale", "--config", config.to_str().unwrap()])
             .stdout(Stdio::null())
-            .stderr(if std::env::var_os("RADICALE_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
+            .stderr(if std::env::var_os("RADICALE_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("start Radicale (pip install radicale)");
         let base = format!("http://127.0.0.1:{port}");
@@ -58,14 +72,26 @@ impl Radicale {
             assert!(Instant::now() < deadline, "Radicale did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Radicale { base, port, child, _dir: dir, http }
+        Radicale {
+            base,
+            port,
+            child,
+            _dir: dir,
+            http,
+        }
     }
 
     pub fn calendar_url(&self, name: &str) -> String {
         format!("{}/{USER}/{name}/", self.base)
     }
 
-    async fn send(&self, method: &str, url: &str, body: String, content_type: &str) -> reqwest::StatusCode {
+    async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        body: String,
+        content_type: &str,
+    ) -> reqwest::StatusCode {
         let response = self
             .http
             .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url)
@@ -76,13 +102,26 @@ impl Radicale {
             .await
             .unwrap();
         let status = response.status();
-        assert!(status.is_success(), "{method} {url}: {status} {}", response.text().await.unwrap_or_default());
+        assert!(
+            status.is_success(),
+            "{method} {url}: {status} {}",
+            response.text().await.unwrap_or_default()
+        );
         status
     }
 
     pub async fn make_calendar(&self, name: &str, display: &str, color: &str) {
         // Radicale creates the principal collection on first authenticated access.
-        let _ = self.http.request(reqwest::Method::from_bytes(b"PROPFIND").unwrap(), format!("{}/{USER}/", self.base)).basic_auth(USER, Some(PASSWORD)).header("depth", "0").send().await;
+        let _ = self
+            .http
+            .request(
+                reqwest::Method::from_bytes(b"PROPFIND").unwrap(),
+                format!("{}/{USER}/", self.base),
+            )
+            .basic_auth(USER, Some(PASSWORD))
+            .header("depth", "0")
+            .send()
+            .await;
         let body = format!(
             r#"<?xml version="1.0" encoding="utf-8"?>
 <C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:A="http://apple.com/ns/ical/">
@@ -90,16 +129,35 @@ impl Radicale {
   <C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set></D:prop></D:set>
 </C:mkcalendar>"#
         );
-        self.send("MKCALENDAR", &self.calendar_url(name), body, "application/xml").await;
+        self.send(
+            "MKCALENDAR",
+            &self.calendar_url(name),
+            body,
+            "application/xml",
+        )
+        .await;
     }
 
     pub async fn put_event(&self, calendar: &str, file: &str, ics: &str) {
-        self.send("PUT", &format!("{}{file}", self.calendar_url(calendar)), ics.replace('\n', "\r\n"), "text/calendar").await;
+        self.send(
+            "PUT",
+            &format!("{}{file}", self.calendar_url(calendar)),
+            ics.replace('\n', "\r\n"),
+            "text/calendar",
+        )
+        .await;
     }
 
     pub async fn delete_event(&self, calendar: &str, file: &str) {
         let url = format!("{}{file}", self.calendar_url(calendar));
-        let status = self.http.delete(&url).basic_auth(USER, Some(PASSWORD)).send().await.unwrap().status();
+        let status = self
+            .http
+            .delete(&url)
+            .basic_auth(USER, Some(PASSWORD))
+            .send()
+            .await
+            .unwrap()
+            .status();
         assert!(status.is_success(), "DELETE {url}: {status}");
     }
 }
