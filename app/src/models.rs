@@ -313,6 +313,14 @@ pub struct Connection {
     pub event_count: u64,
 }
 
+/// What "Add Google Calendar" can do on this server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderOptions {
+    pub google_configured: bool,
+    /// The redirect URI to register with the Google OAuth client.
+    pub google_redirect_uri: String,
+}
+
 /// A calendar found on a CalDAV server while testing a connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscoveredCalendar {

@@ -68,7 +68,15 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
-fn token_hash(token: &str) -> String {
+/// 256 random bits, URL-safe: session tokens and OAuth `state` values.
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Tokens are stored hashed, so a database leak does not hand out live sessions.
+pub(crate) fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
@@ -249,9 +257,7 @@ impl Accounts {
     }
 
     async fn create_session(&self, user_id: &str) -> Result<NewSession, StoreError> {
-        let mut bytes = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut bytes);
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let token = random_token();
         let expires_at = Utc::now() + Duration::days(SESSION_TTL_DAYS);
         self.db
             .query("CREATE session CONTENT { token_hash: $hash, user: $user, created_at: time::now(), expires_at: $expires }")

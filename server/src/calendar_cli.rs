@@ -1,5 +1,7 @@
 //! `rondo calendar …`: the same configuration and database as the server, output for people
 //! and scripts (plain lines on stdout, errors on stderr, non-zero exit on failure).
+mod progress;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -11,10 +13,13 @@ use crate::cli::CalendarCommand;
 use crate::config::Config;
 use crate::services::Services;
 
+use progress::{Outcome, Progress};
+
 pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()> {
     let services = crate::serve::open_services(config).await?;
     let rows = services.calendars.store.all_rows().await?;
     let emails = owner_emails(&services, &rows).await;
+    let clock = services.calendars.settings.clock.clone();
     match command {
         CalendarCommand::List => {
             if rows.is_empty() {
@@ -35,7 +40,7 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
             }
         }
         CalendarCommand::Status => {
-            let now = chrono::Utc::now();
+            let now = clock.now();
             let due = services.calendars.store.due(now).await?.len();
             let failing: Vec<&ConnectionRow> = rows.iter().filter(|r| r.status != "ok").collect();
             println!(
@@ -79,37 +84,30 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
                 bail!("no matching connection");
             }
             let total = chosen.len();
+            let mut progress = Progress::new(total);
             let mut failed = 0;
-            for (i, row) in chosen.into_iter().enumerate() {
-                let report = services.calendars.sync(&row.owner, &row.id).await?;
-                match report.error {
-                    Some(error) => {
-                        failed += 1;
-                        eprintln!(
-                            "[{}/{total}] {} ({}): failed: {error}",
-                            i + 1,
-                            row.name,
-                            emails[&row.owner]
-                        );
-                    }
-                    None => println!(
-                        "[{}/{total}] {} ({}): {} added, {} changed, {} removed, {} logged",
-                        i + 1,
-                        row.name,
-                        emails[&row.owner],
-                        report.added,
-                        report.changed,
-                        report.removed,
-                        report.logged
-                    ),
-                }
+            for row in chosen {
+                let label = format!("{} ({})", row.name, emails[&row.owner]);
+                progress.syncing(&label);
+                // One connection's failure, even a storage error, must not keep the others
+                // from syncing; it still makes the exit code non-zero.
+                let outcome = match services.calendars.sync(&row.owner, &row.id).await {
+                    Ok(report) => match report.error.clone() {
+                        Some(error) => Outcome::Failed(error),
+                        None => Outcome::Synced(report),
+                    },
+                    Err(error) => Outcome::Failed(error.to_string()),
+                };
+                failed += usize::from(outcome.failed());
+                progress.finished(&label, &outcome);
             }
+            progress.close();
             if failed > 0 {
                 bail!("{failed} of {total} sync(s) failed");
             }
         }
         CalendarCommand::AutoLog { dry_run } => {
-            let now = chrono::Utc::now();
+            let now = clock.now();
             let mut total = 0;
             for row in rows.iter().filter(|r| r.auto_log) {
                 let report = autolog::run(

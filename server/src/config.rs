@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::calendar::google::GoogleEndpoints;
 use crate::db::DbSettings;
 
 #[derive(Debug, Error)]
@@ -42,8 +43,16 @@ pub struct Config {
     pub sync_concurrency: usize,
     /// At most this many sync starts per second per provider.
     pub sync_rate_per_provider: f64,
+    /// How long one sync may hold its connection's lease (seconds): the longest a crashed
+    /// process keeps the connection from being synced elsewhere.
+    pub sync_lease_seconds: u64,
     /// Run the background scheduler in `serve` (off for a web-only replica).
     pub scheduler: bool,
+    /// Google OAuth client (both unset: "Add Google Calendar" explains what to configure).
+    pub google_client_id: Option<String>,
+    pub google_client_secret: Option<String>,
+    /// Google's endpoints; overridable for tests against a local fake.
+    pub google_endpoints: GoogleEndpoints,
 }
 
 /// The TOML file's shape; every key is optional.
@@ -68,7 +77,15 @@ struct FileConfig {
     sync_interval_minutes: Option<u64>,
     sync_concurrency: Option<usize>,
     sync_rate_per_provider: Option<f64>,
+    sync_lease_seconds: Option<u64>,
     scheduler: Option<bool>,
+    google_client_id: Option<String>,
+    google_client_secret: Option<String>,
+    google_auth_url: Option<String>,
+    google_token_url: Option<String>,
+    google_revoke_url: Option<String>,
+    google_userinfo_url: Option<String>,
+    google_api_url: Option<String>,
 }
 
 fn parse_env<T: std::str::FromStr>(
@@ -182,9 +199,26 @@ impl Config {
                 .or(file.sync_rate_per_provider)
                 .unwrap_or(2.0_f64)
                 .max(0.01),
+            // A day at most: a lease is a crash guard, not a lock to hold for good.
+            sync_lease_seconds: parse_env(&env, "RONDO_SYNC_LEASE_SECONDS")?
+                .or(file.sync_lease_seconds)
+                .unwrap_or(600)
+                .clamp(1, 86_400),
             scheduler: parse_env(&env, "RONDO_SCHEDULER")?
                 .or(file.scheduler)
                 .unwrap_or(true),
+            google_client_id: env("RONDO_GOOGLE_CLIENT_ID").or(file.google_client_id),
+            google_client_secret: env("RONDO_GOOGLE_CLIENT_SECRET").or(file.google_client_secret),
+            google_endpoints: {
+                let d = GoogleEndpoints::default();
+                GoogleEndpoints {
+                    auth_url: env("RONDO_GOOGLE_AUTH_URL").or(file.google_auth_url).unwrap_or(d.auth_url),
+                    token_url: env("RONDO_GOOGLE_TOKEN_URL").or(file.google_token_url).unwrap_or(d.token_url),
+                    revoke_url: env("RONDO_GOOGLE_REVOKE_URL").or(file.google_revoke_url).unwrap_or(d.revoke_url),
+                    userinfo_url: env("RONDO_GOOGLE_USERINFO_URL").or(file.google_userinfo_url).unwrap_or(d.userinfo_url),
+                    api_url: env("RONDO_GOOGLE_API_URL").or(file.google_api_url).unwrap_or(d.api_url),
+                }
+            },
         })
     }
 
@@ -233,6 +267,18 @@ mod tests {
         assert!(!c.secure_cookies());
         assert_eq!(c.db_settings().endpoint, "surrealkv://data/db");
         assert_eq!(c.secret_key_path(), PathBuf::from("data/secret.key"));
+        assert_eq!(c.sync_lease_seconds, 600);
+    }
+
+    #[test]
+    fn the_sync_lease_is_configurable_within_bounds() {
+        let c = Config::load_from(None, env_of(&[("RONDO_SYNC_LEASE_SECONDS", "5")])).unwrap();
+        assert_eq!(c.sync_lease_seconds, 5);
+        let c = Config::load_from(None, env_of(&[("RONDO_SYNC_LEASE_SECONDS", "0")])).unwrap();
+        assert_eq!(c.sync_lease_seconds, 1, "never zero: every sync holds its lease");
+        let err =
+            Config::load_from(None, env_of(&[("RONDO_SYNC_LEASE_SECONDS", "soon")])).unwrap_err();
+        assert!(err.to_string().contains("RONDO_SYNC_LEASE_SECONDS"), "{err}");
     }
 
     #[test]

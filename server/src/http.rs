@@ -1,4 +1,5 @@
-//! The axum application: Leptos pages and server functions, static files, and `/healthz`.
+//! The axum application: Leptos pages and server functions, the Google OAuth redirects, static
+//! files, and `/healthz`.
 use std::sync::Arc;
 
 use axum::routing::get;
@@ -11,6 +12,7 @@ use app::api::backend::Backend;
 use app::{shell, App};
 
 use crate::config::Config;
+use crate::services::Services;
 
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     LeptosOptions::builder()
@@ -21,7 +23,8 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-pub fn router(config: &Config, backend: Arc<dyn Backend>) -> Router {
+pub fn router(config: &Config, services: Arc<Services>) -> Router {
+    let backend: Arc<dyn Backend> = services.clone();
     let options = leptos_options(config);
     let routes = generate_route_list(App);
     let context = {
@@ -31,6 +34,7 @@ pub fn router(config: &Config, backend: Arc<dyn Backend>) -> Router {
     let pkg = ServeDir::new(config.site_root.join("pkg")).precompressed_gzip();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .merge(crate::google_routes::routes(services))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();

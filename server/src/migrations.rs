@@ -207,6 +207,20 @@ DEFINE INDEX IF NOT EXISTS sync_run_connection ON sync_run FIELDS connection, st
 DEFINE FIELD IF NOT EXISTS auto_logged ON activity TYPE bool DEFAULT false;
 "#,
     },
+    Migration {
+        version: 5,
+        name: "google_oauth_state",
+        sql: r#"
+DEFINE TABLE IF NOT EXISTS oauth_state SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS state_hash ON oauth_state TYPE string;
+DEFINE FIELD IF NOT EXISTS owner ON oauth_state TYPE string;
+DEFINE FIELD IF NOT EXISTS session_hash ON oauth_state TYPE string;
+DEFINE FIELD IF NOT EXISTS verifier ON oauth_state TYPE string;
+DEFINE FIELD IF NOT EXISTS connection ON oauth_state TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS expires_at ON oauth_state TYPE datetime;
+DEFINE INDEX IF NOT EXISTS oauth_state_hash ON oauth_state FIELDS state_hash UNIQUE;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

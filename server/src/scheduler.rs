@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -85,23 +84,29 @@ impl Scheduler {
     /// Runs until the task is dropped.
     pub async fn run(self) {
         loop {
-            match self.tick(Utc::now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(synced = n, "background sync round finished"),
+            match self.tick().await {
+                Ok(synced) if synced.is_empty() => {}
+                Ok(synced) => {
+                    tracing::info!(synced = synced.len(), "background sync round finished")
+                }
                 Err(e) => tracing::error!(error = %e, "background sync round failed"),
             }
             tokio::time::sleep(self.config.tick).await;
         }
     }
 
-    /// One round: syncs every due connection in fair order; returns how many were synced.
-    pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, crate::error::StoreError> {
+    /// One round: syncs every connection due at the clock's current time, in fair order, and
+    /// returns their ids in the order their syncs started.
+    pub async fn tick(&self) -> Result<Vec<String>, crate::error::StoreError> {
+        let now = self.services.calendars.settings.clock.now();
         let due = fair_order(self.services.calendars.store.due(now).await?);
         let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
+        // The provider rate limit spaces real requests, so it runs on tokio's timer, not on the
+        // (possibly simulated) sync clock.
         let gap = Duration::from_secs_f64(1.0 / self.config.rate_per_provider.max(0.01));
         let mut last_start: HashMap<String, tokio::time::Instant> = HashMap::new();
         let mut tasks = JoinSet::new();
-        let count = due.len();
+        let mut started = Vec::with_capacity(due.len());
         for row in due {
             let permit = permits
                 .clone()
@@ -112,6 +117,7 @@ impl Scheduler {
                 tokio::time::sleep_until(*last + gap).await;
             }
             last_start.insert(row.provider.clone(), tokio::time::Instant::now());
+            started.push(row.id.clone());
             let services = self.services.clone();
             tasks.spawn(async move {
                 let _permit = permit;
@@ -123,13 +129,14 @@ impl Scheduler {
             });
         }
         while tasks.join_next().await.is_some() {}
-        Ok(count)
+        Ok(started)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, Utc};
 
     fn row(owner: &str, id: &str, minutes_overdue: i64) -> ConnectionRow {
         ConnectionRow {

@@ -1,6 +1,7 @@
 //! Running the web server until SIGINT/SIGTERM.
 use std::sync::Arc;
 
+use crate::calendar::google::GoogleSettings;
 use crate::calendar::service::CalendarSettings;
 use crate::config::Config;
 use crate::secrets::{self, Keyring};
@@ -19,6 +20,15 @@ pub fn calendar_settings(config: &Config, keyring: Keyring) -> CalendarSettings 
         connect_timeout: std::time::Duration::from_secs(config.http_connect_timeout_secs),
         request_timeout: std::time::Duration::from_secs(config.http_timeout_secs),
         sync_interval: std::time::Duration::from_secs(config.sync_interval_minutes * 60),
+        lease: std::time::Duration::from_secs(config.sync_lease_seconds),
+        google: GoogleSettings {
+            client_id: config.google_client_id.clone(),
+            client_secret: config.google_client_secret.clone(),
+            endpoints: config.google_endpoints.clone(),
+            public_url: config.public_url.clone(),
+            request_timeout: std::time::Duration::from_secs(config.http_timeout_secs),
+            ..GoogleSettings::default()
+        },
         ..CalendarSettings::new(keyring, config.allow_private_servers)
     }
 }

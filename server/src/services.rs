@@ -199,6 +199,13 @@ impl Backend for Services {
         Ok(self.calendars.store.list(&user.id).await?)
     }
 
+    async fn calendar_providers(&self, _user: &UserInfo) -> AppResult<ProviderOptions> {
+        Ok(ProviderOptions {
+            google_configured: self.calendars.google_configured(),
+            google_redirect_uri: self.calendars.settings.google.redirect_uri(),
+        })
+    }
+
     async fn test_caldav(
         &self,
         _user: &UserInfo,

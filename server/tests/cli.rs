@@ -1,15 +1,15 @@
 //! The built `rondo` binary's subcommands against a temporary data directory.
-use std::process::Command;
+mod common;
+
+use chrono::{Duration, Utc};
+use common::binary::{self, text, RondoServer};
+use common::calendar::{connect_named, dana_put, event, BOB};
+use common::proxy::Recorder;
+use common::radicale::Radicale;
+use common::Client;
 
 fn rondo(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rondo"))
-        .args(args)
-        .env("RONDO_DATA_DIR", data_dir)
-        .env("RONDO_LOG", "warn")
-        .env_remove("RONDO_SECRET_KEY")
-        .env_remove("RONDO_DATABASE_URL")
-        .output()
-        .expect("run rondo")
+    binary::run(data_dir, args)
 }
 
 #[test]
@@ -83,4 +83,104 @@ fn calendar_commands_report_for_scripts() {
     let dry = rondo(dir.path(), &["calendar", "auto-log", "--dry-run"]);
     assert!(dry.status.success());
     assert!(String::from_utf8_lossy(&dry.stdout).contains("0 meeting(s) would be logged."));
+}
+
+/// One plain line per connection (no TTY here, so no progress bar): results on stdout,
+/// failures on stderr, and exit code 1 when any sync failed.
+#[tokio::test]
+async fn calendar_sync_reports_each_connection_and_fails_when_one_fails() {
+    let radicale = Radicale::start().await;
+    dana_put(
+        &radicale,
+        "a.ics",
+        &event("a", "Planning", Utc::now() + Duration::days(1), BOB),
+    )
+    .await;
+    let proxy = Recorder::start(&radicale.base).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = RondoServer::start(dir.path(), &[("RONDO_SCHEDULER", "false")]).await;
+    let dana = Client::signed_up(&server.base, "dana-cli@example.org").await;
+    let home = connect_named(&dana, &radicale.base, "Home", false).await;
+    connect_named(&dana, &proxy.base, "Work", false).await;
+    server.stop();
+
+    // Work's server is down; Home's is fine.
+    proxy.fail_with(Some(404));
+    let all = binary::run_async(dir.path(), &["calendar", "sync", "--all"], &[]).await;
+    let (out, err) = (text(&all.stdout), text(&all.stderr));
+    assert_eq!(all.status.code(), Some(1), "{out}\n{err}");
+    assert!(
+        !out.contains('\x1b') && !err.contains('\x1b'),
+        "no terminal drawing: {out:?}\n{err:?}"
+    );
+    let results: Vec<&str> = out.lines().collect();
+    assert_eq!(results.len(), 1, "{out}");
+    assert!(
+        results[0].starts_with('[')
+            && results[0].ends_with(
+                "/2] Home (dana-cli@example.org): 0 added, 0 changed, 0 removed, 0 logged"
+            ),
+        "{out}"
+    );
+    let failure = err
+        .lines()
+        .find(|l| l.contains("] Work (dana-cli@example.org): failed: "))
+        .unwrap_or_else(|| panic!("no failure line: {err}"));
+    assert!(failure.contains("not found on the server (404)"), "{failure}");
+    assert!(
+        err.lines().any(|l| l == "rondo: 1 of 2 sync(s) failed"),
+        "{err}"
+    );
+    let positions: Vec<&str> = [results[0], failure]
+        .iter()
+        .map(|l| &l[..5])
+        .collect();
+    assert!(
+        positions.contains(&"[1/2]") && positions.contains(&"[2/2]"),
+        "{positions:?}"
+    );
+
+    // The failure was saved before the non-zero exit.
+    let status = binary::run_async(dir.path(), &["calendar", "status"], &[]).await;
+    let status_out = text(&status.stdout);
+    assert!(status.status.success());
+    assert!(
+        status_out.starts_with("2 connection(s), 0 due now, 1 not ok."),
+        "{status_out}"
+    );
+    assert!(status_out.contains("\tWork\terror\t"), "{status_out}");
+
+    // One connection that works: exit 0 and exactly its line.
+    let one = binary::run_async(
+        dir.path(),
+        &["calendar", "sync", "--connection", &home.id],
+        &[],
+    )
+    .await;
+    assert!(one.status.success(), "{}", text(&one.stderr));
+    assert_eq!(
+        text(&one.stdout),
+        "[1/1] Home (dana-cli@example.org): 0 added, 0 changed, 0 removed, 0 logged\n"
+    );
+
+    // The server is back: every sync of the user succeeds.
+    proxy.fail_with(None);
+    let user = binary::run_async(
+        dir.path(),
+        &["calendar", "sync", "--user", "dana-cli@example.org"],
+        &[],
+    )
+    .await;
+    assert!(user.status.success(), "{}", text(&user.stderr));
+    assert_eq!(text(&user.stdout).lines().count(), 2);
+    assert!(!text(&user.stderr).contains("failed"));
+
+    let unknown = binary::run_async(
+        dir.path(),
+        &["calendar", "sync", "--connection", "nope"],
+        &[],
+    )
+    .await;
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown.stderr).contains("no matching connection"));
 }

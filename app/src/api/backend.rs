@@ -58,6 +58,7 @@ pub trait Backend: Send + Sync + 'static {
     async fn dashboard(&self, user: &UserInfo) -> AppResult<Dashboard>;
 
     async fn list_connections(&self, user: &UserInfo) -> AppResult<Vec<Connection>>;
+    async fn calendar_providers(&self, user: &UserInfo) -> AppResult<ProviderOptions>;
     async fn test_caldav(
         &self,
         user: &UserInfo,

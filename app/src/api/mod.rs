@@ -132,6 +132,13 @@ pub async fn list_connections() -> Result<Vec<Connection>, AppError> {
     backend.list_connections(&user).await
 }
 
+/// Which providers this server can connect (Google needs an OAuth client configured).
+#[server(endpoint = "calendar-providers")]
+pub async fn calendar_providers() -> Result<ProviderOptions, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.calendar_providers(&user).await
+}
+
 /// Discovers the calendars of a CalDAV account without saving anything.
 #[server(endpoint = "test-caldav")]
 pub async fn test_caldav(

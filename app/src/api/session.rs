@@ -17,8 +17,12 @@ pub fn backend() -> AppResult<Arc<dyn Backend>> {
 
 pub fn session_token() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
-    parts
-        .headers
+    session_from_headers(&parts.headers)
+}
+
+/// The session cookie's value among a request's headers.
+pub fn session_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

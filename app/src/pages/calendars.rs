@@ -5,8 +5,10 @@ use chrono::Utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use leptos_router::hooks::use_query_map;
+
 use crate::api::{
-    list_connections, CreateCaldav, DeleteConnection, SyncConnection, TestCaldav, UpdateConnection,
+    calendar_providers, list_connections, CreateCaldav, DeleteConnection, SyncConnection, TestCaldav, UpdateConnection,
 };
 use crate::components::status::{ActionError, ErrorBox, Loading};
 use crate::models::{
@@ -60,8 +62,24 @@ pub fn CalendarsPage() -> impl IntoView {
         },
         |_| list_connections(),
     );
+    let providers = Resource::new(|| (), |_| calendar_providers());
     let adding = RwSignal::new(false);
     let google_help = RwSignal::new(false);
+    let query = use_query_map();
+    // Where the Google sign-in came back to: a message for the user, and whether it is an error.
+    let flash = move || {
+        query.with(|q| {
+            if let Some(error) = q.get("error") {
+                Some((true, error))
+            } else if q.get("connected").is_some() {
+                Some((false, "Google Calendar connected. Your primary calendar is chosen (Edit picks others); the first sync is running.".to_string()))
+            } else if q.get("reconnected").is_some() {
+                Some((false, "Google Calendar reconnected. Syncing resumes now.".to_string()))
+            } else {
+                None
+            }
+        })
+    };
     // Which connection the last "Sync now" was for; kept here so its result survives the refetch.
     let sync_target = RwSignal::new(None::<String>);
     Effect::new(move |_| {
@@ -77,13 +95,29 @@ pub fn CalendarsPage() -> impl IntoView {
             <p class="meta">"Connect calendars so Rondo can show meetings with your people and log them."</p>
             <div class="head-actions">
                 <button type="button" on:click=move |_| adding.set(true)>"Add CalDAV account"</button>
-                <button type="button" class="secondary" on:click=move |_| google_help.update(|v| *v = !*v)>"Add Google Calendar"</button>
+                <Suspense fallback=|| view! { <button type="button" class="secondary" disabled=true>"Add Google Calendar"</button> }>
+                    {move || Suspend::new(async move {
+                        match providers.await {
+                            Ok(p) if p.google_configured => view! {
+                                <a class="button secondary" href="/oauth/google/start" rel="external">"Add Google Calendar"</a>
+                            }.into_any(),
+                            _ => view! {
+                                <button type="button" class="secondary" on:click=move |_| google_help.update(|v| *v = !*v)>"Add Google Calendar"</button>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
             </div>
         </div>
+        {move || flash().map(|(is_error, text)| view! {
+            <div class=if is_error { "card notice error flash" } else { "card notice success flash" } role=if is_error { "alert" } else { "status" }>{text}</div>
+        })}
         <Show when=move || google_help.get()>
-            <div class="card notice" role="status">
-                "Connecting Google accounts is not available on this server yet. CalDAV accounts "
-                "(iCloud, Fastmail, Nextcloud and others) can be added now."
+            <div class="card notice google-help" role="status">
+                <p>"Google Calendar is not set up on this server yet. The administrator creates an OAuth client in Google Cloud and sets "
+                   <code>"RONDO_GOOGLE_CLIENT_ID"</code>" and "<code>"RONDO_GOOGLE_CLIENT_SECRET"</code>" (see the README)."</p>
+                <p>{move || providers.get().and_then(Result::ok).map(|p| format!("Redirect URI to register: {}", p.google_redirect_uri))}</p>
+                <p>"CalDAV accounts (iCloud, Fastmail, Nextcloud and others) can be added now."</p>
             </div>
         </Show>
         <Show when=move || adding.get()>
@@ -94,7 +128,7 @@ pub fn CalendarsPage() -> impl IntoView {
                 match connections.await {
                     Err(error) => view! { <ErrorBox error/> }.into_any(),
                     Ok(list) if list.is_empty() => view! {
-                        <p class="empty card">"No calendars connected yet. Add a CalDAV account (iCloud, Fastmail, Nextcloud or any CalDAV server) to get started."</p>
+                        <p class="empty card">"No calendars connected yet. Add a Google Calendar or a CalDAV account (iCloud, Fastmail, Nextcloud or any CalDAV server) to get started."</p>
                     }.into_any(),
                     Ok(list) => view! {
                         <div class="connections">
@@ -171,6 +205,9 @@ fn ConnectionCard(
                 Err(error) => view! { <ErrorBox error/> }.into_any(),
             })}
             <div class="connection-actions">
+                {(connection.provider == crate::models::Provider::Google && status == ConnectionStatus::NeedsReauth).then(|| view! {
+                    <a class="button" rel="external" href=format!("/oauth/google/start?connection={}", connection.id)>"Reconnect"</a>
+                })}
                 <button type="button" class="secondary" on:click=move |_| editing.set(true)>"Edit"</button>
                 <button type="button" disabled=syncing_this
                         on:click={ let id = id.clone(); move |_| { sync_target.set(Some(id.clone())); sync.dispatch(SyncConnection { id: id.clone() }); } }>

@@ -62,25 +62,37 @@ pub async fn run(
         report.logged.push(event.title.clone());
     }
     let cancelled = meetings.cancelled_sources(owner, &connection.id).await?;
-    if !cancelled.is_empty() {
-        let query = if dry_run {
-            "SELECT count() AS n FROM activity WHERE owner = $owner AND source_key IN $sources AND auto_logged = true AND edited = false GROUP ALL"
-        } else {
-            "DELETE activity WHERE owner = $owner AND source_key IN $sources AND auto_logged = true AND edited = false RETURN BEFORE"
-        };
-        let mut response = db
-            .query(query)
-            .bind(("owner", owner.to_string()))
-            .bind(("sources", cancelled))
-            .await?;
-        report.removed = if dry_run {
-            response
-                .take::<Option<Count>>(0)?
-                .map(|c| c.n.max(0) as u64)
-                .unwrap_or(0)
-        } else {
-            response.take::<Vec<serde_json::Value>>(0)?.len() as u64
-        };
-    }
+    report.removed = forget_cancelled(db, owner, cancelled, dry_run).await?;
     Ok(report)
+}
+
+/// Removes the auto-logged, unedited activities of cancelled meetings (`sources`); returns how
+/// many were (or, in a dry run, would be) removed.
+pub async fn forget_cancelled(
+    db: &Db,
+    owner: &str,
+    sources: Vec<String>,
+    dry_run: bool,
+) -> Result<u64, StoreError> {
+    if sources.is_empty() {
+        return Ok(0);
+    }
+    let query = if dry_run {
+        "SELECT count() AS n FROM activity WHERE owner = $owner AND source_key IN $sources AND auto_logged = true AND edited = false GROUP ALL"
+    } else {
+        "DELETE activity WHERE owner = $owner AND source_key IN $sources AND auto_logged = true AND edited = false RETURN BEFORE"
+    };
+    let mut response = db
+        .query(query)
+        .bind(("owner", owner.to_string()))
+        .bind(("sources", sources))
+        .await?;
+    Ok(if dry_run {
+        response
+            .take::<Option<Count>>(0)?
+            .map(|c| c.n.max(0) as u64)
+            .unwrap_or(0)
+    } else {
+        response.take::<Vec<serde_json::Value>>(0)?.len() as u64
+    })
 }

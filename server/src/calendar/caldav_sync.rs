@@ -12,7 +12,7 @@ use crate::matcher::Index;
 
 use super::caldav::{CalDavClient, CalDavError, Credentials};
 use super::ical;
-use super::model::{AttendeeRecord, Changes, EventRecord, When};
+use super::model::{AttendeeRecord, EventRecord, SyncFailure, SyncOutcome, When};
 use super::store::{CalendarRow, CalendarStore, ConnectionRow};
 
 const MULTIGET_BATCH: usize = 50;
@@ -43,19 +43,6 @@ pub struct FoundCalendar {
     pub name: String,
     pub color: Option<String>,
     pub supports_sync: bool,
-}
-
-/// A failed sync in words a user can act on, and the status it leaves the connection in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SyncFailure {
-    pub message: String,
-    pub status: ConnectionStatus,
-}
-
-#[derive(Debug, Default)]
-pub struct SyncOutcome {
-    pub changes: Changes,
-    pub warnings: Vec<String>,
 }
 
 pub fn explain(error: &CalDavError) -> SyncFailure {
@@ -138,17 +125,10 @@ pub async fn sync_connection(
 ) -> Result<SyncOutcome, SyncFailure> {
     let client = client(account).await?;
     let mut outcome = SyncOutcome::default();
-    let store_err = |e: crate::error::StoreError| {
-        tracing::error!(error = %e, "storing calendar data failed");
-        SyncFailure {
-            message: "Rondo could not save the calendar data. Try again later.".into(),
-            status: ConnectionStatus::Error,
-        }
-    };
     let calendars = store
         .calendars(&row.owner, &row.id)
         .await
-        .map_err(store_err)?;
+        .map_err(SyncFailure::storage)?;
     let context = Context {
         store,
         owner: &row.owner,
@@ -165,7 +145,7 @@ pub async fn sync_connection(
         match result {
             Ok(()) => {}
             Err(Failure::Dav(e)) => return Err(explain(&e)),
-            Err(Failure::Store(e)) => return Err(store_err(e)),
+            Err(Failure::Store(e)) => return Err(SyncFailure::storage(e)),
         }
     }
     Ok(outcome)

@@ -4,6 +4,7 @@ pub mod caldav;
 pub mod caldav_sync;
 pub mod credentials;
 pub mod dav_xml;
+pub mod google;
 pub mod ical;
 pub mod meetings;
 pub mod model;

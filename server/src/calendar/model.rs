@@ -2,6 +2,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use app::models::ConnectionStatus;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum When {
     At(DateTime<Utc>),
@@ -92,4 +94,42 @@ impl std::ops::AddAssign for Changes {
         self.changed += other.changed;
         self.removed += other.removed;
     }
+}
+
+/// A failed sync in words a user can act on, and the status it leaves the connection in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncFailure {
+    pub message: String,
+    pub status: ConnectionStatus,
+}
+
+impl SyncFailure {
+    pub fn error(message: impl Into<String>) -> Self {
+        SyncFailure {
+            message: message.into(),
+            status: ConnectionStatus::Error,
+        }
+    }
+
+    pub fn needs_reauth(message: impl Into<String>) -> Self {
+        SyncFailure {
+            message: message.into(),
+            status: ConnectionStatus::NeedsReauth,
+        }
+    }
+
+    /// Storing failed: details go to the log, the user gets a plain sentence.
+    pub fn storage(error: crate::error::StoreError) -> Self {
+        tracing::error!(error = %error, "storing calendar data failed");
+        SyncFailure::error("Rondo could not save the calendar data. Try again later.")
+    }
+}
+
+/// What one sync of one connection did.
+#[derive(Debug, Default)]
+pub struct SyncOutcome {
+    pub changes: Changes,
+    pub warnings: Vec<String>,
+    /// Auto-logged activities removed because their meeting was cancelled.
+    pub forgotten: u64,
 }

@@ -9,11 +9,14 @@ use app::models::{
 };
 
 use super::autolog;
-use super::caldav_sync::{self, CalDavAccount, SyncFailure};
+use super::caldav_sync::{self, CalDavAccount};
+use super::google::{self, GoogleSettings};
+use super::model::{SyncFailure, SyncOutcome};
 use super::credentials;
 use super::meetings::Meetings;
 use super::store::{CalendarStore, ConnectionRow, NewCalendar, NewConnection, SyncRunInsert};
 use crate::activities::Activities;
+use crate::clock::{Clock, SystemClock};
 use crate::error::StoreError;
 use crate::matcher::service::Matcher;
 use crate::secrets::Keyring;
@@ -28,6 +31,13 @@ pub struct CalendarSettings {
     pub sync_interval: Duration,
     /// Identifies this process as holder of sync leases.
     pub instance: String,
+    /// How long a sync may hold its connection's lease; a crashed process blocks the
+    /// connection at most this long.
+    pub lease: Duration,
+    /// The time every sync and scheduling decision is stamped with.
+    pub clock: Arc<dyn Clock>,
+    /// Google OAuth client and endpoints (unconfigured by default).
+    pub google: GoogleSettings,
 }
 
 impl CalendarSettings {
@@ -39,12 +49,16 @@ impl CalendarSettings {
             request_timeout: Duration::from_secs(60),
             sync_interval: Duration::from_secs(15 * 60),
             instance: format!("rondo-{}", crate::ids::new_id()),
+            lease: DEFAULT_LEASE,
+            clock: Arc::new(SystemClock),
+            google: GoogleSettings::default(),
         }
     }
 }
 
-/// A sync holds its connection's lease at most this long; a crashed process's lease lapses.
-pub const LEASE: Duration = Duration::from_secs(10 * 60);
+/// A sync holds its connection's lease at most this long by default; a crashed process's
+/// lease lapses after it.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(10 * 60);
 
 pub struct Calendars {
     pub store: CalendarStore,
@@ -240,6 +254,7 @@ impl Calendars {
     }
 
     pub async fn delete(&self, user: &UserInfo, id: &str) -> Result<(), StoreError> {
+        self.google_revoke(&user.id, id).await;
         self.store.delete(&user.id, id).await
     }
 
@@ -248,9 +263,10 @@ impl Calendars {
     /// history and schedules the next one (backing off after failures).
     pub async fn sync(&self, owner: &str, id: &str) -> Result<SyncReport, StoreError> {
         let row = self.store.row(owner, id).await?;
-        let started = chrono::Utc::now();
+        let clock = self.settings.clock.as_ref();
+        let started = clock.now();
         let holder = self.settings.instance.as_str();
-        let lease_end = started + chrono::Duration::from_std(LEASE).expect("lease fits");
+        let lease_end = started + chrono::Duration::from_std(self.settings.lease).expect("lease fits");
         if !self
             .store
             .acquire_lease(id, holder, started, lease_end)
@@ -277,7 +293,7 @@ impl Calendars {
                 &self.meetings,
                 &self.activities,
                 &row,
-                chrono::Utc::now(),
+                clock.now(),
                 false,
             )
             .await
@@ -286,7 +302,7 @@ impl Calendars {
                 Err(e) => tracing::error!(connection = id, error = %e, "auto-logging failed"),
             }
         }
-        let finished = chrono::Utc::now();
+        let finished = clock.now();
         let failures = if report.error.is_some() {
             row.failures.unwrap_or(0) + 1
         } else {
@@ -315,16 +331,6 @@ impl Calendars {
 
     async fn sync_locked(&self, row: &ConnectionRow) -> Result<SyncReport, StoreError> {
         let (owner, id) = (row.owner.as_str(), row.id.as_str());
-        let password = match row.credential.as_deref().map(|c| credentials::open(&self.settings.keyring, owner, id, c)) {
-            Some(Ok(secret)) => secret,
-            Some(Err(message)) => return self.fail(owner, id, SyncFailure { message, status: ConnectionStatus::Error }).await,
-            None => return self.fail(owner, id, SyncFailure { message: "No password is stored for this connection. Edit it and enter the password.".into(), status: ConnectionStatus::NeedsReauth }).await,
-        };
-        let account = self.account(
-            row.server_url.as_deref().unwrap_or_default(),
-            row.username.as_deref().unwrap_or_default(),
-            password.expose(),
-        )?;
         self.store
             .set_status(
                 owner,
@@ -335,9 +341,22 @@ impl Calendars {
             )
             .await?;
         let index = self.matcher.index(owner).await?;
-        match caldav_sync::sync_connection(&self.store, &account, &row, &index, chrono::Utc::now())
-            .await
-        {
+        let now = self.settings.clock.now();
+        let result = match Provider::parse(&row.provider) {
+            Some(Provider::Google) => {
+                google::sync::sync_connection(
+                    &self.store,
+                    &self.settings.google,
+                    &self.settings.keyring,
+                    row,
+                    &index,
+                    now,
+                )
+                .await
+            }
+            _ => self.sync_caldav(row, &index, now).await,
+        };
+        match result {
             Ok(outcome) => {
                 self.store
                     .set_status(owner, id, ConnectionStatus::Ok, None, true)
@@ -353,6 +372,29 @@ impl Calendars {
             }
             Err(failure) => self.fail(owner, id, failure).await,
         }
+    }
+
+    async fn sync_caldav(
+        &self,
+        row: &ConnectionRow,
+        index: &crate::matcher::Index,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<SyncOutcome, SyncFailure> {
+        let stored = row.credential.as_deref().ok_or_else(|| {
+            SyncFailure::needs_reauth(
+                "No password is stored for this connection. Edit it and enter the password.",
+            )
+        })?;
+        let password = credentials::open(&self.settings.keyring, &row.owner, &row.id, stored)
+            .map_err(SyncFailure::error)?;
+        let account = self
+            .account(
+                row.server_url.as_deref().unwrap_or_default(),
+                row.username.as_deref().unwrap_or_default(),
+                password.expose(),
+            )
+            .map_err(|e| SyncFailure::error(e.to_string()))?;
+        caldav_sync::sync_connection(&self.store, &account, row, index, now).await
     }
 
     async fn fail(

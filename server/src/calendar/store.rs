@@ -96,6 +96,13 @@ pub struct NewConnection {
 
 #[derive(Debug, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
+struct Occurrence {
+    uid: String,
+    recurrence_id: String,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
 struct CountBy {
     key: String,
     n: i64,
@@ -279,6 +286,18 @@ impl CalendarStore {
             .await?
             .take(0)?;
         row.ok_or(StoreError::NotFound("connection"))
+    }
+
+    /// Every connection of one user, as stored.
+    pub async fn list_rows(&self, owner: &str) -> Result<Vec<ConnectionRow>, StoreError> {
+        Ok(self
+            .db
+            .query(format!(
+                "SELECT {CONNECTION_FIELDS} FROM connection WHERE owner = $owner"
+            ))
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?)
     }
 
     /// Every connection of every user (for the scheduler and the CLI).
@@ -471,14 +490,9 @@ impl CalendarStore {
         Ok(rows.into_iter().map(|r| (r.href, r.etag)).collect())
     }
 
-    async fn identities(&self, calendar: &str, href: &str) -> Result<HashSet<String>, StoreError> {
-        #[derive(Debug, SurrealValue)]
-        #[surreal(crate = "surrealdb::types")]
-        struct IdentityRow {
-            uid: String,
-            recurrence_id: String,
-        }
-        let rows: Vec<IdentityRow> = self
+    /// The occurrences stored for one object.
+    async fn occurrences(&self, calendar: &str, href: &str) -> Result<Vec<Occurrence>, StoreError> {
+        Ok(self
             .db
             .query(
                 "SELECT uid, recurrence_id FROM event WHERE calendar = $calendar AND href = $href",
@@ -486,8 +500,13 @@ impl CalendarStore {
             .bind(("calendar", calendar.to_string()))
             .bind(("href", href.to_string()))
             .await?
-            .take(0)?;
-        Ok(rows
+            .take(0)?)
+    }
+
+    async fn identities(&self, calendar: &str, href: &str) -> Result<HashSet<String>, StoreError> {
+        Ok(self
+            .occurrences(calendar, href)
+            .await?
             .into_iter()
             .map(|r| identity(&r.uid, &r.recurrence_id))
             .collect())
@@ -519,7 +538,8 @@ impl CalendarStore {
                 "BEGIN TRANSACTION;
                  DELETE event WHERE calendar = $calendar AND href = $href;
                  -- The same UID may move between objects; never keep two copies.
-                 DELETE event WHERE owner = $owner AND connection = $connection AND calendar = $calendar AND uid IN $uids;
+                 -- (Google instances share a UID and differ by occurrence, hence both.)
+                 DELETE event WHERE owner = $owner AND connection = $connection AND calendar = $calendar AND uid IN $uids AND recurrence_id IN $rids;
                  INSERT INTO event $rows;
                  IF (SELECT * FROM calendar_object WHERE calendar = $calendar AND href = $href) {
                     UPDATE calendar_object SET etag = $etag WHERE calendar = $calendar AND href = $href;
@@ -534,6 +554,7 @@ impl CalendarStore {
             .bind(("href", href.to_string()))
             .bind(("etag", etag.to_string()))
             .bind(("uids", events.iter().map(|e| e.uid.clone()).collect::<Vec<_>>()))
+            .bind(("rids", rows.iter().map(|r| r.recurrence_id.clone()).collect::<Vec<_>>()))
             .bind(("rows", rows))
             .await?
             .check()?;
@@ -560,6 +581,21 @@ impl CalendarStore {
             removed: before.len() as u64,
             ..Default::default()
         })
+    }
+
+    /// Removes an object the provider reports as cancelled, returning the activity sources of
+    /// the occurrences it held (so auto-logged activities can follow the cancellation).
+    pub async fn cancel_object(
+        &self,
+        calendar: &CalendarRow,
+        href: &str,
+    ) -> Result<(Changes, Vec<String>), StoreError> {
+        let rows = self.occurrences(&calendar.id, href).await?;
+        let sources = rows
+            .iter()
+            .map(|r| event_source(&calendar.connection, &calendar.id, &r.uid, &r.recurrence_id))
+            .collect();
+        Ok((self.remove_object(calendar, href).await?, sources))
     }
 
     /// Saved only after the changes it covers are stored, so an interrupted sync repeats work

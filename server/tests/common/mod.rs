@@ -1,6 +1,8 @@
 //! A real Rondo server on a free loopback port over an in-memory database, and a cookie-keeping
 //! HTTP client that calls its server functions the way the browser does.
 #![allow(dead_code)]
+pub mod binary;
+pub mod calendar;
 pub mod proxy;
 pub mod radicale;
 use std::net::SocketAddr;
@@ -8,6 +10,8 @@ use std::sync::Arc;
 
 use app::error::AppError;
 use serde::de::DeserializeOwned;
+use server::calendar::service::CalendarSettings;
+use server::clock::{Clock, SystemClock};
 use server::config::Config;
 use server::services::Services;
 
@@ -17,25 +21,36 @@ pub struct TestServer {
 }
 
 pub async fn start() -> TestServer {
+    start_with_clock(Arc::new(SystemClock)).await
+}
+
+/// A server whose syncs and scheduler run on `clock` (e.g. a `ManualClock`).
+pub async fn start_with_clock(clock: Arc<dyn Clock>) -> TestServer {
+    start_with(move |settings| settings.clock = clock).await
+}
+
+/// A server with adjusted calendar settings; Google's redirect URI points back at it.
+pub async fn start_with(adjust: impl FnOnce(&mut CalendarSettings)) -> TestServer {
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
         .with_env_filter("warn")
         .try_init();
     let db = server::db::memory().await.expect("in-memory database");
-    let mut config = Config::load_from(None, |_| None).unwrap();
-    config.allow_private_servers = true;
-    let calendar = server::serve::calendar_settings(&config, server::secrets::Keyring::generate());
-    let services = Arc::new(Services::new(db, false, calendar));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let mut config = Config::load_from(None, |_| None).unwrap();
+    config.allow_private_servers = true;
     config.bind = addr;
+    config.public_url = base.clone();
     config.site_root = std::env::temp_dir().join("rondo-test-site");
+    let mut calendar =
+        server::serve::calendar_settings(&config, server::secrets::Keyring::generate());
+    adjust(&mut calendar);
+    let services = Arc::new(Services::new(db, false, calendar));
     let app = server::http::router(&config, services.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    TestServer {
-        base: format!("http://{addr}"),
-        services,
-    }
+    TestServer { base, services }
 }
 
 pub struct Client {
@@ -45,43 +60,60 @@ pub struct Client {
 
 impl TestServer {
     pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A client signed in as a new account.
+    pub async fn user(&self, email: &str) -> Client {
+        Client::signed_up(&self.base, email).await
+    }
+}
+
+impl Client {
+    /// A browser-like client (keeps cookies, does not follow redirects) for any Rondo at `base`.
+    pub fn new(base: &str) -> Client {
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         Client {
-            base: self.base.clone(),
+            base: base.to_string(),
             http,
         }
     }
 
-    /// A client signed in as a new account.
-    pub async fn user(&self, email: &str) -> Client {
-        let client = self.client();
+    /// A client signed in as a new account on the Rondo at `base`.
+    pub async fn signed_up(base: &str, email: &str) -> Client {
+        let client = Client::new(base);
         client
             .sign_up(email, "correct horse battery")
             .await
             .expect("sign up");
         client
     }
-}
 
-impl Client {
+    /// Posts to a server function without judging the answer (for calls that may be cut off).
+    pub async fn send(
+        &self,
+        endpoint: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Result<reqwest::Response> {
+        self.http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(fields)
+            .send()
+            .await
+    }
+
     /// Calls a server function with form fields, decoding its JSON result or `AppError`.
     pub async fn call<T: DeserializeOwned>(
         &self,
         endpoint: &str,
         fields: &[(&str, &str)],
     ) -> Result<T, AppError> {
-        let response = self
-            .http
-            .post(format!("{}/api/{endpoint}", self.base))
-            .header("accept", "application/json")
-            .form(fields)
-            .send()
-            .await
-            .expect("request");
+        let response = self.send(endpoint, fields).await.expect("request");
         let status = response.status();
         let body = response.text().await.unwrap();
         if status.is_success() || status.is_redirection() {

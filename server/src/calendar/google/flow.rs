@@ -1,0 +1,314 @@
+//! Connecting a Google account: the consent redirect and its callback. The `state` is bound to
+//! the user's session, single use, and expires after 10 minutes; the PKCE verifier waits with it
+//! on the server. A callback that fails leaves nothing half-created.
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use surrealdb::types::SurrealValue;
+
+use app::models::{ConnectionStatus, Provider, UserInfo};
+
+use super::oauth::{GoogleOAuth, OAuthError};
+use super::sync::{api, explain_api};
+use super::tokens::TokenSet;
+use super::SCOPE_CALENDAR;
+use crate::auth::{random_token, token_hash};
+use crate::calendar::service::Calendars;
+use crate::calendar::store::{NewCalendar, NewConnection};
+use crate::error::StoreError;
+
+pub const STATE_LIFETIME: Duration = Duration::minutes(10);
+
+/// What Google appends to the redirect URI.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct Callback {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A finished sign-in: the connection, and whether it was newly created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connected {
+    pub owner: String,
+    pub connection: String,
+    pub created: bool,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct PendingState {
+    owner: String,
+    session_hash: String,
+    verifier: String,
+    connection: Option<String>,
+    expires_at: DateTime<Utc>,
+}
+
+fn refused(message: impl Into<String>) -> StoreError {
+    StoreError::Invalid(message.into())
+}
+
+fn sign_in_error(e: OAuthError) -> StoreError {
+    refused(match e {
+        OAuthError::InvalidGrant => {
+            "Google did not accept the sign-in (it expired or was already used). Start again.".into()
+        }
+        other => other.to_string(),
+    })
+}
+
+impl Calendars {
+    pub fn google_configured(&self) -> bool {
+        self.settings.google.configured()
+    }
+
+    /// The Google consent URL for `user`, remembering the state for the callback. `reconnect`
+    /// names an existing Google connection whose sign-in is renewed.
+    pub async fn google_start(
+        &self,
+        user: &UserInfo,
+        session_token: &str,
+        reconnect: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        let oauth = GoogleOAuth::new(&self.settings.google).map_err(|e| refused(e.to_string()))?;
+        let login_hint = match reconnect {
+            Some(id) => {
+                let row = self.store.row(&user.id, id).await?;
+                if row.provider != Provider::Google.as_str() {
+                    return Err(refused("Only Google connections can be reconnected this way."));
+                }
+                row.account_email
+            }
+            None => None,
+        };
+        let state = random_token();
+        let authorization = oauth.authorize(&state, login_hint.as_deref());
+        let db = self.store.db();
+        db.query("DELETE oauth_state WHERE expires_at < $now")
+            .bind(("now", now))
+            .await?
+            .check()?;
+        db.query(
+            "CREATE oauth_state CONTENT { state_hash: $state_hash, owner: $owner, session_hash: $session_hash, verifier: $verifier, connection: $connection, expires_at: $expires }",
+        )
+        .bind(("state_hash", token_hash(&state)))
+        .bind(("owner", user.id.clone()))
+        .bind(("session_hash", token_hash(session_token)))
+        .bind(("verifier", authorization.verifier))
+        .bind(("connection", reconnect.map(str::to_string)))
+        .bind(("expires", now + STATE_LIFETIME))
+        .await?
+        .check()?;
+        Ok(authorization.url)
+    }
+
+    /// Completes the sign-in Google redirected back with: checks and consumes the state,
+    /// exchanges the code (with the PKCE verifier), names the account, lists its calendars, and
+    /// creates the connection (primary calendar chosen) or renews an existing one.
+    pub async fn google_finish(
+        &self,
+        session_token: Option<&str>,
+        callback: Callback,
+        now: DateTime<Utc>,
+    ) -> Result<Connected, StoreError> {
+        let state = callback.state.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
+            refused("The Google sign-in came back without its state. Start again from Settings → Calendars.")
+        })?;
+        // Deleting while reading makes the state single use, also under concurrent callbacks.
+        let pending: Option<PendingState> = self
+            .store
+            .db()
+            .query("DELETE oauth_state WHERE state_hash = $state_hash RETURN BEFORE")
+            .bind(("state_hash", token_hash(state)))
+            .await?
+            .take(0)?;
+        let pending = pending
+            .filter(|p| p.expires_at > now)
+            .ok_or_else(|| refused("This Google sign-in has expired or was already used. Start again."))?;
+        if session_token.map(token_hash).as_deref() != Some(pending.session_hash.as_str()) {
+            return Err(refused(
+                "This Google sign-in was started in another browser session. Start again from Settings → Calendars.",
+            ));
+        }
+        if let Some(error) = callback.error.as_deref() {
+            return Err(refused(match error {
+                "access_denied" => "Google access was not granted, so nothing was connected.".to_string(),
+                other => format!("Google reported an error ({other}); nothing was connected."),
+            }));
+        }
+        let code = callback.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| {
+            refused("Google did not return an authorization code. Start again.")
+        })?;
+        let oauth = GoogleOAuth::new(&self.settings.google).map_err(|e| refused(e.to_string()))?;
+        let tokens = oauth.exchange(code, &pending.verifier).await.map_err(sign_in_error)?;
+        if let Some(problem) = missing_grant(&tokens) {
+            // Hand back what was granted; it is of no use to Rondo.
+            let _ = oauth.revoke(&tokens).await;
+            return Err(refused(problem));
+        }
+        let email = oauth
+            .account_email(&tokens.access_token)
+            .await
+            .map_err(sign_in_error)?
+            .to_lowercase();
+        let calendars = api(&self.settings.google)
+            .map_err(|f| refused(f.message))?
+            .calendar_list(&tokens.access_token)
+            .await
+            .map_err(|e| refused(explain_api(&e).message))?;
+        let offered: Vec<NewCalendar> = calendars
+            .iter()
+            .map(|c| NewCalendar {
+                remote_id: c.id.clone(),
+                name: c.name(),
+                color: c.background_color.clone(),
+                supports_sync: true,
+                selected: c.primary,
+            })
+            .collect();
+        let owner = pending.owner.as_str();
+        let existing = match pending.connection.clone() {
+            Some(id) => Some(id),
+            // The same account connected twice would duplicate every event: renew it instead.
+            None => self.google_connection_for(owner, &email).await?,
+        };
+        let (connection, created) = match existing {
+            Some(id) => {
+                let row = self.store.row(owner, &id).await?;
+                if let Some(expected) = row.account_email.as_deref() {
+                    if !expected.eq_ignore_ascii_case(&email) {
+                        let _ = oauth.revoke(&tokens).await;
+                        return Err(refused(format!(
+                            "You signed in to Google as {email}, but this connection is for {expected}. Reconnect with that account."
+                        )));
+                    }
+                }
+                (id, false)
+            }
+            None => {
+                let calendars = ensure_one_chosen(offered.clone());
+                let id = self
+                    .store
+                    .create(
+                        owner,
+                        NewConnection {
+                            provider: Provider::Google,
+                            name: email.clone(),
+                            server_url: None,
+                            username: Some(email.clone()),
+                            account_email: Some(email.clone()),
+                            calendars,
+                        },
+                    )
+                    .await?;
+                (id, true)
+            }
+        };
+        let stored = self.store_tokens(owner, &connection, &tokens, &offered, created).await;
+        if let Err(e) = stored {
+            if created {
+                let _ = self.store.delete(owner, &connection).await;
+            }
+            return Err(e);
+        }
+        Ok(Connected {
+            owner: owner.to_string(),
+            connection,
+            created,
+        })
+    }
+
+    async fn store_tokens(
+        &self,
+        owner: &str,
+        connection: &str,
+        tokens: &TokenSet,
+        offered: &[NewCalendar],
+        created: bool,
+    ) -> Result<(), StoreError> {
+        let sealed = tokens.seal(&self.settings.keyring, owner, connection);
+        self.store
+            .set_credential(owner, connection, Some(sealed))
+            .await?;
+        if !created {
+            // Calendars added since: offered, not chosen; the user's choices stay.
+            let unchosen: Vec<NewCalendar> = offered
+                .iter()
+                .cloned()
+                .map(|c| NewCalendar { selected: false, ..c })
+                .collect();
+            self.store.upsert_calendars(owner, connection, &unchosen).await?;
+            self.store
+                .set_status(owner, connection, ConnectionStatus::Ok, None, false)
+                .await?;
+        }
+        // Due at once: the scheduler (or "Sync now") fetches the events.
+        self.store
+            .schedule_next(connection, self.settings.clock.now(), 0)
+            .await
+    }
+
+    async fn google_connection_for(
+        &self,
+        owner: &str,
+        email: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .store
+            .list_rows(owner)
+            .await?
+            .into_iter()
+            .find(|r| {
+                r.provider == Provider::Google.as_str()
+                    && r.account_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .map(|r| r.id))
+    }
+
+    /// Best effort: the grant is revoked at Google when a connection is deleted.
+    pub async fn google_revoke(&self, owner: &str, id: &str) {
+        let Ok(row) = self.store.row(owner, id).await else {
+            return;
+        };
+        let (Some(stored), true) = (row.credential, row.provider == Provider::Google.as_str())
+        else {
+            return;
+        };
+        let Ok(tokens) = TokenSet::open(&self.settings.keyring, owner, id, &stored) else {
+            return;
+        };
+        match GoogleOAuth::new(&self.settings.google) {
+            Ok(oauth) => {
+                if let Err(e) = oauth.revoke(&tokens).await {
+                    tracing::warn!(connection = id, error = %e, "revoking the Google grant failed");
+                }
+            }
+            Err(e) => tracing::warn!(connection = id, error = %e, "cannot revoke the Google grant"),
+        }
+    }
+}
+
+/// Why the granted tokens are not enough, if they are not.
+fn missing_grant(tokens: &TokenSet) -> Option<&'static str> {
+    if tokens.scope.is_some() && !tokens.has_scope(SCOPE_CALENDAR) {
+        return Some("Rondo needs permission to see your calendars. Start again and allow calendar access on Google's consent page.");
+    }
+    if tokens.refresh_token.is_none() {
+        return Some("Google did not grant lasting access (no refresh token). Start again; if it persists, remove Rondo at myaccount.google.com/permissions and connect once more.");
+    }
+    None
+}
+
+/// The primary calendar is chosen by default; without one, the first calendar.
+fn ensure_one_chosen(mut calendars: Vec<NewCalendar>) -> Vec<NewCalendar> {
+    if !calendars.iter().any(|c| c.selected) {
+        if let Some(first) = calendars.first_mut() {
+            first.selected = true;
+        }
+    }
+    let mut seen = HashSet::new();
+    calendars.retain(|c| seen.insert(c.remote_id.clone()));
+    calendars
+}

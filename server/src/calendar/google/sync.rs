@@ -1,0 +1,315 @@
+//! Keeping an exact copy of Google calendars: a first listing bounded by the connection's window
+//! that ends with a sync token, then only the changes since that token. A 410 drops the token
+//! and runs a full listing that also removes what no longer exists. Each Google event (each
+//! instance, with `singleEvents`) is stored as one object keyed by its id; one broken event
+//! becomes a warning, never a failed sync.
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::api::{ApiError, CalendarApi, EventsPage, Listing};
+use super::events::{to_record, GoogleEvent};
+use super::oauth::{GoogleOAuth, OAuthError};
+use super::tokens::TokenSet;
+use super::GoogleSettings;
+use crate::calendar::autolog;
+use crate::calendar::model::{SyncFailure, SyncOutcome};
+use crate::calendar::store::{CalendarRow, CalendarStore, ConnectionRow};
+use crate::matcher::Index;
+use crate::secrets::Keyring;
+
+/// Words for the user, and the status each failure leaves the connection in.
+pub fn explain_api(error: &ApiError) -> SyncFailure {
+    match error {
+        ApiError::Unauthorized => SyncFailure::needs_reauth(
+            "Google no longer accepts Rondo's access to this account. Reconnect it.",
+        ),
+        ApiError::RateLimited => SyncFailure::error(
+            "Google is limiting requests right now (rate limit). Rondo will try again at the next sync.",
+        ),
+        ApiError::NotFound(_) => SyncFailure::error(
+            "A chosen calendar no longer exists in this Google account. Edit the connection and untick it.",
+        ),
+        other => SyncFailure::error(format!("{other} Rondo will try again at the next sync.")),
+    }
+}
+
+pub fn explain_oauth(error: &OAuthError) -> SyncFailure {
+    match error {
+        OAuthError::InvalidGrant => SyncFailure::needs_reauth(
+            "Google access was revoked or has expired. Reconnect the account to resume syncing.",
+        ),
+        OAuthError::NotConfigured => SyncFailure::error(
+            "Google Calendar is not configured on this server (RONDO_GOOGLE_CLIENT_ID and RONDO_GOOGLE_CLIENT_SECRET).",
+        ),
+        other => SyncFailure::error(format!("{other} Rondo will try again at the next sync.")),
+    }
+}
+
+/// The tokens of one connection during a sync: refreshed shortly before expiry, or once after
+/// a 401, and saved (sealed) as soon as they change.
+pub struct Session<'a> {
+    oauth: GoogleOAuth,
+    pub tokens: TokenSet,
+    refreshed: bool,
+    store: &'a CalendarStore,
+    keyring: &'a Keyring,
+    row: &'a ConnectionRow,
+}
+
+impl<'a> Session<'a> {
+    pub async fn open(
+        settings: &GoogleSettings,
+        keyring: &'a Keyring,
+        store: &'a CalendarStore,
+        row: &'a ConnectionRow,
+        now: DateTime<Utc>,
+    ) -> Result<Session<'a>, SyncFailure> {
+        let stored = row.credential.as_deref().ok_or_else(|| {
+            SyncFailure::needs_reauth("No Google sign-in is stored for this connection. Reconnect it.")
+        })?;
+        let tokens = TokenSet::open(keyring, &row.owner, &row.id, stored).map_err(SyncFailure::error)?;
+        let oauth = GoogleOAuth::new(settings).map_err(|e| explain_oauth(&e))?;
+        let mut session = Session {
+            oauth,
+            tokens,
+            refreshed: false,
+            store,
+            keyring,
+            row,
+        };
+        if !session.tokens.fresh(now) {
+            session.refresh().await?;
+        }
+        Ok(session)
+    }
+
+    pub fn oauth(&self) -> &GoogleOAuth {
+        &self.oauth
+    }
+
+    async fn refresh(&mut self) -> Result<(), SyncFailure> {
+        self.tokens = self
+            .oauth
+            .refresh(&self.tokens)
+            .await
+            .map_err(|e| explain_oauth(&e))?;
+        self.refreshed = true;
+        let sealed = self.tokens.seal(self.keyring, &self.row.owner, &self.row.id);
+        self.store
+            .set_credential(&self.row.owner, &self.row.id, Some(sealed))
+            .await
+            .map_err(SyncFailure::storage)
+    }
+
+    /// Runs `call` with the access token; a 401 refreshes the token once and tries again.
+    async fn authorized<T, F, Fut>(&mut self, call: F) -> Result<T, ApiError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
+    {
+        match call(self.tokens.access_token.clone()).await {
+            Err(ApiError::Unauthorized) if !self.refreshed => {
+                if self.refresh().await.is_err() {
+                    return Err(ApiError::Unauthorized);
+                }
+                call(self.tokens.access_token.clone()).await
+            }
+            other => other,
+        }
+    }
+}
+
+pub fn api(settings: &GoogleSettings) -> Result<CalendarApi, SyncFailure> {
+    CalendarApi::new(
+        &settings.endpoints.api_url,
+        settings.retry.clone(),
+        settings.request_timeout,
+    )
+    .map_err(|e| explain_api(&e))
+}
+
+pub async fn sync_connection(
+    store: &CalendarStore,
+    settings: &GoogleSettings,
+    keyring: &Keyring,
+    row: &ConnectionRow,
+    index: &Index,
+    now: DateTime<Utc>,
+) -> Result<SyncOutcome, SyncFailure> {
+    let mut session = Session::open(settings, keyring, store, row, now).await?;
+    let api = api(settings)?;
+    let calendars = store
+        .calendars(&row.owner, &row.id)
+        .await
+        .map_err(SyncFailure::storage)?;
+    let self_emails: HashSet<String> = row
+        .account_email
+        .iter()
+        .map(|e| e.trim().to_lowercase())
+        .collect();
+    let mut outcome = SyncOutcome::default();
+    for calendar in calendars.iter().filter(|c| c.selected) {
+        let cx = CalendarSync {
+            store,
+            api: &api,
+            row,
+            calendar,
+            window: row.window(now),
+            self_emails: &self_emails,
+            index,
+        };
+        match cx.run(&mut session, &mut outcome).await {
+            Ok(()) => {}
+            Err(Failure::Api(e)) => return Err(explain_api(&e)),
+            Err(Failure::Store(e)) => return Err(SyncFailure::storage(e)),
+        }
+    }
+    Ok(outcome)
+}
+
+enum Failure {
+    Api(ApiError),
+    Store(crate::error::StoreError),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Api(e)
+    }
+}
+
+impl From<crate::error::StoreError> for Failure {
+    fn from(e: crate::error::StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+struct CalendarSync<'a> {
+    store: &'a CalendarStore,
+    api: &'a CalendarApi,
+    row: &'a ConnectionRow,
+    calendar: &'a CalendarRow,
+    window: (DateTime<Utc>, DateTime<Utc>),
+    self_emails: &'a HashSet<String>,
+    index: &'a Index,
+}
+
+impl CalendarSync<'_> {
+    async fn run(&self, session: &mut Session<'_>, outcome: &mut SyncOutcome) -> Result<(), Failure> {
+        match self.listing(session, outcome, self.calendar.sync_token.clone()).await {
+            Err(Failure::Api(ApiError::SyncTokenGone)) if self.calendar.sync_token.is_some() => {
+                tracing::info!(calendar = %self.calendar.id, "Google sync token expired; running a full sync");
+                self.listing(session, outcome, None).await
+            }
+            other => other,
+        }
+    }
+
+    /// One listing from start to its `nextSyncToken`, stored as it goes; the token is saved
+    /// only after every page is stored, so an interrupted sync repeats work instead of losing it.
+    async fn listing(
+        &self,
+        session: &mut Session<'_>,
+        outcome: &mut SyncOutcome,
+        sync_token: Option<String>,
+    ) -> Result<(), Failure> {
+        let stored = self.store.objects(&self.calendar.id).await?;
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut page_token: Option<String> = None;
+        let next_sync_token = loop {
+            let page = self.page(session, sync_token.as_deref(), page_token.as_deref()).await?;
+            for item in page.items {
+                let event: GoogleEvent = match serde_json::from_value(item.clone()) {
+                    Ok(event) => event,
+                    Err(e) => {
+                        let id = item.get("id").and_then(|v| v.as_str()).unwrap_or("an event");
+                        outcome.warnings.push(format!("{id}: unreadable event ({e})"));
+                        continue;
+                    }
+                };
+                seen.insert(event.id.clone());
+                self.apply(&event, stored.get(&event.id), outcome).await?;
+            }
+            match (page.next_page_token, page.next_sync_token) {
+                (Some(next), _) => page_token = Some(next),
+                (None, token) => break token,
+            }
+        };
+        if sync_token.is_none() {
+            // A full listing names everything that exists in the window; the rest is gone.
+            for href in stored.keys().filter(|h| !seen.contains(*h)) {
+                outcome.changes += self.store.remove_object(self.calendar, href).await?;
+            }
+        }
+        self.store
+            .save_cursor(&self.calendar.id, next_sync_token, None)
+            .await?;
+        Ok(())
+    }
+
+    async fn page(
+        &self,
+        session: &mut Session<'_>,
+        sync_token: Option<&str>,
+        page_token: Option<&str>,
+    ) -> Result<EventsPage, Failure> {
+        let listing = match sync_token {
+            Some(sync_token) => Listing::Since { sync_token },
+            None => Listing::Full {
+                from: self.window.0,
+                to: self.window.1,
+            },
+        };
+        let (api, calendar_id) = (self.api, self.calendar.remote_id.as_str());
+        Ok(session
+            .authorized(|token| async move {
+                api.events(&token, calendar_id, listing, page_token).await
+            })
+            .await?)
+    }
+
+    async fn apply(
+        &self,
+        event: &GoogleEvent,
+        stored_etag: Option<&String>,
+        outcome: &mut SyncOutcome,
+    ) -> Result<(), Failure> {
+        if event.is_cancelled() {
+            if stored_etag.is_some() {
+                let (changes, sources) = self.store.cancel_object(self.calendar, &event.id).await?;
+                outcome.changes += changes;
+                outcome.forgotten +=
+                    autolog::forget_cancelled(self.store.db(), &self.row.owner, sources, false).await?;
+            }
+            return Ok(());
+        }
+        let etag = event.etag.clone().unwrap_or_else(|| {
+            event.updated.map(|u| u.to_rfc3339()).unwrap_or_default()
+        });
+        if !etag.is_empty() && stored_etag == Some(&etag) {
+            return Ok(()); // unchanged since the last listing
+        }
+        match to_record(event, self.self_emails) {
+            Ok(record) => {
+                outcome.changes += self
+                    .store
+                    .replace_object(
+                        &self.row.owner,
+                        self.calendar,
+                        &event.id,
+                        &etag,
+                        std::slice::from_ref(&record),
+                        self.index,
+                    )
+                    .await?;
+            }
+            // The stored copy (if any) stays: a bad update never loses what was there.
+            Err(reason) => outcome.warnings.push(format!(
+                "{}: skipped ({reason})",
+                event.summary.clone().unwrap_or_else(|| event.id.clone())
+            )),
+        }
+        Ok(())
+    }
+}

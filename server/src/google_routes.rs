@@ -1,0 +1,94 @@
+//! The browser redirects of "Add Google Calendar": `/oauth/google/start` sends the signed-in
+//! user to Google's consent page, `/oauth/google/callback` receives them back. Both end on
+//! Settings → Calendars, with a message when something went wrong.
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Redirect;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use app::api::session::session_from_headers as session_token;
+use app::error::AppError;
+
+use crate::calendar::google::flow::Callback;
+use crate::calendar::google::CALLBACK_PATH;
+use crate::services::Services;
+
+const SETTINGS: &str = "/settings/calendars";
+
+#[derive(Debug, Deserialize)]
+struct Start {
+    /// Renew the sign-in of this connection instead of adding one.
+    connection: Option<String>,
+}
+
+pub fn routes<S>(services: Arc<Services>) -> Router<S> {
+    Router::new()
+        .route("/oauth/google/start", get(start))
+        .route(CALLBACK_PATH, get(callback))
+        .with_state(services)
+}
+
+fn back_with_error(error: crate::error::StoreError) -> Redirect {
+    let message = AppError::from(error).to_string();
+    Redirect::to(&format!("{SETTINGS}?error={}", encode(&message)))
+}
+
+fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+async fn start(
+    State(services): State<Arc<Services>>,
+    headers: HeaderMap,
+    Query(query): Query<Start>,
+) -> Redirect {
+    let Some(token) = session_token(&headers) else {
+        return Redirect::to("/login");
+    };
+    let user = match services.accounts.user_for_session(&token).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to("/login"),
+        Err(e) => return back_with_error(e),
+    };
+    let now = services.calendars.settings.clock.now();
+    match services
+        .calendars
+        .google_start(&user, &token, query.connection.as_deref(), now)
+        .await
+    {
+        Ok(url) => Redirect::to(&url),
+        Err(e) => back_with_error(e),
+    }
+}
+
+async fn callback(
+    State(services): State<Arc<Services>>,
+    headers: HeaderMap,
+    Query(callback): Query<Callback>,
+) -> Redirect {
+    let token = session_token(&headers);
+    let now = services.calendars.settings.clock.now();
+    match services
+        .calendars
+        .google_finish(token.as_deref(), callback, now)
+        .await
+    {
+        Ok(connected) => {
+            // The first sync runs in the background; the page shows it as "Syncing…".
+            let background = services.clone();
+            let (owner, id) = (connected.owner.clone(), connected.connection.clone());
+            tokio::spawn(async move {
+                if let Err(e) = background.calendars.sync(&owner, &id).await {
+                    tracing::error!(connection = %id, error = %e, "first Google sync failed");
+                }
+            });
+            let key = if connected.created { "connected" } else { "reconnected" };
+            Redirect::to(&format!("{SETTINGS}?{key}={}", encode(&connected.connection)))
+        }
+        Err(e) => back_with_error(e),
+    }
+}

@@ -1,0 +1,507 @@
+//! Google Calendar end to end against the fake Google in `server/fake_google`: the OAuth flow
+//! (PKCE, state, callback errors), full then incremental sync with paging, cancelled instances,
+//! 410 recovery, token refresh, revocation → "needs re-authentication" → Reconnect, rate-limit
+//! retries, and tokens that never leave the server unencrypted.
+mod common;
+
+use std::time::Duration;
+
+use app::models::{Connection, ConnectionStatus, SyncReport};
+use chrono::{DateTime, Utc};
+use fake_google::{Config as FakeConfig, Failure, FakeGoogle};
+use serde_json::{json, Value};
+use server::calendar::google::retry::RetryPolicy;
+use server::calendar::google::{GoogleEndpoints, GoogleSettings};
+
+const ACCOUNT: &str = "person@example.com";
+
+struct Setup {
+    fake: FakeGoogle,
+    rondo: common::TestServer,
+    client: common::Client,
+}
+
+fn google_settings(fake: &FakeGoogle, public_url: String) -> GoogleSettings {
+    let config = fake.config();
+    GoogleSettings {
+        client_id: Some(config.client_id),
+        client_secret: Some(config.client_secret),
+        endpoints: GoogleEndpoints {
+            auth_url: fake.auth_url(),
+            token_url: fake.token_url(),
+            revoke_url: fake.revoke_url(),
+            userinfo_url: fake.userinfo_url(),
+            api_url: fake.calendar_api_url(),
+        },
+        public_url,
+        retry: RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+            max_retry_after: Duration::from_secs(2),
+        },
+        request_timeout: Duration::from_secs(30),
+    }
+}
+
+async fn setup_with(config: FakeConfig) -> Setup {
+    let fake = FakeGoogle::start(config).await;
+    let rondo = common::start_with(|s| s.google = google_settings(&fake, s.google.public_url.clone())).await;
+    let client = rondo.user("owner@example.com").await;
+    Setup { fake, rondo, client }
+}
+
+async fn setup() -> Setup {
+    setup_with(FakeConfig::default()).await
+}
+
+fn location(response: &reqwest::Response) -> String {
+    assert!(
+        response.status().is_redirection(),
+        "expected a redirect, got {}",
+        response.status()
+    );
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+fn at(hours_from_now: i64) -> DateTime<Utc> {
+    let now = Utc::now();
+    let hour = now - chrono::Duration::seconds(now.timestamp() % 3600);
+    hour + chrono::Duration::hours(hours_from_now)
+}
+
+fn meeting(id: &str, start: DateTime<Utc>, title: &str) -> Value {
+    json!({
+        "id": id,
+        "summary": title,
+        "start": {"dateTime": start.to_rfc3339(), "timeZone": "Europe/Amsterdam"},
+        "end": {"dateTime": (start + chrono::Duration::minutes(30)).to_rfc3339(), "timeZone": "Europe/Amsterdam"},
+        "organizer": {"email": ACCOUNT, "self": true},
+        "attendees": [
+            {"email": ACCOUNT, "self": true, "organizer": true, "responseStatus": "accepted"},
+            {"email": "ana@example.org", "displayName": "Ana Lima", "responseStatus": "accepted"},
+            {"email": "room-4@resource.calendar.google.com", "displayName": "Room 4", "resource": true, "responseStatus": "accepted"}
+        ],
+        "hangoutLink": "https://meet.google.com/abc-defg-hij"
+    })
+}
+
+impl Setup {
+    /// Runs the browser's part of the flow: Rondo → consent (Allow) → callback. Returns where
+    /// the callback sent the browser.
+    async fn connect_via(&self, start_path: &str) -> String {
+        let auth_url = location(&self.client.get(start_path).await);
+        assert!(auth_url.starts_with(&self.fake.auth_url()), "{auth_url}");
+        let back = self.fake.consent(&auth_url).await;
+        self.callback(&back).await
+    }
+
+    async fn callback(&self, url: &str) -> String {
+        let path = url.strip_prefix(&self.rondo.base).expect("back at Rondo");
+        location(&self.client.get(path).await)
+    }
+
+    async fn connections(&self) -> Vec<Connection> {
+        self.client.call("list-connections", &[]).await.unwrap()
+    }
+
+    async fn connection(&self) -> Connection {
+        let mut list = self.connections().await;
+        assert_eq!(list.len(), 1, "{list:?}");
+        list.remove(0)
+    }
+
+    /// Connects a new account and waits for the first (background) sync to finish.
+    async fn connect(&self) -> Connection {
+        let back = self.connect_via("/oauth/google/start").await;
+        assert!(back.starts_with("/settings/calendars?connected="), "{back}");
+        let connection = self.connection().await;
+        self.wait_for_runs(&connection.id, 1).await;
+        self.connection().await
+    }
+
+    async fn wait_for_runs(&self, id: &str, runs: usize) {
+        let owner = self.owner().await;
+        for _ in 0..300 {
+            let history = self.rondo.services.calendars.store.history(&owner, id).await.unwrap();
+            if history.len() >= runs {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("sync run {runs} of {id} did not finish");
+    }
+
+    async fn owner(&self) -> String {
+        let user: Option<app::models::UserInfo> = self.client.call("current-user", &[]).await.unwrap();
+        user.unwrap().id
+    }
+
+    async fn sync(&self, id: &str) -> SyncReport {
+        self.client.call("sync-connection", &[("id", id)]).await.unwrap()
+    }
+
+    fn event_requests(&self) -> Vec<fake_google::LoggedRequest> {
+        self.fake
+            .requests_to("/calendar/v3/calendars/")
+            .into_iter()
+            .filter(|r| !r.injected)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn connect_then_full_and_incremental_sync_across_600_events() {
+    let s = setup().await;
+    s.fake.set_calendars(vec![
+        fake_google::Calendar::primary(ACCOUNT),
+        fake_google::Calendar::new("team@group.calendar.google.com", "Team"),
+    ]);
+    for i in 0..600 {
+        s.fake.put_event("primary", meeting(&format!("ev{i:03}"), at(i - 300), &format!("Meeting {i}")));
+    }
+    let connection = s.connect().await;
+    assert_eq!(connection.provider, app::models::Provider::Google);
+    assert_eq!(connection.username.as_deref(), Some(ACCOUNT));
+    assert_eq!(connection.status, ConnectionStatus::Ok, "{connection:?}");
+    let mut chosen: Vec<_> = connection.calendars.iter().map(|c| (c.name.as_str(), c.selected)).collect();
+    chosen.sort();
+    assert_eq!(chosen, vec![("Team", false), (ACCOUNT, true)], "the primary calendar is chosen");
+    assert_eq!(connection.event_count, 600);
+
+    // The first sync: three pages bounded by the window, ending with a sync token.
+    let first = s.event_requests();
+    assert_eq!(first.len(), 3, "{first:?}");
+    for (i, r) in first.iter().enumerate() {
+        assert_eq!(r.query.get("singleEvents").map(String::as_str), Some("true"));
+        assert_eq!(r.query.get("showDeleted").map(String::as_str), Some("true"));
+        assert_eq!(r.query.get("maxResults").map(String::as_str), Some("250"));
+        assert!(r.query.contains_key("timeMin") && r.query.contains_key("timeMax"));
+        assert!(!r.query.contains_key("syncToken"));
+        assert_eq!(r.query.contains_key("pageToken"), i > 0);
+    }
+
+    // Nothing changed: one request with only the sync token.
+    s.fake.clear_requests();
+    let report = s.sync(&connection.id).await;
+    assert_eq!((report.added, report.changed, report.removed), (0, 0, 0), "{report:?}");
+    let second = s.event_requests();
+    assert_eq!(second.len(), 1);
+    assert!(second[0].query.contains_key("syncToken"));
+    assert!(!second[0].query.contains_key("timeMin"));
+
+    // An edit, a new meeting and a cancellation arrive as exactly that.
+    s.fake.put_event("primary", meeting("ev010", at(-290), "Renamed meeting"));
+    s.fake.put_event("primary", meeting("new1", at(5), "Brand new"));
+    s.fake.cancel_event("primary", "ev020");
+    let report = s.sync(&connection.id).await;
+    assert_eq!((report.added, report.changed, report.removed), (1, 1, 1), "{report:?}");
+    assert_eq!(s.connection().await.event_count, 600);
+
+    let owner = s.owner().await;
+    let titles: Vec<String> = s
+        .rondo
+        .services
+        .db
+        .query("SELECT VALUE title FROM event WHERE owner = $owner AND title IN ['Renamed meeting', 'Brand new', 'Meeting 20']")
+        .bind(("owner", owner))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert!(!titles.contains(&"Meeting 20".to_string()));
+}
+
+#[tokio::test]
+async fn stored_meetings_keep_attendees_rooms_all_day_dates_and_the_meet_link() {
+    let s = setup().await;
+    s.fake.put_event("primary", meeting("m1", at(2), "Planning"));
+    s.fake.put_event(
+        "primary",
+        json!({"id": "allday", "summary": "Offsite", "start": {"date": "2026-12-01"}, "end": {"date": "2026-12-02"}}),
+    );
+    let person = s
+        .client
+        .save_person(&[("first_name", "Ana"), ("last_name", "Lima"), ("emails.0.address", "ana@example.org")])
+        .await
+        .unwrap();
+    let connection = s.connect().await;
+    assert_eq!(connection.event_count, 2);
+    let meetings: app::models::Page<app::models::Meeting> = s
+        .client
+        .call("person-meetings", &[("person_id", &person), ("scope", "upcoming"), ("page", "0")])
+        .await
+        .unwrap();
+    let planning = meetings.items.iter().find(|m| m.title == "Planning").expect("matched meeting");
+    assert_eq!(planning.meeting_url.as_deref(), Some("https://meet.google.com/abc-defg-hij"));
+    let ana = planning.attendees.iter().find(|a| a.email == "ana@example.org").unwrap();
+    assert_eq!(ana.person.as_ref().map(|p| p.id.as_str()), Some(person.as_str()));
+    let room = planning.attendees.iter().find(|a| a.email.starts_with("room-4")).unwrap();
+    assert!(room.is_resource && room.person.is_none());
+    assert!(planning.attendees.iter().any(|a| a.is_self));
+
+    let days: Vec<Value> = s
+        .rondo
+        .services
+        .db
+        .query("SELECT all_day, start_date, end_date FROM event WHERE uid = 'allday@google.com' OR uid = 'allday'")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(days.len(), 1, "{days:?}");
+    assert_eq!(days[0]["all_day"], json!(true));
+    assert_eq!(days[0]["start_date"], json!("2026-12-01"));
+}
+
+#[tokio::test]
+async fn a_cancelled_instance_removes_only_that_occurrence() {
+    let s = setup().await;
+    for day in 0..5 {
+        let start = at(24 * day + 1);
+        let mut e = meeting(&format!("standup_{}", start.format("%Y%m%dT%H%M%SZ")), start, "Standup");
+        e["recurringEventId"] = json!("standup");
+        e["iCalUID"] = json!("standup@google.com");
+        e["originalStartTime"] = json!({"dateTime": start.to_rfc3339()});
+        s.fake.put_event("primary", e);
+    }
+    let connection = s.connect().await;
+    assert_eq!(connection.event_count, 5, "instances share a UID yet are stored apart");
+    let third = format!("standup_{}", at(49).format("%Y%m%dT%H%M%SZ"));
+    s.fake.cancel_event("primary", &third);
+    let report = s.sync(&connection.id).await;
+    assert_eq!((report.added, report.changed, report.removed), (0, 0, 1), "{report:?}");
+    assert_eq!(s.connection().await.event_count, 4);
+    let left: Vec<String> = s
+        .rondo
+        .services
+        .db
+        .query("SELECT VALUE recurrence_id FROM event WHERE uid = 'standup@google.com' ORDER BY recurrence_id")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(left.len(), 4);
+    assert!(!left.contains(&at(49).format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+}
+
+#[tokio::test]
+async fn a_stale_sync_token_runs_a_full_sync_that_drops_vanished_events() {
+    let s = setup().await;
+    for i in 0..3 {
+        s.fake.put_event("primary", meeting(&format!("e{i}"), at(i + 1), "Kept"));
+    }
+    let connection = s.connect().await;
+    assert_eq!(connection.event_count, 3);
+    // Moved far outside the window while the token was invalidated: gone from Rondo's view.
+    s.fake.invalidate_sync_tokens();
+    s.fake.put_event("primary", meeting("e2", at(24 * 400), "Moved away"));
+    s.fake.clear_requests();
+    let report = s.sync(&connection.id).await;
+    assert!(report.error.is_none(), "{report:?}");
+    assert_eq!(report.removed, 1, "{report:?}");
+    let requests = s.fake.requests_to("/calendar/v3/calendars/");
+    assert_eq!(requests[0].status, 410);
+    assert!(requests[1].query.contains_key("timeMin"), "then a full listing");
+    assert_eq!(s.connection().await.event_count, 2);
+    // And the new token works incrementally again.
+    s.fake.clear_requests();
+    let report = s.sync(&connection.id).await;
+    assert_eq!((report.added, report.changed, report.removed), (0, 0, 0));
+    assert!(s.event_requests()[0].query.contains_key("syncToken"));
+}
+
+#[tokio::test]
+async fn access_tokens_are_refreshed_on_401_and_before_expiry() {
+    let s = setup().await;
+    s.fake.put_event("primary", meeting("e1", at(1), "One"));
+    let connection = s.connect().await;
+    s.fake.expire_access_tokens();
+    let report = s.sync(&connection.id).await;
+    assert!(report.error.is_none(), "{report:?}");
+    assert_eq!(s.fake.token_requests().refresh_token, 1, "refreshed once after the 401");
+    assert_eq!(s.connection().await.status, ConnectionStatus::Ok);
+
+    // Tokens that live shorter than the refresh margin are renewed before any API call.
+    let s = setup_with(FakeConfig {
+        access_token_lifetime: Duration::from_secs(60),
+        ..FakeConfig::default()
+    })
+    .await;
+    let connection = s.connect().await;
+    s.fake.clear_requests();
+    let report = s.sync(&connection.id).await;
+    assert!(report.error.is_none(), "{report:?}");
+    let log = s.fake.requests();
+    assert_eq!(log[0].path, "/token", "refresh first: {log:?}");
+    assert!(log.iter().skip(1).all(|r| r.status == 200), "{log:?}");
+}
+
+#[tokio::test]
+async fn a_revoked_grant_needs_reauthentication_until_reconnected() {
+    let s = setup().await;
+    s.fake.put_event("primary", meeting("e1", at(1), "One"));
+    let connection = s.connect().await;
+    s.fake.revoke_all_tokens();
+    let report = s.sync(&connection.id).await;
+    let error = report.error.expect("the sync fails");
+    assert!(error.contains("Reconnect"), "{error}");
+    let after = s.connection().await;
+    assert_eq!(after.status, ConnectionStatus::NeedsReauth);
+    assert_eq!(after.event_count, 1, "events stay until the account is reconnected");
+
+    // Reconnect runs the flow for the same connection.
+    let back = s
+        .connect_via(&format!("/oauth/google/start?connection={}", connection.id))
+        .await;
+    assert_eq!(back, format!("/settings/calendars?reconnected={}", connection.id));
+    s.wait_for_runs(&connection.id, 3).await;
+    let list = s.connections().await;
+    assert_eq!(list.len(), 1, "no second connection");
+    assert_eq!(list[0].status, ConnectionStatus::Ok, "{:?}", list[0]);
+    let report = s.sync(&connection.id).await;
+    assert!(report.error.is_none(), "{report:?}");
+}
+
+#[tokio::test]
+async fn rate_limits_are_retried_with_backoff_then_reported_plainly() {
+    let s = setup().await;
+    s.fake.put_event("primary", meeting("e1", at(1), "One"));
+    let connection = s.connect().await;
+    s.fake.put_event("primary", meeting("e2", at(2), "Two"));
+    s.fake.fail_next(Failure::rate_limited("/calendar/v3").retry_after(1).times(1));
+    s.fake.fail_next(Failure::user_rate_limited("/calendar/v3").times(1));
+    s.fake.fail_next(Failure::new("/calendar/v3", 429).times(1));
+    s.fake.clear_requests();
+    let started = std::time::Instant::now();
+    let report = s.sync(&connection.id).await;
+    assert!(report.error.is_none(), "{report:?}");
+    assert_eq!(report.added, 1);
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    let log = s.fake.requests_to("/calendar/v3");
+    assert_eq!(log.iter().filter(|r| r.injected).count(), 3, "{log:?}");
+
+    // Past the bound, the sync fails with a plain message and nothing is lost.
+    s.fake.fail_next(Failure::backend_error("/calendar/v3").times(10));
+    let report = s.sync(&connection.id).await;
+    let error = report.error.expect("gives up");
+    assert!(error.contains("server error") || error.contains("try again"), "{error}");
+    let after = s.connection().await;
+    assert_eq!(after.status, ConnectionStatus::Error);
+    assert_eq!(after.event_count, 2);
+    s.fake.clear_failures();
+    s.fake.fail_next(Failure::rate_limited("/calendar/v3").times(10));
+    let error = s.sync(&connection.id).await.error.expect("gives up");
+    assert!(error.contains("rate limit"), "{error}");
+}
+
+#[tokio::test]
+async fn tokens_never_leave_the_server_unencrypted() {
+    let s = setup().await;
+    s.fake.put_event("primary", meeting("e1", at(1), "One"));
+    let connection = s.connect().await;
+    s.fake.expire_access_tokens();
+    s.sync(&connection.id).await; // a refreshed token is stored too
+    let issued = s.fake.issued_tokens().all();
+    assert!(issued.len() >= 3, "{issued:?}");
+    let mut stored = String::new();
+    for table in ["connection", "calendar", "calendar_object", "event", "oauth_state", "sync_run", "session", "user"] {
+        let rows: Vec<Value> = s
+            .rondo
+            .services
+            .db
+            .query(format!("SELECT * FROM {table}"))
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+        stored.push_str(&serde_json::to_string(&rows).unwrap());
+    }
+    let listed = serde_json::to_string(&s.connections().await).unwrap();
+    let page = s.client.get("/settings/calendars").await.text().await.unwrap();
+    for token in &issued {
+        assert!(!stored.contains(token.as_str()), "token stored in plaintext");
+        assert!(!listed.contains(token.as_str()) && !page.contains(token.as_str()));
+    }
+    assert!(stored.contains("\"credential\""));
+}
+
+#[tokio::test]
+async fn callback_errors_explain_and_leave_nothing_behind() {
+    let s = setup().await;
+    // The user cancels on Google's page.
+    let auth_url = location(&s.client.get("/oauth/google/start").await);
+    let denied = s.fake.deny(&auth_url).await;
+    let back = s.callback(&denied).await;
+    assert!(back.starts_with("/settings/calendars?error="), "{back}");
+    assert!(percent_decode(&back).contains("not granted"), "{back}");
+
+    // A state can be used once.
+    let auth_url = location(&s.client.get("/oauth/google/start").await);
+    let allowed = s.fake.consent(&auth_url).await;
+    assert!(s.callback(&allowed).await.contains("connected="));
+    let again = s.callback(&allowed).await;
+    assert!(percent_decode(&again).contains("already used"), "{again}");
+
+    // Another browser session cannot finish someone's sign-in.
+    let auth_url = location(&s.client.get("/oauth/google/start").await);
+    let allowed = s.fake.consent(&auth_url).await;
+    let stranger = s.rondo.user("stranger@example.com").await;
+    let path = allowed.strip_prefix(&s.rondo.base).unwrap();
+    let back = location(&stranger.get(path).await);
+    assert!(percent_decode(&back).contains("another browser session"), "{back}");
+    let theirs: Vec<Connection> = stranger.call("list-connections", &[]).await.unwrap();
+    assert!(theirs.is_empty());
+
+    // A missing code or a made-up state.
+    let back = location(&s.client.get("/oauth/google/callback?state=forged").await);
+    assert!(percent_decode(&back).contains("expired or was already used"), "{back}");
+    let back = location(&s.client.get("/oauth/google/callback").await);
+    assert!(percent_decode(&back).contains("without its state"), "{back}");
+
+    assert_eq!(s.connections().await.len(), 1, "only the one allowed sign-in connected");
+    // Signed out, the start page sends the browser to sign in.
+    let anonymous = s.rondo.client();
+    assert_eq!(location(&anonymous.get("/oauth/google/start").await), "/login");
+}
+
+#[tokio::test]
+async fn without_a_client_the_button_explains_and_the_start_refuses() {
+    let rondo = common::start().await;
+    let client = rondo.user("owner@example.com").await;
+    let options: app::models::ProviderOptions = client.call("calendar-providers", &[]).await.unwrap();
+    assert!(!options.google_configured);
+    assert_eq!(options.google_redirect_uri, format!("{}/oauth/google/callback", rondo.base));
+    let back = location(&client.get("/oauth/google/start").await);
+    assert!(percent_decode(&back).contains("not configured"), "{back}");
+}
+
+#[tokio::test]
+async fn deleting_the_connection_revokes_the_grant_at_google() {
+    let s = setup().await;
+    let connection = s.connect().await;
+    let refresh = s.fake.issued_tokens().refresh_tokens[0].clone();
+    let _: () = s.client.call("delete-connection", &[("id", &connection.id)]).await.unwrap();
+    assert!(s.connections().await.is_empty());
+    let revocations = s.fake.requests_to("/revoke");
+    assert_eq!(revocations.len(), 1);
+    assert_eq!(revocations[0].status, 200);
+    // The refresh token is dead at Google now.
+    let refused = reqwest::Client::new()
+        .post(s.fake.token_url())
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.as_str()),
+            ("client_id", s.fake.config().client_id.as_str()),
+            ("client_secret", s.fake.config().client_secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}
+
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned()
+}

@@ -1,0 +1,334 @@
+//! The background scheduler against a real Radicale, on a simulated clock: nothing here waits
+//! for time to pass, the tests move a `ManualClock` instead. Covers the interval, fairness
+//! across users under the concurrency cap, backoff and recovery, lease expiry after a crash and
+//! re-authentication.
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use app::models::{Connection, SyncRun};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use common::calendar::{connect, connect_named, connection_owner, dana_put, event, BOB, DANA};
+use common::proxy::Recorder;
+use common::radicale::Radicale;
+use common::TestServer;
+use server::calendar::store::ConnectionRow;
+use server::clock::{Clock, ManualClock};
+use server::scheduler::{Scheduler, SchedulerConfig};
+
+const INTERVAL: Duration = Duration::minutes(15);
+const SECOND: Duration = Duration::seconds(1);
+
+/// A server on a manual clock starting now (whole seconds, so stored times compare exactly), and
+/// Radicale with one upcoming meeting in Dana's calendar.
+async fn setup() -> (Radicale, Arc<ManualClock>, TestServer) {
+    let radicale = Radicale::start().await;
+    dana_put(
+        &radicale,
+        "a.ics",
+        &event("a", "Planning", Utc::now() + Duration::days(1), BOB),
+    )
+    .await;
+    let clock = Arc::new(ManualClock::new(Utc::now().trunc_subsecs(0)));
+    let server = common::start_with_clock(clock.clone()).await;
+    (radicale, clock, server)
+}
+
+fn scheduler(server: &TestServer, concurrency: usize) -> Scheduler {
+    Scheduler::new(
+        server.services.clone(),
+        SchedulerConfig {
+            tick: StdDuration::from_secs(30),
+            concurrency,
+            rate_per_provider: 100.0,
+        },
+    )
+}
+
+async fn row(server: &TestServer, id: &str) -> ConnectionRow {
+    server
+        .services
+        .calendars
+        .store
+        .all_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap()
+}
+
+async fn history(client: &common::Client, connection: &Connection) -> Vec<SyncRun> {
+    client
+        .call("connection-history", &[("id", &connection.id)])
+        .await
+        .unwrap()
+}
+
+fn at(time: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    Some(time)
+}
+
+#[tokio::test]
+async fn each_connection_is_synced_once_per_interval() {
+    let (radicale, clock, server) = setup().await;
+    let dana = server.user("interval@example.org").await;
+    let connection = connect(&dana, &radicale.base, false).await;
+    let t0 = clock.now();
+    let scheduler = scheduler(&server, 2);
+    assert_eq!(
+        row(&server, &connection.id).await.next_sync_at,
+        at(t0 + INTERVAL)
+    );
+
+    // Synced when connected: not due until a whole interval has passed.
+    assert!(scheduler.tick().await.unwrap().is_empty());
+    clock.advance(INTERVAL - SECOND);
+    assert!(scheduler.tick().await.unwrap().is_empty());
+    clock.advance(SECOND);
+    assert_eq!(scheduler.tick().await.unwrap(), vec![connection.id.clone()]);
+    assert_eq!(
+        row(&server, &connection.id).await.next_sync_at,
+        at(t0 + INTERVAL * 2),
+        "the next sync counts from this one"
+    );
+
+    // A change on the server arrives with nobody clicking, at the next interval.
+    dana_put(
+        &radicale,
+        "b.ics",
+        &event("b", "Review", Utc::now() + Duration::days(2), BOB),
+    )
+    .await;
+    clock.advance(INTERVAL - SECOND);
+    assert!(scheduler.tick().await.unwrap().is_empty());
+    let list: Vec<Connection> = dana.call("list-connections", &[]).await.unwrap();
+    assert_eq!(list[0].event_count, 1, "not synced before its time");
+    clock.advance(SECOND);
+    assert_eq!(scheduler.tick().await.unwrap().len(), 1);
+    let list: Vec<Connection> = dana.call("list-connections", &[]).await.unwrap();
+    assert_eq!(list[0].event_count, 2);
+
+    // The history is stamped with the sync clock.
+    let runs = history(&dana, &connection).await;
+    assert_eq!(
+        runs.iter().map(|r| r.started_at).collect::<Vec<_>>(),
+        vec![t0 + INTERVAL * 2, t0 + INTERVAL, t0]
+    );
+    assert!(runs.iter().all(|r| r.error.is_none()), "{runs:?}");
+}
+
+#[tokio::test]
+async fn users_take_turns_under_the_concurrency_cap() {
+    let (radicale, clock, server) = setup().await;
+    let proxy = Recorder::start(&radicale.base).await;
+    let greedy = server.user("greedy@example.org").await;
+    let alice = server.user("alice-fair@example.org").await;
+    let bob = server.user("bob-fair@example.org").await;
+    // Connected a minute apart, so which connection is most overdue is unambiguous.
+    let add = async |client: &common::Client, name: &str| {
+        let connection = connect_named(client, &proxy.base, name, false).await;
+        clock.advance(Duration::minutes(1));
+        connection.id
+    };
+    let mut g = Vec::new();
+    for i in 0..4 {
+        g.push(add(&greedy, &format!("Greedy {i}")).await);
+    }
+    let a1 = add(&alice, "Alice").await;
+    let b1 = add(&bob, "Bob 1").await;
+    let b2 = add(&bob, "Bob 2").await;
+
+    clock.advance(INTERVAL);
+    proxy.delay(StdDuration::from_millis(30));
+    proxy.reset_max_in_flight();
+    let order = scheduler(&server, 2).tick().await.unwrap();
+    // Each user's most overdue connection first, then everyone's second, and so on: the user
+    // with four connections cannot hold both slots while the others wait.
+    assert_eq!(
+        order,
+        vec![
+            g[0].clone(),
+            a1,
+            b1,
+            g[1].clone(),
+            b2,
+            g[2].clone(),
+            g[3].clone()
+        ]
+    );
+    assert!(
+        proxy.max_in_flight() <= 2,
+        "at most two syncs at once, saw {} requests in flight",
+        proxy.max_in_flight()
+    );
+    for id in &order {
+        let row = row(&server, id).await;
+        assert_eq!((row.failures, row.status.as_str()), (Some(0), "ok"));
+        assert_eq!(row.next_sync_at, at(clock.now() + INTERVAL));
+    }
+}
+
+#[tokio::test]
+async fn failures_back_off_and_recover_when_the_server_does() {
+    let (radicale, clock, server) = setup().await;
+    let proxy = Recorder::start(&radicale.base).await;
+    let dana = server.user("backoff@example.org").await;
+    let connection = connect(&dana, &proxy.base, false).await;
+    let scheduler = scheduler(&server, 2);
+
+    proxy.fail_with(Some(503));
+    clock.advance(INTERVAL);
+    assert_eq!(scheduler.tick().await.unwrap().len(), 1);
+    let failed = row(&server, &connection.id).await;
+    assert_eq!(
+        (failed.failures, failed.status.as_str()),
+        (Some(1), "error")
+    );
+    assert!(
+        failed.last_error.as_deref().unwrap_or("").contains("503"),
+        "{failed:?}"
+    );
+    assert_eq!(failed.next_sync_at, at(clock.now() + INTERVAL * 2));
+
+    // Twice the interval after one failure, four times after two.
+    clock.advance(INTERVAL * 2 - SECOND);
+    assert!(scheduler.tick().await.unwrap().is_empty());
+    clock.advance(SECOND);
+    assert_eq!(scheduler.tick().await.unwrap().len(), 1);
+    let failed = row(&server, &connection.id).await;
+    assert_eq!(failed.failures, Some(2));
+    assert_eq!(failed.next_sync_at, at(clock.now() + INTERVAL * 4));
+    clock.advance(INTERVAL * 4 - SECOND);
+    assert!(scheduler.tick().await.unwrap().is_empty());
+
+    // The server is back: the next attempt succeeds and the normal interval returns.
+    proxy.fail_with(None);
+    clock.advance(SECOND);
+    assert_eq!(scheduler.tick().await.unwrap().len(), 1);
+    let healthy = row(&server, &connection.id).await;
+    assert_eq!(
+        (
+            healthy.failures,
+            healthy.status.as_str(),
+            healthy.last_error.as_deref()
+        ),
+        (Some(0), "ok", None)
+    );
+    assert_eq!(healthy.next_sync_at, at(clock.now() + INTERVAL));
+    let runs = history(&dana, &connection).await;
+    assert_eq!(
+        runs.iter().map(|r| r.error.is_some()).collect::<Vec<_>>(),
+        vec![false, true, true, false]
+    );
+}
+
+#[tokio::test]
+async fn a_crashed_instances_lease_lapses() {
+    let (radicale, clock, server) = setup().await;
+    let dana = server.user("lease@example.org").await;
+    let connection = connect(&dana, &radicale.base, false).await;
+    let owner = connection_owner(&server, &connection).await;
+    let calendars = &server.services.calendars;
+    let lease = Duration::from_std(calendars.settings.lease).unwrap();
+    let scheduler = scheduler(&server, 2);
+
+    // Another instance takes the due connection's lease and dies without releasing it.
+    clock.advance(INTERVAL);
+    assert!(calendars
+        .store
+        .acquire_lease(
+            &connection.id,
+            "crashed-instance",
+            clock.now(),
+            clock.now() + lease
+        )
+        .await
+        .unwrap());
+    assert!(
+        scheduler.tick().await.unwrap().is_empty(),
+        "leased: not handed out"
+    );
+    let blocked = calendars.sync(&owner, &connection.id).await.unwrap();
+    assert!(blocked.error.unwrap().contains("already running"));
+
+    clock.advance(lease - SECOND);
+    assert!(scheduler.tick().await.unwrap().is_empty());
+    clock.advance(SECOND * 2);
+    assert_eq!(
+        scheduler.tick().await.unwrap(),
+        vec![connection.id.clone()],
+        "the dead holder's lease has lapsed"
+    );
+    let holders: Vec<serde_json::Value> = server
+        .services
+        .db
+        .query("SELECT VALUE lease_owner FROM connection")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert!(
+        holders.iter().all(|h| h.is_null()),
+        "released after the sync: {holders:?}"
+    );
+    let runs = history(&dana, &connection).await;
+    assert_eq!(runs.len(), 2, "the blocked attempt is not a run: {runs:?}");
+    assert!(runs.iter().all(|r| r.error.is_none()));
+}
+
+#[tokio::test]
+async fn needs_reauthentication_waits_for_the_user() {
+    let (radicale, clock, server) = setup().await;
+    let dana = server.user("reauth@example.org").await;
+    let connection = connect(&dana, &radicale.base, false).await;
+    let owner = connection_owner(&server, &connection).await;
+    let store = &server.services.calendars.store;
+    let scheduler = scheduler(&server, 2);
+
+    // The password was changed on the server.
+    let sealed = server::calendar::credentials::seal(
+        &server.services.calendars.settings.keyring,
+        &owner,
+        &connection.id,
+        "stale-password",
+    );
+    store
+        .set_credential(&owner, &connection.id, Some(sealed))
+        .await
+        .unwrap();
+    clock.advance(INTERVAL);
+    assert_eq!(scheduler.tick().await.unwrap().len(), 1);
+    let row_now = row(&server, &connection.id).await;
+    assert_eq!(
+        (row_now.status.as_str(), row_now.failures),
+        ("needs_reauth", Some(1))
+    );
+    clock.advance(Duration::days(1));
+    assert!(
+        scheduler.tick().await.unwrap().is_empty(),
+        "no retries with a password that cannot work"
+    );
+
+    // The user enters the current password; the overdue connection is synced at the next tick.
+    let _: Connection = dana
+        .call(
+            "update-connection",
+            &[
+                ("update[id]", &connection.id),
+                ("update[name]", &connection.name),
+                ("update[calendars][0]", &connection.calendars[0].remote_id),
+                ("update[sync_enabled]", "on"),
+                ("update[password]", DANA.1),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(scheduler.tick().await.unwrap(), vec![connection.id.clone()]);
+    let row_now = row(&server, &connection.id).await;
+    assert_eq!(
+        (row_now.status.as_str(), row_now.failures),
+        ("ok", Some(0))
+    );
+}
