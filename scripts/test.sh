@@ -13,6 +13,7 @@ cargo test --workspace --exclude frontend
 echo "[test] building the client and the server for end-to-end tests" >&2
 scripts/build-client.sh
 cargo build -q -p server --bin rondo
+cargo build -q -p fake-google --bin fake-google
 
 echo "[test] end-to-end tests (Chromium)" >&2
 export RONDO_BIN="$TARGET_DIR/debug/rondo"

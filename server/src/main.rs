@@ -1,3 +1,5 @@
+use std::io::IsTerminal;
+
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -17,6 +19,8 @@ async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
+        // Colors only for people: logs captured to a file or journal stay plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => server::serve::run(config).await,

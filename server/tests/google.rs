@@ -4,6 +4,7 @@
 //! retries, and tokens that never leave the server unencrypted.
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::models::{Connection, ConnectionStatus, SyncReport};
@@ -12,6 +13,7 @@ use fake_google::{Config as FakeConfig, Failure, FakeGoogle};
 use serde_json::{json, Value};
 use server::calendar::google::retry::RetryPolicy;
 use server::calendar::google::{GoogleEndpoints, GoogleSettings};
+use server::clock::{Clock, ManualClock, SystemClock};
 
 const ACCOUNT: &str = "person@example.com";
 
@@ -45,8 +47,16 @@ fn google_settings(fake: &FakeGoogle, public_url: String) -> GoogleSettings {
 }
 
 async fn setup_with(config: FakeConfig) -> Setup {
+    setup_on(config, Arc::new(SystemClock)).await
+}
+
+async fn setup_on(config: FakeConfig, clock: Arc<dyn Clock>) -> Setup {
     let fake = FakeGoogle::start(config).await;
-    let rondo = common::start_with(|s| s.google = google_settings(&fake, s.google.public_url.clone())).await;
+    let rondo = common::start_with(|s| {
+        s.google = google_settings(&fake, s.google.public_url.clone());
+        s.clock = clock;
+    })
+    .await;
     let client = rondo.user("owner@example.com").await;
     Setup { fake, rondo, client }
 }
@@ -310,6 +320,26 @@ async fn a_stale_sync_token_runs_a_full_sync_that_drops_vanished_events() {
     let report = s.sync(&connection.id).await;
     assert_eq!((report.added, report.changed, report.removed), (0, 0, 0));
     assert!(s.event_requests()[0].query.contains_key("syncToken"));
+}
+
+#[tokio::test]
+async fn a_window_that_rolls_past_the_listing_lists_again() {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let s = setup_on(FakeConfig::default(), clock.clone()).await;
+    s.fake.put_event("primary", meeting("soon", at(24 * 10), "Soon"));
+    // Beyond the 30 days ahead at first, and never changed afterwards.
+    s.fake.put_event("primary", meeting("later", at(24 * 35), "Later"));
+    let connection = s.connect().await;
+    assert_eq!(connection.event_count, 1);
+    let report = s.sync(&connection.id).await;
+    assert_eq!(report.added, 0, "an incremental sync cannot see it: {report:?}");
+
+    clock.advance(chrono::Duration::days(10));
+    s.fake.clear_requests();
+    let report = s.sync(&connection.id).await;
+    assert_eq!(report.added, 1, "{report:?}");
+    assert!(s.event_requests()[0].query.contains_key("timeMin"), "a full listing");
+    assert_eq!(s.connection().await.event_count, 2);
 }
 
 #[tokio::test]

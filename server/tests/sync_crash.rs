@@ -114,6 +114,19 @@ async fn query(db: &server::db::Db, sql: &str, connection: &str) -> Vec<Value> {
         .unwrap()
 }
 
+/// The data directory's database, as `rondo` opens it (only while no process has it open).
+async fn open(data_dir: &std::path::Path) -> server::db::Db {
+    server::db::connect(&DbSettings {
+        endpoint: format!("surrealkv://{}", data_dir.join("db").display()),
+        namespace: "rondo".into(),
+        database: "main".into(),
+        username: None,
+        password: None,
+    })
+    .await
+    .unwrap()
+}
+
 fn n(rows: &[Value]) -> i64 {
     rows.first().and_then(|r| r["n"].as_i64()).unwrap_or(0)
 }
@@ -175,7 +188,33 @@ async fn a_sync_killed_midway_converges_on_the_next_run() {
     gate.release();
     assert!(cut_off.await.unwrap(), "the killed server never answered");
 
-    // The dead process's lease lapses after LEASE_SECONDS; then a new process syncs.
+    // What the crash left: the first batch stored, the rest not, the connection still marked
+    // as syncing and leased by the dead process.
+    let id = connection.id.as_str();
+    {
+        let db = open(dir.path()).await;
+        let stored = n(&query(
+            &db,
+            "SELECT count() AS n FROM event WHERE connection = $connection GROUP ALL",
+            id,
+        )
+        .await);
+        assert!(
+            stored > 3 && stored < (3 + bulk.events) as i64,
+            "killed mid-sync: {stored} events"
+        );
+        let state = query(
+            &db,
+            "SELECT status, lease_owner FROM connection WHERE record::id(id) = $connection",
+            id,
+        )
+        .await;
+        assert_eq!(state[0]["status"], "syncing", "{state:?}");
+        assert!(state[0]["lease_owner"].is_string(), "{state:?}");
+    }
+
+    // The dead process's lease lapses after LEASE_SECONDS (time in which the handle above
+    // also finishes closing); then a new process syncs.
     tokio::time::sleep_until((killed + StdDuration::from_secs(LEASE_SECONDS + 1)).into()).await;
     let args = ["calendar", "sync", "--connection", connection.id.as_str()];
     let second = binary::run_async(dir.path(), &args, &[]).await;
@@ -195,16 +234,7 @@ async fn a_sync_killed_midway_converges_on_the_next_run() {
     );
 
     // The database (no process has it open now) holds exactly Radicale's calendar.
-    let db = server::db::connect(&DbSettings {
-        endpoint: format!("surrealkv://{}", dir.path().join("db").display()),
-        namespace: "rondo".into(),
-        database: "main".into(),
-        username: None,
-        password: None,
-    })
-    .await
-    .unwrap();
-    let id = connection.id.as_str();
+    let db = open(dir.path()).await;
     let events = query(
         &db,
         "SELECT count() AS n FROM event WHERE connection = $connection GROUP ALL",

@@ -2,6 +2,7 @@
 //! API client with rate-limit retries, event mapping, and incremental sync with sync tokens.
 //! Every Google endpoint comes from configuration, so tests run against a local fake.
 pub mod api;
+pub mod cursor;
 pub mod events;
 pub mod flow;
 pub mod oauth;

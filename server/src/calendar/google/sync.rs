@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::api::{ApiError, CalendarApi, EventsPage, Listing};
+use super::cursor::Cursor;
 use super::events::{to_record, GoogleEvent};
 use super::oauth::{GoogleOAuth, OAuthError};
 use super::tokens::TokenSet;
@@ -197,8 +198,14 @@ struct CalendarSync<'a> {
 
 impl CalendarSync<'_> {
     async fn run(&self, session: &mut Session<'_>, outcome: &mut SyncOutcome) -> Result<(), Failure> {
-        match self.listing(session, outcome, self.calendar.sync_token.clone()).await {
-            Err(Failure::Api(ApiError::SyncTokenGone)) if self.calendar.sync_token.is_some() => {
+        let cursor = self
+            .calendar
+            .sync_token
+            .as_deref()
+            .and_then(Cursor::decode)
+            .filter(|c| c.covers(self.window));
+        match self.listing(session, outcome, cursor.clone()).await {
+            Err(Failure::Api(ApiError::SyncTokenGone)) if cursor.is_some() => {
                 tracing::info!(calendar = %self.calendar.id, "Google sync token expired; running a full sync");
                 self.listing(session, outcome, None).await
             }
@@ -212,13 +219,14 @@ impl CalendarSync<'_> {
         &self,
         session: &mut Session<'_>,
         outcome: &mut SyncOutcome,
-        sync_token: Option<String>,
+        cursor: Option<Cursor>,
     ) -> Result<(), Failure> {
         let stored = self.store.objects(&self.calendar.id).await?;
         let mut seen: HashSet<String> = HashSet::new();
         let mut page_token: Option<String> = None;
+        let sync_token = cursor.as_ref().map(|c| c.token.as_str());
         let next_sync_token = loop {
-            let page = self.page(session, sync_token.as_deref(), page_token.as_deref()).await?;
+            let page = self.page(session, sync_token, page_token.as_deref()).await?;
             for item in page.items {
                 let event: GoogleEvent = match serde_json::from_value(item.clone()) {
                     Ok(event) => event,
@@ -236,15 +244,18 @@ impl CalendarSync<'_> {
                 (None, token) => break token,
             }
         };
-        if sync_token.is_none() {
+        if cursor.is_none() {
             // A full listing names everything that exists in the window; the rest is gone.
             for href in stored.keys().filter(|h| !seen.contains(*h)) {
                 outcome.changes += self.store.remove_object(self.calendar, href).await?;
             }
         }
-        self.store
-            .save_cursor(&self.calendar.id, next_sync_token, None)
-            .await?;
+        let (from, to) = match &cursor {
+            Some(c) => (c.from, c.to),
+            None => self.window,
+        };
+        let next = next_sync_token.map(|token| Cursor { from, to, token }.encode());
+        self.store.save_cursor(&self.calendar.id, next, None).await?;
         Ok(())
     }
 

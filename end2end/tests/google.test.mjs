@@ -1,0 +1,132 @@
+// "Add Google Calendar" against the fake Google: consent, back in Settings with the calendar
+// listed, sync now and events counted, then Reconnect after the grant is revoked.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRondo, launchBrowser, hydrated, shot, uniqueEmail, waitForText, freePort } from './support.mjs';
+import { startFakeGoogle, googleMeeting, ACCOUNT } from './fakegoogle.mjs';
+
+let server;
+let browser;
+let google;
+
+before(async () => {
+  google = await startFakeGoogle();
+  await google.putEvent(ACCOUNT, googleMeeting('kickoff', 'Kickoff', 3));
+  await google.putEvent(ACCOUNT, googleMeeting('retro', 'Retro', -20));
+  const port = await freePort();
+  server = await startRondo({
+    port,
+    env: { ...google.rondoEnv, RONDO_PUBLIC_URL: `http://127.0.0.1:${port}`, RONDO_SCHEDULER: 'false' },
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await google?.stop();
+});
+
+/** Reloads Settings → Calendars until the card shows `count` events (the first sync runs in the background). */
+async function waitForCount(page, card, count) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const text = ((await card.locator('.event-count').textContent()) ?? '').trim();
+    if (text === count) return;
+    if (Date.now() > deadline) throw new Error(`event count stayed ${text}, expected ${count}`);
+    await new Promise((r) => setTimeout(r, 300));
+    await page.reload();
+    await hydrated(page);
+  }
+}
+
+test('connect Google Calendar, sync it, and reconnect after the grant is revoked', async () => {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.base}/signup`);
+  await hydrated(page);
+  await page.fill('#email', uniqueEmail('google'));
+  await page.fill('#password', 'a long enough password');
+  await page.click('button[type=submit]');
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+
+  await page.goto(`${server.base}/settings/calendars`);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Add Google Calendar' }).click();
+
+  // Google's consent page (the fake) names the account and the read-only calendar scope.
+  await page.waitForURL(`${google.base}/**`);
+  assert.match(await page.textContent('body'), new RegExp(ACCOUNT.replace('.', '\\.')));
+  assert.match(await page.textContent('body'), /calendar\.readonly/);
+  await shot(page, '30-google-consent');
+  await page.click('#allow');
+
+  await page.waitForURL(`${server.base}/settings/calendars?connected=*`);
+  await hydrated(page);
+  await page.getByText('Google Calendar connected').waitFor();
+  const card = page.locator('.connection', { hasText: ACCOUNT });
+  await card.waitFor();
+  assert.equal((await card.locator('.provider').textContent()).trim(), 'Google Calendar');
+  assert.match(await card.locator('.calendar-list').textContent(), new RegExp(ACCOUNT.replace('.', '\\.')));
+  await waitForCount(page, card, '2');
+
+  // A new meeting at Google arrives with "Sync now".
+  await google.putEvent(ACCOUNT, googleMeeting('review', 'Design review', 26));
+  await card.getByRole('button', { name: 'Sync now' }).click();
+  await card.getByText('1 added, 0 changed, 0 removed').waitFor();
+  await waitForText(card.locator('.event-count'), '3');
+  assert.equal((await card.locator('.badge').textContent()).trim(), 'Connected');
+  await shot(page, '31-google-connected');
+
+  // The user revokes Rondo's access at Google: the next sync asks for re-authentication.
+  await google.revokeTokens();
+  await card.getByRole('button', { name: 'Sync now' }).click();
+  await card.getByRole('alert').filter({ hasText: 'Reconnect' }).first().waitFor();
+  await waitForText(card.locator('.badge'), 'Needs re-authentication');
+  await shot(page, '32-google-needs-reauth');
+
+  // Reconnect runs the consent again for the same connection.
+  await card.getByRole('link', { name: 'Reconnect' }).click();
+  await page.waitForURL(`${google.base}/**`);
+  await page.click('#allow');
+  await page.waitForURL(`${server.base}/settings/calendars?reconnected=*`);
+  await hydrated(page);
+  await page.getByText('Google Calendar reconnected').waitFor();
+  assert.equal(await page.locator('.connection').count(), 1, 'still one connection');
+  const again = page.locator('.connection', { hasText: ACCOUNT });
+  await card.getByRole('button', { name: 'Sync now' }).waitFor();
+  // The background sync after reconnecting may still be running; "Sync now" then succeeds.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await again.getByRole('button', { name: 'Sync now' }).click();
+    const result = again.locator('.sync-result, [role=alert]').first();
+    await result.waitFor();
+    const text = await result.textContent();
+    if (/Synced:/.test(text)) break;
+    if (Date.now() > deadline) throw new Error(`sync after reconnect: ${text}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await waitForText(again.locator('.badge'), 'Connected');
+  await waitForText(again.locator('.event-count'), '3');
+});
+
+test('without an OAuth client, "Add Google Calendar" explains what to configure', async () => {
+  const plain = await startRondo();
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${plain.base}/signup`);
+    await hydrated(page);
+    await page.fill('#email', uniqueEmail('nogoogle'));
+    await page.fill('#password', 'a long enough password');
+    await page.click('button[type=submit]');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.goto(`${plain.base}/settings/calendars`);
+    await hydrated(page);
+    await page.getByRole('button', { name: 'Add Google Calendar' }).click();
+    const help = page.locator('.google-help');
+    await help.waitFor();
+    assert.match(await help.textContent(), /RONDO_GOOGLE_CLIENT_ID/);
+    assert.match(await help.textContent(), /\/oauth\/google\/callback/);
+  } finally {
+    await plain.stop();
+  }
+});
