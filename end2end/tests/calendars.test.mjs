@@ -2,7 +2,7 @@
 // pick a calendar, sync, see status and counts, edit, delete.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRondo, launchBrowser, hydrated, shot, uniqueEmail, waitForText } from './support.mjs';
+import { signUp, startRondo, launchBrowser, hydrated, shot, waitForText } from './support.mjs';
 import { startRadicale, vevent, USER, PASSWORD } from './radicale.mjs';
 
 let server;
@@ -28,12 +28,7 @@ after(async () => {
 
 test('connect a CalDAV account, sync it, edit and delete it', async () => {
   const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.base}/signup`);
-  await hydrated(page);
-  await page.fill('#email', uniqueEmail('cal'));
-  await page.fill('#password', 'a long enough password');
-  await page.click('button[type=submit]');
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await signUp(page, server.base, 'cal');
 
   await page.click('nav >> text=Settings');
   await page.click('.tabs >> text=Calendars');

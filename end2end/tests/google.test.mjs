@@ -2,7 +2,7 @@
 // listed, sync now and events counted, then Reconnect after the grant is revoked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRondo, launchBrowser, hydrated, shot, uniqueEmail, waitForText, freePort } from './support.mjs';
+import { signUp, startRondo, launchBrowser, hydrated, shot, waitForText, freePort } from './support.mjs';
 import { startFakeGoogle, googleMeeting, ACCOUNT } from './fakegoogle.mjs';
 
 let server;
@@ -42,12 +42,7 @@ async function waitForCount(page, card, count) {
 
 test('connect Google Calendar, sync it, and reconnect after the grant is revoked', async () => {
   const page = await (await browser.newContext()).newPage();
-  await page.goto(`${server.base}/signup`);
-  await hydrated(page);
-  await page.fill('#email', uniqueEmail('google'));
-  await page.fill('#password', 'a long enough password');
-  await page.click('button[type=submit]');
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await signUp(page, server.base, 'google');
 
   await page.goto(`${server.base}/settings/calendars`);
   await hydrated(page);
@@ -113,12 +108,7 @@ test('without an OAuth client, "Add Google Calendar" explains what to configure'
   const plain = await startRondo();
   try {
     const page = await (await browser.newContext()).newPage();
-    await page.goto(`${plain.base}/signup`);
-    await hydrated(page);
-    await page.fill('#email', uniqueEmail('nogoogle'));
-    await page.fill('#password', 'a long enough password');
-    await page.click('button[type=submit]');
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signUp(page, plain.base, 'nogoogle');
     await page.goto(`${plain.base}/settings/calendars`);
     await hydrated(page);
     await page.getByRole('button', { name: 'Add Google Calendar' }).click();

@@ -2,7 +2,7 @@
 // attendee as a person, and today's meetings on the dashboard.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRondo, launchBrowser, hydrated, shot, uniqueEmail } from './support.mjs';
+import { signUp, startRondo, launchBrowser, hydrated, shot } from './support.mjs';
 import { startRadicale, vevent, addCalDavAccount } from './radicale.mjs';
 
 let server;
@@ -36,12 +36,7 @@ async function openPerson(page, name) {
 test('meetings on a person, log as activity, add an attendee, today on the dashboard', { timeout: 180_000 }, async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${server.base}/signup`);
-  await hydrated(page);
-  await page.fill('#email', uniqueEmail('meet'));
-  await page.fill('#password', 'a long enough password');
-  await page.click('button[type=submit]');
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await signUp(page, server.base, 'meet');
   assert.equal(await page.locator('.today').count(), 0, 'no widget before a calendar is connected');
 
   // Bob exists before the calendar is connected; his meetings are matched during the sync.

@@ -101,3 +101,13 @@ export async function waitForText(locator, expected, timeout = 30_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Signs up a new account through the form (after hydration) and waits for the dashboard. */
+export async function signUp(page, base, prefix) {
+  await page.goto(`${base}/signup`);
+  await hydrated(page);
+  await page.fill('#email', uniqueEmail(prefix));
+  await page.fill('#password', 'a long enough password');
+  await page.click('button[type=submit]');
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}

@@ -212,11 +212,21 @@ impl Config {
             google_endpoints: {
                 let d = GoogleEndpoints::default();
                 GoogleEndpoints {
-                    auth_url: env("RONDO_GOOGLE_AUTH_URL").or(file.google_auth_url).unwrap_or(d.auth_url),
-                    token_url: env("RONDO_GOOGLE_TOKEN_URL").or(file.google_token_url).unwrap_or(d.token_url),
-                    revoke_url: env("RONDO_GOOGLE_REVOKE_URL").or(file.google_revoke_url).unwrap_or(d.revoke_url),
-                    userinfo_url: env("RONDO_GOOGLE_USERINFO_URL").or(file.google_userinfo_url).unwrap_or(d.userinfo_url),
-                    api_url: env("RONDO_GOOGLE_API_URL").or(file.google_api_url).unwrap_or(d.api_url),
+                    auth_url: env("RONDO_GOOGLE_AUTH_URL")
+                        .or(file.google_auth_url)
+                        .unwrap_or(d.auth_url),
+                    token_url: env("RONDO_GOOGLE_TOKEN_URL")
+                        .or(file.google_token_url)
+                        .unwrap_or(d.token_url),
+                    revoke_url: env("RONDO_GOOGLE_REVOKE_URL")
+                        .or(file.google_revoke_url)
+                        .unwrap_or(d.revoke_url),
+                    userinfo_url: env("RONDO_GOOGLE_USERINFO_URL")
+                        .or(file.google_userinfo_url)
+                        .unwrap_or(d.userinfo_url),
+                    api_url: env("RONDO_GOOGLE_API_URL")
+                        .or(file.google_api_url)
+                        .unwrap_or(d.api_url),
                 }
             },
         })
@@ -275,10 +285,16 @@ mod tests {
         let c = Config::load_from(None, env_of(&[("RONDO_SYNC_LEASE_SECONDS", "5")])).unwrap();
         assert_eq!(c.sync_lease_seconds, 5);
         let c = Config::load_from(None, env_of(&[("RONDO_SYNC_LEASE_SECONDS", "0")])).unwrap();
-        assert_eq!(c.sync_lease_seconds, 1, "never zero: every sync holds its lease");
+        assert_eq!(
+            c.sync_lease_seconds, 1,
+            "never zero: every sync holds its lease"
+        );
         let err =
             Config::load_from(None, env_of(&[("RONDO_SYNC_LEASE_SECONDS", "soon")])).unwrap_err();
-        assert!(err.to_string().contains("RONDO_SYNC_LEASE_SECONDS"), "{err}");
+        assert!(
+            err.to_string().contains("RONDO_SYNC_LEASE_SECONDS"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -86,8 +86,15 @@ async fn callback(
                     tracing::error!(connection = %id, error = %e, "first Google sync failed");
                 }
             });
-            let key = if connected.created { "connected" } else { "reconnected" };
-            Redirect::to(&format!("{SETTINGS}?{key}={}", encode(&connected.connection)))
+            let key = if connected.created {
+                "connected"
+            } else {
+                "reconnected"
+            };
+            Redirect::to(&format!(
+                "{SETTINGS}?{key}={}",
+                encode(&connected.connection)
+            ))
         }
         Err(e) => back_with_error(e),
     }

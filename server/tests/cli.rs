@@ -126,15 +126,15 @@ async fn calendar_sync_reports_each_connection_and_fails_when_one_fails() {
         .lines()
         .find(|l| l.contains("] Work (dana-cli@example.org): failed: "))
         .unwrap_or_else(|| panic!("no failure line: {err}"));
-    assert!(failure.contains("not found on the server (404)"), "{failure}");
+    assert!(
+        failure.contains("not found on the server (404)"),
+        "{failure}"
+    );
     assert!(
         err.lines().any(|l| l == "rondo: 1 of 2 sync(s) failed"),
         "{err}"
     );
-    let positions: Vec<&str> = [results[0], failure]
-        .iter()
-        .map(|l| &l[..5])
-        .collect();
+    let positions: Vec<&str> = [results[0], failure].iter().map(|l| &l[..5]).collect();
     assert!(
         positions.contains(&"[1/2]") && positions.contains(&"[2/2]"),
         "{positions:?}"

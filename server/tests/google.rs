@@ -58,7 +58,11 @@ async fn setup_on(config: FakeConfig, clock: Arc<dyn Clock>) -> Setup {
     })
     .await;
     let client = rondo.user("owner@example.com").await;
-    Setup { fake, rondo, client }
+    Setup {
+        fake,
+        rondo,
+        client,
+    }
 }
 
 async fn setup() -> Setup {
@@ -133,7 +137,14 @@ impl Setup {
     async fn wait_for_runs(&self, id: &str, runs: usize) {
         let owner = self.owner().await;
         for _ in 0..300 {
-            let history = self.rondo.services.calendars.store.history(&owner, id).await.unwrap();
+            let history = self
+                .rondo
+                .services
+                .calendars
+                .store
+                .history(&owner, id)
+                .await
+                .unwrap();
             if history.len() >= runs {
                 return;
             }
@@ -143,12 +154,16 @@ impl Setup {
     }
 
     async fn owner(&self) -> String {
-        let user: Option<app::models::UserInfo> = self.client.call("current-user", &[]).await.unwrap();
+        let user: Option<app::models::UserInfo> =
+            self.client.call("current-user", &[]).await.unwrap();
         user.unwrap().id
     }
 
     async fn sync(&self, id: &str) -> SyncReport {
-        self.client.call("sync-connection", &[("id", id)]).await.unwrap()
+        self.client
+            .call("sync-connection", &[("id", id)])
+            .await
+            .unwrap()
     }
 
     fn event_requests(&self) -> Vec<fake_google::LoggedRequest> {
@@ -166,24 +181,40 @@ async fn connect_then_full_and_incremental_sync_across_600_events() {
     s.fake.set_calendars(vec![
         fake_google::Calendar::primary(ACCOUNT),
         fake_google::Calendar::new("team@group.calendar.google.com", "Team"),
+        fake_google::Calendar::new("boss@example.com", "Boss (free/busy)")
+            .with_access_role("freeBusyReader"),
     ]);
     for i in 0..600 {
-        s.fake.put_event("primary", meeting(&format!("ev{i:03}"), at(i - 300), &format!("Meeting {i}")));
+        s.fake.put_event(
+            "primary",
+            meeting(&format!("ev{i:03}"), at(i - 300), &format!("Meeting {i}")),
+        );
     }
     let connection = s.connect().await;
     assert_eq!(connection.provider, app::models::Provider::Google);
     assert_eq!(connection.username.as_deref(), Some(ACCOUNT));
     assert_eq!(connection.status, ConnectionStatus::Ok, "{connection:?}");
-    let mut chosen: Vec<_> = connection.calendars.iter().map(|c| (c.name.as_str(), c.selected)).collect();
+    let mut chosen: Vec<_> = connection
+        .calendars
+        .iter()
+        .map(|c| (c.name.as_str(), c.selected))
+        .collect();
     chosen.sort();
-    assert_eq!(chosen, vec![("Team", false), (ACCOUNT, true)], "the primary calendar is chosen");
+    assert_eq!(
+        chosen,
+        vec![("Team", false), (ACCOUNT, true)],
+        "the primary calendar is chosen; free/busy-only ones are not offered"
+    );
     assert_eq!(connection.event_count, 600);
 
     // The first sync: three pages bounded by the window, ending with a sync token.
     let first = s.event_requests();
     assert_eq!(first.len(), 3, "{first:?}");
     for (i, r) in first.iter().enumerate() {
-        assert_eq!(r.query.get("singleEvents").map(String::as_str), Some("true"));
+        assert_eq!(
+            r.query.get("singleEvents").map(String::as_str),
+            Some("true")
+        );
         assert_eq!(r.query.get("showDeleted").map(String::as_str), Some("true"));
         assert_eq!(r.query.get("maxResults").map(String::as_str), Some("250"));
         assert!(r.query.contains_key("timeMin") && r.query.contains_key("timeMax"));
@@ -194,18 +225,28 @@ async fn connect_then_full_and_incremental_sync_across_600_events() {
     // Nothing changed: one request with only the sync token.
     s.fake.clear_requests();
     let report = s.sync(&connection.id).await;
-    assert_eq!((report.added, report.changed, report.removed), (0, 0, 0), "{report:?}");
+    assert_eq!(
+        (report.added, report.changed, report.removed),
+        (0, 0, 0),
+        "{report:?}"
+    );
     let second = s.event_requests();
     assert_eq!(second.len(), 1);
     assert!(second[0].query.contains_key("syncToken"));
     assert!(!second[0].query.contains_key("timeMin"));
 
     // An edit, a new meeting and a cancellation arrive as exactly that.
-    s.fake.put_event("primary", meeting("ev010", at(-290), "Renamed meeting"));
-    s.fake.put_event("primary", meeting("new1", at(5), "Brand new"));
+    s.fake
+        .put_event("primary", meeting("ev010", at(-290), "Renamed meeting"));
+    s.fake
+        .put_event("primary", meeting("new1", at(5), "Brand new"));
     s.fake.cancel_event("primary", "ev020");
     let report = s.sync(&connection.id).await;
-    assert_eq!((report.added, report.changed, report.removed), (1, 1, 1), "{report:?}");
+    assert_eq!(
+        (report.added, report.changed, report.removed),
+        (1, 1, 1),
+        "{report:?}"
+    );
     assert_eq!(s.connection().await.event_count, 600);
 
     let owner = s.owner().await;
@@ -226,28 +267,54 @@ async fn connect_then_full_and_incremental_sync_across_600_events() {
 #[tokio::test]
 async fn stored_meetings_keep_attendees_rooms_all_day_dates_and_the_meet_link() {
     let s = setup().await;
-    s.fake.put_event("primary", meeting("m1", at(2), "Planning"));
+    s.fake
+        .put_event("primary", meeting("m1", at(2), "Planning"));
     s.fake.put_event(
         "primary",
         json!({"id": "allday", "summary": "Offsite", "start": {"date": "2026-12-01"}, "end": {"date": "2026-12-02"}}),
     );
     let person = s
         .client
-        .save_person(&[("first_name", "Ana"), ("last_name", "Lima"), ("emails.0.address", "ana@example.org")])
+        .save_person(&[
+            ("first_name", "Ana"),
+            ("last_name", "Lima"),
+            ("emails.0.address", "ana@example.org"),
+        ])
         .await
         .unwrap();
     let connection = s.connect().await;
     assert_eq!(connection.event_count, 2);
     let meetings: app::models::Page<app::models::Meeting> = s
         .client
-        .call("person-meetings", &[("person_id", &person), ("scope", "upcoming"), ("page", "0")])
+        .call(
+            "person-meetings",
+            &[("person_id", &person), ("scope", "upcoming"), ("page", "0")],
+        )
         .await
         .unwrap();
-    let planning = meetings.items.iter().find(|m| m.title == "Planning").expect("matched meeting");
-    assert_eq!(planning.meeting_url.as_deref(), Some("https://meet.google.com/abc-defg-hij"));
-    let ana = planning.attendees.iter().find(|a| a.email == "ana@example.org").unwrap();
-    assert_eq!(ana.person.as_ref().map(|p| p.id.as_str()), Some(person.as_str()));
-    let room = planning.attendees.iter().find(|a| a.email.starts_with("room-4")).unwrap();
+    let planning = meetings
+        .items
+        .iter()
+        .find(|m| m.title == "Planning")
+        .expect("matched meeting");
+    assert_eq!(
+        planning.meeting_url.as_deref(),
+        Some("https://meet.google.com/abc-defg-hij")
+    );
+    let ana = planning
+        .attendees
+        .iter()
+        .find(|a| a.email == "ana@example.org")
+        .unwrap();
+    assert_eq!(
+        ana.person.as_ref().map(|p| p.id.as_str()),
+        Some(person.as_str())
+    );
+    let room = planning
+        .attendees
+        .iter()
+        .find(|a| a.email.starts_with("room-4"))
+        .unwrap();
     assert!(room.is_resource && room.person.is_none());
     assert!(planning.attendees.iter().any(|a| a.is_self));
 
@@ -270,18 +337,29 @@ async fn a_cancelled_instance_removes_only_that_occurrence() {
     let s = setup().await;
     for day in 0..5 {
         let start = at(24 * day + 1);
-        let mut e = meeting(&format!("standup_{}", start.format("%Y%m%dT%H%M%SZ")), start, "Standup");
+        let mut e = meeting(
+            &format!("standup_{}", start.format("%Y%m%dT%H%M%SZ")),
+            start,
+            "Standup",
+        );
         e["recurringEventId"] = json!("standup");
         e["iCalUID"] = json!("standup@google.com");
         e["originalStartTime"] = json!({"dateTime": start.to_rfc3339()});
         s.fake.put_event("primary", e);
     }
     let connection = s.connect().await;
-    assert_eq!(connection.event_count, 5, "instances share a UID yet are stored apart");
+    assert_eq!(
+        connection.event_count, 5,
+        "instances share a UID yet are stored apart"
+    );
     let third = format!("standup_{}", at(49).format("%Y%m%dT%H%M%SZ"));
     s.fake.cancel_event("primary", &third);
     let report = s.sync(&connection.id).await;
-    assert_eq!((report.added, report.changed, report.removed), (0, 0, 1), "{report:?}");
+    assert_eq!(
+        (report.added, report.changed, report.removed),
+        (0, 0, 1),
+        "{report:?}"
+    );
     assert_eq!(s.connection().await.event_count, 4);
     let left: Vec<String> = s
         .rondo
@@ -300,20 +378,25 @@ async fn a_cancelled_instance_removes_only_that_occurrence() {
 async fn a_stale_sync_token_runs_a_full_sync_that_drops_vanished_events() {
     let s = setup().await;
     for i in 0..3 {
-        s.fake.put_event("primary", meeting(&format!("e{i}"), at(i + 1), "Kept"));
+        s.fake
+            .put_event("primary", meeting(&format!("e{i}"), at(i + 1), "Kept"));
     }
     let connection = s.connect().await;
     assert_eq!(connection.event_count, 3);
     // Moved far outside the window while the token was invalidated: gone from Rondo's view.
     s.fake.invalidate_sync_tokens();
-    s.fake.put_event("primary", meeting("e2", at(24 * 400), "Moved away"));
+    s.fake
+        .put_event("primary", meeting("e2", at(24 * 400), "Moved away"));
     s.fake.clear_requests();
     let report = s.sync(&connection.id).await;
     assert!(report.error.is_none(), "{report:?}");
     assert_eq!(report.removed, 1, "{report:?}");
     let requests = s.fake.requests_to("/calendar/v3/calendars/");
     assert_eq!(requests[0].status, 410);
-    assert!(requests[1].query.contains_key("timeMin"), "then a full listing");
+    assert!(
+        requests[1].query.contains_key("timeMin"),
+        "then a full listing"
+    );
     assert_eq!(s.connection().await.event_count, 2);
     // And the new token works incrementally again.
     s.fake.clear_requests();
@@ -326,19 +409,27 @@ async fn a_stale_sync_token_runs_a_full_sync_that_drops_vanished_events() {
 async fn a_window_that_rolls_past_the_listing_lists_again() {
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let s = setup_on(FakeConfig::default(), clock.clone()).await;
-    s.fake.put_event("primary", meeting("soon", at(24 * 10), "Soon"));
+    s.fake
+        .put_event("primary", meeting("soon", at(24 * 10), "Soon"));
     // Beyond the 30 days ahead at first, and never changed afterwards.
-    s.fake.put_event("primary", meeting("later", at(24 * 35), "Later"));
+    s.fake
+        .put_event("primary", meeting("later", at(24 * 35), "Later"));
     let connection = s.connect().await;
     assert_eq!(connection.event_count, 1);
     let report = s.sync(&connection.id).await;
-    assert_eq!(report.added, 0, "an incremental sync cannot see it: {report:?}");
+    assert_eq!(
+        report.added, 0,
+        "an incremental sync cannot see it: {report:?}"
+    );
 
     clock.advance(chrono::Duration::days(10));
     s.fake.clear_requests();
     let report = s.sync(&connection.id).await;
     assert_eq!(report.added, 1, "{report:?}");
-    assert!(s.event_requests()[0].query.contains_key("timeMin"), "a full listing");
+    assert!(
+        s.event_requests()[0].query.contains_key("timeMin"),
+        "a full listing"
+    );
     assert_eq!(s.connection().await.event_count, 2);
 }
 
@@ -350,7 +441,11 @@ async fn access_tokens_are_refreshed_on_401_and_before_expiry() {
     s.fake.expire_access_tokens();
     let report = s.sync(&connection.id).await;
     assert!(report.error.is_none(), "{report:?}");
-    assert_eq!(s.fake.token_requests().refresh_token, 1, "refreshed once after the 401");
+    assert_eq!(
+        s.fake.token_requests().refresh_token,
+        1,
+        "refreshed once after the 401"
+    );
     assert_eq!(s.connection().await.status, ConnectionStatus::Ok);
 
     // Tokens that live shorter than the refresh margin are renewed before any API call.
@@ -379,13 +474,19 @@ async fn a_revoked_grant_needs_reauthentication_until_reconnected() {
     assert!(error.contains("Reconnect"), "{error}");
     let after = s.connection().await;
     assert_eq!(after.status, ConnectionStatus::NeedsReauth);
-    assert_eq!(after.event_count, 1, "events stay until the account is reconnected");
+    assert_eq!(
+        after.event_count, 1,
+        "events stay until the account is reconnected"
+    );
 
     // Reconnect runs the flow for the same connection.
     let back = s
         .connect_via(&format!("/oauth/google/start?connection={}", connection.id))
         .await;
-    assert_eq!(back, format!("/settings/calendars?reconnected={}", connection.id));
+    assert_eq!(
+        back,
+        format!("/settings/calendars?reconnected={}", connection.id)
+    );
     s.wait_for_runs(&connection.id, 3).await;
     let list = s.connections().await;
     assert_eq!(list.len(), 1, "no second connection");
@@ -400,28 +501,41 @@ async fn rate_limits_are_retried_with_backoff_then_reported_plainly() {
     s.fake.put_event("primary", meeting("e1", at(1), "One"));
     let connection = s.connect().await;
     s.fake.put_event("primary", meeting("e2", at(2), "Two"));
-    s.fake.fail_next(Failure::rate_limited("/calendar/v3").retry_after(1).times(1));
-    s.fake.fail_next(Failure::user_rate_limited("/calendar/v3").times(1));
+    s.fake.fail_next(
+        Failure::rate_limited("/calendar/v3")
+            .retry_after(1)
+            .times(1),
+    );
+    s.fake
+        .fail_next(Failure::user_rate_limited("/calendar/v3").times(1));
     s.fake.fail_next(Failure::new("/calendar/v3", 429).times(1));
     s.fake.clear_requests();
     let started = std::time::Instant::now();
     let report = s.sync(&connection.id).await;
     assert!(report.error.is_none(), "{report:?}");
     assert_eq!(report.added, 1);
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
     let log = s.fake.requests_to("/calendar/v3");
     assert_eq!(log.iter().filter(|r| r.injected).count(), 3, "{log:?}");
 
     // Past the bound, the sync fails with a plain message and nothing is lost.
-    s.fake.fail_next(Failure::backend_error("/calendar/v3").times(10));
+    s.fake
+        .fail_next(Failure::backend_error("/calendar/v3").times(10));
     let report = s.sync(&connection.id).await;
     let error = report.error.expect("gives up");
-    assert!(error.contains("server error") || error.contains("try again"), "{error}");
+    assert!(
+        error.contains("server error") || error.contains("try again"),
+        "{error}"
+    );
     let after = s.connection().await;
     assert_eq!(after.status, ConnectionStatus::Error);
     assert_eq!(after.event_count, 2);
     s.fake.clear_failures();
-    s.fake.fail_next(Failure::rate_limited("/calendar/v3").times(10));
+    s.fake
+        .fail_next(Failure::rate_limited("/calendar/v3").times(10));
     let error = s.sync(&connection.id).await.error.expect("gives up");
     assert!(error.contains("rate limit"), "{error}");
 }
@@ -436,7 +550,16 @@ async fn tokens_never_leave_the_server_unencrypted() {
     let issued = s.fake.issued_tokens().all();
     assert!(issued.len() >= 3, "{issued:?}");
     let mut stored = String::new();
-    for table in ["connection", "calendar", "calendar_object", "event", "oauth_state", "sync_run", "session", "user"] {
+    for table in [
+        "connection",
+        "calendar",
+        "calendar_object",
+        "event",
+        "oauth_state",
+        "sync_run",
+        "session",
+        "user",
+    ] {
         let rows: Vec<Value> = s
             .rondo
             .services
@@ -449,9 +572,18 @@ async fn tokens_never_leave_the_server_unencrypted() {
         stored.push_str(&serde_json::to_string(&rows).unwrap());
     }
     let listed = serde_json::to_string(&s.connections().await).unwrap();
-    let page = s.client.get("/settings/calendars").await.text().await.unwrap();
+    let page = s
+        .client
+        .get("/settings/calendars")
+        .await
+        .text()
+        .await
+        .unwrap();
     for token in &issued {
-        assert!(!stored.contains(token.as_str()), "token stored in plaintext");
+        assert!(
+            !stored.contains(token.as_str()),
+            "token stored in plaintext"
+        );
         assert!(!listed.contains(token.as_str()) && !page.contains(token.as_str()));
     }
     assert!(stored.contains("\"credential\""));
@@ -480,29 +612,49 @@ async fn callback_errors_explain_and_leave_nothing_behind() {
     let stranger = s.rondo.user("stranger@example.com").await;
     let path = allowed.strip_prefix(&s.rondo.base).unwrap();
     let back = location(&stranger.get(path).await);
-    assert!(percent_decode(&back).contains("another browser session"), "{back}");
+    assert!(
+        percent_decode(&back).contains("another browser session"),
+        "{back}"
+    );
     let theirs: Vec<Connection> = stranger.call("list-connections", &[]).await.unwrap();
     assert!(theirs.is_empty());
 
     // A missing code or a made-up state.
     let back = location(&s.client.get("/oauth/google/callback?state=forged").await);
-    assert!(percent_decode(&back).contains("expired or was already used"), "{back}");
+    assert!(
+        percent_decode(&back).contains("expired or was already used"),
+        "{back}"
+    );
     let back = location(&s.client.get("/oauth/google/callback").await);
-    assert!(percent_decode(&back).contains("without its state"), "{back}");
+    assert!(
+        percent_decode(&back).contains("without its state"),
+        "{back}"
+    );
 
-    assert_eq!(s.connections().await.len(), 1, "only the one allowed sign-in connected");
+    assert_eq!(
+        s.connections().await.len(),
+        1,
+        "only the one allowed sign-in connected"
+    );
     // Signed out, the start page sends the browser to sign in.
     let anonymous = s.rondo.client();
-    assert_eq!(location(&anonymous.get("/oauth/google/start").await), "/login");
+    assert_eq!(
+        location(&anonymous.get("/oauth/google/start").await),
+        "/login"
+    );
 }
 
 #[tokio::test]
 async fn without_a_client_the_button_explains_and_the_start_refuses() {
     let rondo = common::start().await;
     let client = rondo.user("owner@example.com").await;
-    let options: app::models::ProviderOptions = client.call("calendar-providers", &[]).await.unwrap();
+    let options: app::models::ProviderOptions =
+        client.call("calendar-providers", &[]).await.unwrap();
     assert!(!options.google_configured);
-    assert_eq!(options.google_redirect_uri, format!("{}/oauth/google/callback", rondo.base));
+    assert_eq!(
+        options.google_redirect_uri,
+        format!("{}/oauth/google/callback", rondo.base)
+    );
     let back = location(&client.get("/oauth/google/start").await);
     assert!(percent_decode(&back).contains("not configured"), "{back}");
 }
@@ -512,7 +664,11 @@ async fn deleting_the_connection_revokes_the_grant_at_google() {
     let s = setup().await;
     let connection = s.connect().await;
     let refresh = s.fake.issued_tokens().refresh_tokens[0].clone();
-    let _: () = s.client.call("delete-connection", &[("id", &connection.id)]).await.unwrap();
+    let _: () = s
+        .client
+        .call("delete-connection", &[("id", &connection.id)])
+        .await
+        .unwrap();
     assert!(s.connections().await.is_empty());
     let revocations = s.fake.requests_to("/revoke");
     assert_eq!(revocations.len(), 1);
@@ -533,5 +689,7 @@ async fn deleting_the_connection_revokes_the_grant_at_google() {
 }
 
 fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }

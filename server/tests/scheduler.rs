@@ -327,8 +327,5 @@ async fn needs_reauthentication_waits_for_the_user() {
         .unwrap();
     assert_eq!(scheduler.tick().await.unwrap(), vec![connection.id.clone()]);
     let row_now = row(&server, &connection.id).await;
-    assert_eq!(
-        (row_now.status.as_str(), row_now.failures),
-        ("ok", Some(0))
-    );
+    assert_eq!((row_now.status.as_str(), row_now.failures), ("ok", Some(0)));
 }

@@ -264,7 +264,11 @@ async fn a_sync_killed_midway_converges_on_the_next_run() {
         id,
     )
     .await;
-    assert_eq!(logged.len(), 3 + bulk.loggable, "one activity per ended meeting");
+    assert_eq!(
+        logged.len(),
+        3 + bulk.loggable,
+        "one activity per ended meeting"
+    );
     assert!(logged.iter().all(|r| r["n"] == 1), "{logged:?}");
 
     let state = query(

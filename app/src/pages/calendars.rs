@@ -8,7 +8,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
-    calendar_providers, list_connections, CreateCaldav, DeleteConnection, SyncConnection, TestCaldav, UpdateConnection,
+    calendar_providers, list_connections, CreateCaldav, DeleteConnection, SyncConnection,
+    TestCaldav, UpdateConnection,
 };
 use crate::components::status::{ActionError, ErrorBox, Loading};
 use crate::models::{

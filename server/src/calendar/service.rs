@@ -10,10 +10,10 @@ use app::models::{
 
 use super::autolog;
 use super::caldav_sync::{self, CalDavAccount};
-use super::google::{self, GoogleSettings};
-use super::model::{SyncFailure, SyncOutcome};
 use super::credentials;
+use super::google::{self, GoogleSettings};
 use super::meetings::Meetings;
+use super::model::{SyncFailure, SyncOutcome};
 use super::store::{CalendarStore, ConnectionRow, NewCalendar, NewConnection, SyncRunInsert};
 use crate::activities::Activities;
 use crate::clock::{Clock, SystemClock};
@@ -236,6 +236,10 @@ impl Calendars {
             self.store
                 .set_status(&user.id, &row.id, ConnectionStatus::Ok, None, false)
                 .await?;
+            // A fixed password ends any backoff: the scheduler syncs it at once.
+            self.store
+                .schedule_next(&row.id, self.settings.clock.now(), 0)
+                .await?;
         }
         let selected: HashSet<String> = update.calendars.into_iter().collect();
         self.store
@@ -266,7 +270,8 @@ impl Calendars {
         let clock = self.settings.clock.as_ref();
         let started = clock.now();
         let holder = self.settings.instance.as_str();
-        let lease_end = started + chrono::Duration::from_std(self.settings.lease).expect("lease fits");
+        let lease_end =
+            started + chrono::Duration::from_std(self.settings.lease).expect("lease fits");
         if !self
             .store
             .acquire_lease(id, holder, started, lease_end)

@@ -24,10 +24,7 @@ pub fn command(data_dir: &Path) -> Command {
 
 /// Runs a command to completion.
 pub fn run(data_dir: &Path, args: &[&str]) -> Output {
-    command(data_dir)
-        .args(args)
-        .output()
-        .expect("run rondo")
+    command(data_dir).args(args).output().expect("run rondo")
 }
 
 /// Runs a command to completion without blocking the async runtime (which may be serving a

@@ -80,7 +80,9 @@ pub async fn dana_put_all(radicale: &Radicale, objects: Vec<(String, String)>) {
     let mut running = tokio::task::JoinSet::new();
     loop {
         while running.len() < 8 {
-            let Some((file, ics)) = objects.next() else { break };
+            let Some((file, ics)) = objects.next() else {
+                break;
+            };
             running.spawn(put(http.clone(), format!("{base}{file}"), ics));
         }
         match running.join_next().await {

@@ -16,7 +16,12 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        format!("{}|{}|{}", self.from.timestamp(), self.to.timestamp(), self.token)
+        format!(
+            "{}|{}|{}",
+            self.from.timestamp(),
+            self.to.timestamp(),
+            self.token
+        )
     }
 
     /// `None` for anything unreadable, which simply means a full listing.
@@ -44,7 +49,11 @@ mod tests {
 
     #[test]
     fn round_trips_tokens_with_any_characters() {
-        let c = Cursor { from: t(1), to: t(20), token: "CPDAlvWDx70CEPDAlvWDx70CGAU|=".into() };
+        let c = Cursor {
+            from: t(1),
+            to: t(20),
+            token: "CPDAlvWDx70CEPDAlvWDx70CGAU|=".into(),
+        };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
         assert_eq!(Cursor::decode("legacy-token-without-window"), None);
         assert_eq!(Cursor::decode("1|2|"), None);
@@ -52,10 +61,17 @@ mod tests {
 
     #[test]
     fn a_window_that_moved_past_the_listing_needs_a_full_listing() {
-        let c = Cursor { from: t(1), to: t(20), token: "x".into() };
+        let c = Cursor {
+            from: t(1),
+            to: t(20),
+            token: "x".into(),
+        };
         assert!(c.covers((t(1), t(20))));
         assert!(c.covers((t(2), t(21))), "a day of slack");
         assert!(!c.covers((t(3), t(22))), "two days later: list again");
-        assert!(!c.covers((t(1) - Duration::days(30), t(20))), "more days back than listed");
+        assert!(
+            !c.covers((t(1) - Duration::days(30), t(20))),
+            "more days back than listed"
+        );
     }
 }

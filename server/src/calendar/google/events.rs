@@ -131,7 +131,14 @@ fn attendee(a: &GoogleAttendee, self_emails: &HashSet<String>) -> Option<Attende
         is_self: a.is_self || self_emails.contains(&email.to_lowercase()),
         is_resource: a.resource,
         response: response(a.response_status.as_deref()),
-        role: Some(if a.optional { "opt-participant" } else { "req-participant" }.to_string()),
+        role: Some(
+            if a.optional {
+                "opt-participant"
+            } else {
+                "req-participant"
+            }
+            .to_string(),
+        ),
         name: a.display_name.clone().filter(|n| !n.trim().is_empty()),
         email,
     })
@@ -235,7 +242,10 @@ mod tests {
         assert_eq!(r.start, When::At("2026-11-25T09:00:00Z".parse().unwrap()));
         assert_eq!(r.end, When::At("2026-11-25T10:00:00Z".parse().unwrap()));
         assert_eq!(r.time_zone.as_deref(), Some("Europe/Berlin"));
-        assert_eq!(r.meeting_url.as_deref(), Some("https://meet.google.com/abc-defg-hij"));
+        assert_eq!(
+            r.meeting_url.as_deref(),
+            Some("https://meet.google.com/abc-defg-hij")
+        );
         assert!(r.organizer.as_ref().unwrap().is_self);
         assert_eq!(r.attendees.len(), 3);
         assert!(r.attendees[0].is_self);
@@ -254,8 +264,14 @@ mod tests {
         }));
         let r = to_record(&e, &me()).unwrap();
         assert!(r.all_day());
-        assert_eq!(r.start, When::Day(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()));
-        assert_eq!(r.end, When::Day(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()));
+        assert_eq!(
+            r.start,
+            When::Day(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())
+        );
+        assert_eq!(
+            r.end,
+            When::Day(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap())
+        );
         assert_eq!(r.uid, "d", "without iCalUID the event id identifies it");
     }
 
@@ -286,7 +302,10 @@ mod tests {
                 {"entryPointType": "video", "uri": "https://zoom.us/j/123"}
             ]}
         }));
-        assert_eq!(to_record(&e, &me()).unwrap().meeting_url.as_deref(), Some("https://zoom.us/j/123"));
+        assert_eq!(
+            to_record(&e, &me()).unwrap().meeting_url.as_deref(),
+            Some("https://zoom.us/j/123")
+        );
         let e = parse(json!({
             "id": "y", "start": {"dateTime": "2026-11-25T10:00:00Z"}, "end": {"dateTime": "2026-11-25T10:30:00Z"},
             "description": "Join: https://teams.microsoft.com/l/meetup-join/xyz"
@@ -302,7 +321,9 @@ mod tests {
     fn broken_events_are_refused_with_a_reason() {
         let e = parse(json!({"id": "x", "summary": "No times"}));
         assert!(to_record(&e, &me()).unwrap_err().contains("start"));
-        let e = parse(json!({"id": "x", "start": {"dateTime": "2026-11-25T10:00:00Z"}, "end": {"dateTime": "2026-11-25T09:00:00Z"}}));
+        let e = parse(
+            json!({"id": "x", "start": {"dateTime": "2026-11-25T10:00:00Z"}, "end": {"dateTime": "2026-11-25T09:00:00Z"}}),
+        );
         assert!(to_record(&e, &me()).unwrap_err().contains("ends before"));
     }
 }

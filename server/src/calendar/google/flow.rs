@@ -52,7 +52,8 @@ fn refused(message: impl Into<String>) -> StoreError {
 fn sign_in_error(e: OAuthError) -> StoreError {
     refused(match e {
         OAuthError::InvalidGrant => {
-            "Google did not accept the sign-in (it expired or was already used). Start again.".into()
+            "Google did not accept the sign-in (it expired or was already used). Start again."
+                .into()
         }
         other => other.to_string(),
     })
@@ -77,7 +78,9 @@ impl Calendars {
             Some(id) => {
                 let row = self.store.row(&user.id, id).await?;
                 if row.provider != Provider::Google.as_str() {
-                    return Err(refused("Only Google connections can be reconnected this way."));
+                    return Err(refused(
+                        "Only Google connections can be reconnected this way.",
+                    ));
                 }
                 row.account_email
             }
@@ -124,9 +127,9 @@ impl Calendars {
             .bind(("state_hash", token_hash(state)))
             .await?
             .take(0)?;
-        let pending = pending
-            .filter(|p| p.expires_at > now)
-            .ok_or_else(|| refused("This Google sign-in has expired or was already used. Start again."))?;
+        let pending = pending.filter(|p| p.expires_at > now).ok_or_else(|| {
+            refused("This Google sign-in has expired or was already used. Start again.")
+        })?;
         if session_token.map(token_hash).as_deref() != Some(pending.session_hash.as_str()) {
             return Err(refused(
                 "This Google sign-in was started in another browser session. Start again from Settings → Calendars.",
@@ -134,15 +137,22 @@ impl Calendars {
         }
         if let Some(error) = callback.error.as_deref() {
             return Err(refused(match error {
-                "access_denied" => "Google access was not granted, so nothing was connected.".to_string(),
+                "access_denied" => {
+                    "Google access was not granted, so nothing was connected.".to_string()
+                }
                 other => format!("Google reported an error ({other}); nothing was connected."),
             }));
         }
-        let code = callback.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| {
-            refused("Google did not return an authorization code. Start again.")
-        })?;
+        let code = callback
+            .code
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| refused("Google did not return an authorization code. Start again."))?;
         let oauth = GoogleOAuth::new(&self.settings.google).map_err(|e| refused(e.to_string()))?;
-        let tokens = oauth.exchange(code, &pending.verifier).await.map_err(sign_in_error)?;
+        let tokens = oauth
+            .exchange(code, &pending.verifier)
+            .await
+            .map_err(sign_in_error)?;
         if let Some(problem) = missing_grant(&tokens) {
             // Hand back what was granted; it is of no use to Rondo.
             let _ = oauth.revoke(&tokens).await;
@@ -160,6 +170,8 @@ impl Calendars {
             .map_err(|e| refused(explain_api(&e).message))?;
         let offered: Vec<NewCalendar> = calendars
             .iter()
+            // Free/busy-only calendars show blocks without titles or attendees: nothing to match.
+            .filter(|c| c.access_role.as_deref() != Some("freeBusyReader"))
             .map(|c| NewCalendar {
                 remote_id: c.id.clone(),
                 name: c.name(),
@@ -206,7 +218,9 @@ impl Calendars {
                 (id, true)
             }
         };
-        let stored = self.store_tokens(owner, &connection, &tokens, &offered, created).await;
+        let stored = self
+            .store_tokens(owner, &connection, &tokens, &offered, created)
+            .await;
         if let Err(e) = stored {
             if created {
                 let _ = self.store.delete(owner, &connection).await;
@@ -237,9 +251,14 @@ impl Calendars {
             let unchosen: Vec<NewCalendar> = offered
                 .iter()
                 .cloned()
-                .map(|c| NewCalendar { selected: false, ..c })
+                .map(|c| NewCalendar {
+                    selected: false,
+                    ..c
+                })
                 .collect();
-            self.store.upsert_calendars(owner, connection, &unchosen).await?;
+            self.store
+                .upsert_calendars(owner, connection, &unchosen)
+                .await?;
             self.store
                 .set_status(owner, connection, ConnectionStatus::Ok, None, false)
                 .await?;
@@ -262,7 +281,9 @@ impl Calendars {
             .into_iter()
             .find(|r| {
                 r.provider == Provider::Google.as_str()
-                    && r.account_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email))
+                    && r.account_email
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(email))
             })
             .map(|r| r.id))
     }

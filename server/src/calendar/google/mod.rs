@@ -53,7 +53,10 @@ impl std::fmt::Debug for GoogleSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GoogleSettings")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
             .field("endpoints", &self.endpoints)
             .field("public_url", &self.public_url)
             .finish()
@@ -76,8 +79,13 @@ impl Default for GoogleSettings {
 impl GoogleSettings {
     /// Both the client id and secret are set.
     pub fn configured(&self) -> bool {
-        self.client_id.as_deref().is_some_and(|s| !s.trim().is_empty())
-            && self.client_secret.as_deref().is_some_and(|s| !s.trim().is_empty())
+        self.client_id
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+            && self
+                .client_secret
+                .as_deref()
+                .is_some_and(|s| !s.trim().is_empty())
     }
 
     pub fn redirect_uri(&self) -> String {

@@ -4,8 +4,8 @@ use chrono::Utc;
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
-    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    RequestTokenError, Scope, TokenResponse, TokenUrl,
+    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
+    Scope, TokenResponse, TokenUrl,
 };
 use serde::Deserialize;
 use thiserror::Error;
@@ -133,7 +133,10 @@ impl GoogleOAuth {
     /// Revokes the grant (the refresh token revokes its access tokens too). A plain form post
     /// as Google documents it: the `oauth2` crate insists on HTTPS, which a local test fake lacks.
     pub async fn revoke(&self, tokens: &TokenSet) -> Result<(), OAuthError> {
-        let token = tokens.refresh_token.as_ref().unwrap_or(&tokens.access_token);
+        let token = tokens
+            .refresh_token
+            .as_ref()
+            .unwrap_or(&tokens.access_token);
         let response = self
             .http
             .post(&self.revoke_url)
@@ -194,7 +197,9 @@ fn token_error<RE: std::error::Error + 'static>(
     e: RequestTokenError<RE, oauth2::basic::BasicErrorResponse>,
 ) -> OAuthError {
     match e {
-        RequestTokenError::ServerResponse(r) if *r.error() == BasicErrorResponseType::InvalidGrant => {
+        RequestTokenError::ServerResponse(r)
+            if *r.error() == BasicErrorResponseType::InvalidGrant =>
+        {
             OAuthError::InvalidGrant
         }
         RequestTokenError::ServerResponse(r) => OAuthError::Refused(

@@ -48,7 +48,9 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
     Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
@@ -71,8 +73,14 @@ mod tests {
     #[test]
     fn retry_after_wins_but_is_bounded() {
         let p = RetryPolicy::default();
-        assert_eq!(p.delay(0, Some(Duration::from_secs(7))), Duration::from_secs(7));
-        assert_eq!(p.delay(3, Some(Duration::from_secs(3600))), p.max_retry_after);
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            p.delay(3, Some(Duration::from_secs(3600))),
+            p.max_retry_after
+        );
     }
 
     #[test]

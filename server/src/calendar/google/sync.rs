@@ -51,7 +51,7 @@ pub fn explain_oauth(error: &OAuthError) -> SyncFailure {
 /// a 401, and saved (sealed) as soon as they change.
 pub struct Session<'a> {
     oauth: GoogleOAuth,
-    pub tokens: TokenSet,
+    tokens: TokenSet,
     refreshed: bool,
     store: &'a CalendarStore,
     keyring: &'a Keyring,
@@ -67,9 +67,12 @@ impl<'a> Session<'a> {
         now: DateTime<Utc>,
     ) -> Result<Session<'a>, SyncFailure> {
         let stored = row.credential.as_deref().ok_or_else(|| {
-            SyncFailure::needs_reauth("No Google sign-in is stored for this connection. Reconnect it.")
+            SyncFailure::needs_reauth(
+                "No Google sign-in is stored for this connection. Reconnect it.",
+            )
         })?;
-        let tokens = TokenSet::open(keyring, &row.owner, &row.id, stored).map_err(SyncFailure::error)?;
+        let tokens =
+            TokenSet::open(keyring, &row.owner, &row.id, stored).map_err(SyncFailure::error)?;
         let oauth = GoogleOAuth::new(settings).map_err(|e| explain_oauth(&e))?;
         let mut session = Session {
             oauth,
@@ -85,10 +88,6 @@ impl<'a> Session<'a> {
         Ok(session)
     }
 
-    pub fn oauth(&self) -> &GoogleOAuth {
-        &self.oauth
-    }
-
     async fn refresh(&mut self) -> Result<(), SyncFailure> {
         self.tokens = self
             .oauth
@@ -96,7 +95,9 @@ impl<'a> Session<'a> {
             .await
             .map_err(|e| explain_oauth(&e))?;
         self.refreshed = true;
-        let sealed = self.tokens.seal(self.keyring, &self.row.owner, &self.row.id);
+        let sealed = self
+            .tokens
+            .seal(self.keyring, &self.row.owner, &self.row.id);
         self.store
             .set_credential(&self.row.owner, &self.row.id, Some(sealed))
             .await
@@ -197,7 +198,11 @@ struct CalendarSync<'a> {
 }
 
 impl CalendarSync<'_> {
-    async fn run(&self, session: &mut Session<'_>, outcome: &mut SyncOutcome) -> Result<(), Failure> {
+    async fn run(
+        &self,
+        session: &mut Session<'_>,
+        outcome: &mut SyncOutcome,
+    ) -> Result<(), Failure> {
         let cursor = self
             .calendar
             .sync_token
@@ -226,13 +231,20 @@ impl CalendarSync<'_> {
         let mut page_token: Option<String> = None;
         let sync_token = cursor.as_ref().map(|c| c.token.as_str());
         let next_sync_token = loop {
-            let page = self.page(session, sync_token, page_token.as_deref()).await?;
+            let page = self
+                .page(session, sync_token, page_token.as_deref())
+                .await?;
             for item in page.items {
                 let event: GoogleEvent = match serde_json::from_value(item.clone()) {
                     Ok(event) => event,
                     Err(e) => {
-                        let id = item.get("id").and_then(|v| v.as_str()).unwrap_or("an event");
-                        outcome.warnings.push(format!("{id}: unreadable event ({e})"));
+                        let id = item
+                            .get("id")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or("an event");
+                        outcome
+                            .warnings
+                            .push(format!("{id}: unreadable event ({e})"));
                         continue;
                     }
                 };
@@ -255,7 +267,9 @@ impl CalendarSync<'_> {
             None => self.window,
         };
         let next = next_sync_token.map(|token| Cursor { from, to, token }.encode());
-        self.store.save_cursor(&self.calendar.id, next, None).await?;
+        self.store
+            .save_cursor(&self.calendar.id, next, None)
+            .await?;
         Ok(())
     }
 
@@ -291,13 +305,15 @@ impl CalendarSync<'_> {
                 let (changes, sources) = self.store.cancel_object(self.calendar, &event.id).await?;
                 outcome.changes += changes;
                 outcome.forgotten +=
-                    autolog::forget_cancelled(self.store.db(), &self.row.owner, sources, false).await?;
+                    autolog::forget_cancelled(self.store.db(), &self.row.owner, sources, false)
+                        .await?;
             }
             return Ok(());
         }
-        let etag = event.etag.clone().unwrap_or_else(|| {
-            event.updated.map(|u| u.to_rfc3339()).unwrap_or_default()
-        });
+        let etag = event
+            .etag
+            .clone()
+            .unwrap_or_else(|| event.updated.map(|u| u.to_rfc3339()).unwrap_or_default());
         if !etag.is_empty() && stored_etag == Some(&etag) {
             return Ok(()); // unchanged since the last listing
         }

@@ -86,7 +86,10 @@ mod tests {
         let t = tokens(3600);
         let sealed = t.seal(&keyring, "user-1", "conn-1");
         assert!(!sealed.contains("secret-access") && !sealed.contains("secret-refresh"));
-        assert_eq!(TokenSet::open(&keyring, "user-1", "conn-1", &sealed).unwrap(), t);
+        assert_eq!(
+            TokenSet::open(&keyring, "user-1", "conn-1", &sealed).unwrap(),
+            t
+        );
         assert!(TokenSet::open(&keyring, "user-1", "conn-2", &sealed).is_err());
         assert!(!format!("{t:?}").contains("secret"));
         assert!(t.has_scope(super::super::SCOPE_CALENDAR));
