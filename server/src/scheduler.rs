@@ -99,6 +99,7 @@ impl Scheduler {
     /// returns their ids in the order their syncs started.
     pub async fn tick(&self) -> Result<Vec<String>, crate::error::StoreError> {
         let now = self.services.calendars.settings.clock.now();
+        self.services.calendars.store.mark_interrupted(now).await?;
         let due = fair_order(self.services.calendars.store.due(now).await?);
         let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         // The provider rate limit spaces real requests, so it runs on tokio's timer, not on the

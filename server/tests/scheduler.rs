@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use app::models::{Connection, SyncRun};
+use app::models::{Connection, ConnectionStatus, SyncRun};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use common::calendar::{connect, connect_named, connection_owner, dana_put, event, BOB, DANA};
 use common::proxy::Recorder;
@@ -253,9 +253,32 @@ async fn a_crashed_instances_lease_lapses() {
     let blocked = calendars.sync(&owner, &connection.id).await.unwrap();
     assert!(blocked.error.unwrap().contains("already running"));
 
+    calendars
+        .store
+        .set_status(
+            &owner,
+            &connection.id,
+            ConnectionStatus::Syncing,
+            None,
+            false,
+        )
+        .await
+        .unwrap();
     clock.advance(lease - SECOND);
     assert!(scheduler.tick().await.unwrap().is_empty());
+    assert_eq!(
+        row(&server, &connection.id).await.status,
+        "syncing",
+        "still leased"
+    );
     clock.advance(SECOND * 2);
+    assert_eq!(
+        calendars.store.mark_interrupted(clock.now()).await.unwrap(),
+        1
+    );
+    let interrupted = row(&server, &connection.id).await;
+    assert_eq!(interrupted.status, "error");
+    assert!(interrupted.last_error.unwrap().contains("interrupted"));
     assert_eq!(
         scheduler.tick().await.unwrap(),
         vec![connection.id.clone()],

@@ -662,6 +662,19 @@ impl CalendarStore {
         Ok(())
     }
 
+    /// Connections still marked "syncing" whose lease has lapsed were interrupted (their process
+    /// died): say so instead of showing "Syncing…" until the next sync. Returns how many.
+    pub async fn mark_interrupted(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let rows: Vec<serde_json::Value> = self
+            .db
+            .query("UPDATE connection SET status = 'error', last_error = $message WHERE status = 'syncing' AND (lease_until = NONE OR lease_until < $now) RETURN id")
+            .bind(("now", now))
+            .bind(("message", "The last sync was interrupted (the server stopped). Rondo finishes it at the next sync.".to_string()))
+            .await?
+            .take(0)?;
+        Ok(rows.len())
+    }
+
     /// When the scheduler should come back, and how many failures in a row led there.
     pub async fn schedule_next(
         &self,
