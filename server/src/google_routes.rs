@@ -46,6 +46,17 @@ async fn start(
     headers: HeaderMap,
     Query(query): Query<Start>,
 ) -> Redirect {
+    // Another site must not start sign-ins on a user's behalf (browsers say where a request
+    // came from; older ones send nothing, and the state still binds the flow to the session).
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return Redirect::to(&format!(
+            "{SETTINGS}?error={}",
+            encode("Start connecting Google from Settings → Calendars.")
+        ));
+    }
     let Some(token) = session_token(&headers) else {
         return Redirect::to("/login");
     };

@@ -693,3 +693,181 @@ fn percent_decode(text: &str) -> String {
         .decode_utf8_lossy()
         .into_owned()
 }
+
+#[tokio::test]
+async fn an_unreadable_event_keeps_its_stored_copy_even_through_a_full_sync() {
+    let s = setup().await;
+    s.fake.put_event("primary", meeting("good", at(1), "Good"));
+    s.fake.put_event("primary", meeting("odd", at(2), "Odd"));
+    let connection = s.connect().await;
+    assert_eq!(connection.event_count, 2);
+    let mut broken = meeting("odd", at(2), "Odd");
+    broken["attendees"] = json!([{"email": 5}]);
+    s.fake.put_event("primary", broken);
+    s.fake.invalidate_sync_tokens();
+    let report = s.sync(&connection.id).await;
+    assert!(report.error.is_none(), "{report:?}");
+    assert_eq!(report.removed, 0, "{report:?}");
+    assert!(
+        report.warnings.iter().any(|w| w.starts_with("odd")),
+        "{report:?}"
+    );
+    assert_eq!(s.connection().await.event_count, 2, "nothing lost");
+}
+
+#[tokio::test]
+async fn a_passing_failure_while_refreshing_is_not_a_revocation() {
+    let s = setup().await;
+    s.fake.put_event("primary", meeting("e1", at(1), "One"));
+    let connection = s.connect().await;
+    s.fake.expire_access_tokens();
+    s.fake.fail_next(Failure::new("/token", 503).times(1));
+    let report = s.sync(&connection.id).await;
+    assert!(report.error.is_some(), "{report:?}");
+    assert_eq!(
+        s.connection().await.status,
+        ConnectionStatus::Error,
+        "retried later, no reconnect needed"
+    );
+    let report = s.sync(&connection.id).await;
+    assert!(report.error.is_none(), "{report:?}");
+    assert_eq!(s.connection().await.status, ConnectionStatus::Ok);
+}
+
+#[tokio::test]
+async fn a_calendar_gone_at_google_does_not_stop_the_others() {
+    let s = setup().await;
+    s.fake.set_calendars(vec![
+        fake_google::Calendar::primary(ACCOUNT),
+        fake_google::Calendar::new("team@group.calendar.google.com", "Team"),
+    ]);
+    s.fake.put_event("primary", meeting("mine", at(1), "Mine"));
+    s.fake.put_event(
+        "team@group.calendar.google.com",
+        meeting("ours", at(2), "Ours"),
+    );
+    let connection = s.connect().await;
+    let updated: Connection = s
+        .client
+        .call(
+            "update-connection",
+            &[
+                ("update[id]", connection.id.as_str()),
+                ("update[name]", ACCOUNT),
+                ("update[calendars][0]", ACCOUNT),
+                ("update[calendars][1]", "team@group.calendar.google.com"),
+                ("update[sync_enabled]", "on"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert!(updated.calendars.iter().all(|c| c.selected));
+    s.sync(&connection.id).await;
+    assert_eq!(s.connection().await.event_count, 2);
+
+    s.fake.remove_calendar("team@group.calendar.google.com");
+    s.fake.put_event("primary", meeting("more", at(3), "More"));
+    let report = s.sync(&connection.id).await;
+    assert!(report.error.is_none(), "{report:?}");
+    assert_eq!(
+        report.added, 1,
+        "the primary calendar still syncs: {report:?}"
+    );
+    assert!(
+        report.warnings.iter().any(|w| w.starts_with("Team:")),
+        "{report:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_series_removes_all_its_instances() {
+    let s = setup().await;
+    for day in 0..3 {
+        let start = at(24 * day + 1);
+        let mut e = meeting(
+            &format!("weekly_{}", start.format("%Y%m%dT%H%M%SZ")),
+            start,
+            "Weekly",
+        );
+        e["recurringEventId"] = json!("weekly");
+        e["originalStartTime"] = json!({"dateTime": start.to_rfc3339()});
+        s.fake.put_event("primary", e);
+    }
+    s.fake
+        .put_event("primary", meeting("other", at(5), "Other"));
+    let connection = s.connect().await;
+    assert_eq!(connection.event_count, 4);
+    s.fake
+        .put_event("primary", json!({"id": "weekly", "status": "cancelled"}));
+    let report = s.sync(&connection.id).await;
+    assert_eq!(report.removed, 3, "{report:?}");
+    assert_eq!(s.connection().await.event_count, 1);
+}
+
+#[tokio::test]
+async fn one_sync_of_a_connection_at_a_time_also_within_one_process() {
+    let s = setup().await;
+    for i in 0..300 {
+        s.fake
+            .put_event("primary", meeting(&format!("e{i}"), at(i - 150), "Busy"));
+    }
+    let connection = s.connect().await;
+    s.fake.invalidate_sync_tokens();
+    let (a, b) = tokio::join!(s.sync(&connection.id), s.sync(&connection.id));
+    let refused = [&a, &b]
+        .iter()
+        .filter(|r| {
+            r.error
+                .as_deref()
+                .is_some_and(|e| e.contains("already running"))
+        })
+        .count();
+    assert_eq!(refused, 1, "{a:?} / {b:?}");
+}
+
+#[tokio::test]
+async fn deleting_keeps_the_grant_while_another_connection_uses_the_account() {
+    let s = setup().await;
+    let first = s.connect().await;
+    let other_user = s.rondo.user("colleague@example.com").await;
+    let auth_url = location(&other_user.get("/oauth/google/start").await);
+    let back = s.fake.consent(&auth_url).await;
+    let path = back.strip_prefix(&s.rondo.base).unwrap();
+    assert!(location(&other_user.get(path).await).contains("connected="));
+    let theirs: Vec<Connection> = other_user.call("list-connections", &[]).await.unwrap();
+    assert_eq!(theirs.len(), 1);
+
+    let _: () = s
+        .client
+        .call("delete-connection", &[("id", &first.id)])
+        .await
+        .unwrap();
+    assert!(
+        s.fake.requests_to("/revoke").is_empty(),
+        "the colleague's connection still needs it"
+    );
+    let _: () = other_user
+        .call("delete-connection", &[("id", &theirs[0].id)])
+        .await
+        .unwrap();
+    assert_eq!(
+        s.fake.requests_to("/revoke").len(),
+        1,
+        "the last one revokes"
+    );
+}
+
+#[tokio::test]
+async fn a_cross_site_request_cannot_start_a_sign_in() {
+    let s = setup().await;
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/oauth/google/start", s.rondo.base))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&response).starts_with("/settings/calendars?error="));
+}

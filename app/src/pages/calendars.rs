@@ -178,7 +178,7 @@ fn ConnectionCard(
                 <div>
                     <span class="provider">{connection.provider.label()}</span>
                     <h2>{connection.name.clone()}</h2>
-                    {connection.username.clone().map(|u| view! { <div class="meta">{u}</div> })}
+                    {connection.username.clone().filter(|u| *u != connection.name).map(|u| view! { <div class="meta">{u}</div> })}
                 </div>
                 <span class=format!("badge status-{}", status.as_str())>{status.label()}</span>
             </header>

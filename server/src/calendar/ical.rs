@@ -604,9 +604,10 @@ fn shift(t: &EventTime, by: Duration) -> EventTime {
 /// The id of an occurrence: its original start in UTC (or its date for all-day series).
 fn occurrence_id(t: &EventTime) -> String {
     match t {
-        EventTime::DateTime(at) => at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        EventTime::Date(d) => d.format("%Y-%m-%d").to_string(),
+        EventTime::DateTime(at) => super::model::When::At(*at),
+        EventTime::Date(d) => super::model::When::Day(*d),
     }
+    .occurrence_id()
 }
 
 fn overlaps(start: &EventTime, end: &EventTime, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {

@@ -20,6 +20,15 @@ impl When {
         }
     }
 
+    /// How an occurrence of a series is identified (its original start), for every provider:
+    /// UTC to the second, or the date for all-day series.
+    pub fn occurrence_id(&self) -> String {
+        match self {
+            When::At(at) => at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            When::Day(day) => day.format("%Y-%m-%d").to_string(),
+        }
+    }
+
     pub fn date(&self) -> Option<NaiveDate> {
         match self {
             When::Day(d) => Some(*d),

@@ -269,7 +269,10 @@ impl Calendars {
         let row = self.store.row(owner, id).await?;
         let clock = self.settings.clock.as_ref();
         let started = clock.now();
-        let holder = self.settings.instance.as_str();
+        // One holder per sync, not per process: a second sync of the same connection in this
+        // process (a "Sync now" during a scheduled run) must wait like any other.
+        let holder = format!("{}:{}", self.settings.instance, crate::ids::new_id());
+        let holder = holder.as_str();
         let lease_end =
             started + chrono::Duration::from_std(self.settings.lease).expect("lease fits");
         if !self

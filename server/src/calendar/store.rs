@@ -642,7 +642,7 @@ impl CalendarStore {
     ) -> Result<bool, StoreError> {
         let taken: Vec<serde_json::Value> = self
             .db
-            .query("UPDATE type::record('connection', $id) SET lease_until = $until, lease_owner = $holder WHERE lease_until IS NONE OR lease_until < $now OR lease_owner = $holder RETURN VALUE lease_owner")
+            .query("UPDATE type::record('connection', $id) SET lease_until = $until, lease_owner = $holder WHERE lease_until IS NONE OR lease_until < $now RETURN VALUE lease_owner")
             .bind(("id", id.to_string()))
             .bind(("holder", holder.to_string()))
             .bind(("now", now))

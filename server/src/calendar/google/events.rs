@@ -80,8 +80,6 @@ pub struct GoogleAttendee {
     pub display_name: Option<String>,
     #[serde(default)]
     pub response_status: Option<String>,
-    #[serde(default)]
-    pub organizer: bool,
     #[serde(default, rename = "self")]
     pub is_self: bool,
     #[serde(default)]
@@ -108,10 +106,7 @@ pub struct EntryPoint {
 
 /// The occurrence id Rondo uses for recurrence instances (same format as CalDAV's).
 fn occurrence_id(original: &EventDateTime) -> Option<String> {
-    Some(match original.when()? {
-        When::At(at) => at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        When::Day(day) => day.format("%Y-%m-%d").to_string(),
-    })
+    Some(original.when()?.occurrence_id())
 }
 
 /// Google's response words → the iCalendar PARTSTAT words stored for CalDAV.

@@ -154,8 +154,8 @@ impl Calendars {
             .await
             .map_err(sign_in_error)?;
         if let Some(problem) = missing_grant(&tokens) {
-            // Hand back what was granted; it is of no use to Rondo.
-            let _ = oauth.revoke(&tokens).await;
+            // Not revoked: revoking ends the account's whole grant, which another connection
+            // of the same Google account may be using.
             return Err(refused(problem));
         }
         let email = oauth
@@ -191,7 +191,6 @@ impl Calendars {
                 let row = self.store.row(owner, &id).await?;
                 if let Some(expected) = row.account_email.as_deref() {
                     if !expected.eq_ignore_ascii_case(&email) {
-                        let _ = oauth.revoke(&tokens).await;
                         return Err(refused(format!(
                             "You signed in to Google as {email}, but this connection is for {expected}. Reconnect with that account."
                         )));
@@ -288,16 +287,33 @@ impl Calendars {
             .map(|r| r.id))
     }
 
-    /// Best effort: the grant is revoked at Google when a connection is deleted.
+    /// Best effort: the grant is revoked at Google when a connection is deleted — unless another
+    /// connection (of any user here) uses the same Google account, since revoking ends the
+    /// account's whole grant to this OAuth client.
     pub async fn google_revoke(&self, owner: &str, id: &str) {
         let Ok(row) = self.store.row(owner, id).await else {
             return;
         };
-        let (Some(stored), true) = (row.credential, row.provider == Provider::Google.as_str())
+        let (Some(stored), true) = (&row.credential, row.provider == Provider::Google.as_str())
         else {
             return;
         };
-        let Ok(tokens) = TokenSet::open(&self.settings.keyring, owner, id, &stored) else {
+        let shared = self
+            .store
+            .all_rows()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .any(|other| {
+                other.id != row.id
+                    && other.provider == row.provider
+                    && other.account_email.is_some()
+                    && other.account_email == row.account_email
+            });
+        if shared {
+            return;
+        }
+        let Ok(tokens) = TokenSet::open(&self.settings.keyring, owner, id, stored) else {
             return;
         };
         match GoogleOAuth::new(&self.settings.google) {

@@ -3,7 +3,7 @@
 //! and runs a full listing that also removes what no longer exists. Each Google event (each
 //! instance, with `singleEvents`) is stored as one object keyed by its id; one broken event
 //! becomes a warning, never a failed sync.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -71,8 +71,8 @@ impl<'a> Session<'a> {
                 "No Google sign-in is stored for this connection. Reconnect it.",
             )
         })?;
-        let tokens =
-            TokenSet::open(keyring, &row.owner, &row.id, stored).map_err(SyncFailure::error)?;
+        let tokens = TokenSet::open(keyring, &row.owner, &row.id, stored)
+            .map_err(SyncFailure::needs_reauth)?;
         let oauth = GoogleOAuth::new(settings).map_err(|e| explain_oauth(&e))?;
         let mut session = Session {
             oauth,
@@ -104,20 +104,19 @@ impl<'a> Session<'a> {
             .map_err(SyncFailure::storage)
     }
 
-    /// Runs `call` with the access token; a 401 refreshes the token once and tries again.
-    async fn authorized<T, F, Fut>(&mut self, call: F) -> Result<T, ApiError>
+    /// Runs `call` with the access token; a 401 refreshes the token once and tries again. A
+    /// refresh that fails says why (only `invalid_grant` means re-authentication).
+    async fn authorized<T, F, Fut>(&mut self, call: F) -> Result<T, Failure>
     where
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<T, ApiError>>,
     {
         match call(self.tokens.access_token.clone()).await {
             Err(ApiError::Unauthorized) if !self.refreshed => {
-                if self.refresh().await.is_err() {
-                    return Err(ApiError::Unauthorized);
-                }
-                call(self.tokens.access_token.clone()).await
+                self.refresh().await.map_err(Failure::Auth)?;
+                Ok(call(self.tokens.access_token.clone()).await?)
             }
-            other => other,
+            other => Ok(other?),
         }
     }
 }
@@ -151,6 +150,8 @@ pub async fn sync_connection(
         .map(|e| e.trim().to_lowercase())
         .collect();
     let mut outcome = SyncOutcome::default();
+    let selected = calendars.iter().filter(|c| c.selected).count();
+    let mut failed_calendars = 0;
     for calendar in calendars.iter().filter(|c| c.selected) {
         let cx = CalendarSync {
             store,
@@ -163,15 +164,29 @@ pub async fn sync_connection(
         };
         match cx.run(&mut session, &mut outcome).await {
             Ok(()) => {}
+            // One calendar gone or no longer shared must not stop the others.
+            Err(Failure::Api(e @ (ApiError::NotFound(_) | ApiError::Refused { .. }))) => {
+                failed_calendars += 1;
+                outcome.warnings.push(format!(
+                    "{}: {e} Edit the connection and untick it if it is gone.",
+                    calendar.name
+                ));
+            }
             Err(Failure::Api(e)) => return Err(explain_api(&e)),
+            Err(Failure::Auth(f)) => return Err(f),
             Err(Failure::Store(e)) => return Err(SyncFailure::storage(e)),
         }
+    }
+    if failed_calendars > 0 && failed_calendars == selected {
+        return Err(SyncFailure::error(outcome.warnings.join(" ")));
     }
     Ok(outcome)
 }
 
 enum Failure {
     Api(ApiError),
+    /// Refreshing the access token failed, already explained.
+    Auth(SyncFailure),
     Store(crate::error::StoreError),
 }
 
@@ -235,21 +250,18 @@ impl CalendarSync<'_> {
                 .page(session, sync_token, page_token.as_deref())
                 .await?;
             for item in page.items {
-                let event: GoogleEvent = match serde_json::from_value(item.clone()) {
-                    Ok(event) => event,
-                    Err(e) => {
-                        let id = item
-                            .get("id")
-                            .and_then(|v| v.as_str())
-                            .unwrap_or("an event");
-                        outcome
-                            .warnings
-                            .push(format!("{id}: unreadable event ({e})"));
-                        continue;
-                    }
-                };
-                seen.insert(event.id.clone());
-                self.apply(&event, stored.get(&event.id), outcome).await?;
+                // Listed means it exists, readable or not: never removed as vanished below.
+                let id = item.get("id").and_then(|v| v.as_str()).map(str::to_string);
+                if let Some(id) = &id {
+                    seen.insert(id.clone());
+                }
+                match serde_json::from_value::<GoogleEvent>(item) {
+                    Ok(event) => self.apply(&event, &stored, outcome).await?,
+                    Err(e) => outcome.warnings.push(format!(
+                        "{}: unreadable event ({e})",
+                        id.as_deref().unwrap_or("an event")
+                    )),
+                }
             }
             match (page.next_page_token, page.next_sync_token) {
                 (Some(next), _) => page_token = Some(next),
@@ -287,22 +299,29 @@ impl CalendarSync<'_> {
             },
         };
         let (api, calendar_id) = (self.api, self.calendar.remote_id.as_str());
-        Ok(session
+        session
             .authorized(|token| async move {
                 api.events(&token, calendar_id, listing, page_token).await
             })
-            .await?)
+            .await
     }
 
     async fn apply(
         &self,
         event: &GoogleEvent,
-        stored_etag: Option<&String>,
+        stored: &HashMap<String, String>,
         outcome: &mut SyncOutcome,
     ) -> Result<(), Failure> {
+        let stored_etag = stored.get(&event.id);
         if event.is_cancelled() {
-            if stored_etag.is_some() {
-                let (changes, sources) = self.store.cancel_object(self.calendar, &event.id).await?;
+            // A cancelled series may arrive as its parent alone: its instances go with it.
+            let instance_prefix = format!("{}_", event.id);
+            let gone = stored.keys().filter(|href| {
+                **href == event.id
+                    || (event.recurring_event_id.is_none() && href.starts_with(&instance_prefix))
+            });
+            for href in gone {
+                let (changes, sources) = self.store.cancel_object(self.calendar, href).await?;
                 outcome.changes += changes;
                 outcome.forgotten +=
                     autolog::forget_cancelled(self.store.db(), &self.row.owner, sources, false)
