@@ -13,6 +13,7 @@ use fake_google::{Config as FakeConfig, Failure, FakeGoogle};
 use serde_json::{json, Value};
 use server::calendar::google::retry::RetryPolicy;
 use server::calendar::google::{GoogleEndpoints, GoogleSettings};
+use server::calendar::service::CalendarSettings;
 use server::clock::{Clock, ManualClock, SystemClock};
 
 const ACCOUNT: &str = "person@example.com";
@@ -51,10 +52,14 @@ async fn setup_with(config: FakeConfig) -> Setup {
 }
 
 async fn setup_on(config: FakeConfig, clock: Arc<dyn Clock>) -> Setup {
+    setup_custom(config, |s| s.clock = clock).await
+}
+
+async fn setup_custom(config: FakeConfig, adjust: impl FnOnce(&mut CalendarSettings)) -> Setup {
     let fake = FakeGoogle::start(config).await;
     let rondo = common::start_with(|s| {
         s.google = google_settings(&fake, s.google.public_url.clone());
-        s.clock = clock;
+        adjust(s);
     })
     .await;
     let client = rondo.user("owner@example.com").await;
@@ -870,4 +875,29 @@ async fn a_cross_site_request_cannot_start_a_sign_in() {
         .await
         .unwrap();
     assert!(location(&response).starts_with("/settings/calendars?error="));
+}
+
+#[tokio::test]
+async fn a_sync_longer_than_its_lease_keeps_the_lease() {
+    let s = setup_custom(FakeConfig::default(), |s| {
+        s.lease = Duration::from_millis(900)
+    })
+    .await;
+    s.fake.put_event("primary", meeting("e1", at(1), "One"));
+    let connection = s.connect().await;
+    // Two rate-limit answers with Retry-After: 1 make this sync last over two seconds.
+    s.fake.fail_next(
+        Failure::rate_limited("/calendar/v3")
+            .retry_after(1)
+            .times(2),
+    );
+    let long = s.sync(&connection.id);
+    let meanwhile = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        s.sync(&connection.id).await
+    };
+    let (long, meanwhile) = tokio::join!(long, meanwhile);
+    assert!(long.error.is_none(), "{long:?}");
+    let refused = meanwhile.error.expect("refused while the first sync runs");
+    assert!(refused.contains("already running"), "{refused}");
 }

@@ -60,6 +60,15 @@ impl CalendarSettings {
 /// lease lapses after it.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(10 * 60);
 
+/// Stops renewing a sync's lease when dropped.
+struct LeaseHeartbeat(tokio::task::JoinHandle<()>);
+
+impl Drop for LeaseHeartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 pub struct Calendars {
     pub store: CalendarStore,
     pub settings: CalendarSettings,
@@ -287,7 +296,9 @@ impl Calendars {
                 ..Default::default()
             });
         }
+        let heartbeat = self.keep_lease(id, holder);
         let result = self.sync_locked(&row).await;
+        drop(heartbeat);
         let mut report = match result {
             Ok(report) => report,
             Err(e) => {
@@ -335,6 +346,25 @@ impl Calendars {
         self.store.record_run(owner, id, &run).await?;
         self.store.release_lease(id, holder).await?;
         Ok(report)
+    }
+
+    /// Renews the lease every third of its length while the sync runs, so a long sync (many
+    /// pages, rate-limit waits) is never taken over; dropping the guard stops it. A killed
+    /// process stops renewing and its lease lapses as before.
+    fn keep_lease(&self, id: &str, holder: &str) -> LeaseHeartbeat {
+        let store = CalendarStore::new(self.store.db().clone());
+        let clock = self.settings.clock.clone();
+        let lease = self.settings.lease;
+        let (id, holder) = (id.to_string(), holder.to_string());
+        LeaseHeartbeat(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                let until = clock.now() + chrono::Duration::from_std(lease).expect("lease fits");
+                if let Err(e) = store.renew_lease(&id, &holder, until).await {
+                    tracing::warn!(connection = %id, error = %e, "renewing the sync lease failed");
+                }
+            }
+        }))
     }
 
     async fn sync_locked(&self, row: &ConnectionRow) -> Result<SyncReport, StoreError> {

@@ -652,6 +652,23 @@ impl CalendarStore {
         Ok(!taken.is_empty())
     }
 
+    /// Extends a lease its holder still has.
+    pub async fn renew_lease(
+        &self,
+        id: &str,
+        holder: &str,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE type::record('connection', $id) SET lease_until = $until WHERE lease_owner = $holder")
+            .bind(("id", id.to_string()))
+            .bind(("holder", holder.to_string()))
+            .bind(("until", until))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
     pub async fn release_lease(&self, id: &str, holder: &str) -> Result<(), StoreError> {
         self.db
             .query("UPDATE type::record('connection', $id) SET lease_until = NONE, lease_owner = NONE WHERE lease_owner = $holder")
