@@ -47,16 +47,7 @@ fn scheduler(server: &TestServer, concurrency: usize) -> Scheduler {
 }
 
 async fn row(server: &TestServer, id: &str) -> ConnectionRow {
-    server
-        .services
-        .calendars
-        .store
-        .all_rows()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == id)
-        .unwrap()
+    common::calendar::connection_row(server, id).await
 }
 
 async fn history(client: &common::Client, connection: &Connection) -> Vec<SyncRun> {

@@ -144,6 +144,14 @@ pub async fn connect_named(client: &Client, base: &str, name: &str, auto_log: bo
 
 /// The id of the user who owns a connection (the store's calls are owner-scoped).
 pub async fn connection_owner(server: &TestServer, connection: &Connection) -> String {
+    connection_row(server, &connection.id).await.owner
+}
+
+/// A connection as stored, whoever owns it.
+pub async fn connection_row(
+    server: &TestServer,
+    id: &str,
+) -> server::calendar::store::ConnectionRow {
     server
         .services
         .calendars
@@ -152,7 +160,6 @@ pub async fn connection_owner(server: &TestServer, connection: &Connection) -> S
         .await
         .unwrap()
         .into_iter()
-        .find(|r| r.id == connection.id)
+        .find(|r| r.id == id)
         .unwrap()
-        .owner
 }
