@@ -321,6 +321,70 @@ pub struct ProviderOptions {
     pub google_redirect_uri: String,
 }
 
+/// Why connecting a Google account did not complete. Only the code travels in the redirect
+/// back to Settings → Calendars, so the page never shows text a link could make up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoogleProblem {
+    NotConfigured,
+    CrossSite,
+    MissingState,
+    Expired,
+    OtherSession,
+    Denied,
+    GoogleError,
+    MissingCode,
+    MissingScope,
+    NoRefreshToken,
+    WrongAccount,
+    NotGoogle,
+    Refused,
+    Unreachable,
+    Internal,
+}
+
+const GOOGLE_PROBLEMS: [(GoogleProblem, &str, &str); 15] = [
+    (GoogleProblem::NotConfigured, "not_configured", "Google Calendar is not configured on this server (RONDO_GOOGLE_CLIENT_ID and RONDO_GOOGLE_CLIENT_SECRET)."),
+    (GoogleProblem::CrossSite, "cross_site", "Start connecting Google from Settings → Calendars."),
+    (GoogleProblem::MissingState, "missing_state", "The Google sign-in came back without its state. Start again."),
+    (GoogleProblem::Expired, "expired", "This Google sign-in has expired or was already used. Start again."),
+    (GoogleProblem::OtherSession, "other_session", "This Google sign-in was started in another browser session. Start again here."),
+    (GoogleProblem::Denied, "denied", "Google access was not granted, so nothing was connected."),
+    (GoogleProblem::GoogleError, "google_error", "Google reported an error, so nothing was connected. Try again."),
+    (GoogleProblem::MissingCode, "missing_code", "Google did not return an authorization code. Start again."),
+    (GoogleProblem::MissingScope, "missing_scope", "Rondo needs permission to see your calendars. Start again and allow calendar access on Google's consent page."),
+    (GoogleProblem::NoRefreshToken, "no_refresh_token", "Google did not grant lasting access. Start again; if it persists, remove Rondo at myaccount.google.com/permissions and connect once more."),
+    (GoogleProblem::WrongAccount, "wrong_account", "You signed in with a different Google account than this connection's. Reconnect with the same account."),
+    (GoogleProblem::NotGoogle, "not_google", "Only Google connections can be reconnected this way."),
+    (GoogleProblem::Refused, "refused", "Google refused the sign-in. Try again; if it persists, check the OAuth client's settings."),
+    (GoogleProblem::Unreachable, "unreachable", "Rondo could not reach Google. Try again in a moment."),
+    (GoogleProblem::Internal, "internal", "Connecting Google Calendar did not complete. Try again."),
+];
+
+impl GoogleProblem {
+    fn entry(self) -> &'static (GoogleProblem, &'static str, &'static str) {
+        GOOGLE_PROBLEMS
+            .iter()
+            .find(|(p, _, _)| *p == self)
+            .expect("every problem is listed")
+    }
+
+    pub fn code(self) -> &'static str {
+        self.entry().1
+    }
+
+    pub fn message(self) -> &'static str {
+        self.entry().2
+    }
+
+    /// Unknown codes read as `Internal`.
+    pub fn from_code(code: &str) -> Self {
+        GOOGLE_PROBLEMS
+            .iter()
+            .find(|(_, c, _)| *c == code)
+            .map_or(GoogleProblem::Internal, |(p, _, _)| *p)
+    }
+}
+
 /// A calendar found on a CalDAV server while testing a connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscoveredCalendar {
@@ -494,4 +558,26 @@ pub struct SyncRun {
     /// Meetings auto-logged as activities after this run.
     pub logged: u64,
     pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod google_problem_tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_has_its_own_code_and_unknown_codes_read_as_internal() {
+        let mut codes: Vec<&str> = GOOGLE_PROBLEMS.iter().map(|(_, c, _)| *c).collect();
+        for (problem, code, message) in GOOGLE_PROBLEMS {
+            assert_eq!(GoogleProblem::from_code(code), problem);
+            assert_eq!(problem.code(), code);
+            assert!(!message.is_empty());
+        }
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), GOOGLE_PROBLEMS.len());
+        assert_eq!(
+            GoogleProblem::from_code("<script>anything</script>"),
+            GoogleProblem::Internal
+        );
+    }
 }

@@ -46,6 +46,15 @@ test('connect Google Calendar, sync it, and reconnect after the grant is revoked
 
   await page.goto(`${server.base}/settings/calendars`);
   await hydrated(page);
+  // Cancelling at Google comes back with a plain message and nothing connected.
+  await page.getByRole('link', { name: 'Add Google Calendar' }).click();
+  await page.waitForURL(`${google.base}/**`);
+  await page.click('#deny');
+  await page.waitForURL(`${server.base}/settings/calendars?error=denied`);
+  await hydrated(page);
+  await page.getByRole('alert').filter({ hasText: 'Google access was not granted' }).waitFor();
+  await page.getByText('No calendars connected yet').waitFor();
+
   await page.getByRole('link', { name: 'Add Google Calendar' }).click();
 
   // Google's consent page (the fake) names the account and the read-only calendar scope.

@@ -11,9 +11,9 @@ use axum::Router;
 use serde::Deserialize;
 
 use app::api::session::session_from_headers as session_token;
-use app::error::AppError;
+use app::models::GoogleProblem;
 
-use crate::calendar::google::flow::Callback;
+use crate::calendar::google::flow::{Callback, ConnectError};
 use crate::calendar::google::CALLBACK_PATH;
 use crate::services::Services;
 
@@ -32,9 +32,8 @@ pub fn routes<S>(services: Arc<Services>) -> Router<S> {
         .with_state(services)
 }
 
-fn back_with_error(error: crate::error::StoreError) -> Redirect {
-    let message = AppError::from(error).to_string();
-    Redirect::to(&format!("{SETTINGS}?error={}", encode(&message)))
+fn back_with(problem: GoogleProblem) -> Redirect {
+    Redirect::to(&format!("{SETTINGS}?error={}", problem.code()))
 }
 
 fn encode(text: &str) -> String {
@@ -52,10 +51,7 @@ async fn start(
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() == b"cross-site")
     {
-        return Redirect::to(&format!(
-            "{SETTINGS}?error={}",
-            encode("Start connecting Google from Settings → Calendars.")
-        ));
+        return back_with(GoogleProblem::CrossSite);
     }
     let Some(token) = session_token(&headers) else {
         return Redirect::to("/login");
@@ -63,7 +59,7 @@ async fn start(
     let user = match services.accounts.user_for_session(&token).await {
         Ok(Some(user)) => user,
         Ok(None) => return Redirect::to("/login"),
-        Err(e) => return back_with_error(e),
+        Err(e) => return back_with(ConnectError::from(e).problem()),
     };
     let now = services.calendars.settings.clock.now();
     match services
@@ -72,7 +68,7 @@ async fn start(
         .await
     {
         Ok(url) => Redirect::to(&url),
-        Err(e) => back_with_error(e),
+        Err(e) => back_with(e.problem()),
     }
 }
 
@@ -107,6 +103,6 @@ async fn callback(
                 encode(&connected.connection)
             ))
         }
-        Err(e) => back_with_error(e),
+        Err(e) => back_with(e.problem()),
     }
 }

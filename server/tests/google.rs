@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::models::{Connection, ConnectionStatus, SyncReport};
+use app::models::{Connection, ConnectionStatus, GoogleProblem, SyncReport};
 use chrono::{DateTime, Utc};
 use fake_google::{Config as FakeConfig, Failure, FakeGoogle};
 use serde_json::{json, Value};
@@ -601,15 +601,15 @@ async fn callback_errors_explain_and_leave_nothing_behind() {
     let auth_url = location(&s.client.get("/oauth/google/start").await);
     let denied = s.fake.deny(&auth_url).await;
     let back = s.callback(&denied).await;
-    assert!(back.starts_with("/settings/calendars?error="), "{back}");
-    assert!(percent_decode(&back).contains("not granted"), "{back}");
+    assert_eq!(problem(&back), GoogleProblem::Denied, "{back}");
+    assert!(problem(&back).message().contains("not granted"));
 
     // A state can be used once.
     let auth_url = location(&s.client.get("/oauth/google/start").await);
     let allowed = s.fake.consent(&auth_url).await;
     assert!(s.callback(&allowed).await.contains("connected="));
     let again = s.callback(&allowed).await;
-    assert!(percent_decode(&again).contains("already used"), "{again}");
+    assert_eq!(problem(&again), GoogleProblem::Expired, "{again}");
 
     // Another browser session cannot finish someone's sign-in.
     let auth_url = location(&s.client.get("/oauth/google/start").await);
@@ -617,24 +617,29 @@ async fn callback_errors_explain_and_leave_nothing_behind() {
     let stranger = s.rondo.user("stranger@example.com").await;
     let path = allowed.strip_prefix(&s.rondo.base).unwrap();
     let back = location(&stranger.get(path).await);
-    assert!(
-        percent_decode(&back).contains("another browser session"),
-        "{back}"
-    );
+    assert_eq!(problem(&back), GoogleProblem::OtherSession, "{back}");
     let theirs: Vec<Connection> = stranger.call("list-connections", &[]).await.unwrap();
     assert!(theirs.is_empty());
 
-    // A missing code or a made-up state.
+    // A made-up state, none at all, or a real state without a code.
     let back = location(&s.client.get("/oauth/google/callback?state=forged").await);
-    assert!(
-        percent_decode(&back).contains("expired or was already used"),
-        "{back}"
-    );
+    assert_eq!(problem(&back), GoogleProblem::Expired, "{back}");
     let back = location(&s.client.get("/oauth/google/callback").await);
-    assert!(
-        percent_decode(&back).contains("without its state"),
-        "{back}"
+    assert_eq!(problem(&back), GoogleProblem::MissingState, "{back}");
+    let auth_url = location(&s.client.get("/oauth/google/start").await);
+    let state = reqwest::Url::parse(&auth_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let back = location(
+        &s.client
+            .get(&format!("/oauth/google/callback?state={state}"))
+            .await,
     );
+    assert_eq!(problem(&back), GoogleProblem::MissingCode, "{back}");
 
     assert_eq!(
         s.connections().await.len(),
@@ -661,7 +666,7 @@ async fn without_a_client_the_button_explains_and_the_start_refuses() {
         format!("{}/oauth/google/callback", rondo.base)
     );
     let back = location(&client.get("/oauth/google/start").await);
-    assert!(percent_decode(&back).contains("not configured"), "{back}");
+    assert_eq!(problem(&back), GoogleProblem::NotConfigured, "{back}");
 }
 
 #[tokio::test]
@@ -693,10 +698,14 @@ async fn deleting_the_connection_revokes_the_grant_at_google() {
     assert_eq!(refused.status(), 400);
 }
 
-fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
+/// The problem a redirect back to Settings → Calendars names (only a code travels).
+fn problem(back: &str) -> GoogleProblem {
+    let code = back
+        .strip_prefix("/settings/calendars?error=")
+        .unwrap_or_else(|| panic!("not an error redirect: {back}"));
+    let problem = GoogleProblem::from_code(code);
+    assert_eq!(problem.code(), code, "a known code");
+    problem
 }
 
 #[tokio::test]
@@ -874,7 +883,7 @@ async fn a_cross_site_request_cannot_start_a_sign_in() {
         .send()
         .await
         .unwrap();
-    assert!(location(&response).starts_with("/settings/calendars?error="));
+    assert_eq!(problem(&location(&response)), GoogleProblem::CrossSite);
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use crate::api::{
 };
 use crate::components::status::{ActionError, ErrorBox, Loading};
 use crate::models::{
-    CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar,
+    CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, GoogleProblem,
 };
 use crate::pages::settings::SettingsTabs;
 
@@ -70,8 +70,8 @@ pub fn CalendarsPage() -> impl IntoView {
     // Where the Google sign-in came back to: a message for the user, and whether it is an error.
     let flash = move || {
         query.with(|q| {
-            if let Some(error) = q.get("error") {
-                Some((true, error))
+            if let Some(code) = q.get("error") {
+                Some((true, GoogleProblem::from_code(&code).message().to_string()))
             } else if q.get("connected").is_some() {
                 Some((false, "Google Calendar connected. Your primary calendar is chosen (Edit picks others); the first sync is running.".to_string()))
             } else if q.get("reconnected").is_some() {

@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 use surrealdb::types::SurrealValue;
 
-use app::models::{ConnectionStatus, Provider, UserInfo};
+use app::models::{ConnectionStatus, GoogleProblem, Provider, UserInfo};
 
+use super::api::ApiError;
 use super::oauth::{GoogleOAuth, OAuthError};
-use super::sync::{api, explain_api};
+use super::sync::api;
 use super::tokens::TokenSet;
 use super::SCOPE_CALENDAR;
 use crate::auth::{random_token, token_hash};
@@ -45,17 +46,48 @@ struct PendingState {
     expires_at: DateTime<Utc>,
 }
 
-fn refused(message: impl Into<String>) -> StoreError {
-    StoreError::Invalid(message.into())
+/// Why a sign-in did not complete: a problem the user can act on, or a storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{}", .0.message())]
+    Problem(GoogleProblem),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-fn sign_in_error(e: OAuthError) -> StoreError {
-    refused(match e {
-        OAuthError::InvalidGrant => {
-            "Google did not accept the sign-in (it expired or was already used). Start again."
-                .into()
+impl ConnectError {
+    /// What the settings page is told (storage details stay in the log).
+    pub fn problem(&self) -> GoogleProblem {
+        match self {
+            ConnectError::Problem(p) => *p,
+            ConnectError::Store(StoreError::NotFound(_)) => GoogleProblem::Expired,
+            ConnectError::Store(e) => {
+                tracing::error!(error = %e, "connecting a Google account failed");
+                GoogleProblem::Internal
+            }
         }
-        other => other.to_string(),
+    }
+}
+
+impl From<surrealdb::Error> for ConnectError {
+    fn from(e: surrealdb::Error) -> Self {
+        ConnectError::Store(e.into())
+    }
+}
+
+impl From<GoogleProblem> for ConnectError {
+    fn from(p: GoogleProblem) -> Self {
+        ConnectError::Problem(p)
+    }
+}
+
+fn sign_in_error(e: OAuthError) -> ConnectError {
+    tracing::warn!(error = %e, "Google sign-in failed");
+    ConnectError::Problem(match e {
+        OAuthError::InvalidGrant => GoogleProblem::Expired,
+        OAuthError::NotConfigured => GoogleProblem::NotConfigured,
+        OAuthError::Network(_) => GoogleProblem::Unreachable,
+        OAuthError::Refused(_) => GoogleProblem::Refused,
     })
 }
 
@@ -72,15 +104,13 @@ impl Calendars {
         session_token: &str,
         reconnect: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<String, StoreError> {
-        let oauth = GoogleOAuth::new(&self.settings.google).map_err(|e| refused(e.to_string()))?;
+    ) -> Result<String, ConnectError> {
+        let oauth = GoogleOAuth::new(&self.settings.google).map_err(sign_in_error)?;
         let login_hint = match reconnect {
             Some(id) => {
                 let row = self.store.row(&user.id, id).await?;
                 if row.provider != Provider::Google.as_str() {
-                    return Err(refused(
-                        "Only Google connections can be reconnected this way.",
-                    ));
+                    return Err(GoogleProblem::NotGoogle.into());
                 }
                 row.account_email
             }
@@ -115,10 +145,12 @@ impl Calendars {
         session_token: Option<&str>,
         callback: Callback,
         now: DateTime<Utc>,
-    ) -> Result<Connected, StoreError> {
-        let state = callback.state.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
-            refused("The Google sign-in came back without its state. Start again from Settings → Calendars.")
-        })?;
+    ) -> Result<Connected, ConnectError> {
+        let state = callback
+            .state
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .ok_or(GoogleProblem::MissingState)?;
         // Deleting while reading makes the state single use, also under concurrent callbacks.
         let pending: Option<PendingState> = self
             .store
@@ -127,28 +159,26 @@ impl Calendars {
             .bind(("state_hash", token_hash(state)))
             .await?
             .take(0)?;
-        let pending = pending.filter(|p| p.expires_at > now).ok_or_else(|| {
-            refused("This Google sign-in has expired or was already used. Start again.")
-        })?;
+        let pending = pending
+            .filter(|p| p.expires_at > now)
+            .ok_or(GoogleProblem::Expired)?;
         if session_token.map(token_hash).as_deref() != Some(pending.session_hash.as_str()) {
-            return Err(refused(
-                "This Google sign-in was started in another browser session. Start again from Settings → Calendars.",
-            ));
+            return Err(GoogleProblem::OtherSession.into());
         }
         if let Some(error) = callback.error.as_deref() {
-            return Err(refused(match error {
-                "access_denied" => {
-                    "Google access was not granted, so nothing was connected.".to_string()
-                }
-                other => format!("Google reported an error ({other}); nothing was connected."),
-            }));
+            tracing::info!(error, "Google sign-in not granted");
+            return Err(match error {
+                "access_denied" => GoogleProblem::Denied,
+                _ => GoogleProblem::GoogleError,
+            }
+            .into());
         }
         let code = callback
             .code
             .as_deref()
             .filter(|c| !c.is_empty())
-            .ok_or_else(|| refused("Google did not return an authorization code. Start again."))?;
-        let oauth = GoogleOAuth::new(&self.settings.google).map_err(|e| refused(e.to_string()))?;
+            .ok_or(GoogleProblem::MissingCode)?;
+        let oauth = GoogleOAuth::new(&self.settings.google).map_err(sign_in_error)?;
         let tokens = oauth
             .exchange(code, &pending.verifier)
             .await
@@ -156,7 +186,7 @@ impl Calendars {
         if let Some(problem) = missing_grant(&tokens) {
             // Not revoked: revoking ends the account's whole grant, which another connection
             // of the same Google account may be using.
-            return Err(refused(problem));
+            return Err(problem.into());
         }
         let email = oauth
             .account_email(&tokens.access_token)
@@ -164,10 +194,18 @@ impl Calendars {
             .map_err(sign_in_error)?
             .to_lowercase();
         let calendars = api(&self.settings.google)
-            .map_err(|f| refused(f.message))?
+            .map_err(|_| GoogleProblem::Internal)?
             .calendar_list(&tokens.access_token)
             .await
-            .map_err(|e| refused(explain_api(&e).message))?;
+            .map_err(|e| {
+                tracing::warn!(error = %e, "listing Google calendars failed");
+                match e {
+                    ApiError::Network(_) | ApiError::Server(_) | ApiError::RateLimited => {
+                        GoogleProblem::Unreachable
+                    }
+                    _ => GoogleProblem::Refused,
+                }
+            })?;
         let offered: Vec<NewCalendar> = calendars
             .iter()
             // Free/busy-only calendars show blocks without titles or attendees: nothing to match.
@@ -191,9 +229,7 @@ impl Calendars {
                 let row = self.store.row(owner, &id).await?;
                 if let Some(expected) = row.account_email.as_deref() {
                     if !expected.eq_ignore_ascii_case(&email) {
-                        return Err(refused(format!(
-                            "You signed in to Google as {email}, but this connection is for {expected}. Reconnect with that account."
-                        )));
+                        return Err(GoogleProblem::WrongAccount.into());
                     }
                 }
                 (id, false)
@@ -224,7 +260,7 @@ impl Calendars {
             if created {
                 let _ = self.store.delete(owner, &connection).await;
             }
-            return Err(e);
+            return Err(e.into());
         }
         Ok(Connected {
             owner: owner.to_string(),
@@ -328,12 +364,12 @@ impl Calendars {
 }
 
 /// Why the granted tokens are not enough, if they are not.
-fn missing_grant(tokens: &TokenSet) -> Option<&'static str> {
+fn missing_grant(tokens: &TokenSet) -> Option<GoogleProblem> {
     if tokens.scope.is_some() && !tokens.has_scope(SCOPE_CALENDAR) {
-        return Some("Rondo needs permission to see your calendars. Start again and allow calendar access on Google's consent page.");
+        return Some(GoogleProblem::MissingScope);
     }
     if tokens.refresh_token.is_none() {
-        return Some("Google did not grant lasting access (no refresh token). Start again; if it persists, remove Rondo at myaccount.google.com/permissions and connect once more.");
+        return Some(GoogleProblem::NoRefreshToken);
     }
     None
 }
