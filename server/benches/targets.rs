@@ -64,7 +64,7 @@ fn matching() {
             ]
         })
         .collect();
-    let build_time = time(5, || {
+    let fresh_index = || {
         Index::build(
             people.iter().map(|(id, f, l)| PersonNames {
                 id,
@@ -77,19 +77,9 @@ fn matching() {
                 primary: *primary,
             }),
         )
-    });
-    let index = Index::build(
-        people.iter().map(|(id, f, l)| PersonNames {
-            id,
-            first_name: f,
-            last_name: l,
-        }),
-        emails.iter().map(|(p, e, primary)| PersonEmail {
-            person: p,
-            normalized: e,
-            primary: *primary,
-        }),
-    );
+    };
+    let build_time = time(5, fresh_index);
+    let index = fresh_index();
     // Five attendees per event: two exact matches, one Gmail alias, one stranger with a name
     // (fuzzy suggestion path), one stranger without.
     let events: Vec<Vec<AttendeeRecord>> = (0..EVENTS)
@@ -126,20 +116,6 @@ fn matching() {
             .sum::<usize>();
     });
     // Worst case for the fuzzy path: every stranger's name is new (no suggestion cache hits).
-    let fresh_index = || {
-        Index::build(
-            people.iter().map(|(id, f, l)| PersonNames {
-                id,
-                first_name: f,
-                last_name: l,
-            }),
-            emails.iter().map(|(p, e, primary)| PersonEmail {
-                person: p,
-                normalized: e,
-                primary: *primary,
-            }),
-        )
-    };
     let unique: Vec<Vec<AttendeeRecord>> = events
         .iter()
         .enumerate()

@@ -137,6 +137,16 @@ async fn connect(f: &Fixture, server: &str, calendars: Vec<String>) -> String {
         .id
 }
 
+/// Discovers the account's calendars and connects with every one ticked.
+async fn connect_all(f: &Fixture, server: &str) -> String {
+    let found = f
+        .calendars
+        .test_caldav(server, USER, PASSWORD)
+        .await
+        .unwrap();
+    connect(f, server, found.into_iter().map(|c| c.remote_id).collect()).await
+}
+
 /// Radicale with a "Work" calendar holding one meeting, connected with every calendar ticked.
 async fn connected_with_one_event() -> (Radicale, Fixture, String) {
     let radicale = Radicale::start().await;
@@ -145,17 +155,7 @@ async fn connected_with_one_event() -> (Radicale, Fixture, String) {
         .put_event("work", "single.ics", &single("Planning"))
         .await;
     let f = fixture().await;
-    let found = f
-        .calendars
-        .test_caldav(&radicale.base, USER, PASSWORD)
-        .await
-        .unwrap();
-    let id = connect(
-        &f,
-        &radicale.base,
-        found.iter().map(|c| c.remote_id.clone()).collect(),
-    )
-    .await;
+    let id = connect_all(&f, &radicale.base).await;
     (radicale, f, id)
 }
 
@@ -222,17 +222,7 @@ async fn first_sync_incremental_sync_edits_and_deletions() {
     }
     let proxy = Recorder::start(&radicale.base).await;
     let f = fixture().await;
-    let found = f
-        .calendars
-        .test_caldav(&proxy.base, USER, PASSWORD)
-        .await
-        .unwrap();
-    let id = connect(
-        &f,
-        &proxy.base,
-        found.iter().map(|c| c.remote_id.clone()).collect(),
-    )
-    .await;
+    let id = connect_all(&f, &proxy.base).await;
 
     // First sync (run by create): every kind of event stored as it should be.
     let connection = f.calendars.store.get(&f.user.id, &id).await.unwrap();
@@ -469,17 +459,7 @@ async fn without_sync_collection_the_ctag_and_etags_drive_the_sync() {
     radicale.put_event("work", "weekly.ics", &recurring()).await;
     let proxy = Recorder::start(&radicale.base).await;
     let f = fixture().await;
-    let found = f
-        .calendars
-        .test_caldav(&proxy.base, USER, PASSWORD)
-        .await
-        .unwrap();
-    let id = connect(
-        &f,
-        &proxy.base,
-        found.iter().map(|c| c.remote_id.clone()).collect(),
-    )
-    .await;
+    let id = connect_all(&f, &proxy.base).await;
     // Behave like a server without RFC 6578, starting over.
     f.db.query("UPDATE calendar SET supports_sync = false, sync_token = NONE; DELETE event; DELETE calendar_object;").await.unwrap().check().unwrap();
     proxy.take();
@@ -591,17 +571,7 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
     let old_id = original.current_id().to_string();
     let mut f = fixture().await;
     f.calendars.settings.keyring = Arc::new(original);
-    let found = f
-        .calendars
-        .test_caldav(&radicale.base, USER, PASSWORD)
-        .await
-        .unwrap();
-    let id = connect(
-        &f,
-        &radicale.base,
-        found.iter().map(|c| c.remote_id.clone()).collect(),
-    )
-    .await;
+    let id = connect_all(&f, &radicale.base).await;
 
     let rotation = server::keys::rotate(&f.db, &key_file).await.unwrap();
     assert_eq!(rotation.resealed, 1);

@@ -139,6 +139,4 @@ impl SyncFailure {
 pub struct SyncOutcome {
     pub changes: Changes,
     pub warnings: Vec<String>,
-    /// Auto-logged activities removed because their meeting was cancelled.
-    pub forgotten: u64,
 }

@@ -288,6 +288,24 @@ impl CalendarStore {
         row.ok_or(StoreError::NotFound("connection"))
     }
 
+    /// Whether another connection (of any user) uses the same provider account.
+    pub async fn account_in_use_elsewhere(
+        &self,
+        id: &str,
+        provider: &str,
+        account_email: &str,
+    ) -> Result<bool, StoreError> {
+        let others: Vec<serde_json::Value> = self
+            .db
+            .query("SELECT VALUE id FROM connection WHERE provider = $provider AND account_email = $email AND id != $rid LIMIT 1")
+            .bind(("provider", provider.to_string()))
+            .bind(("email", account_email.to_string()))
+            .bind(("rid", Self::rid(id)?))
+            .await?
+            .take(0)?;
+        Ok(!others.is_empty())
+    }
+
     /// Every connection of one user, as stored.
     pub async fn list_rows(&self, owner: &str) -> Result<Vec<ConnectionRow>, StoreError> {
         Ok(self

@@ -120,7 +120,8 @@ impl CalendarApi {
         let mut page_token: Option<String> = None;
         loop {
             let mut url = self.url(&["users", "me", "calendarList"]);
-            url.query_pairs_mut().append_pair("maxResults", "250");
+            url.query_pairs_mut()
+                .append_pair("maxResults", &PAGE_SIZE.to_string());
             if let Some(p) = &page_token {
                 url.query_pairs_mut().append_pair("pageToken", p);
             }

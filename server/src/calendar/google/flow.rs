@@ -1,8 +1,6 @@
 //! Connecting a Google account: the consent redirect and its callback. The `state` is bound to
 //! the user's session, single use, and expires after 10 minutes; the PKCE verifier waits with it
 //! on the server. A callback that fails leaves nothing half-created.
-use std::collections::HashSet;
-
 use chrono::{DateTime, Duration, Utc};
 use surrealdb::types::SurrealValue;
 
@@ -334,18 +332,15 @@ impl Calendars {
         else {
             return;
         };
-        let shared = self
-            .store
-            .all_rows()
-            .await
-            .unwrap_or_default()
-            .iter()
-            .any(|other| {
-                other.id != row.id
-                    && other.provider == row.provider
-                    && other.account_email.is_some()
-                    && other.account_email == row.account_email
-            });
+        // When unsure (the check failed), keep the grant: revoking is only a courtesy.
+        let shared = match row.account_email.as_deref() {
+            Some(email) => self
+                .store
+                .account_in_use_elsewhere(&row.id, &row.provider, email)
+                .await
+                .unwrap_or(true),
+            None => false,
+        };
         if shared {
             return;
         }
@@ -381,7 +376,5 @@ fn ensure_one_chosen(mut calendars: Vec<NewCalendar>) -> Vec<NewCalendar> {
             first.selected = true;
         }
     }
-    let mut seen = HashSet::new();
-    calendars.retain(|c| seen.insert(c.remote_id.clone()));
     calendars
 }

@@ -323,9 +323,7 @@ impl CalendarSync<'_> {
             for href in gone {
                 let (changes, sources) = self.store.cancel_object(self.calendar, href).await?;
                 outcome.changes += changes;
-                outcome.forgotten +=
-                    autolog::forget_cancelled(self.store.db(), &self.row.owner, sources, false)
-                        .await?;
+                autolog::forget_cancelled(self.store.db(), &self.row.owner, sources, false).await?;
             }
             return Ok(());
         }
