@@ -99,8 +99,8 @@ pub struct PersonInput {
     pub job_title: String,
     #[serde(default)]
     pub notes: String,
-    #[serde(default)]
-    pub favorite: Option<String>,
+    #[serde(default, with = "checkbox")]
+    pub favorite: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -216,7 +216,7 @@ pub struct Dashboard {
 pub const DEFAULT_DAYS_BACK: u32 = 90;
 pub const DEFAULT_DAYS_AHEAD: u32 = 30;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     Google,
@@ -416,10 +416,10 @@ pub struct ConnectionUpdate {
     /// Remote ids of the calendars to sync.
     #[serde(default)]
     pub calendars: Vec<String>,
-    #[serde(default)]
-    pub sync_enabled: Option<String>,
-    #[serde(default)]
-    pub auto_log: Option<String>,
+    #[serde(default, with = "checkbox")]
+    pub sync_enabled: bool,
+    #[serde(default, with = "checkbox")]
+    pub auto_log: bool,
     #[serde(default)]
     pub days_back: Option<u32>,
     #[serde(default)]
@@ -441,11 +441,29 @@ pub struct SyncReport {
     pub logged: u64,
 }
 
-/// A checkbox value as a form posts it.
-pub fn checked(value: &Option<String>) -> bool {
-    value
-        .as_deref()
-        .is_some_and(|v| !matches!(v, "" | "false" | "off"))
+/// Form checkboxes as bools: a browser posts "on" when ticked and nothing when not; a client
+/// calling the server function directly sends `true`/`false`.
+pub mod checkbox {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Posted {
+        Flag(bool),
+        Text(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        Ok(match Option::<Posted>::deserialize(d)? {
+            None => false,
+            Some(Posted::Flag(on)) => on,
+            Some(Posted::Text(text)) => !matches!(text.trim(), "" | "false" | "off" | "0"),
+        })
+    }
+
+    pub fn serialize<S: Serializer>(on: &bool, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bool(*on)
+    }
 }
 
 impl Person {
@@ -461,7 +479,7 @@ impl Person {
             organization: self.organization.clone(),
             job_title: self.job_title.clone(),
             notes: self.notes.clone(),
-            favorite: self.favorite.then(|| "on".to_string()),
+            favorite: self.favorite,
         }
     }
 }
@@ -471,15 +489,14 @@ impl Person {
 pub struct MeetingAttendee {
     pub email: String,
     pub name: Option<String>,
-    /// accepted, declined, tentative, needs-action
-    pub response: Option<String>,
+    pub response: Option<Response>,
     pub organizer: bool,
     pub is_self: bool,
     pub is_resource: bool,
     /// The person this attendee is (an email match).
     pub person: Option<PersonRef>,
-    /// Why they matched, in words ("primary email", "Gmail alias", …).
-    pub reason: Option<String>,
+    /// Why they matched.
+    pub reason: Option<MatchReason>,
     pub confidence: u8,
     /// People whose name looks like this attendee's, to confirm with one click.
     pub suggestions: Vec<PersonRef>,
@@ -536,14 +553,149 @@ impl Meeting {
 
 pub const MEETINGS_PER_PAGE: u32 = 10;
 
-/// Reason codes stored by the matcher, in words for the hover text.
-pub fn match_reason_label(reason: &str) -> &'static str {
-    match reason {
-        "primary_email" => "matched by primary email",
-        "other_email" => "matched by another of their emails",
-        "alias" => "matched by a Gmail alias of their email",
-        "name" => "similar name",
-        _ => "matched",
+/// Why an attendee is (or may be) one of the user's people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchReason {
+    PrimaryEmail,
+    OtherEmail,
+    /// A Gmail/Googlemail spelling of one of their addresses (dots, `+tags`).
+    Alias,
+    /// Only offered as a suggestion, never linked automatically.
+    Name,
+}
+
+impl MatchReason {
+    pub const ALL: [MatchReason; 4] = [
+        MatchReason::PrimaryEmail,
+        MatchReason::OtherEmail,
+        MatchReason::Alias,
+        MatchReason::Name,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchReason::PrimaryEmail => "primary_email",
+            MatchReason::OtherEmail => "other_email",
+            MatchReason::Alias => "alias",
+            MatchReason::Name => "name",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// In words, for the hover text.
+    pub fn label(self) -> &'static str {
+        match self {
+            MatchReason::PrimaryEmail => "matched by primary email",
+            MatchReason::OtherEmail => "matched by another of their emails",
+            MatchReason::Alias => "matched by a Gmail alias of their email",
+            MatchReason::Name => "similar name",
+        }
+    }
+}
+
+/// An attendee's answer to an invitation (iCalendar PARTSTAT, Google responseStatus).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Response {
+    Accepted,
+    Declined,
+    Tentative,
+    Delegated,
+    NeedsAction,
+}
+
+impl Response {
+    pub const ALL: [Response; 5] = [
+        Response::Accepted,
+        Response::Declined,
+        Response::Tentative,
+        Response::Delegated,
+        Response::NeedsAction,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Response::Accepted => "accepted",
+            Response::Declined => "declined",
+            Response::Tentative => "tentative",
+            Response::Delegated => "delegated",
+            Response::NeedsAction => "needs-action",
+        }
+    }
+
+    /// Reads iCalendar's `NEEDS-ACTION`, Google's `needsAction` and the stored form alike;
+    /// anything else (e.g. `X-` values) is no answer.
+    pub fn parse(s: &str) -> Option<Self> {
+        let key: String = s
+            .chars()
+            .filter(|c| c.is_ascii_alphabetic())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str().replace('-', "") == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Response::Accepted => "accepted",
+            Response::Declined => "declined",
+            Response::Tentative => "maybe",
+            Response::Delegated => "delegated",
+            Response::NeedsAction => "no response",
+        }
+    }
+}
+
+/// Whether an event takes place (iCalendar STATUS, Google status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventStatus {
+    #[default]
+    Confirmed,
+    Tentative,
+    Cancelled,
+}
+
+impl EventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Confirmed => "confirmed",
+            EventStatus::Tentative => "tentative",
+            EventStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Unknown values (and iCalendar's TODO/journal words) read as confirmed.
+    pub fn parse(s: &str) -> Self {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cancelled" | "canceled" => EventStatus::Cancelled,
+            "tentative" => EventStatus::Tentative,
+            _ => EventStatus::Confirmed,
+        }
+    }
+}
+
+/// Which of a person's meetings to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MeetingScope {
+    /// Not yet ended, soonest first.
+    Upcoming,
+    /// Ended, newest first.
+    Past,
+}
+
+impl MeetingScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingScope::Upcoming => "upcoming",
+            MeetingScope::Past => "past",
+        }
     }
 }
 
@@ -579,5 +731,54 @@ mod google_problem_tests {
             GoogleProblem::from_code("<script>anything</script>"),
             GoogleProblem::Internal
         );
+    }
+}
+
+#[cfg(test)]
+mod typed_value_tests {
+    use super::*;
+
+    #[test]
+    fn responses_read_from_every_provider_spelling() {
+        assert_eq!(Response::parse("NEEDS-ACTION"), Some(Response::NeedsAction));
+        assert_eq!(Response::parse("needsAction"), Some(Response::NeedsAction));
+        assert_eq!(Response::parse("needs-action"), Some(Response::NeedsAction));
+        assert_eq!(Response::parse("DECLINED"), Some(Response::Declined));
+        assert_eq!(Response::parse("X-UNKNOWN"), None);
+        for r in Response::ALL {
+            assert_eq!(Response::parse(r.as_str()), Some(r));
+        }
+    }
+
+    #[test]
+    fn statuses_and_reasons_round_trip() {
+        for s in [
+            EventStatus::Confirmed,
+            EventStatus::Tentative,
+            EventStatus::Cancelled,
+        ] {
+            assert_eq!(EventStatus::parse(s.as_str()), s);
+        }
+        assert_eq!(EventStatus::parse("CANCELLED"), EventStatus::Cancelled);
+        assert_eq!(EventStatus::parse("whatever"), EventStatus::Confirmed);
+        for r in MatchReason::ALL {
+            assert_eq!(MatchReason::parse(r.as_str()), Some(r));
+        }
+    }
+
+    #[test]
+    fn checkboxes_read_form_posts_and_typed_calls() {
+        #[derive(Deserialize)]
+        struct Form {
+            #[serde(default, with = "checkbox")]
+            on: bool,
+        }
+        let read = |json: &str| serde_json::from_str::<Form>(json).unwrap().on;
+        assert!(read(r#"{"on":"on"}"#));
+        assert!(read(r#"{"on":true}"#));
+        assert!(read(r#"{"on":"true"}"#));
+        assert!(!read(r#"{"on":"off"}"#));
+        assert!(!read(r#"{"on":false}"#));
+        assert!(!read(r#"{}"#));
     }
 }

@@ -1,5 +1,5 @@
 //! Showing instants in the user's time zone.
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 pub fn parse_tz(name: &str) -> Tz {
@@ -32,7 +32,12 @@ pub fn from_local_input(value: &str, tz: &str) -> Option<DateTime<Utc>> {
     let naive = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
         .ok()?;
-    let zone = parse_tz(tz);
+    Some(local_to_utc(naive, parse_tz(tz)))
+}
+
+/// A wall-clock time in `zone` as an instant: in a DST gap the later reading (the clock had
+/// already jumped), in an overlap the earlier one. The one rule for every local time.
+pub fn local_to_utc<Z: TimeZone>(naive: NaiveDateTime, zone: Z) -> DateTime<Utc> {
     zone.from_local_datetime(&naive)
         .earliest()
         .or_else(|| {
@@ -40,6 +45,12 @@ pub fn from_local_input(value: &str, tz: &str) -> Option<DateTime<Utc>> {
                 .earliest()
         })
         .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_else(|| naive.and_utc())
+}
+
+/// Midnight at the start of `day` in `tz`, as an instant.
+pub fn day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    local_to_utc(day.and_hms_opt(0, 0, 0).expect("midnight"), tz)
 }
 
 /// "30 min", "1 h", "1 h 30 min".

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use server::calendar::model::AttendeeRecord;
 use server::matcher::index::{Index, PersonEmail, PersonNames};
-use server::matcher::{linked_people, match_event};
+use server::matcher::{linked_people, match_guests};
 
 const PEOPLE: usize = 10_000;
 const EVENTS: usize = 10_000;
@@ -112,7 +112,13 @@ fn matching() {
     let match_time = time(5, || {
         linked = events
             .iter()
-            .map(|attendees| linked_people(&match_event(&index, None, attendees)).len())
+            .map(|attendees| {
+                linked_people(&match_guests(
+                    &index,
+                    attendees.iter().map(AttendeeRecord::guest),
+                ))
+                .len()
+            })
             .sum::<usize>();
     });
     // Worst case for the fuzzy path: every stranger's name is new (no suggestion cache hits).
@@ -134,7 +140,9 @@ fn matching() {
         let index = fresh_index();
         unique
             .iter()
-            .map(|attendees| match_event(&index, None, attendees).len())
+            .map(|attendees| {
+                match_guests(&index, attendees.iter().map(AttendeeRecord::guest)).len()
+            })
             .sum::<usize>()
     });
     println!("matcher: {EVENTS} events with {EVENTS} distinct unknown names (cold, index build included): {cold_time:?}");

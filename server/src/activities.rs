@@ -1,11 +1,13 @@
 //! Activities: meetings, calls, emails and notes linked to one or more people.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
 use app::models::{Activity, ActivityInput, ActivityKind, Page, UserInfo, ACTIVITIES_PER_PAGE};
 use app::time::from_local_input;
 
-use crate::db::Db;
+use crate::db::{count_of, CountRow, Db};
 use crate::error::StoreError;
 use crate::ids::{new_id, record};
 use crate::people::People;
@@ -22,13 +24,14 @@ struct ActivityRow {
     source: Option<String>,
 }
 
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct CountRow {
-    n: i64,
-}
-
 const FIELDS: &str = "record::id(id) AS id, kind, occurred_at, title, notes, people, source";
+
+/// For a person's deletion (binds `$owner`, `$id`): their activities stay, without them.
+pub(crate) const UNLINK_PERSON: &str = "UPDATE activity SET people = array::complement(people, [$id]) WHERE owner = $owner AND people CONTAINS $id;";
+
+/// For a connection's deletion (binds `$owner`, `$prefix`): activities logged from its events
+/// stay, without the link to them.
+pub(crate) const UNLINK_SOURCES_WITH_PREFIX: &str = "UPDATE activity SET source = NONE WHERE owner = $owner AND string::starts_with(source ?? '', $prefix);";
 
 /// A new activity as the domain sees it (already validated and in UTC).
 #[derive(Debug, Clone)]
@@ -44,6 +47,24 @@ pub struct NewActivity {
     pub auto_logged: bool,
 }
 
+/// An activity created in bulk (demo data), stored as given.
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct ImportedActivity {
+    pub owner: String,
+    pub kind: String,
+    pub occurred_at: chrono::DateTime<Utc>,
+    pub title: String,
+    pub notes: String,
+    pub people: Vec<String>,
+    pub source: Option<String>,
+    pub source_key: String,
+    pub edited: bool,
+    pub created_at: chrono::DateTime<Utc>,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+#[derive(Clone)]
 pub struct Activities {
     db: Db,
 }
@@ -109,7 +130,7 @@ impl Activities {
         let total: Option<CountRow> = response.take(1)?;
         Ok(Page {
             items: self.to_models(people, owner, rows).await?,
-            total: total.map(|c| c.n.max(0) as u64).unwrap_or(0),
+            total: count_of(total),
             page,
             per_page: ACTIVITIES_PER_PAGE,
         })
@@ -138,7 +159,7 @@ impl Activities {
             .bind(("owner", owner.to_string()))
             .await?
             .take(0)?;
-        Ok(row.map(|c| c.n.max(0) as u64).unwrap_or(0))
+        Ok(count_of(row))
     }
 
     pub async fn get(
@@ -296,5 +317,69 @@ impl Activities {
         } else {
             Ok(())
         }
+    }
+
+    /// Stores a batch of activities as given.
+    pub async fn import(&self, activities: Vec<ImportedActivity>) -> Result<(), StoreError> {
+        self.db
+            .query("INSERT INTO activity $activities;")
+            .bind(("activities", activities))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Which of `sources` were logged, and as which activity.
+    pub async fn logged_sources(
+        &self,
+        owner: &str,
+        sources: Vec<String>,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        #[derive(Debug, SurrealValue)]
+        #[surreal(crate = "surrealdb::types")]
+        struct Logged {
+            id: String,
+            source_key: String,
+        }
+        if sources.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<Logged> = self
+            .db
+            .query("SELECT record::id(id) AS id, source_key FROM activity WHERE owner = $owner AND source_key IN $sources")
+            .bind(("owner", owner.to_string()))
+            .bind(("sources", sources))
+            .await?
+            .take(0)?;
+        Ok(rows.into_iter().map(|l| (l.source_key, l.id)).collect())
+    }
+
+    /// Removes the auto-logged, unedited activities of `sources` (cancelled meetings); returns
+    /// how many were (or, in a dry run, would be) removed.
+    pub async fn forget_auto_logged(
+        &self,
+        owner: &str,
+        sources: Vec<String>,
+        dry_run: bool,
+    ) -> Result<u64, StoreError> {
+        if sources.is_empty() {
+            return Ok(0);
+        }
+        let query = if dry_run {
+            "SELECT count() AS n FROM activity WHERE owner = $owner AND source_key IN $sources AND auto_logged = true AND edited = false GROUP ALL"
+        } else {
+            "DELETE activity WHERE owner = $owner AND source_key IN $sources AND auto_logged = true AND edited = false RETURN BEFORE"
+        };
+        let mut response = self
+            .db
+            .query(query)
+            .bind(("owner", owner.to_string()))
+            .bind(("sources", sources))
+            .await?;
+        Ok(if dry_run {
+            count_of(response.take::<Option<CountRow>>(0)?)
+        } else {
+            response.take::<Vec<surrealdb::types::Value>>(0)?.len() as u64
+        })
     }
 }

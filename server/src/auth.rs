@@ -20,17 +20,9 @@ use app::models::{UserInfo, MIN_PASSWORD_LEN};
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::ids::{new_id, record};
+use crate::text::normalize_email;
 
 pub const SESSION_TTL_DAYS: i64 = 30;
-
-pub fn normalize_email(email: &str) -> String {
-    let lower = email.trim().to_lowercase();
-    lower
-        .strip_prefix("mailto:")
-        .unwrap_or(&lower)
-        .trim()
-        .to_string()
-}
 
 pub fn validate_email(email: &str) -> Result<(), StoreError> {
     let ok = match email.split_once('@') {

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 
+use app::models::ConnectionStatus;
+
 use crate::calendar::autolog;
 use crate::calendar::store::ConnectionRow;
 use crate::cli::CalendarCommand;
@@ -17,7 +19,7 @@ use progress::{Outcome, Progress};
 
 pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()> {
     let services = crate::serve::open_services(config).await?;
-    let rows = services.calendars.store.all_rows().await?;
+    let rows = services.calendars.connections.all_rows().await?;
     let emails = owner_emails(&services, &rows).await;
     let clock = services.calendars.settings.clock.clone();
     match command {
@@ -30,9 +32,9 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
                     "{}\t{}\t{}\t{}\t{}\tlast sync {}",
                     emails[&row.owner],
                     row.id,
-                    row.provider,
+                    row.provider.as_str(),
                     row.name,
-                    row.status,
+                    row.status.as_str(),
                     row.last_sync_at
                         .map(|t| t.to_rfc3339())
                         .unwrap_or_else(|| "never".into())
@@ -41,8 +43,11 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
         }
         CalendarCommand::Status => {
             let now = clock.now();
-            let due = services.calendars.store.due(now).await?.len();
-            let failing: Vec<&ConnectionRow> = rows.iter().filter(|r| r.status != "ok").collect();
+            let due = services.calendars.connections.due(now).await?.len();
+            let failing: Vec<&ConnectionRow> = rows
+                .iter()
+                .filter(|r| r.status != ConnectionStatus::Ok)
+                .collect();
             println!(
                 "{} connection(s), {} due now, {} not ok.",
                 rows.len(),
@@ -55,7 +60,7 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
                     emails[&row.owner],
                     row.id,
                     row.name,
-                    row.status,
+                    row.status.as_str(),
                     row.last_error.clone().unwrap_or_default()
                 );
             }
@@ -111,8 +116,7 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
             let mut total = 0;
             for row in rows.iter().filter(|r| r.auto_log) {
                 let report = autolog::run(
-                    services.calendars.store.db(),
-                    &services.meetings,
+                    &services.calendars.events,
                     &services.activities,
                     row,
                     now,
@@ -145,7 +149,7 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
             let mut owners: Vec<&String> = emails.keys().collect();
             owners.sort();
             for owner in owners {
-                let n = services.matcher.rematch_all(owner).await?;
+                let n = services.contacts.rematch_all(owner).await?;
                 println!("{}: re-matched {n} event(s)", emails[owner]);
             }
         }

@@ -2,12 +2,25 @@
 //! all behind one `Surreal<Any>` chosen by the endpoint string.
 use surrealdb::engine::any::{self, Any};
 use surrealdb::opt::auth::Root;
+use surrealdb::types::SurrealValue;
 use surrealdb::Surreal;
 
 use crate::error::StoreError;
 use crate::migrations;
 
 pub type Db = Surreal<Any>;
+
+/// The row of `SELECT count() AS n … GROUP ALL`; every count query reads it.
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct CountRow {
+    pub n: i64,
+}
+
+/// A count query's answer as a number (no row means none).
+pub fn count_of(row: Option<CountRow>) -> u64 {
+    row.map(|c| c.n.max(0) as u64).unwrap_or(0)
+}
 
 #[derive(Debug, Clone)]
 pub struct DbSettings {

@@ -4,14 +4,15 @@ use chrono::{Duration, Utc};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use surrealdb::types::{RecordId, SurrealValue};
+use surrealdb::types::RecordId;
 
-use crate::auth::Accounts;
+use crate::activities::{Activities, ImportedActivity};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::ids::new_id;
-use crate::text::fold;
+use crate::people::{ImportedEmail, ImportedPerson, People, PhoneRow};
+use crate::text::{fold, normalize_email};
 
 pub const MAX_PEOPLE: usize = 100_000;
 const BATCH: usize = 500;
@@ -159,60 +160,6 @@ const ACTIVITY_TITLES: &[(&str, &str)] = &[
     ("other", "Sent a birthday card"),
 ];
 
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct PhoneInsert {
-    number: String,
-    label: String,
-}
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct PersonInsert {
-    id: RecordId,
-    owner: String,
-    first_name: String,
-    last_name: String,
-    sort_name: String,
-    organization: String,
-    job_title: String,
-    notes: String,
-    favorite: bool,
-    primary_email: Option<String>,
-    phones: Vec<PhoneInsert>,
-    search_text: String,
-    created_at: chrono::DateTime<Utc>,
-    updated_at: chrono::DateTime<Utc>,
-}
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct EmailInsert {
-    owner: String,
-    person: String,
-    address: String,
-    normalized: String,
-    label: String,
-    primary: bool,
-    position: i64,
-}
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct ActivityInsert {
-    owner: String,
-    kind: String,
-    occurred_at: chrono::DateTime<Utc>,
-    title: String,
-    notes: String,
-    people: Vec<String>,
-    source: Option<String>,
-    source_key: String,
-    edited: bool,
-    created_at: chrono::DateTime<Utc>,
-    updated_at: chrono::DateTime<Utc>,
-}
-
 fn slug(s: &str) -> String {
     fold(s)
         .chars()
@@ -239,6 +186,8 @@ pub async fn generate(
             "At most {MAX_PEOPLE} demo people can be created at once."
         )));
     }
+    let people_store = People::new(db.clone());
+    let activity_store = Activities::new(db.clone());
     let mut rng = StdRng::seed_from_u64(seed);
     let now = Utc::now();
     let run = &new_id()[..6]; // keeps addresses unique when demo data is added twice
@@ -265,10 +214,10 @@ pub async fn generate(
                 ));
             }
             for (i, (address, label)) in addresses.iter().enumerate() {
-                emails.push(EmailInsert {
+                emails.push(ImportedEmail {
                     owner: owner.into(),
                     person: id.clone(),
-                    normalized: address.to_lowercase(),
+                    normalized: normalize_email(address),
                     address: address.clone(),
                     label: label.to_string(),
                     primary: i == 0,
@@ -280,7 +229,7 @@ pub async fn generate(
             for _ in 0..rng.gen_range(0..4) {
                 let (kind, what) = *ACTIVITY_TITLES.choose(&mut rng).unwrap();
                 let at = now - Duration::minutes(rng.gen_range(0..(730 * 24 * 60)));
-                activities.push(ActivityInsert {
+                activities.push(ImportedActivity {
                     owner: owner.into(),
                     kind: kind.into(),
                     occurred_at: at,
@@ -294,7 +243,7 @@ pub async fn generate(
                     updated_at: at,
                 });
             }
-            people.push(PersonInsert {
+            people.push(ImportedPerson {
                 id: RecordId::new("person", id.as_str()),
                 owner: owner.into(),
                 first_name: first.into(),
@@ -305,7 +254,7 @@ pub async fn generate(
                 notes: String::new(),
                 favorite: rng.gen_bool(0.03),
                 primary_email: Some(addresses[0].0.clone()),
-                phones: vec![PhoneInsert {
+                phones: vec![PhoneRow {
                     number: format!(
                         "+31 6 {:04} {:04}",
                         rng.gen_range(0..10000),
@@ -328,12 +277,8 @@ pub async fn generate(
         summary.people += people.len();
         summary.emails += emails.len();
         summary.activities += activities.len();
-        db.query("INSERT INTO person $people; INSERT INTO person_email $emails; INSERT INTO activity $activities;")
-            .bind(("people", people))
-            .bind(("emails", emails))
-            .bind(("activities", activities))
-            .await?
-            .check()?;
+        people_store.import(people, emails).await?;
+        activity_store.import(activities).await?;
     }
     Ok(summary)
 }
@@ -345,9 +290,8 @@ pub async fn run(
     count: usize,
     seed: u64,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)?;
-    let db = crate::db::connect(&config.db_settings()).await?;
-    let accounts = Accounts::new(db.clone(), Default::default());
+    let services = crate::serve::open_services(config).await?;
+    let accounts = &services.accounts;
     let user = match (accounts.user_by_email(email).await, password) {
         (Ok(user), _) => user,
         (Err(StoreError::NotFound(_)), Some(password)) => {
@@ -361,7 +305,9 @@ pub async fn run(
         ),
         (Err(e), _) => return Err(e.into()),
     };
-    let summary = generate(&db, &user.id, count, seed).await?;
+    let summary = generate(&services.db, &user.id, count, seed).await?;
+    // Demo addresses may be attendees of meetings already synced.
+    services.contacts.rematch_all(&user.id).await?;
     println!(
         "Added {} people, {} email addresses and {} activities to {}.",
         summary.people, summary.emails, summary.activities, user.email

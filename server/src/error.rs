@@ -2,6 +2,8 @@
 use app::error::AppError;
 use thiserror::Error;
 
+use crate::text::capitalize;
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
@@ -41,12 +43,4 @@ impl From<StoreError> for AppError {
             }
         }
     }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

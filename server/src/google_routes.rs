@@ -64,7 +64,8 @@ async fn start(
     let now = services.calendars.settings.clock.now();
     match services
         .calendars
-        .google_start(&user, &token, query.connection.as_deref(), now)
+        .google
+        .start(&user, &token, query.connection.as_deref(), now)
         .await
     {
         Ok(url) => Redirect::to(&url),
@@ -81,7 +82,8 @@ async fn callback(
     let now = services.calendars.settings.clock.now();
     match services
         .calendars
-        .google_finish(token.as_deref(), callback, now)
+        .google
+        .finish(token.as_deref(), callback, now)
         .await
     {
         Ok(connected) => {

@@ -3,7 +3,7 @@
 //! loses nothing: rows not yet re-encrypted still open with the key they were sealed with.
 use std::path::Path;
 
-use crate::calendar::store::CalendarStore;
+use crate::calendar::store::ConnectionStore;
 use crate::db::Db;
 use crate::secrets::{self, SealedSecret, SecretContext};
 
@@ -15,7 +15,7 @@ pub struct Rotation {
 
 pub async fn rotate(db: &Db, key_file: &Path) -> anyhow::Result<Rotation> {
     let keyring = secrets::load_or_create_key_file(key_file)?.rotated();
-    let store = CalendarStore::new(db.clone());
+    let store = ConnectionStore::new(db.clone());
     let rows = store.all_rows().await?;
     // Check everything opens before changing anything.
     let mut sealed = Vec::new();

@@ -7,6 +7,7 @@ pub mod calendar_cli;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod contacts;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -8,17 +8,18 @@ use app::models::{
     EmailAddress, Page, Person, PersonInput, PersonRef, PersonSummary, PhoneNumber, PEOPLE_PER_PAGE,
 };
 
-use crate::auth::{normalize_email, validate_email};
-use crate::db::Db;
+use crate::activities;
+use crate::auth::validate_email;
+use crate::db::{count_of, CountRow, Db};
 use crate::error::StoreError;
 use crate::ids::{new_id, record};
-use crate::text::fold;
+use crate::text::{fold, normalize_email};
 
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
-struct PhoneRow {
-    number: String,
-    label: String,
+pub struct PhoneRow {
+    pub number: String,
+    pub label: String,
 }
 
 #[derive(Debug, SurrealValue)]
@@ -72,10 +73,27 @@ struct EmailRow {
     primary: bool,
 }
 
+/// Everyone's names and normalized addresses: what the matcher indexes.
+#[derive(Debug, Default)]
+pub struct Directory {
+    pub names: Vec<DirectoryName>,
+    pub emails: Vec<DirectoryEmail>,
+}
+
 #[derive(Debug, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
-struct CountRow {
-    n: i64,
+pub struct DirectoryName {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct DirectoryEmail {
+    pub person: String,
+    pub normalized: String,
+    pub primary: bool,
 }
 
 pub(crate) const SUMMARY_FIELDS: &str =
@@ -123,10 +141,39 @@ pub fn clean_emails(
     Ok(clean)
 }
 
-fn count_of(rows: Option<CountRow>) -> u64 {
-    rows.map(|r| r.n.max(0) as u64).unwrap_or(0)
+/// People created in bulk (demo data): stored as given, in one statement per batch.
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct ImportedPerson {
+    pub id: RecordId,
+    pub owner: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub sort_name: String,
+    pub organization: String,
+    pub job_title: String,
+    pub notes: String,
+    pub favorite: bool,
+    pub primary_email: Option<String>,
+    pub phones: Vec<PhoneRow>,
+    pub search_text: String,
+    pub created_at: chrono::DateTime<Utc>,
+    pub updated_at: chrono::DateTime<Utc>,
 }
 
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct ImportedEmail {
+    pub owner: String,
+    pub person: String,
+    pub address: String,
+    pub normalized: String,
+    pub label: String,
+    pub primary: bool,
+    pub position: i64,
+}
+
+#[derive(Clone)]
 pub struct People {
     db: Db,
 }
@@ -134,6 +181,34 @@ pub struct People {
 impl People {
     pub fn new(db: Db) -> Self {
         Self { db }
+    }
+
+    /// Stores a batch of people with their addresses as given. The caller re-matches meetings.
+    pub async fn import(
+        &self,
+        people: Vec<ImportedPerson>,
+        emails: Vec<ImportedEmail>,
+    ) -> Result<(), StoreError> {
+        self.db
+            .query("INSERT INTO person $people; INSERT INTO person_email $emails;")
+            .bind(("people", people))
+            .bind(("emails", emails))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// All of a user's people's names and addresses, for the match index.
+    pub async fn directory(&self, owner: &str) -> Result<Directory, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT record::id(id) AS id, first_name, last_name FROM person WHERE owner = $owner; SELECT person, normalized, primary FROM person_email WHERE owner = $owner;")
+            .bind(("owner", owner.to_string()))
+            .await?;
+        Ok(Directory {
+            names: response.take(0)?,
+            emails: response.take(1)?,
+        })
     }
 
     pub async fn list(
@@ -384,7 +459,7 @@ impl People {
             .bind(("org", organization))
             .bind(("title", job_title))
             .bind(("notes", input.notes.trim().to_string()))
-            .bind(("favorite", input.favorite.is_some_and(|v| v != "false" && v != "off")))
+            .bind(("favorite", input.favorite))
             .bind(("primary", emails.iter().find(|e| e.primary).map(|e| e.address.clone())))
             .bind(("phones", phones))
             .bind(("search", search_text))
@@ -404,13 +479,14 @@ impl People {
     pub async fn delete(&self, owner: &str, id: &str) -> Result<(), StoreError> {
         self.get(owner, id).await?;
         self.db
-            .query(
+            .query(format!(
                 "BEGIN TRANSACTION;
                  DELETE $rid WHERE owner = $owner;
                  DELETE person_email WHERE owner = $owner AND person = $id;
-                 UPDATE activity SET people = array::complement(people, [$id]) WHERE owner = $owner AND people CONTAINS $id;
+                 {}
                  COMMIT TRANSACTION;",
-            )
+                activities::UNLINK_PERSON
+            ))
             .bind(("rid", Self::rid(id)?))
             .bind(("id", id.to_string()))
             .bind(("owner", owner.to_string()))

@@ -1,31 +1,17 @@
 //! Background sync inside the server process: every enabled connection at least once per
 //! interval, users served round-robin so one user's many calendars never starve the others, a
 //! cap on concurrent syncs and on sync starts per second per provider, and exponential backoff
-//! after failures (the connection's lease keeps one sync per connection across processes).
+//! after failures (see `calendar::backoff`) (the connection's lease keeps one sync per connection across processes).
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::models::Provider;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::calendar::service::Calendars;
 use crate::calendar::store::ConnectionRow;
-use crate::services::Services;
-
-/// Failures back off exponentially from the interval, up to this.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(4 * 60 * 60);
-
-/// The delay before the next sync: the interval after a success, doubling with each failure in
-/// a row, capped at four hours (but never shorter than the interval).
-pub fn backoff(interval: Duration, failures: u32) -> Duration {
-    if failures == 0 {
-        return interval;
-    }
-    let factor = 2u32.saturating_pow(failures.min(16));
-    interval
-        .saturating_mul(factor)
-        .min(MAX_BACKOFF.max(interval))
-}
 
 /// Round-robin across users: each user's most overdue connection first, then everyone's second,
 /// and so on; users with the most overdue work go first in each round.
@@ -71,14 +57,15 @@ impl SchedulerConfig {
     }
 }
 
+/// Runs the syncs of `Calendars` in the background; it knows nothing else of the server.
 pub struct Scheduler {
-    services: Arc<Services>,
+    calendars: Arc<Calendars>,
     config: SchedulerConfig,
 }
 
 impl Scheduler {
-    pub fn new(services: Arc<Services>, config: SchedulerConfig) -> Self {
-        Scheduler { services, config }
+    pub fn new(calendars: Arc<Calendars>, config: SchedulerConfig) -> Self {
+        Scheduler { calendars, config }
     }
 
     /// Runs until the task is dropped.
@@ -98,14 +85,14 @@ impl Scheduler {
     /// One round: syncs every connection due at the clock's current time, in fair order, and
     /// returns their ids in the order their syncs started.
     pub async fn tick(&self) -> Result<Vec<String>, crate::error::StoreError> {
-        let now = self.services.calendars.settings.clock.now();
-        self.services.calendars.store.mark_interrupted(now).await?;
-        let due = fair_order(self.services.calendars.store.due(now).await?);
+        let now = self.calendars.settings.clock.now();
+        self.calendars.connections.mark_interrupted(now).await?;
+        let due = fair_order(self.calendars.connections.due(now).await?);
         let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         // The provider rate limit spaces real requests, so it runs on tokio's timer, not on the
         // (possibly simulated) sync clock.
         let gap = Duration::from_secs_f64(1.0 / self.config.rate_per_provider.max(0.01));
-        let mut last_start: HashMap<String, tokio::time::Instant> = HashMap::new();
+        let mut last_start: HashMap<Provider, tokio::time::Instant> = HashMap::new();
         let mut tasks = JoinSet::new();
         let mut started = Vec::with_capacity(due.len());
         for row in due {
@@ -117,12 +104,12 @@ impl Scheduler {
             if let Some(last) = last_start.get(&row.provider) {
                 tokio::time::sleep_until(*last + gap).await;
             }
-            last_start.insert(row.provider.clone(), tokio::time::Instant::now());
+            last_start.insert(row.provider, tokio::time::Instant::now());
             started.push(row.id.clone());
-            let services = self.services.clone();
+            let calendars = self.calendars.clone();
             tasks.spawn(async move {
                 let _permit = permit;
-                match services.calendars.sync(&row.owner, &row.id).await {
+                match calendars.sync(&row.owner, &row.id).await {
                     Ok(report) if report.error.is_some() => tracing::warn!(connection = %row.id, error = ?report.error, "background sync failed"),
                     Ok(report) => tracing::debug!(connection = %row.id, added = report.added, changed = report.changed, removed = report.removed, logged = report.logged, "background sync"),
                     Err(e) => tracing::error!(connection = %row.id, error = %e, "background sync failed"),
@@ -137,13 +124,14 @@ impl Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::models::ConnectionStatus;
     use chrono::{DateTime, Utc};
 
     fn row(owner: &str, id: &str, minutes_overdue: i64) -> ConnectionRow {
         ConnectionRow {
             id: id.into(),
             owner: owner.into(),
-            provider: "caldav".into(),
+            provider: Provider::CalDav,
             name: id.into(),
             server_url: None,
             username: None,
@@ -155,7 +143,7 @@ mod tests {
             days_ahead: 30,
             last_sync_at: None,
             last_error: None,
-            status: "ok".into(),
+            status: ConnectionStatus::Ok,
             next_sync_at: Some(
                 DateTime::<Utc>::from_timestamp(1_800_000_000 - minutes_overdue * 60, 0).unwrap(),
             ),
@@ -173,20 +161,5 @@ mod tests {
         due.push(row("bob", "b2", 2));
         let order: Vec<String> = fair_order(due).into_iter().map(|r| r.id).collect();
         assert_eq!(order, vec!["g4", "a1", "b2", "g3", "b1", "g2", "g1", "g0"]);
-    }
-
-    #[test]
-    fn failures_back_off_exponentially_up_to_a_cap() {
-        let interval = Duration::from_secs(15 * 60);
-        assert_eq!(backoff(interval, 0), interval);
-        assert_eq!(backoff(interval, 1), Duration::from_secs(30 * 60));
-        assert_eq!(backoff(interval, 3), Duration::from_secs(120 * 60));
-        assert_eq!(backoff(interval, 5), MAX_BACKOFF);
-        assert_eq!(backoff(interval, 40), MAX_BACKOFF);
-        assert_eq!(
-            backoff(Duration::from_secs(6 * 3600), 2),
-            Duration::from_secs(6 * 3600),
-            "never shorter than the interval"
-        );
     }
 }

@@ -54,7 +54,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let scheduler = config.scheduler.then(|| {
         tokio::spawn(
             crate::scheduler::Scheduler::new(
-                services.clone(),
+                services.calendars.clone(),
                 crate::scheduler::SchedulerConfig::from(&config),
             )
             .run(),

@@ -13,9 +13,9 @@ use common::radicale::{Radicale, PASSWORD, USER};
 use serde_json::Value;
 use server::calendar::model::{EventRecord, When};
 use server::calendar::service::{CalendarSettings, Calendars};
-use server::calendar::store::CalendarStore;
 use server::db::Db;
-use server::matcher::service::Matcher;
+use server::matcher::Matcher;
+use server::people::People;
 use server::secrets::Keyring;
 
 struct Fixture {
@@ -36,8 +36,8 @@ async fn fixture() -> Fixture {
         ..CalendarSettings::new(Keyring::generate(), true)
     };
     let calendars = Calendars::new(
-        CalendarStore::new(db.clone()),
-        Arc::new(Matcher::new(db.clone())),
+        db.clone(),
+        Arc::new(Matcher::new(People::new(db.clone()))),
         settings,
     );
     let user = UserInfo {
@@ -204,7 +204,7 @@ async fn discovery_finds_event_calendars_from_the_base_url() {
     );
     assert!(!wrong.contains("not-the-password"));
     // Nothing was stored by testing.
-    assert!(f.calendars.store.list(&f.user.id).await.unwrap().is_empty());
+    assert!(f.calendars.list(&f.user.id).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -225,7 +225,7 @@ async fn first_sync_incremental_sync_edits_and_deletions() {
     let id = connect_all(&f, &proxy.base).await;
 
     // First sync (run by create): every kind of event stored as it should be.
-    let connection = f.calendars.store.get(&f.user.id, &id).await.unwrap();
+    let connection = f.calendars.get(&f.user.id, &id).await.unwrap();
     assert_eq!(
         connection.status,
         ConnectionStatus::Ok,
@@ -385,7 +385,7 @@ async fn a_broken_sync_token_triggers_a_full_resync() {
     f.db.query("UPDATE calendar SET sync_token = 'http://radicale.org/ns/sync/0000000000000000000000000000000000000000'").await.unwrap().check().unwrap();
     let calendar = f
         .calendars
-        .store
+        .connections
         .calendars(&f.user.id, &id)
         .await
         .unwrap()
@@ -400,19 +400,18 @@ async fn a_broken_sync_token_triggers_a_full_resync() {
         start: When::At(ghost_start),
         end: When::At(ghost_start + chrono::Duration::hours(1)),
         time_zone: None,
-        status: "confirmed".into(),
+        status: app::models::EventStatus::Confirmed,
         organizer: None,
         attendees: vec![],
         meeting_url: None,
         last_modified: None,
     };
     f.calendars
-        .store
+        .events
         .replace_object(
             &f.user.id,
             &calendar,
-            "/alice/work/ghost.ics",
-            "\"ghost\"",
+            ("/alice/work/ghost.ics", "\"ghost\""),
             &[stale],
             &Default::default(),
         )
@@ -435,7 +434,7 @@ async fn a_broken_sync_token_triggers_a_full_resync() {
     );
     let calendar = f
         .calendars
-        .store
+        .connections
         .calendars(&f.user.id, &id)
         .await
         .unwrap()
@@ -503,7 +502,7 @@ async fn a_wrong_password_sets_needs_reauthentication_without_losing_events() {
         "an-old-password",
     );
     f.calendars
-        .store
+        .connections
         .set_credential(&f.user.id, &id, Some(sealed))
         .await
         .unwrap();
@@ -513,7 +512,7 @@ async fn a_wrong_password_sets_needs_reauthentication_without_losing_events() {
         message.contains("rejected the username or password"),
         "{message}"
     );
-    let connection = f.calendars.store.get(&f.user.id, &id).await.unwrap();
+    let connection = f.calendars.get(&f.user.id, &id).await.unwrap();
     assert_eq!(connection.status, ConnectionStatus::NeedsReauth);
     assert_eq!(connection.last_error.as_deref(), Some(message.as_str()));
     assert_eq!(events(&f.db).await.len(), 1, "stored events are kept");
@@ -526,7 +525,7 @@ async fn a_wrong_password_sets_needs_reauthentication_without_losing_events() {
         password: "wrong".into(),
         calendars: f
             .calendars
-            .store
+            .connections
             .calendars(&f.user.id, &id)
             .await
             .unwrap()
@@ -535,7 +534,7 @@ async fn a_wrong_password_sets_needs_reauthentication_without_losing_events() {
             .collect(),
     };
     assert!(f.calendars.create_caldav(&f.user, input).await.is_err());
-    assert_eq!(f.calendars.store.list(&f.user.id).await.unwrap().len(), 1);
+    assert_eq!(f.calendars.list(&f.user.id).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -543,8 +542,8 @@ async fn private_addresses_are_refused_unless_allowed() {
     let radicale = Radicale::start().await;
     let f = fixture().await;
     let strict = Calendars::new(
-        CalendarStore::new(f.db.clone()),
-        Arc::new(Matcher::new(f.db.clone())),
+        f.db.clone(),
+        Arc::new(Matcher::new(People::new(f.db.clone()))),
         CalendarSettings {
             allow_private_servers: false,
             ..f.calendars.settings.clone()
@@ -576,7 +575,7 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
     let rotation = server::keys::rotate(&f.db, &key_file).await.unwrap();
     assert_eq!(rotation.resealed, 1);
     assert_ne!(rotation.key_id, old_id);
-    let row = f.calendars.store.row(&f.user.id, &id).await.unwrap();
+    let row = f.calendars.connections.row(&f.user.id, &id).await.unwrap();
     assert!(
         row.credential
             .as_deref()
@@ -589,8 +588,8 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
     let rotated = server::secrets::load_or_create_key_file(&key_file).unwrap();
     assert_eq!(rotated.current_id(), rotation.key_id);
     let after = Calendars::new(
-        CalendarStore::new(f.db.clone()),
-        Arc::new(Matcher::new(f.db.clone())),
+        f.db.clone(),
+        Arc::new(Matcher::new(People::new(f.db.clone()))),
         CalendarSettings {
             keyring: Arc::new(rotated),
             ..f.calendars.settings.clone()
@@ -601,8 +600,8 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
     assert_eq!(report.error, None);
     // A stranger key is refused at start-up instead of failing silently later.
     let stranger = Calendars::new(
-        CalendarStore::new(f.db.clone()),
-        Arc::new(Matcher::new(f.db.clone())),
+        f.db.clone(),
+        Arc::new(Matcher::new(People::new(f.db.clone()))),
         CalendarSettings {
             keyring: Arc::new(Keyring::generate()),
             ..f.calendars.settings.clone()

@@ -146,7 +146,6 @@ impl Setup {
                 .rondo
                 .services
                 .calendars
-                .store
                 .history(&owner, id)
                 .await
                 .unwrap();

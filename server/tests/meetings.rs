@@ -3,7 +3,7 @@
 //! added, name suggestions, today's meetings, and isolation between users.
 mod common;
 
-use app::models::{Activity, Connection, DiscoveredCalendar, Meeting, Page};
+use app::models::{Activity, Connection, DiscoveredCalendar, MatchReason, Meeting, Page, Response};
 use chrono::{Duration, TimeZone, Utc};
 use common::radicale::{Radicale, PASSWORD, USER};
 
@@ -230,11 +230,15 @@ async fn meetings_on_people_logging_relinking_and_isolation() {
     );
     assert_eq!(
         (
-            bob_attendee.reason.as_deref(),
+            bob_attendee.reason,
             bob_attendee.confidence,
-            bob_attendee.response.as_deref()
+            bob_attendee.response
         ),
-        (Some("primary_email"), 100, Some("accepted"))
+        (
+            Some(MatchReason::PrimaryEmail),
+            100,
+            Some(Response::Accepted)
+        )
     );
     assert!(review
         .attendees
@@ -336,9 +340,8 @@ async fn meetings_on_people_logging_relinking_and_isolation() {
             .iter()
             .find(|a| a.email == dana.1)
             .unwrap()
-            .reason
-            .as_deref(),
-        Some("primary_email"),
+            .reason,
+        Some(MatchReason::PrimaryEmail),
         "her only address"
     );
 

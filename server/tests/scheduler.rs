@@ -13,7 +13,7 @@ use common::calendar::{connect, connect_named, connection_owner, dana_put, event
 use common::proxy::Recorder;
 use common::radicale::Radicale;
 use common::TestServer;
-use server::calendar::store::ConnectionRow;
+use server::calendar::store::{ConnectionRow, Lease};
 use server::clock::{Clock, ManualClock};
 use server::scheduler::{Scheduler, SchedulerConfig};
 
@@ -37,7 +37,7 @@ async fn setup() -> (Radicale, Arc<ManualClock>, TestServer) {
 
 fn scheduler(server: &TestServer, concurrency: usize) -> Scheduler {
     Scheduler::new(
-        server.services.clone(),
+        server.services.calendars.clone(),
         SchedulerConfig {
             tick: StdDuration::from_secs(30),
             concurrency,
@@ -227,16 +227,16 @@ async fn a_crashed_instances_lease_lapses() {
 
     // Another instance takes the due connection's lease and dies without releasing it.
     clock.advance(INTERVAL);
-    assert!(calendars
-        .store
-        .acquire_lease(
-            &connection.id,
-            "crashed-instance",
-            clock.now(),
-            clock.now() + lease
-        )
-        .await
-        .unwrap());
+    assert!(Lease::acquire(
+        &server.services.db,
+        &connection.id,
+        "crashed-instance",
+        clock.now(),
+        clock.now() + lease
+    )
+    .await
+    .unwrap()
+    .is_some());
     assert!(
         scheduler.tick().await.unwrap().is_empty(),
         "leased: not handed out"
@@ -245,7 +245,7 @@ async fn a_crashed_instances_lease_lapses() {
     assert!(blocked.error.unwrap().contains("already running"));
 
     calendars
-        .store
+        .connections
         .set_status(
             &owner,
             &connection.id,
@@ -259,16 +259,20 @@ async fn a_crashed_instances_lease_lapses() {
     assert!(scheduler.tick().await.unwrap().is_empty());
     assert_eq!(
         row(&server, &connection.id).await.status,
-        "syncing",
+        ConnectionStatus::Syncing,
         "still leased"
     );
     clock.advance(SECOND * 2);
     assert_eq!(
-        calendars.store.mark_interrupted(clock.now()).await.unwrap(),
+        calendars
+            .connections
+            .mark_interrupted(clock.now())
+            .await
+            .unwrap(),
         1
     );
     let interrupted = row(&server, &connection.id).await;
-    assert_eq!(interrupted.status, "error");
+    assert_eq!(interrupted.status, ConnectionStatus::Error);
     assert!(interrupted.last_error.unwrap().contains("interrupted"));
     assert_eq!(
         scheduler.tick().await.unwrap(),
@@ -298,7 +302,7 @@ async fn needs_reauthentication_waits_for_the_user() {
     let dana = server.user("reauth@example.org").await;
     let connection = connect(&dana, &radicale.base, false).await;
     let owner = connection_owner(&server, &connection).await;
-    let store = &server.services.calendars.store;
+    let store = &server.services.calendars.connections;
     let scheduler = scheduler(&server, 2);
 
     // The password was changed on the server.

@@ -80,7 +80,7 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         user: &UserInfo,
         person_id: &str,
-        scope: &str,
+        scope: MeetingScope,
         page: u32,
         from: Option<&str>,
         to: Option<&str>,

@@ -181,7 +181,7 @@ pub async fn sync_connection(id: String) -> Result<SyncReport, AppError> {
 #[server(endpoint = "person-meetings")]
 pub async fn person_meetings(
     person_id: String,
-    scope: String,
+    scope: MeetingScope,
     page: u32,
     from: Option<String>,
     to: Option<String>,
@@ -191,7 +191,7 @@ pub async fn person_meetings(
         .person_meetings(
             &user,
             &person_id,
-            &scope,
+            scope,
             page,
             from.as_deref(),
             to.as_deref(),

@@ -6,18 +6,8 @@ use leptos::prelude::*;
 use crate::api::{AddAttendeePerson, LinkAttendee, ListPeople, LogMeeting};
 use crate::components::layout::use_user;
 use crate::components::status::ActionError;
-use crate::models::{match_reason_label, Meeting, MeetingAttendee};
+use crate::models::{Meeting, MeetingAttendee, Response};
 use crate::time::{format_meeting_times, format_meeting_when};
-
-fn response_label(response: Option<&str>) -> &'static str {
-    match response {
-        Some("accepted") => "accepted",
-        Some("declined") => "declined",
-        Some("tentative") => "maybe",
-        Some("delegated") => "delegated",
-        _ => "no response",
-    }
-}
 
 /// Bumped whenever a card logged a meeting or linked an attendee, so the page's lists
 /// (meetings, timeline) refetch.
@@ -144,10 +134,10 @@ fn LogButton(
 #[component]
 fn AttendeeItem(attendee: MeetingAttendee, changes: MeetingChanges) -> impl IntoView {
     let name = attendee.display_name();
-    let response = response_label(attendee.response.as_deref());
+    let response = attendee.response.unwrap_or(Response::NeedsAction).label();
     let class = format!(
         "attendee response-{}",
-        attendee.response.clone().unwrap_or_else(|| "none".into())
+        attendee.response.map(Response::as_str).unwrap_or("none")
     );
     let role = if attendee.organizer {
         " (organizer)"
@@ -160,7 +150,7 @@ fn AttendeeItem(attendee: MeetingAttendee, changes: MeetingChanges) -> impl Into
         Some(person) => {
             let hover = format!(
                 "{} ({}% confident)",
-                match_reason_label(attendee.reason.as_deref().unwrap_or_default()),
+                attendee.reason.map(|r| r.label()).unwrap_or("matched"),
                 attendee.confidence
             );
             view! { <a class="matched" href=format!("/people/{}", person.id) title=hover>{person.name}</a> }.into_any()

@@ -386,14 +386,13 @@ fn EditDialog(
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         started.set(true);
-        let flag = |on: bool| Some(if on { "on" } else { "off" }.to_string());
         update.dispatch(UpdateConnection {
             update: ConnectionUpdate {
                 id: id.clone(),
                 name: name.get_untracked(),
                 calendars: chosen.get_untracked().into_iter().collect(),
-                sync_enabled: flag(sync_enabled.get_untracked()),
-                auto_log: flag(auto_log.get_untracked()),
+                sync_enabled: sync_enabled.get_untracked(),
+                auto_log: auto_log.get_untracked(),
                 days_back: days_back.get_untracked().trim().parse().ok(),
                 days_ahead: days_ahead.get_untracked().trim().parse().ok(),
                 password: password.get_untracked(),

@@ -10,7 +10,7 @@ use crate::components::favorite::FavoriteToggle;
 use crate::components::meeting::{MeetingCard, MeetingChanges};
 use crate::components::pager::Pager;
 use crate::components::status::{ActionError, ErrorBox, Loading};
-use crate::models::Person;
+use crate::models::{MeetingScope, Person};
 
 #[component]
 pub fn PersonPage() -> impl IntoView {
@@ -183,7 +183,7 @@ fn Timeline(person_id: String, state: TimelineState) -> impl IntoView {
 /// optional date range.
 #[component]
 fn PersonMeetings(person_id: String, changes: MeetingChanges) -> impl IntoView {
-    let scope = RwSignal::new("upcoming");
+    let scope = RwSignal::new(MeetingScope::Upcoming);
     let page = RwSignal::new(1u32);
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
@@ -193,13 +193,13 @@ fn PersonMeetings(person_id: String, changes: MeetingChanges) -> impl IntoView {
         let opt = |s: String| Some(s).filter(|s| !s.is_empty());
         person_meetings(
             person_id.clone(),
-            scope.get().to_string(),
+            scope.get(),
             page.get(),
             opt(from.get()),
             opt(to.get()),
         )
     });
-    let tab = move |key: &'static str, label: &'static str| {
+    let tab = move |key: MeetingScope, label: &'static str| {
         view! {
             <button type="button" role="tab" class="tab" aria-selected=move || (scope.get() == key).to_string()
                     on:click=move |_| { scope.set(key); page.set(1); }>{label}</button>
@@ -209,7 +209,7 @@ fn PersonMeetings(person_id: String, changes: MeetingChanges) -> impl IntoView {
         <section class="meetings card" aria-labelledby="meetings-heading">
             <h2 id="meetings-heading">"Meetings"</h2>
             <div class="meetings-controls">
-                <div class="tabs" role="tablist">{tab("upcoming", "Upcoming")}{tab("past", "Past")}</div>
+                <div class="tabs" role="tablist">{tab(MeetingScope::Upcoming, "Upcoming")}{tab(MeetingScope::Past, "Past")}</div>
                 <div class="date-filter">
                     <label for="meetings-from">"From"</label>
                     <input id="meetings-from" type="date" prop:value=from on:change=move |ev| { from.set(event_target_value(&ev)); page.set(1); }/>
@@ -225,7 +225,7 @@ fn PersonMeetings(person_id: String, changes: MeetingChanges) -> impl IntoView {
                     match meetings.await {
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
                         Ok(result) if result.items.is_empty() => view! {
-                            <p class="empty">{if scope.get_untracked() == "upcoming" { "No upcoming meetings." } else { "No past meetings." }}</p>
+                            <p class="empty">{if scope.get_untracked() == MeetingScope::Upcoming { "No upcoming meetings." } else { "No past meetings." }}</p>
                         }.into_any(),
                         Ok(result) => {
                             let (current, count) = (result.page, result.page_count());

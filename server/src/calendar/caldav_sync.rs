@@ -6,14 +6,16 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use app::models::ConnectionStatus;
+use app::models::{ConnectionStatus, EventStatus, Response};
 
 use crate::matcher::Index;
+use crate::text::normalize_email;
 
 use super::caldav::{CalDavClient, CalDavError, Credentials};
 use super::ical;
 use super::model::{AttendeeRecord, EventRecord, SyncFailure, SyncOutcome, When};
-use super::store::{CalendarRow, CalendarStore, ConnectionRow};
+use super::store::ConnectionRow;
+use super::writer::{own_addresses, CalendarWriter, SyncStores};
 
 const MULTIGET_BATCH: usize = 50;
 
@@ -117,7 +119,7 @@ fn normalize_color(color: &str) -> String {
 }
 
 pub async fn sync_connection(
-    store: &CalendarStore,
+    stores: &SyncStores,
     account: &CalDavAccount,
     row: &ConnectionRow,
     index: &Index,
@@ -125,22 +127,26 @@ pub async fn sync_connection(
 ) -> Result<SyncOutcome, SyncFailure> {
     let client = client(account).await?;
     let mut outcome = SyncOutcome::default();
-    let calendars = store
+    let calendars = stores
+        .connections
         .calendars(&row.owner, &row.id)
         .await
         .map_err(SyncFailure::storage)?;
     let context = Context {
-        store,
-        owner: &row.owner,
         window: row.window(now),
-        self_emails: self_emails(account, row),
-        index,
+        self_emails: own_addresses(
+            [account.username.as_str()]
+                .into_iter()
+                .chain(row.account_email.as_deref()),
+        ),
     };
     for calendar in calendars.iter().filter(|c| c.selected) {
-        let result = if calendar.supports_sync {
-            sync_with_token(&client, &context, calendar, &mut outcome).await
-        } else {
-            sync_with_etags(&client, &context, calendar, &mut outcome).await
+        let result = match CalendarWriter::open(stores, &row.owner, calendar, index).await {
+            Err(e) => Err(Failure::Store(e)),
+            Ok(writer) if calendar.supports_sync => {
+                sync_with_token(&client, &context, &writer, &mut outcome).await
+            }
+            Ok(writer) => sync_with_etags(&client, &context, &writer, &mut outcome).await,
         };
         match result {
             Ok(()) => {}
@@ -151,12 +157,9 @@ pub async fn sync_connection(
     Ok(outcome)
 }
 
-struct Context<'a> {
-    store: &'a CalendarStore,
-    owner: &'a str,
+struct Context {
     window: (DateTime<Utc>, DateTime<Utc>),
     self_emails: HashSet<String>,
-    index: &'a Index,
 }
 
 enum Failure {
@@ -176,24 +179,13 @@ impl From<crate::error::StoreError> for Failure {
     }
 }
 
-fn self_emails(account: &CalDavAccount, row: &ConnectionRow) -> HashSet<String> {
-    [
-        Some(account.username.as_str()),
-        row.account_email.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|s| s.contains('@'))
-    .map(|s| s.trim().to_lowercase())
-    .collect()
-}
-
 async fn sync_with_token(
     client: &CalDavClient,
-    cx: &Context<'_>,
-    calendar: &CalendarRow,
+    cx: &Context,
+    writer: &CalendarWriter<'_>,
     outcome: &mut SyncOutcome,
 ) -> Result<(), Failure> {
+    let calendar = writer.calendar;
     let (delta, full) = match client
         .sync_collection(&calendar.remote_id, calendar.sync_token.as_deref())
         .await
@@ -208,36 +200,30 @@ async fn sync_with_token(
         }
         Err(e) => return Err(e.into()),
     };
-    let stored = cx.store.objects(&calendar.id).await?;
     if full {
-        // Whatever the server no longer lists is gone.
-        let listed: HashSet<&String> = delta.changed.iter().map(|(href, _)| href).collect();
-        for href in stored.keys().filter(|h| !listed.contains(h)) {
-            outcome.changes += cx.store.remove_object(calendar, href).await?;
-        }
+        let listed: HashSet<&str> = delta
+            .changed
+            .iter()
+            .map(|(href, _)| href.as_str())
+            .collect();
+        writer.remove_unlisted(&listed, outcome).await?;
     }
     for href in &delta.deleted {
-        outcome.changes += cx.store.remove_object(calendar, href).await?;
+        writer.remove(href, outcome).await?;
     }
-    let wanted: Vec<String> = delta
-        .changed
-        .iter()
-        .filter(|(href, etag)| stored.get(href) != Some(etag))
-        .map(|(href, _)| href.clone())
-        .collect();
-    fetch_and_store(client, cx, calendar, &wanted, outcome).await?;
-    cx.store
-        .save_cursor(&calendar.id, delta.new_token, None)
-        .await?;
+    let wanted = writer.wanted(delta.changed.iter().map(|(href, etag)| (href, etag)));
+    fetch_and_store(client, cx, writer, &wanted, outcome).await?;
+    writer.save_cursor(delta.new_token, None).await?;
     Ok(())
 }
 
 async fn sync_with_etags(
     client: &CalDavClient,
-    cx: &Context<'_>,
-    calendar: &CalendarRow,
+    cx: &Context,
+    writer: &CalendarWriter<'_>,
     outcome: &mut SyncOutcome,
 ) -> Result<(), Failure> {
+    let calendar = writer.calendar;
     let ctag = client.get_ctag(&calendar.remote_id).await?;
     if ctag.is_some() && ctag == calendar.ctag {
         return Ok(()); // unchanged: one small request
@@ -248,31 +234,25 @@ async fn sync_with_etags(
         .await?
         .into_iter()
         .collect();
-    let stored = cx.store.objects(&calendar.id).await?;
-    for href in stored.keys().filter(|h| !listed.contains_key(*h)) {
-        outcome.changes += cx.store.remove_object(calendar, href).await?;
-    }
-    let wanted: Vec<String> = listed
-        .iter()
-        .filter(|(href, etag)| stored.get(*href) != Some(etag))
-        .map(|(href, _)| href.clone())
-        .collect();
-    fetch_and_store(client, cx, calendar, &wanted, outcome).await?;
-    cx.store.save_cursor(&calendar.id, None, ctag).await?;
+    let names: HashSet<&str> = listed.keys().map(String::as_str).collect();
+    writer.remove_unlisted(&names, outcome).await?;
+    let wanted = writer.wanted(&listed);
+    fetch_and_store(client, cx, writer, &wanted, outcome).await?;
+    writer.save_cursor(None, ctag).await?;
     Ok(())
 }
 
 async fn fetch_and_store(
     client: &CalDavClient,
-    cx: &Context<'_>,
-    calendar: &CalendarRow,
+    cx: &Context,
+    writer: &CalendarWriter<'_>,
     hrefs: &[String],
     outcome: &mut SyncOutcome,
 ) -> Result<(), Failure> {
     let (from, to) = cx.window;
     for batch in hrefs.chunks(MULTIGET_BATCH) {
         let fetched = client
-            .multiget(&calendar.remote_id, batch, MULTIGET_BATCH)
+            .multiget(&writer.calendar.remote_id, batch, MULTIGET_BATCH)
             .await?;
         for object in fetched.found {
             match ical::parse_calendar(&object.calendar_data, from, to, chrono_tz::Tz::UTC) {
@@ -289,42 +269,29 @@ async fn fetch_and_store(
                         .into_iter()
                         .map(|e| to_record(e, &cx.self_emails))
                         .collect();
-                    outcome.changes += cx
-                        .store
-                        .replace_object(
-                            cx.owner,
-                            calendar,
-                            &object.href,
-                            &object.etag,
-                            &events,
-                            cx.index,
-                        )
+                    writer
+                        .store(&object.href, &object.etag, &events, outcome)
                         .await?;
                 }
                 Err(e) => outcome.warnings.push(format!("{}: {e}", object.href)),
             }
         }
         for href in fetched.missing {
-            outcome.changes += cx.store.remove_object(calendar, &href).await?;
+            writer.remove(&href, outcome).await?;
         }
     }
     Ok(())
 }
 
 fn to_attendee(a: ical::Attendee, self_emails: &HashSet<String>) -> AttendeeRecord {
-    let email = a
-        .email
-        .trim()
-        .trim_start_matches("mailto:")
-        .trim_start_matches("MAILTO:")
-        .to_string();
+    let email = strip_mailto(a.email.trim()).to_string();
     AttendeeRecord {
-        is_self: self_emails.contains(&email.to_lowercase()),
+        is_self: self_emails.contains(&normalize_email(&email)),
         is_resource: matches!(
             a.cutype.as_deref().map(str::to_uppercase).as_deref(),
             Some("ROOM" | "RESOURCE")
         ),
-        response: a.partstat.map(|p| p.to_lowercase()),
+        response: a.partstat.as_deref().and_then(Response::parse),
         role: a.role.map(|r| r.to_lowercase()),
         name: a.name,
         email,
@@ -337,7 +304,11 @@ fn to_record(e: ical::EventOccurrence, self_emails: &HashSet<String>) -> EventRe
         ical::EventTime::Date(d) => When::Day(d),
     };
     EventRecord {
-        status: format!("{:?}", e.status).to_lowercase(),
+        status: match e.status {
+            ical::EventStatus::Confirmed => EventStatus::Confirmed,
+            ical::EventStatus::Tentative => EventStatus::Tentative,
+            ical::EventStatus::Cancelled => EventStatus::Cancelled,
+        },
         uid: e.uid,
         recurrence_id: e.recurrence_id,
         title: e.title,
@@ -354,5 +325,13 @@ fn to_record(e: ical::EventOccurrence, self_emails: &HashSet<String>) -> EventRe
             .collect(),
         meeting_url: e.meeting_url,
         last_modified: e.last_modified,
+    }
+}
+
+/// `mailto:` in any case, as calendar servers write it.
+fn strip_mailto(address: &str) -> &str {
+    match address.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => &address[7..],
+        _ => address,
     }
 }

@@ -1,126 +1,23 @@
 //! Stored events as meetings: on a person's page, on today's dashboard, and logged as activities.
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use surrealdb::types::SurrealValue;
 
-use app::models::{ActivityKind, Meeting, MeetingAttendee, Page, PersonRef, MEETINGS_PER_PAGE};
+use app::models::{
+    ActivityKind, Meeting, MeetingAttendee, MeetingScope, Page, PersonRef, MEETINGS_PER_PAGE,
+};
+use app::time::day_start;
 
 use super::model::AttendeeRecord;
-use super::store::{event_source, MatchRow};
+use super::store::{ConnectionStore, EventRow, EventStore};
 use crate::activities::{Activities, NewActivity};
-use crate::auth::normalize_email;
-use crate::db::Db;
 use crate::error::StoreError;
 use crate::people::People;
+use crate::text::normalize_email;
 
-/// An attendee (or organizer) as stored on an event.
-#[derive(Debug, Clone, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-pub struct AttendeeRow {
-    pub email: Option<String>,
-    pub name: Option<String>,
-    pub response: Option<String>,
-    pub is_resource: Option<bool>,
-    pub is_self: Option<bool>,
-}
-
-impl AttendeeRow {
-    /// Back to the shape the matcher works on.
-    pub fn record(&self) -> AttendeeRecord {
-        AttendeeRecord {
-            email: self.email.clone().unwrap_or_default(),
-            name: self.name.clone(),
-            response: self.response.clone(),
-            role: None,
-            is_resource: self.is_resource.unwrap_or(false),
-            is_self: self.is_self.unwrap_or(false),
-        }
-    }
-}
-
-#[derive(Debug, Clone, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-pub struct EventRow {
-    pub id: String,
-    pub connection: String,
-    pub calendar: String,
-    pub uid: String,
-    pub recurrence_id: String,
-    pub title: String,
-    pub description: Option<String>,
-    pub location: Option<String>,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub all_day: bool,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-    pub status: String,
-    organizer: Option<AttendeeRow>,
-    attendees: Vec<AttendeeRow>,
-    pub meeting_url: Option<String>,
-    pub people: Vec<String>,
-    matches: Vec<MatchRow>,
-}
-
-impl EventRow {
-    pub fn source(&self) -> String {
-        event_source(
-            &self.connection,
-            &self.calendar,
-            &self.uid,
-            &self.recurrence_id,
-        )
-    }
-
-    pub fn cancelled(&self) -> bool {
-        self.status == "cancelled"
-    }
-
-    /// Whether the connected account itself declined.
-    pub fn declined_by_self(&self) -> bool {
-        self.attendees
-            .iter()
-            .any(|a| a.is_self == Some(true) && a.response.as_deref() == Some("declined"))
-    }
-}
-
-const EVENT_FIELDS: &str = "record::id(id) AS id, connection, calendar, uid, recurrence_id, title, description, location, starts_at, ends_at, all_day, start_date, end_date, status, organizer, attendees, meeting_url, people, matches";
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct CalendarName {
-    id: String,
-    name: String,
-    color: Option<String>,
-}
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct Logged {
-    id: String,
-    source_key: String,
-}
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct Count {
-    n: i64,
-}
-
-pub struct Meetings {
-    db: Db,
-}
-
-/// Midnight at the start of `day` in `tz`, as UTC (the earliest reading across a DST change).
-fn day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .map(|d| d.with_timezone(&Utc))
-        .unwrap_or_else(|| midnight.and_utc())
-}
+/// The most meetings today's widget shows.
+pub const TODAY_LIMIT: u32 = 200;
 
 fn parse_day(text: Option<&str>) -> Result<Option<NaiveDate>, StoreError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
@@ -131,9 +28,29 @@ fn parse_day(text: Option<&str>) -> Result<Option<NaiveDate>, StoreError> {
     }
 }
 
+/// Meetings as the pages show them: stored events joined with people, calendars and the
+/// activities they were logged as.
+#[derive(Clone)]
+pub struct Meetings {
+    pub events: EventStore,
+    connections: ConnectionStore,
+    activities: Activities,
+    people: People,
+}
+
 impl Meetings {
-    pub fn new(db: Db) -> Self {
-        Meetings { db }
+    pub fn new(
+        events: EventStore,
+        connections: ConnectionStore,
+        activities: Activities,
+        people: People,
+    ) -> Self {
+        Meetings {
+            events,
+            connections,
+            activities,
+            people,
+        }
     }
 
     /// A person's upcoming (soonest first) or past (newest first) meetings, optionally between
@@ -141,63 +58,36 @@ impl Meetings {
     #[allow(clippy::too_many_arguments)]
     pub async fn for_person(
         &self,
-        people: &People,
         owner: &str,
         tz: Tz,
         person: &str,
-        scope: &str,
+        scope: MeetingScope,
         page: u32,
         from: Option<&str>,
         to: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Page<Meeting>, StoreError> {
-        people.get(owner, person).await?;
-        let (time_rule, order) = match scope {
-            "upcoming" => ("ends_at > $now", "ASC"),
-            "past" => ("ends_at <= $now", "DESC"),
-            other => {
-                return Err(StoreError::Invalid(format!(
-                    "Unknown meeting list \"{other}\"."
-                )))
-            }
-        };
+        self.people.get(owner, person).await?;
         let from = parse_day(from)?.map(|d| day_start(d, tz));
         let to = parse_day(to)?
             .and_then(|d| d.succ_opt())
             .map(|d| day_start(d, tz));
         let page = page.max(1);
-        let filter = format!(
-            "owner = $owner AND people CONTAINS $person AND {time_rule}{}{}",
-            if from.is_some() {
-                " AND ends_at > $from"
-            } else {
-                ""
-            },
-            if to.is_some() {
-                " AND starts_at < $to"
-            } else {
-                ""
-            }
-        );
-        let mut response = self
-            .db
-            .query(format!(
-                "SELECT {EVENT_FIELDS} FROM event WHERE {filter} ORDER BY starts_at {order} LIMIT $limit START $start;
-                 SELECT count() AS n FROM event WHERE {filter} GROUP ALL;"
-            ))
-            .bind(("owner", owner.to_string()))
-            .bind(("person", person.to_string()))
-            .bind(("now", now))
-            .bind(("from", from))
-            .bind(("to", to))
-            .bind(("limit", MEETINGS_PER_PAGE as i64))
-            .bind(("start", ((page - 1) * MEETINGS_PER_PAGE) as i64))
+        let (rows, total) = self
+            .events
+            .for_person(
+                owner,
+                person,
+                scope,
+                (from, to),
+                now,
+                MEETINGS_PER_PAGE,
+                (page - 1) * MEETINGS_PER_PAGE,
+            )
             .await?;
-        let rows: Vec<EventRow> = response.take(0)?;
-        let total: Option<Count> = response.take(1)?;
         Ok(Page {
-            items: self.to_meetings(people, owner, rows).await?,
-            total: total.map(|c| c.n.max(0) as u64).unwrap_or(0),
+            items: self.to_meetings(owner, rows).await?,
+            total,
             page,
             per_page: MEETINGS_PER_PAGE,
         })
@@ -206,7 +96,6 @@ impl Meetings {
     /// Everything on the user's calendars today in their time zone (cancelled ones left out).
     pub async fn today(
         &self,
-        people: &People,
         owner: &str,
         tz: Tz,
         now: DateTime<Utc>,
@@ -214,84 +103,22 @@ impl Meetings {
         let today = now.with_timezone(&tz).date_naive();
         let start = day_start(today, tz);
         let end = day_start(today.succ_opt().expect("tomorrow"), tz);
-        let rows: Vec<EventRow> = self
-            .db
-            .query(format!(
-                "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND status != 'cancelled' AND (
-                    (all_day = false AND starts_at < $end AND ends_at > $start)
-                    OR (all_day = true AND start_date <= $today AND end_date > $today)
-                 ) ORDER BY all_day DESC, starts_at ASC LIMIT 200"
-            ))
-            .bind(("owner", owner.to_string()))
-            .bind(("start", start))
-            .bind(("end", end))
-            .bind(("today", today.to_string()))
-            .await?
-            .take(0)?;
-        self.to_meetings(people, owner, rows).await
-    }
-
-    /// Ended, timed, not cancelled meetings of a connection with matched people, since `from`:
-    /// what auto-logging considers.
-    pub async fn loggable(
-        &self,
-        owner: &str,
-        connection: &str,
-        from: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<EventRow>, StoreError> {
-        let rows: Vec<EventRow> = self
-            .db
-            .query(format!(
-                "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND connection = $connection AND all_day = false
-                   AND status != 'cancelled' AND ends_at <= $now AND starts_at >= $from AND array::len(people) > 0"
-            ))
-            .bind(("owner", owner.to_string()))
-            .bind(("connection", connection.to_string()))
-            .bind(("now", now))
-            .bind(("from", from))
-            .await?
-            .take(0)?;
-        Ok(rows.into_iter().filter(|e| !e.declined_by_self()).collect())
-    }
-
-    /// Sources of a connection's cancelled events, whose auto-logged activities must go.
-    pub async fn cancelled_sources(
-        &self,
-        owner: &str,
-        connection: &str,
-    ) -> Result<Vec<String>, StoreError> {
-        let rows: Vec<EventRow> = self
-            .db
-            .query(format!("SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND connection = $connection AND status = 'cancelled'"))
-            .bind(("owner", owner.to_string()))
-            .bind(("connection", connection.to_string()))
-            .await?
-            .take(0)?;
-        Ok(rows.iter().map(EventRow::source).collect())
-    }
-
-    pub async fn event(&self, owner: &str, id: &str) -> Result<EventRow, StoreError> {
-        let row: Option<EventRow> = self
-            .db
-            .query(format!("SELECT {EVENT_FIELDS} FROM event WHERE id = type::record('event', $id) AND owner = $owner"))
-            .bind(("id", id.to_string()))
-            .bind(("owner", owner.to_string()))
-            .await?
-            .take(0)?;
-        row.ok_or(StoreError::NotFound("meeting"))
+        let rows = self
+            .events
+            .on_day(owner, today, start, end, TODAY_LIMIT)
+            .await?;
+        self.to_meetings(owner, rows).await
     }
 
     /// Logs a past meeting as a meeting activity linked to its matched people. The event is the
     /// activity's source, so a second press (or auto-log) returns the same activity.
     pub async fn log(
         &self,
-        activities: &Activities,
         owner: &str,
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<String, StoreError> {
-        let event = self.event(owner, id).await?;
+        let event = self.events.get(owner, id).await?;
         if event.cancelled() {
             return Err(StoreError::Invalid("This meeting was cancelled.".into()));
         }
@@ -306,12 +133,11 @@ impl Meetings {
                     .into(),
             ));
         }
-        activities.create(owner, activity_for(&event)).await
+        self.activities.create(owner, activity_for(&event)).await
     }
 
     async fn to_meetings(
         &self,
-        people: &People,
         owner: &str,
         rows: Vec<EventRow>,
     ) -> Result<Vec<Meeting>, StoreError> {
@@ -324,29 +150,18 @@ impl Meetings {
             .collect();
         ids.sort();
         ids.dedup();
-        let refs: HashMap<String, PersonRef> = people
+        let refs: HashMap<String, PersonRef> = self
+            .people
             .refs(owner, &ids)
             .await?
             .into_iter()
             .map(|p| (p.id.clone(), p))
             .collect();
-        let sources: Vec<String> = rows.iter().map(EventRow::source).collect();
-        let mut response = self
-            .db
-            .query("SELECT record::id(id) AS id, name, color FROM calendar WHERE owner = $owner; SELECT record::id(id) AS id, source_key FROM activity WHERE owner = $owner AND source_key IN $sources;")
-            .bind(("owner", owner.to_string()))
-            .bind(("sources", sources))
+        let calendars = self.connections.calendar_labels(owner).await?;
+        let logged = self
+            .activities
+            .logged_sources(owner, rows.iter().map(EventRow::source).collect())
             .await?;
-        let calendars: HashMap<String, CalendarName> = response
-            .take::<Vec<CalendarName>>(0)?
-            .into_iter()
-            .map(|c| (c.id.clone(), c))
-            .collect();
-        let logged: HashMap<String, String> = response
-            .take::<Vec<Logged>>(1)?
-            .into_iter()
-            .map(|l| (l.source_key, l.id))
-            .collect();
         Ok(rows
             .into_iter()
             .map(|row| {
@@ -363,8 +178,8 @@ impl Meetings {
                     starts_at: row.starts_at,
                     ends_at: row.ends_at,
                     all_day: row.all_day,
-                    start_date: row.start_date.as_deref().and_then(|d| d.parse().ok()),
-                    end_date: row.end_date.as_deref().and_then(|d| d.parse().ok()),
+                    start_date: row.start_date,
+                    end_date: row.end_date,
                     location: row.location.clone(),
                     meeting_url: row.meeting_url.clone(),
                     cancelled: row.cancelled(),
@@ -378,49 +193,45 @@ impl Meetings {
 
 /// The organizer first, then attendees, each with their match.
 fn attendees(row: &EventRow, refs: &HashMap<String, PersonRef>) -> Vec<MeetingAttendee> {
-    let organizer_email = row
-        .organizer
-        .as_ref()
-        .and_then(|o| o.email.as_deref())
-        .map(normalize_email);
-    let mut list: Vec<(AttendeeRow, bool)> = Vec::new();
-    if let Some(o) = row.organizer.clone().filter(|o| o.email.is_some()) {
+    let organizer_email = row.organizer.as_ref().map(|o| normalize_email(&o.email));
+    let mut list: Vec<(AttendeeRecord, bool)> = Vec::new();
+    if let Some(o) = row.organizer.clone() {
         list.push((o, true));
     }
     for a in &row.attendees {
-        let email = a.email.as_deref().map(normalize_email);
+        let email = normalize_email(&a.email);
         match list
             .iter_mut()
-            .find(|(o, _)| o.email.as_deref().map(normalize_email) == email)
+            .find(|(o, _)| normalize_email(&o.email) == email)
         {
             // The organizer usually also appears as an attendee: keep one entry with the response.
-            Some((o, _)) => o.response = a.response.clone().or(o.response.take()),
-            None => list.push((a.clone(), email.is_some() && email == organizer_email)),
+            Some((o, _)) => o.response = a.response.or(o.response),
+            None => list.push((
+                a.clone(),
+                !email.is_empty() && Some(&email) == organizer_email.as_ref(),
+            )),
         }
     }
     list.into_iter()
         .map(|(a, organizer)| {
-            let email = a.email.clone().unwrap_or_default();
-            let key = normalize_email(&email);
+            let key = normalize_email(&a.email);
             let linked = row.matches.iter().find(|m| m.email == key && !m.suggested);
             MeetingAttendee {
                 person: linked.and_then(|m| refs.get(&m.person).cloned()),
-                reason: linked.map(|m| m.reason.clone()),
-                confidence: linked
-                    .map(|m| m.confidence.clamp(0, 100) as u8)
-                    .unwrap_or(0),
+                reason: linked.map(|m| m.reason),
+                confidence: linked.map(|m| m.confidence).unwrap_or(0),
                 suggestions: row
                     .matches
                     .iter()
                     .filter(|m| m.email == key && m.suggested)
                     .filter_map(|m| refs.get(&m.person).cloned())
                     .collect(),
-                name: a.name.clone(),
-                response: a.response.clone(),
+                name: a.name,
+                response: a.response,
                 organizer,
-                is_self: a.is_self.unwrap_or(false),
-                is_resource: a.is_resource.unwrap_or(false),
-                email,
+                is_self: a.is_self,
+                is_resource: a.is_resource,
+                email: a.email,
             }
         })
         .collect()
@@ -435,8 +246,8 @@ pub fn activity_for(event: &EventRow) -> NewActivity {
     let names: Vec<String> = event
         .attendees
         .iter()
-        .filter(|a| a.is_resource != Some(true))
-        .filter_map(|a| a.name.clone().or(a.email.clone()))
+        .filter(|a| !a.is_resource)
+        .map(|a| a.name.clone().unwrap_or_else(|| a.email.clone()))
         .collect();
     if !names.is_empty() {
         notes.push(format!("Attendees: {}", names.join(", ")));

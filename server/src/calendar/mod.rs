@@ -1,5 +1,6 @@
 //! Calendar integration: connections, providers, sync and stored events.
 pub mod autolog;
+pub mod backoff;
 pub mod caldav;
 pub mod caldav_sync;
 pub mod credentials;
@@ -11,3 +12,4 @@ pub mod model;
 pub mod net;
 pub mod service;
 pub mod store;
+pub mod writer;

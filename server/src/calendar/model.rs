@@ -2,7 +2,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use app::models::ConnectionStatus;
+use app::models::{ConnectionStatus, EventStatus, Response};
+
+use crate::matcher::Guest;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum When {
@@ -41,8 +43,7 @@ impl When {
 pub struct AttendeeRecord {
     pub email: String,
     pub name: Option<String>,
-    /// accepted, declined, tentative, needs-action
-    pub response: Option<String>,
+    pub response: Option<Response>,
     pub role: Option<String>,
     /// Rooms and other resources are never matched to people.
     pub is_resource: bool,
@@ -50,17 +51,16 @@ pub struct AttendeeRecord {
     pub is_self: bool,
 }
 
-/// An attendee linked to (or suggested as) one of the user's people.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MatchRecord {
-    /// The attendee's normalized address.
-    pub email: String,
-    pub person: String,
-    pub confidence: u8,
-    /// primary_email, other_email, alias or name
-    pub reason: String,
-    /// Name matches are only offered, never linked.
-    pub suggested: bool,
+impl AttendeeRecord {
+    /// What the matcher looks at.
+    pub fn guest(&self) -> Guest<'_> {
+        Guest {
+            email: &self.email,
+            name: self.name.as_deref(),
+            is_resource: self.is_resource,
+            is_self: self.is_self,
+        }
+    }
 }
 
 /// One event occurrence, ready to store.
@@ -75,8 +75,7 @@ pub struct EventRecord {
     pub start: When,
     pub end: When,
     pub time_zone: Option<String>,
-    /// confirmed, tentative or cancelled
-    pub status: String,
+    pub status: EventStatus,
     pub organizer: Option<AttendeeRecord>,
     pub attendees: Vec<AttendeeRecord>,
     pub meeting_url: Option<String>,
@@ -86,6 +85,14 @@ pub struct EventRecord {
 impl EventRecord {
     pub fn all_day(&self) -> bool {
         matches!(self.start, When::Day(_))
+    }
+
+    /// The organizer first, then the attendees, as the matcher sees them.
+    pub fn guests(&self) -> impl Iterator<Item = Guest<'_>> {
+        self.organizer
+            .iter()
+            .chain(&self.attendees)
+            .map(AttendeeRecord::guest)
     }
 }
 

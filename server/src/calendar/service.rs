@@ -5,20 +5,26 @@ use std::time::Duration;
 
 use app::models::{
     CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, Provider,
-    SyncReport, UserInfo,
+    SyncReport, SyncRun, UserInfo,
 };
 
 use super::autolog;
+use super::backoff::backoff;
 use super::caldav_sync::{self, CalDavAccount};
 use super::credentials;
+use super::google::flow::GoogleConnect;
 use super::google::{self, GoogleSettings};
-use super::meetings::Meetings;
 use super::model::{SyncFailure, SyncOutcome};
-use super::store::{CalendarStore, ConnectionRow, NewCalendar, NewConnection, SyncRunInsert};
+use super::store::{
+    ConnectionRow, ConnectionSettings, ConnectionStore, EventStore, Lease, NewCalendar,
+    NewConnection, SyncHistory,
+};
+use super::writer::SyncStores;
 use crate::activities::Activities;
 use crate::clock::{Clock, SystemClock};
+use crate::db::Db;
 use crate::error::StoreError;
-use crate::matcher::service::Matcher;
+use crate::matcher::Matcher;
 use crate::secrets::Keyring;
 
 #[derive(Clone)]
@@ -69,12 +75,16 @@ impl Drop for LeaseHeartbeat {
     }
 }
 
+/// The calendar use cases: connect, test, edit, delete and sync connections.
 pub struct Calendars {
-    pub store: CalendarStore,
+    pub connections: ConnectionStore,
+    pub events: EventStore,
+    pub history: SyncHistory,
     pub settings: CalendarSettings,
     pub matcher: Arc<Matcher>,
-    pub meetings: Meetings,
+    pub google: GoogleConnect,
     activities: Activities,
+    db: Db,
 }
 
 fn invalid(message: impl Into<String>) -> StoreError {
@@ -82,15 +92,46 @@ fn invalid(message: impl Into<String>) -> StoreError {
 }
 
 impl Calendars {
-    pub fn new(store: CalendarStore, matcher: Arc<Matcher>, settings: CalendarSettings) -> Self {
-        let db = store.db().clone();
+    pub fn new(db: Db, matcher: Arc<Matcher>, settings: CalendarSettings) -> Self {
+        let connections = ConnectionStore::new(db.clone());
         Self {
-            store,
+            google: GoogleConnect::new(db.clone(), connections.clone(), &settings),
+            events: EventStore::new(db.clone()),
+            history: SyncHistory::new(db.clone()),
+            activities: Activities::new(db.clone()),
+            connections,
             settings,
             matcher,
-            meetings: Meetings::new(db.clone()),
-            activities: Activities::new(db),
+            db,
         }
+    }
+
+    fn stores(&self) -> SyncStores {
+        SyncStores {
+            connections: self.connections.clone(),
+            events: self.events.clone(),
+            activities: self.activities.clone(),
+        }
+    }
+
+    /// The user's connections with their calendars and event counts.
+    pub async fn list(&self, owner: &str) -> Result<Vec<Connection>, StoreError> {
+        let counts = self.events.counts_by_calendar(owner).await?;
+        self.connections.list(owner, &counts).await
+    }
+
+    pub async fn get(&self, owner: &str, id: &str) -> Result<Connection, StoreError> {
+        self.list(owner)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(StoreError::NotFound("connection"))
+    }
+
+    /// A connection's last runs, newest first.
+    pub async fn history(&self, owner: &str, id: &str) -> Result<Vec<SyncRun>, StoreError> {
+        self.connections.row(owner, id).await?;
+        self.history.list(owner, id).await
     }
 
     fn account(
@@ -114,7 +155,7 @@ impl Calendars {
 
     /// Fails when stored credentials exist that the current key cannot open.
     pub async fn verify_key(&self) -> Result<(), crate::secrets::SecretError> {
-        let rows = self.store.all_rows().await.unwrap_or_default();
+        let rows = self.connections.all_rows().await.unwrap_or_default();
         if let Some(row) = rows.iter().find(|r| r.credential.is_some()) {
             let sealed = crate::secrets::SealedSecret::decode(
                 row.credential.as_deref().unwrap_or_default(),
@@ -185,7 +226,7 @@ impl Calendars {
             })
             .collect();
         let id = self
-            .store
+            .connections
             .create(
                 &user.id,
                 NewConnection {
@@ -199,12 +240,12 @@ impl Calendars {
             )
             .await?;
         let sealed = credentials::seal(&self.settings.keyring, &user.id, &id, &account.password);
-        self.store
+        self.connections
             .set_credential(&user.id, &id, Some(sealed))
             .await?;
         // The first sync right away, so the user sees their events counted.
         self.sync(&user.id, &id).await?;
-        self.store.get(&user.id, &id).await
+        self.get(&user.id, &id).await
     }
 
     pub async fn update(
@@ -212,7 +253,7 @@ impl Calendars {
         user: &UserInfo,
         update: ConnectionUpdate,
     ) -> Result<Connection, StoreError> {
-        let row = self.store.row(&user.id, &update.id).await?;
+        let row = self.connections.row(&user.id, &update.id).await?;
         let name = update.name.trim();
         if name.is_empty() {
             return Err(invalid("Give the connection a name."));
@@ -239,84 +280,72 @@ impl Calendars {
                 .map_err(|f| invalid(f.message))?;
             let sealed =
                 credentials::seal(&self.settings.keyring, &user.id, &row.id, &update.password);
-            self.store
+            self.connections
                 .set_credential(&user.id, &row.id, Some(sealed))
                 .await?;
-            self.store
+            self.connections
                 .set_status(&user.id, &row.id, ConnectionStatus::Ok, None, false)
                 .await?;
             // A fixed password ends any backoff: the scheduler syncs it at once.
-            self.store
+            self.connections
                 .schedule_next(&row.id, self.settings.clock.now(), 0)
                 .await?;
         }
         let selected: HashSet<String> = update.calendars.into_iter().collect();
-        self.store
+        self.connections
             .update_settings(
                 &user.id,
                 &row.id,
-                name,
-                &selected,
-                app::models::checked(&update.sync_enabled),
-                app::models::checked(&update.auto_log),
-                days_back,
-                days_ahead,
+                ConnectionSettings {
+                    name,
+                    selected: &selected,
+                    sync_enabled: update.sync_enabled,
+                    auto_log: update.auto_log,
+                    days_back,
+                    days_ahead,
+                },
             )
             .await?;
-        self.store.get(&user.id, &row.id).await
+        self.get(&user.id, &row.id).await
     }
 
     pub async fn delete(&self, user: &UserInfo, id: &str) -> Result<(), StoreError> {
-        self.google_revoke(&user.id, id).await;
-        self.store.delete(&user.id, id).await
+        self.google.revoke(&user.id, id).await;
+        self.connections.delete(&user.id, id).await
     }
 
     /// Syncs every chosen calendar of a connection under its lease (one sync per connection,
     /// also across processes), auto-logs past meetings when enabled, records the run in the
     /// history and schedules the next one (backing off after failures).
     pub async fn sync(&self, owner: &str, id: &str) -> Result<SyncReport, StoreError> {
-        let row = self.store.row(owner, id).await?;
+        let row = self.connections.row(owner, id).await?;
         let clock = self.settings.clock.as_ref();
         let started = clock.now();
         // One holder per sync, not per process: a second sync of the same connection in this
         // process (a "Sync now" during a scheduled run) must wait like any other.
         let holder = format!("{}:{}", self.settings.instance, crate::ids::new_id());
-        let holder = holder.as_str();
         let lease_end =
             started + chrono::Duration::from_std(self.settings.lease).expect("lease fits");
-        if !self
-            .store
-            .acquire_lease(id, holder, started, lease_end)
-            .await?
-        {
+        let Some(lease) = Lease::acquire(&self.db, id, &holder, started, lease_end).await? else {
             return Ok(SyncReport {
                 error: Some(
                     "A sync of this connection is already running. Try again in a moment.".into(),
                 ),
                 ..Default::default()
             });
-        }
-        let heartbeat = self.keep_lease(id, holder);
+        };
+        let heartbeat = self.keep_lease(lease.clone());
         let result = self.sync_locked(&row).await;
         drop(heartbeat);
         let mut report = match result {
             Ok(report) => report,
             Err(e) => {
-                self.store.release_lease(id, holder).await?;
+                lease.release().await?;
                 return Err(e);
             }
         };
         if report.error.is_none() && row.auto_log {
-            match autolog::run(
-                self.store.db(),
-                &self.meetings,
-                &self.activities,
-                &row,
-                clock.now(),
-                false,
-            )
-            .await
-            {
+            match autolog::run(&self.events, &self.activities, &row, clock.now(), false).await {
                 Ok(logged) => report.logged = logged.logged.len() as u64,
                 Err(e) => tracing::error!(connection = id, error = %e, "auto-logging failed"),
             }
@@ -328,40 +357,42 @@ impl Calendars {
             0
         };
         let next = finished
-            + chrono::Duration::from_std(crate::scheduler::backoff(
-                self.settings.sync_interval,
-                failures as u32,
-            ))
-            .expect("delay fits");
-        self.store.schedule_next(id, next, failures).await?;
-        let run = SyncRunInsert {
+            + chrono::Duration::from_std(backoff(self.settings.sync_interval, failures as u32))
+                .expect("delay fits");
+        self.connections.schedule_next(id, next, failures).await?;
+        let run = SyncRun {
             started_at: started,
             finished_at: finished,
-            added: report.added as i64,
-            changed: report.changed as i64,
-            removed: report.removed as i64,
-            logged: report.logged as i64,
+            added: report.added,
+            changed: report.changed,
+            removed: report.removed,
+            logged: report.logged,
             error: report.error.clone(),
         };
-        self.store.record_run(owner, id, &run).await?;
-        self.store.release_lease(id, holder).await?;
+        self.history.record(owner, id, &run).await?;
+        lease.release().await?;
         Ok(report)
     }
 
     /// Renews the lease every third of its length while the sync runs, so a long sync (many
     /// pages, rate-limit waits) is never taken over; dropping the guard stops it. A killed
     /// process stops renewing and its lease lapses as before.
-    fn keep_lease(&self, id: &str, holder: &str) -> LeaseHeartbeat {
-        let store = CalendarStore::new(self.store.db().clone());
+    fn keep_lease(&self, lease: Lease) -> LeaseHeartbeat {
         let clock = self.settings.clock.clone();
-        let lease = self.settings.lease;
-        let (id, holder) = (id.to_string(), holder.to_string());
+        let length = self.settings.lease;
         LeaseHeartbeat(tokio::spawn(async move {
             loop {
-                tokio::time::sleep(lease / 3).await;
-                let until = clock.now() + chrono::Duration::from_std(lease).expect("lease fits");
-                if let Err(e) = store.renew_lease(&id, &holder, until).await {
-                    tracing::warn!(connection = %id, error = %e, "renewing the sync lease failed");
+                tokio::time::sleep(length / 3).await;
+                let until = clock.now() + chrono::Duration::from_std(length).expect("lease fits");
+                match lease.renew(until).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(connection = %lease.connection(), "the sync lease was lost; no longer renewing it");
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(connection = %lease.connection(), error = %e, "renewing the sync lease failed")
+                    }
                 }
             }
         }))
@@ -369,7 +400,7 @@ impl Calendars {
 
     async fn sync_locked(&self, row: &ConnectionRow) -> Result<SyncReport, StoreError> {
         let (owner, id) = (row.owner.as_str(), row.id.as_str());
-        self.store
+        self.connections
             .set_status(
                 owner,
                 id,
@@ -380,10 +411,10 @@ impl Calendars {
             .await?;
         let index = self.matcher.index(owner).await?;
         let now = self.settings.clock.now();
-        let result = match Provider::parse(&row.provider) {
-            Some(Provider::Google) => {
+        let result = match row.provider {
+            Provider::Google => {
                 google::sync::sync_connection(
-                    &self.store,
+                    &self.stores(),
                     &self.settings.google,
                     &self.settings.keyring,
                     row,
@@ -392,11 +423,11 @@ impl Calendars {
                 )
                 .await
             }
-            _ => self.sync_caldav(row, &index, now).await,
+            Provider::CalDav => self.sync_caldav(row, &index, now).await,
         };
         match result {
             Ok(outcome) => {
-                self.store
+                self.connections
                     .set_status(owner, id, ConnectionStatus::Ok, None, true)
                     .await?;
                 Ok(SyncReport {
@@ -432,7 +463,7 @@ impl Calendars {
                 password.expose(),
             )
             .map_err(|e| SyncFailure::error(e.to_string()))?;
-        caldav_sync::sync_connection(&self.store, &account, row, index, now).await
+        caldav_sync::sync_connection(&self.stores(), &account, row, index, now).await
     }
 
     async fn fail(
@@ -442,7 +473,7 @@ impl Calendars {
         failure: SyncFailure,
     ) -> Result<SyncReport, StoreError> {
         tracing::warn!(connection = id, error = %failure.message, "calendar sync failed");
-        self.store
+        self.connections
             .set_status(
                 owner,
                 id,

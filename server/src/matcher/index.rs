@@ -6,33 +6,15 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use strsim::jaro_winkler;
 
-use crate::auth::normalize_email;
+pub use app::models::MatchReason;
+
 use crate::text::fold;
+use crate::text::normalize_email;
 
 pub const NAME_THRESHOLD: f64 = 0.92;
 /// People scoring within this of the best name score are offered together.
 pub const AMBIGUITY_BAND: f64 = 0.02;
 pub const ALIAS_CONFIDENCE: u8 = 95;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MatchReason {
-    PrimaryEmail,
-    OtherEmail,
-    Alias,
-    Name,
-}
-
-impl MatchReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MatchReason::PrimaryEmail => "primary_email",
-            MatchReason::OtherEmail => "other_email",
-            MatchReason::Alias => "alias",
-            MatchReason::Name => "name",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonMatch {

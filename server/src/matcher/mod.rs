@@ -1,42 +1,63 @@
-//! Contact matching: which of the user's people an event's attendees are.
+//! Contact matching: which of the user's people an event's guests are. Pure logic over an
+//! in-memory index; `cache` keeps one index per user, built from the people store.
+pub mod cache;
 pub mod index;
-pub mod service;
 
+pub use cache::Matcher;
 pub use index::{Index, MatchReason, Outcome, PersonMatch};
 
-use crate::calendar::model::{AttendeeRecord, MatchRecord};
+use serde::{Deserialize, Serialize};
 
-/// Matches the organizer and attendees of one event. Rooms and the user's own addresses are
-/// skipped; each person is linked at most once, under their strongest match.
-pub fn match_event(
+use crate::text::normalize_email;
+
+/// An organizer or attendee as the matcher sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Guest<'a> {
+    pub email: &'a str,
+    pub name: Option<&'a str>,
+    /// Rooms and other resources are never matched to people.
+    pub is_resource: bool,
+    /// The connected account itself is never matched.
+    pub is_self: bool,
+}
+
+/// A guest linked to (or suggested as) one of the user's people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchRecord {
+    /// The guest's normalized address.
+    pub email: String,
+    pub person: String,
+    pub confidence: u8,
+    pub reason: MatchReason,
+    /// Name matches are only offered, never linked.
+    pub suggested: bool,
+}
+
+/// Matches an event's guests (organizer first). Rooms and the user's own addresses are
+/// skipped; each address is matched once, each person linked under their strongest match.
+pub fn match_guests<'a>(
     index: &Index,
-    organizer: Option<&AttendeeRecord>,
-    attendees: &[AttendeeRecord],
+    guests: impl IntoIterator<Item = Guest<'a>>,
 ) -> Vec<MatchRecord> {
     let mut out: Vec<MatchRecord> = Vec::new();
-    for a in organizer.into_iter().chain(attendees) {
-        if a.is_resource || a.email.trim().is_empty() {
+    for g in guests {
+        if g.is_resource || g.email.trim().is_empty() {
             continue;
         }
-        let email = crate::auth::normalize_email(&a.email);
+        let email = normalize_email(g.email);
         if out.iter().any(|m| m.email == email) {
             continue;
         }
-        match index.match_attendee(&a.email, a.name.as_deref(), a.is_self) {
-            Outcome::Linked(m) => out.push(MatchRecord {
-                email,
-                person: m.person,
-                confidence: m.confidence,
-                reason: m.reason.as_str().into(),
-                suggested: false,
-            }),
-            Outcome::Suggested(list) => out.extend(list.into_iter().map(|m| MatchRecord {
-                email: email.clone(),
-                person: m.person,
-                confidence: m.confidence,
-                reason: m.reason.as_str().into(),
-                suggested: true,
-            })),
+        let record = |m: PersonMatch, suggested: bool| MatchRecord {
+            email: email.clone(),
+            person: m.person,
+            confidence: m.confidence,
+            reason: m.reason,
+            suggested,
+        };
+        match index.match_attendee(g.email, g.name, g.is_self) {
+            Outcome::Linked(m) => out.push(record(m, false)),
+            Outcome::Suggested(list) => out.extend(list.into_iter().map(|m| record(m, true))),
             Outcome::Unmatched => {}
         }
     }
@@ -54,16 +75,12 @@ pub fn linked_people(matches: &[MatchRecord]) -> Vec<String> {
     people
 }
 
-/// Every key an event can be found under when an address changes: attendees' and organizer's
-/// normalized addresses and their Gmail canonical forms.
-pub fn attendee_keys(
-    organizer: Option<&AttendeeRecord>,
-    attendees: &[AttendeeRecord],
-) -> Vec<String> {
-    let mut keys: Vec<String> = organizer
+/// Every key an event can be found under when an address changes: the guests' normalized
+/// addresses and their Gmail canonical forms.
+pub fn guest_keys<'a>(guests: impl IntoIterator<Item = Guest<'a>>) -> Vec<String> {
+    let mut keys: Vec<String> = guests
         .into_iter()
-        .chain(attendees)
-        .flat_map(|a| index::lookup_keys(&a.email))
+        .flat_map(|g| index::lookup_keys(g.email))
         .filter(|k| !k.is_empty())
         .collect();
     keys.sort();

@@ -1,12 +1,10 @@
 use super::index::{lookup_keys, name_from_address, normalize_name, PersonEmail, PersonNames};
 use super::*;
 
-fn attendee(email: &str, name: Option<&str>) -> AttendeeRecord {
-    AttendeeRecord {
-        email: email.into(),
-        name: name.map(str::to_string),
-        response: None,
-        role: None,
+fn attendee<'a>(email: &'a str, name: Option<&'a str>) -> Guest<'a> {
+    Guest {
+        email,
+        name,
         is_resource: false,
         is_self: false,
     }
@@ -170,7 +168,7 @@ fn the_users_own_addresses_and_rooms_are_never_matched() {
     room.is_resource = true;
     let mut me = attendee("jose@nunez.example", None);
     me.is_self = true;
-    assert!(match_event(&ix, None, &[room, me]).is_empty());
+    assert!(match_guests(&ix, [room, me]).is_empty());
 }
 
 #[test]
@@ -183,13 +181,14 @@ fn an_event_links_each_person_once_and_keeps_suggestions_apart() {
         attendee("x@y.example", Some("Maria Garcia")),
         attendee("liwei@gmail.com", None),
     ];
-    let matches = match_event(&ix, Some(&organizer), &attendees);
+    let guests = || std::iter::once(organizer).chain(attendees);
+    let matches = match_guests(&ix, guests());
     assert_eq!(
         linked_people(&matches),
         vec!["ana".to_string(), "li".to_string()]
     );
     assert_eq!(matches.iter().filter(|m| m.suggested).count(), 2);
-    assert!(attendee_keys(Some(&organizer), &attendees).contains(&"liwei@gmail.com".to_string()));
+    assert!(guest_keys(guests()).contains(&"liwei@gmail.com".to_string()));
 }
 
 #[test]

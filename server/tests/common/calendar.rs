@@ -155,7 +155,7 @@ pub async fn connection_row(
     server
         .services
         .calendars
-        .store
+        .connections
         .all_rows()
         .await
         .unwrap()

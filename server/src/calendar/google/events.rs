@@ -5,8 +5,11 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
+use app::models::{EventStatus, Response};
+
 use crate::calendar::ical::extract_meeting_url;
 use crate::calendar::model::{AttendeeRecord, EventRecord, When};
+use crate::text::normalize_email;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -109,23 +112,15 @@ fn occurrence_id(original: &EventDateTime) -> Option<String> {
     Some(original.when()?.occurrence_id())
 }
 
-/// Google's response words → the iCalendar PARTSTAT words stored for CalDAV.
-fn response(status: Option<&str>) -> Option<String> {
-    status.map(|s| match s {
-        "needsAction" => "needs-action".to_string(),
-        other => other.to_lowercase(),
-    })
-}
-
 fn attendee(a: &GoogleAttendee, self_emails: &HashSet<String>) -> Option<AttendeeRecord> {
     let email = a.email.as_deref()?.trim().to_string();
     if email.is_empty() {
         return None;
     }
     Some(AttendeeRecord {
-        is_self: a.is_self || self_emails.contains(&email.to_lowercase()),
+        is_self: a.is_self || self_emails.contains(&normalize_email(&email)),
         is_resource: a.resource,
-        response: response(a.response_status.as_deref()),
+        response: a.response_status.as_deref().and_then(Response::parse),
         role: Some(
             if a.optional {
                 "opt-participant"
@@ -190,7 +185,11 @@ pub fn to_record(e: &GoogleEvent, self_emails: &HashSet<String>) -> Result<Event
         time_zone: e.start.as_ref().and_then(|s| s.time_zone.clone()),
         start,
         end,
-        status: e.status.clone().unwrap_or_else(|| "confirmed".into()),
+        status: e
+            .status
+            .as_deref()
+            .map(EventStatus::parse)
+            .unwrap_or_default(),
         organizer,
         attendees: e
             .attendees
@@ -244,7 +243,7 @@ mod tests {
         assert!(r.organizer.as_ref().unwrap().is_self);
         assert_eq!(r.attendees.len(), 3);
         assert!(r.attendees[0].is_self);
-        assert_eq!(r.attendees[1].response.as_deref(), Some("needs-action"));
+        assert_eq!(r.attendees[1].response, Some(Response::NeedsAction));
         assert_eq!(r.attendees[1].role.as_deref(), Some("opt-participant"));
         assert_eq!(r.attendees[1].name.as_deref(), Some("Ana Lima"));
         assert!(r.attendees[2].is_resource);

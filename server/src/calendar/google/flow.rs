@@ -10,11 +10,13 @@ use super::api::ApiError;
 use super::oauth::{GoogleOAuth, OAuthError};
 use super::sync::api;
 use super::tokens::TokenSet;
-use super::SCOPE_CALENDAR;
+use super::{GoogleSettings, SCOPE_CALENDAR};
 use crate::auth::{random_token, token_hash};
-use crate::calendar::service::Calendars;
-use crate::calendar::store::{NewCalendar, NewConnection};
+use crate::calendar::store::{ConnectionStore, NewCalendar, NewConnection};
+use crate::clock::Clock;
+use crate::db::Db;
 use crate::error::StoreError;
+use crate::secrets::Keyring;
 
 pub const STATE_LIFETIME: Duration = Duration::minutes(10);
 
@@ -89,25 +91,48 @@ fn sign_in_error(e: OAuthError) -> ConnectError {
     })
 }
 
-impl Calendars {
-    pub fn google_configured(&self) -> bool {
-        self.settings.google.configured()
+/// Connecting, renewing and revoking Google accounts. Owns the `oauth_state` table.
+pub struct GoogleConnect {
+    db: Db,
+    connections: ConnectionStore,
+    pub settings: GoogleSettings,
+    keyring: std::sync::Arc<Keyring>,
+    clock: std::sync::Arc<dyn Clock>,
+}
+
+impl GoogleConnect {
+    pub fn new(
+        db: Db,
+        connections: ConnectionStore,
+        calendar: &crate::calendar::service::CalendarSettings,
+    ) -> Self {
+        GoogleConnect {
+            db,
+            connections,
+            settings: calendar.google.clone(),
+            keyring: calendar.keyring.clone(),
+            clock: calendar.clock.clone(),
+        }
+    }
+
+    pub fn configured(&self) -> bool {
+        self.settings.configured()
     }
 
     /// The Google consent URL for `user`, remembering the state for the callback. `reconnect`
     /// names an existing Google connection whose sign-in is renewed.
-    pub async fn google_start(
+    pub async fn start(
         &self,
         user: &UserInfo,
         session_token: &str,
         reconnect: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<String, ConnectError> {
-        let oauth = GoogleOAuth::new(&self.settings.google).map_err(sign_in_error)?;
+        let oauth = GoogleOAuth::new(&self.settings).map_err(sign_in_error)?;
         let login_hint = match reconnect {
             Some(id) => {
-                let row = self.store.row(&user.id, id).await?;
-                if row.provider != Provider::Google.as_str() {
+                let row = self.connections.row(&user.id, id).await?;
+                if row.provider != Provider::Google {
                     return Err(GoogleProblem::NotGoogle.into());
                 }
                 row.account_email
@@ -116,7 +141,7 @@ impl Calendars {
         };
         let state = random_token();
         let authorization = oauth.authorize(&state, login_hint.as_deref());
-        let db = self.store.db();
+        let db = &self.db;
         db.query("DELETE oauth_state WHERE expires_at < $now")
             .bind(("now", now))
             .await?
@@ -138,7 +163,7 @@ impl Calendars {
     /// Completes the sign-in Google redirected back with: checks and consumes the state,
     /// exchanges the code (with the PKCE verifier), names the account, lists its calendars, and
     /// creates the connection (primary calendar chosen) or renews an existing one.
-    pub async fn google_finish(
+    pub async fn finish(
         &self,
         session_token: Option<&str>,
         callback: Callback,
@@ -151,8 +176,7 @@ impl Calendars {
             .ok_or(GoogleProblem::MissingState)?;
         // Deleting while reading makes the state single use, also under concurrent callbacks.
         let pending: Option<PendingState> = self
-            .store
-            .db()
+            .db
             .query("DELETE oauth_state WHERE state_hash = $state_hash RETURN BEFORE")
             .bind(("state_hash", token_hash(state)))
             .await?
@@ -176,7 +200,7 @@ impl Calendars {
             .as_deref()
             .filter(|c| !c.is_empty())
             .ok_or(GoogleProblem::MissingCode)?;
-        let oauth = GoogleOAuth::new(&self.settings.google).map_err(sign_in_error)?;
+        let oauth = GoogleOAuth::new(&self.settings).map_err(sign_in_error)?;
         let tokens = oauth
             .exchange(code, &pending.verifier)
             .await
@@ -191,7 +215,7 @@ impl Calendars {
             .await
             .map_err(sign_in_error)?
             .to_lowercase();
-        let calendars = api(&self.settings.google)
+        let calendars = api(&self.settings)
             .map_err(|_| GoogleProblem::Internal)?
             .calendar_list(&tokens.access_token)
             .await
@@ -220,11 +244,11 @@ impl Calendars {
         let existing = match pending.connection.clone() {
             Some(id) => Some(id),
             // The same account connected twice would duplicate every event: renew it instead.
-            None => self.google_connection_for(owner, &email).await?,
+            None => self.connection_for(owner, &email).await?,
         };
         let (connection, created) = match existing {
             Some(id) => {
-                let row = self.store.row(owner, &id).await?;
+                let row = self.connections.row(owner, &id).await?;
                 if let Some(expected) = row.account_email.as_deref() {
                     if !expected.eq_ignore_ascii_case(&email) {
                         return Err(GoogleProblem::WrongAccount.into());
@@ -235,7 +259,7 @@ impl Calendars {
             None => {
                 let calendars = ensure_one_chosen(offered.clone());
                 let id = self
-                    .store
+                    .connections
                     .create(
                         owner,
                         NewConnection {
@@ -256,7 +280,7 @@ impl Calendars {
             .await;
         if let Err(e) = stored {
             if created {
-                let _ = self.store.delete(owner, &connection).await;
+                let _ = self.connections.delete(owner, &connection).await;
             }
             return Err(e.into());
         }
@@ -275,8 +299,8 @@ impl Calendars {
         offered: &[NewCalendar],
         created: bool,
     ) -> Result<(), StoreError> {
-        let sealed = tokens.seal(&self.settings.keyring, owner, connection);
-        self.store
+        let sealed = tokens.seal(&self.keyring, owner, connection);
+        self.connections
             .set_credential(owner, connection, Some(sealed))
             .await?;
         if !created {
@@ -289,31 +313,27 @@ impl Calendars {
                     ..c
                 })
                 .collect();
-            self.store
+            self.connections
                 .upsert_calendars(owner, connection, &unchosen)
                 .await?;
-            self.store
+            self.connections
                 .set_status(owner, connection, ConnectionStatus::Ok, None, false)
                 .await?;
         }
         // Due at once: the scheduler (or "Sync now") fetches the events.
-        self.store
-            .schedule_next(connection, self.settings.clock.now(), 0)
+        self.connections
+            .schedule_next(connection, self.clock.now(), 0)
             .await
     }
 
-    async fn google_connection_for(
-        &self,
-        owner: &str,
-        email: &str,
-    ) -> Result<Option<String>, StoreError> {
+    async fn connection_for(&self, owner: &str, email: &str) -> Result<Option<String>, StoreError> {
         Ok(self
-            .store
+            .connections
             .list_rows(owner)
             .await?
             .into_iter()
             .find(|r| {
-                r.provider == Provider::Google.as_str()
+                r.provider == Provider::Google
                     && r.account_email
                         .as_deref()
                         .is_some_and(|e| e.eq_ignore_ascii_case(email))
@@ -324,19 +344,18 @@ impl Calendars {
     /// Best effort: the grant is revoked at Google when a connection is deleted — unless another
     /// connection (of any user here) uses the same Google account, since revoking ends the
     /// account's whole grant to this OAuth client.
-    pub async fn google_revoke(&self, owner: &str, id: &str) {
-        let Ok(row) = self.store.row(owner, id).await else {
+    pub async fn revoke(&self, owner: &str, id: &str) {
+        let Ok(row) = self.connections.row(owner, id).await else {
             return;
         };
-        let (Some(stored), true) = (&row.credential, row.provider == Provider::Google.as_str())
-        else {
+        let (Some(stored), true) = (&row.credential, row.provider == Provider::Google) else {
             return;
         };
         // When unsure (the check failed), keep the grant: revoking is only a courtesy.
         let shared = match row.account_email.as_deref() {
             Some(email) => self
-                .store
-                .account_in_use_elsewhere(&row.id, &row.provider, email)
+                .connections
+                .account_in_use_elsewhere(&row.id, row.provider, email)
                 .await
                 .unwrap_or(true),
             None => false,
@@ -344,10 +363,10 @@ impl Calendars {
         if shared {
             return;
         }
-        let Ok(tokens) = TokenSet::open(&self.settings.keyring, owner, id, stored) else {
+        let Ok(tokens) = TokenSet::open(&self.keyring, owner, id, stored) else {
             return;
         };
-        match GoogleOAuth::new(&self.settings.google) {
+        match GoogleOAuth::new(&self.settings) {
             Ok(oauth) => {
                 if let Err(e) = oauth.revoke(&tokens).await {
                     tracing::warn!(connection = id, error = %e, "revoking the Google grant failed");

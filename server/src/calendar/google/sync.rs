@@ -3,7 +3,7 @@
 //! and runs a full listing that also removes what no longer exists. Each Google event (each
 //! instance, with `singleEvents`) is stored as one object keyed by its id; one broken event
 //! becomes a warning, never a failed sync.
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
@@ -13,9 +13,9 @@ use super::events::{to_record, GoogleEvent};
 use super::oauth::{GoogleOAuth, OAuthError};
 use super::tokens::TokenSet;
 use super::GoogleSettings;
-use crate::calendar::autolog;
 use crate::calendar::model::{SyncFailure, SyncOutcome};
-use crate::calendar::store::{CalendarRow, CalendarStore, ConnectionRow};
+use crate::calendar::store::{ConnectionRow, ConnectionStore};
+use crate::calendar::writer::{own_addresses, CalendarWriter, SyncStores};
 use crate::matcher::Index;
 use crate::secrets::Keyring;
 
@@ -53,7 +53,7 @@ pub struct Session<'a> {
     oauth: GoogleOAuth,
     tokens: TokenSet,
     refreshed: bool,
-    store: &'a CalendarStore,
+    store: &'a ConnectionStore,
     keyring: &'a Keyring,
     row: &'a ConnectionRow,
 }
@@ -62,7 +62,7 @@ impl<'a> Session<'a> {
     pub async fn open(
         settings: &GoogleSettings,
         keyring: &'a Keyring,
-        store: &'a CalendarStore,
+        store: &'a ConnectionStore,
         row: &'a ConnectionRow,
         now: DateTime<Utc>,
     ) -> Result<Session<'a>, SyncFailure> {
@@ -131,36 +131,33 @@ pub fn api(settings: &GoogleSettings) -> Result<CalendarApi, SyncFailure> {
 }
 
 pub async fn sync_connection(
-    store: &CalendarStore,
+    stores: &SyncStores,
     settings: &GoogleSettings,
     keyring: &Keyring,
     row: &ConnectionRow,
     index: &Index,
     now: DateTime<Utc>,
 ) -> Result<SyncOutcome, SyncFailure> {
-    let mut session = Session::open(settings, keyring, store, row, now).await?;
+    let mut session = Session::open(settings, keyring, &stores.connections, row, now).await?;
     let api = api(settings)?;
-    let calendars = store
+    let calendars = stores
+        .connections
         .calendars(&row.owner, &row.id)
         .await
         .map_err(SyncFailure::storage)?;
-    let self_emails: HashSet<String> = row
-        .account_email
-        .iter()
-        .map(|e| e.trim().to_lowercase())
-        .collect();
+    let self_emails = own_addresses(row.account_email.as_deref());
     let mut outcome = SyncOutcome::default();
     let selected = calendars.iter().filter(|c| c.selected).count();
     let mut failed_calendars = 0;
     for calendar in calendars.iter().filter(|c| c.selected) {
+        let writer = CalendarWriter::open(stores, &row.owner, calendar, index)
+            .await
+            .map_err(SyncFailure::storage)?;
         let cx = CalendarSync {
-            store,
             api: &api,
-            row,
-            calendar,
+            writer,
             window: row.window(now),
             self_emails: &self_emails,
-            index,
         };
         match cx.run(&mut session, &mut outcome).await {
             Ok(()) => {}
@@ -203,13 +200,10 @@ impl From<crate::error::StoreError> for Failure {
 }
 
 struct CalendarSync<'a> {
-    store: &'a CalendarStore,
     api: &'a CalendarApi,
-    row: &'a ConnectionRow,
-    calendar: &'a CalendarRow,
+    writer: CalendarWriter<'a>,
     window: (DateTime<Utc>, DateTime<Utc>),
     self_emails: &'a HashSet<String>,
-    index: &'a Index,
 }
 
 impl CalendarSync<'_> {
@@ -219,6 +213,7 @@ impl CalendarSync<'_> {
         outcome: &mut SyncOutcome,
     ) -> Result<(), Failure> {
         let cursor = self
+            .writer
             .calendar
             .sync_token
             .as_deref()
@@ -226,7 +221,7 @@ impl CalendarSync<'_> {
             .filter(|c| c.covers(self.window));
         match self.listing(session, outcome, cursor.clone()).await {
             Err(Failure::Api(ApiError::SyncTokenGone)) if cursor.is_some() => {
-                tracing::info!(calendar = %self.calendar.id, "Google sync token expired; running a full sync");
+                tracing::info!(calendar = %self.writer.calendar.id, "Google sync token expired; running a full sync");
                 self.listing(session, outcome, None).await
             }
             other => other,
@@ -241,7 +236,6 @@ impl CalendarSync<'_> {
         outcome: &mut SyncOutcome,
         cursor: Option<Cursor>,
     ) -> Result<(), Failure> {
-        let stored = self.store.objects(&self.calendar.id).await?;
         let mut seen: HashSet<String> = HashSet::new();
         let mut page_token: Option<String> = None;
         let sync_token = cursor.as_ref().map(|c| c.token.as_str());
@@ -256,7 +250,7 @@ impl CalendarSync<'_> {
                     seen.insert(id.clone());
                 }
                 match serde_json::from_value::<GoogleEvent>(item) {
-                    Ok(event) => self.apply(&event, &stored, outcome).await?,
+                    Ok(event) => self.apply(&event, outcome).await?,
                     Err(e) => outcome.warnings.push(format!(
                         "{}: unreadable event ({e})",
                         id.as_deref().unwrap_or("an event")
@@ -270,18 +264,15 @@ impl CalendarSync<'_> {
         };
         if cursor.is_none() {
             // A full listing names everything that exists in the window; the rest is gone.
-            for href in stored.keys().filter(|h| !seen.contains(*h)) {
-                outcome.changes += self.store.remove_object(self.calendar, href).await?;
-            }
+            let listed: HashSet<&str> = seen.iter().map(String::as_str).collect();
+            self.writer.remove_unlisted(&listed, outcome).await?;
         }
         let (from, to) = match &cursor {
             Some(c) => (c.from, c.to),
             None => self.window,
         };
         let next = next_sync_token.map(|token| Cursor { from, to, token }.encode());
-        self.store
-            .save_cursor(&self.calendar.id, next, None)
-            .await?;
+        self.writer.save_cursor(next, None).await?;
         Ok(())
     }
 
@@ -298,7 +289,7 @@ impl CalendarSync<'_> {
                 to: self.window.1,
             },
         };
-        let (api, calendar_id) = (self.api, self.calendar.remote_id.as_str());
+        let (api, calendar_id) = (self.api, self.writer.calendar.remote_id.as_str());
         session
             .authorized(|token| async move {
                 api.events(&token, calendar_id, listing, page_token).await
@@ -306,24 +297,22 @@ impl CalendarSync<'_> {
             .await
     }
 
-    async fn apply(
-        &self,
-        event: &GoogleEvent,
-        stored: &HashMap<String, String>,
-        outcome: &mut SyncOutcome,
-    ) -> Result<(), Failure> {
-        let stored_etag = stored.get(&event.id);
+    async fn apply(&self, event: &GoogleEvent, outcome: &mut SyncOutcome) -> Result<(), Failure> {
         if event.is_cancelled() {
             // A cancelled series may arrive as its parent alone: its instances go with it.
             let instance_prefix = format!("{}_", event.id);
-            let gone = stored.keys().filter(|href| {
-                **href == event.id
-                    || (event.recurring_event_id.is_none() && href.starts_with(&instance_prefix))
-            });
+            let gone: Vec<String> = self
+                .writer
+                .stored_hrefs()
+                .filter(|href| {
+                    **href == event.id
+                        || (event.recurring_event_id.is_none()
+                            && href.starts_with(&instance_prefix))
+                })
+                .cloned()
+                .collect();
             for href in gone {
-                let (changes, sources) = self.store.cancel_object(self.calendar, href).await?;
-                outcome.changes += changes;
-                autolog::forget_cancelled(self.store.db(), &self.row.owner, sources, false).await?;
+                self.writer.cancel(&href, outcome).await?;
             }
             return Ok(());
         }
@@ -331,21 +320,13 @@ impl CalendarSync<'_> {
             .etag
             .clone()
             .unwrap_or_else(|| event.updated.map(|u| u.to_rfc3339()).unwrap_or_default());
-        if !etag.is_empty() && stored_etag == Some(&etag) {
+        if self.writer.is_current(&event.id, &etag) {
             return Ok(()); // unchanged since the last listing
         }
         match to_record(event, self.self_emails) {
             Ok(record) => {
-                outcome.changes += self
-                    .store
-                    .replace_object(
-                        &self.row.owner,
-                        self.calendar,
-                        &event.id,
-                        &etag,
-                        std::slice::from_ref(&record),
-                        self.index,
-                    )
+                self.writer
+                    .store(&event.id, &etag, std::slice::from_ref(&record), outcome)
                     .await?;
             }
             // The stored copy (if any) stays: a bad update never loses what was there.

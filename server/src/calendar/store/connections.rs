@@ -1,0 +1,542 @@
+//! The `connection` and `calendar` tables: what the user connected, its settings and status,
+//! the calendars it offers and their sync cursors. The only module that writes them.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use surrealdb::types::{RecordId, SurrealValue};
+
+use app::models::{
+    CalendarInfo, Connection, ConnectionStatus, Provider, DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK,
+};
+
+use super::events;
+use crate::activities;
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::ids::{new_id, record};
+
+/// A connection as the sync layer sees it (secrets still sealed).
+#[derive(Debug, Clone)]
+pub struct ConnectionRow {
+    pub id: String,
+    pub owner: String,
+    pub provider: Provider,
+    pub name: String,
+    pub server_url: Option<String>,
+    pub username: Option<String>,
+    pub account_email: Option<String>,
+    pub credential: Option<String>,
+    pub sync_enabled: bool,
+    pub auto_log: bool,
+    pub days_back: i64,
+    pub days_ahead: i64,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub status: ConnectionStatus,
+    pub next_sync_at: Option<DateTime<Utc>>,
+    pub failures: Option<i64>,
+}
+
+impl ConnectionRow {
+    /// The sync window around `now`.
+    pub fn window(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        (
+            now - chrono::Duration::days(self.days_back),
+            now + chrono::Duration::days(self.days_ahead),
+        )
+    }
+}
+
+/// The stored shape; enums are strings in the database and typed everywhere else.
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct StoredConnection {
+    id: String,
+    owner: String,
+    provider: String,
+    name: String,
+    server_url: Option<String>,
+    username: Option<String>,
+    account_email: Option<String>,
+    credential: Option<String>,
+    sync_enabled: bool,
+    auto_log: bool,
+    days_back: i64,
+    days_ahead: i64,
+    last_sync_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+    status: String,
+    next_sync_at: Option<DateTime<Utc>>,
+    failures: Option<i64>,
+}
+
+impl From<StoredConnection> for ConnectionRow {
+    fn from(s: StoredConnection) -> Self {
+        ConnectionRow {
+            provider: Provider::parse(&s.provider).unwrap_or(Provider::CalDav),
+            status: ConnectionStatus::parse(&s.status),
+            id: s.id,
+            owner: s.owner,
+            name: s.name,
+            server_url: s.server_url,
+            username: s.username,
+            account_email: s.account_email,
+            credential: s.credential,
+            sync_enabled: s.sync_enabled,
+            auto_log: s.auto_log,
+            days_back: s.days_back,
+            days_ahead: s.days_ahead,
+            last_sync_at: s.last_sync_at,
+            last_error: s.last_error,
+            next_sync_at: s.next_sync_at,
+            failures: s.failures,
+        }
+    }
+}
+
+fn rows(stored: Vec<StoredConnection>) -> Vec<ConnectionRow> {
+    stored.into_iter().map(ConnectionRow::from).collect()
+}
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct CalendarRow {
+    pub id: String,
+    pub connection: String,
+    pub remote_id: String,
+    pub name: String,
+    pub color: Option<String>,
+    pub selected: bool,
+    pub supports_sync: bool,
+    pub sync_token: Option<String>,
+    pub ctag: Option<String>,
+}
+
+/// A calendar offered by the account, as discovered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCalendar {
+    pub remote_id: String,
+    pub name: String,
+    pub color: Option<String>,
+    pub supports_sync: bool,
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewConnection {
+    pub provider: Provider,
+    pub name: String,
+    pub server_url: Option<String>,
+    pub username: Option<String>,
+    pub account_email: Option<String>,
+    pub calendars: Vec<NewCalendar>,
+}
+
+/// What the user changes in the Edit dialog.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings<'a> {
+    pub name: &'a str,
+    pub selected: &'a HashSet<String>,
+    pub sync_enabled: bool,
+    pub auto_log: bool,
+    pub days_back: u32,
+    pub days_ahead: u32,
+}
+
+/// A calendar's display name and colour, for meeting cards.
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct CalendarLabel {
+    pub id: String,
+    pub name: String,
+    pub color: Option<String>,
+}
+
+const CONNECTION_FIELDS: &str = "record::id(id) AS id, owner, provider, name, server_url, username, account_email, credential, sync_enabled, auto_log, days_back, days_ahead, last_sync_at, last_error, status, next_sync_at, failures";
+const CALENDAR_FIELDS: &str = "record::id(id) AS id, connection, remote_id, name, color, selected, supports_sync, sync_token, ctag";
+
+#[derive(Clone)]
+pub struct ConnectionStore {
+    db: Db,
+}
+
+pub(crate) fn connection_rid(id: &str) -> Result<RecordId, StoreError> {
+    record("connection", id).ok_or(StoreError::NotFound("connection"))
+}
+
+impl ConnectionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    pub async fn create(&self, owner: &str, new: NewConnection) -> Result<String, StoreError> {
+        let id = new_id();
+        self.db
+            .query(
+                "CREATE $rid CONTENT { owner: $owner, provider: $provider, name: $name, server_url: $url, username: $username,
+                   account_email: $account, credential: NONE, sync_enabled: true, auto_log: false, days_back: $back,
+                   days_ahead: $ahead, last_sync_at: NONE, last_error: NONE, status: 'ok' }",
+            )
+            .bind(("rid", connection_rid(&id)?))
+            .bind(("owner", owner.to_string()))
+            .bind(("provider", new.provider.as_str().to_string()))
+            .bind(("name", new.name))
+            .bind(("url", new.server_url))
+            .bind(("username", new.username))
+            .bind(("account", new.account_email))
+            .bind(("back", DEFAULT_DAYS_BACK as i64))
+            .bind(("ahead", DEFAULT_DAYS_AHEAD as i64))
+            .await?
+            .check()?;
+        self.upsert_calendars(owner, &id, &new.calendars).await?;
+        Ok(id)
+    }
+
+    /// Adds newly offered calendars and refreshes names and colors of known ones; the user's
+    /// choices and sync cursors are kept.
+    pub async fn upsert_calendars(
+        &self,
+        owner: &str,
+        connection: &str,
+        calendars: &[NewCalendar],
+    ) -> Result<(), StoreError> {
+        for c in calendars {
+            self.db
+                .query(
+                    "IF (SELECT * FROM calendar WHERE connection = $connection AND remote_id = $remote) {
+                        UPDATE calendar SET name = $name, color = $color, supports_sync = $sync WHERE connection = $connection AND remote_id = $remote;
+                     } ELSE {
+                        CREATE calendar CONTENT { owner: $owner, connection: $connection, remote_id: $remote, name: $name, color: $color,
+                          selected: $selected, supports_sync: $sync, sync_token: NONE, ctag: NONE, last_synced_at: NONE };
+                     };",
+                )
+                .bind(("owner", owner.to_string()))
+                .bind(("connection", connection.to_string()))
+                .bind(("remote", c.remote_id.clone()))
+                .bind(("name", c.name.clone()))
+                .bind(("color", c.color.clone()))
+                .bind(("sync", c.supports_sync))
+                .bind(("selected", c.selected))
+                .await?
+                .check()?;
+        }
+        Ok(())
+    }
+
+    pub async fn row(&self, owner: &str, id: &str) -> Result<ConnectionRow, StoreError> {
+        let row: Option<StoredConnection> = self
+            .db
+            .query(format!(
+                "SELECT {CONNECTION_FIELDS} FROM $rid WHERE owner = $owner"
+            ))
+            .bind(("rid", connection_rid(id)?))
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?;
+        row.map(ConnectionRow::from)
+            .ok_or(StoreError::NotFound("connection"))
+    }
+
+    /// Whether another connection (of any user) uses the same provider account.
+    pub async fn account_in_use_elsewhere(
+        &self,
+        id: &str,
+        provider: Provider,
+        account_email: &str,
+    ) -> Result<bool, StoreError> {
+        let others: Vec<serde_json::Value> = self
+            .db
+            .query("SELECT VALUE id FROM connection WHERE provider = $provider AND account_email = $email AND id != $rid LIMIT 1")
+            .bind(("provider", provider.as_str().to_string()))
+            .bind(("email", account_email.to_string()))
+            .bind(("rid", connection_rid(id)?))
+            .await?
+            .take(0)?;
+        Ok(!others.is_empty())
+    }
+
+    /// Every connection of one user, as stored.
+    pub async fn list_rows(&self, owner: &str) -> Result<Vec<ConnectionRow>, StoreError> {
+        Ok(rows(
+            self.db
+                .query(format!(
+                    "SELECT {CONNECTION_FIELDS} FROM connection WHERE owner = $owner"
+                ))
+                .bind(("owner", owner.to_string()))
+                .await?
+                .take(0)?,
+        ))
+    }
+
+    /// Every connection of every user (for the scheduler and the CLI).
+    pub async fn all_rows(&self) -> Result<Vec<ConnectionRow>, StoreError> {
+        Ok(rows(
+            self.db
+                .query(format!(
+                    "SELECT {CONNECTION_FIELDS} FROM connection ORDER BY owner"
+                ))
+                .await?
+                .take(0)?,
+        ))
+    }
+
+    pub async fn calendars(
+        &self,
+        owner: &str,
+        connection: &str,
+    ) -> Result<Vec<CalendarRow>, StoreError> {
+        Ok(self
+            .db
+            .query(format!("SELECT {CALENDAR_FIELDS} FROM calendar WHERE owner = $owner AND connection = $connection ORDER BY name"))
+            .bind(("owner", owner.to_string()))
+            .bind(("connection", connection.to_string()))
+            .await?
+            .take(0)?)
+    }
+
+    /// Names and colours of all of a user's calendars.
+    pub async fn calendar_labels(
+        &self,
+        owner: &str,
+    ) -> Result<HashMap<String, CalendarLabel>, StoreError> {
+        let labels: Vec<CalendarLabel> = self
+            .db
+            .query("SELECT record::id(id) AS id, name, color FROM calendar WHERE owner = $owner")
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?;
+        Ok(labels.into_iter().map(|c| (c.id.clone(), c)).collect())
+    }
+
+    /// Whether the user has connected any calendar account.
+    pub async fn has_any(&self, owner: &str) -> Result<bool, StoreError> {
+        let ids: Vec<serde_json::Value> = self
+            .db
+            .query("SELECT VALUE id FROM connection WHERE owner = $owner LIMIT 1")
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?;
+        Ok(!ids.is_empty())
+    }
+
+    /// The user's connections with their calendars; `event_counts` maps calendar ids to how many
+    /// occurrences are stored (the events store counts them).
+    pub async fn list(
+        &self,
+        owner: &str,
+        event_counts: &HashMap<String, u64>,
+    ) -> Result<Vec<Connection>, StoreError> {
+        let mut response = self
+            .db
+            .query(format!(
+                "SELECT {CONNECTION_FIELDS} FROM connection WHERE owner = $owner ORDER BY name;
+                 SELECT {CALENDAR_FIELDS} FROM calendar WHERE owner = $owner ORDER BY name;"
+            ))
+            .bind(("owner", owner.to_string()))
+            .await?;
+        let connections = rows(response.take(0)?);
+        let calendars: Vec<CalendarRow> = response.take(1)?;
+        Ok(connections
+            .into_iter()
+            .map(|row| {
+                let calendars: Vec<CalendarInfo> = calendars
+                    .iter()
+                    .filter(|c| c.connection == row.id)
+                    .map(|c| CalendarInfo {
+                        id: c.id.clone(),
+                        remote_id: c.remote_id.clone(),
+                        name: c.name.clone(),
+                        color: c.color.clone(),
+                        selected: c.selected,
+                        event_count: event_counts.get(&c.id).copied().unwrap_or(0),
+                    })
+                    .collect();
+                to_connection(row, calendars)
+            })
+            .collect())
+    }
+
+    pub async fn set_credential(
+        &self,
+        owner: &str,
+        id: &str,
+        sealed: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE $rid SET credential = $sealed WHERE owner = $owner")
+            .bind(("rid", connection_rid(id)?))
+            .bind(("owner", owner.to_string()))
+            .bind(("sealed", sealed))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Saves the Edit dialog; unticked calendars drop their events and cursors (they start
+    /// afresh if ticked again), in the same transaction.
+    pub async fn update_settings(
+        &self,
+        owner: &str,
+        id: &str,
+        settings: ConnectionSettings<'_>,
+    ) -> Result<(), StoreError> {
+        self.row(owner, id).await?;
+        let selected: Vec<String> = settings.selected.iter().cloned().collect();
+        self.db
+            .query(format!(
+                "BEGIN TRANSACTION;
+                 UPDATE $rid SET name = $name, sync_enabled = $sync, auto_log = $auto, days_back = $back, days_ahead = $ahead WHERE owner = $owner;
+                 UPDATE calendar SET selected = (remote_id IN $selected) WHERE owner = $owner AND connection = $id;
+                 LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id AND selected = false);
+                 {}
+                 UPDATE calendar SET sync_token = NONE, ctag = NONE WHERE owner = $owner AND connection = $id AND selected = false;
+                 COMMIT TRANSACTION;",
+                events::DELETE_FOR_CALENDARS
+            ))
+            .bind(("rid", connection_rid(id)?))
+            .bind(("id", id.to_string()))
+            .bind(("owner", owner.to_string()))
+            .bind(("name", settings.name.to_string()))
+            .bind(("sync", settings.sync_enabled))
+            .bind(("auto", settings.auto_log))
+            .bind(("back", settings.days_back as i64))
+            .bind(("ahead", settings.days_ahead as i64))
+            .bind(("selected", selected))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Removes the connection, its calendars and events in one transaction; activities logged
+    /// from its events stay but lose their link to them.
+    pub async fn delete(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        self.row(owner, id).await?;
+        self.db
+            .query(format!(
+                "BEGIN TRANSACTION;
+                 {}
+                 LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id);
+                 {}
+                 DELETE calendar WHERE owner = $owner AND connection = $id;
+                 DELETE $rid WHERE owner = $owner;
+                 COMMIT TRANSACTION;",
+                activities::UNLINK_SOURCES_WITH_PREFIX,
+                events::DELETE_FOR_CALENDARS,
+            ))
+            .bind(("rid", connection_rid(id)?))
+            .bind(("id", id.to_string()))
+            .bind(("owner", owner.to_string()))
+            .bind(("prefix", format!("event:{id}:")))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    pub async fn set_status(
+        &self,
+        owner: &str,
+        id: &str,
+        status: ConnectionStatus,
+        error: Option<String>,
+        synced: bool,
+    ) -> Result<(), StoreError> {
+        let sql = if synced {
+            "UPDATE $rid SET status = $status, last_error = $error, last_sync_at = time::now() WHERE owner = $owner"
+        } else {
+            "UPDATE $rid SET status = $status, last_error = $error WHERE owner = $owner"
+        };
+        self.db
+            .query(sql)
+            .bind(("rid", connection_rid(id)?))
+            .bind(("owner", owner.to_string()))
+            .bind(("status", status.as_str().to_string()))
+            .bind(("error", error))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Saved only after the changes it covers are stored, so an interrupted sync repeats work
+    /// instead of losing it.
+    pub async fn save_cursor(
+        &self,
+        calendar: &str,
+        sync_token: Option<String>,
+        ctag: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE type::record('calendar', $id) SET sync_token = $sync_token, ctag = $ctag, last_synced_at = time::now()")
+            .bind(("id", calendar.to_string()))
+            .bind(("sync_token", sync_token))
+            .bind(("ctag", ctag))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Connections the scheduler should sync now: enabled, not waiting for re-authentication,
+    /// due, and not leased by a running sync.
+    pub async fn due(&self, now: DateTime<Utc>) -> Result<Vec<ConnectionRow>, StoreError> {
+        Ok(rows(
+            self.db
+                .query(format!(
+                    "SELECT {CONNECTION_FIELDS} FROM connection WHERE sync_enabled = true AND status != 'needs_reauth'
+                       AND (next_sync_at IS NONE OR next_sync_at <= $now) AND (lease_until IS NONE OR lease_until < $now)
+                     ORDER BY next_sync_at ASC"
+                ))
+                .bind(("now", now))
+                .await?
+                .take(0)?,
+        ))
+    }
+
+    /// Connections still marked "syncing" whose lease has lapsed were interrupted (their process
+    /// died): say so instead of showing "Syncing…" until the next sync. Returns how many.
+    pub async fn mark_interrupted(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let rows: Vec<serde_json::Value> = self
+            .db
+            .query("UPDATE connection SET status = 'error', last_error = $message WHERE status = 'syncing' AND (lease_until = NONE OR lease_until < $now) RETURN id")
+            .bind(("now", now))
+            .bind(("message", "The last sync was interrupted (the server stopped). Rondo finishes it at the next sync.".to_string()))
+            .await?
+            .take(0)?;
+        Ok(rows.len())
+    }
+
+    /// When the scheduler should come back, and how many failures in a row led there.
+    pub async fn schedule_next(
+        &self,
+        id: &str,
+        next: DateTime<Utc>,
+        failures: i64,
+    ) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE type::record('connection', $id) SET next_sync_at = $next, failures = $failures")
+            .bind(("id", id.to_string()))
+            .bind(("next", next))
+            .bind(("failures", failures))
+            .await?
+            .check()?;
+        Ok(())
+    }
+}
+
+fn to_connection(row: ConnectionRow, calendars: Vec<CalendarInfo>) -> Connection {
+    Connection {
+        event_count: calendars.iter().map(|c| c.event_count).sum(),
+        provider: row.provider,
+        has_secret: row.credential.is_some(),
+        id: row.id,
+        name: row.name,
+        server_url: row.server_url,
+        username: row.username,
+        calendars,
+        sync_enabled: row.sync_enabled,
+        auto_log: row.auto_log,
+        days_back: row.days_back.max(0) as u32,
+        days_ahead: row.days_ahead.max(0) as u32,
+        last_sync_at: row.last_sync_at,
+        last_error: row.last_error,
+        status: row.status,
+    }
+}

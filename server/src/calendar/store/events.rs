@@ -1,0 +1,709 @@
+//! The `event` and `calendar_object` tables: stored occurrences (with their attendees and
+//! matches) and the remote objects they came from. The only module that reads or writes them.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use surrealdb::types::{RecordId, SurrealValue};
+
+use app::models::{EventStatus, MatchReason, MeetingScope, Response};
+
+use super::connections::CalendarRow;
+use crate::calendar::model::{AttendeeRecord, Changes, EventRecord};
+use crate::db::{count_of, CountRow, Db};
+use crate::error::StoreError;
+use crate::ids::new_id;
+use crate::matcher::{self, Guest, Index, MatchRecord};
+
+/// For deleting calendars (binds `$owner`, `$calendars`): their occurrences and objects go.
+pub(crate) const DELETE_FOR_CALENDARS: &str =
+    "DELETE event WHERE owner = $owner AND calendar IN $calendars;
+                 DELETE calendar_object WHERE owner = $owner AND calendar IN $calendars;";
+
+/// Where a logged activity came from: one event occurrence of one connection.
+pub fn event_source(connection: &str, calendar: &str, uid: &str, recurrence_id: &str) -> String {
+    format!("event:{connection}:{calendar}:{uid}:{recurrence_id}")
+}
+
+/// The key that makes an occurrence unique within a calendar.
+fn identity(uid: &str, recurrence_id: &str) -> String {
+    format!("{uid}\u{1f}{recurrence_id}")
+}
+
+/// An organizer or attendee as stored (organizers carry only email, name and is_self).
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct StoredAttendee {
+    email: Option<String>,
+    name: Option<String>,
+    response: Option<String>,
+    role: Option<String>,
+    is_resource: Option<bool>,
+    is_self: Option<bool>,
+}
+
+impl StoredAttendee {
+    fn attendee(a: &AttendeeRecord) -> Self {
+        StoredAttendee {
+            email: Some(a.email.clone()),
+            name: a.name.clone(),
+            response: a.response.map(|r| r.as_str().to_string()),
+            role: a.role.clone(),
+            is_resource: Some(a.is_resource),
+            is_self: Some(a.is_self),
+        }
+    }
+
+    fn organizer(a: &AttendeeRecord) -> Self {
+        StoredAttendee {
+            email: Some(a.email.clone()),
+            name: a.name.clone(),
+            response: None,
+            role: None,
+            is_resource: None,
+            is_self: Some(a.is_self),
+        }
+    }
+
+    fn record(self) -> AttendeeRecord {
+        AttendeeRecord {
+            email: self.email.unwrap_or_default(),
+            name: self.name,
+            response: self.response.as_deref().and_then(Response::parse),
+            role: self.role,
+            is_resource: self.is_resource.unwrap_or(false),
+            is_self: self.is_self.unwrap_or(false),
+        }
+    }
+}
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct StoredMatch {
+    email: String,
+    person: String,
+    confidence: i64,
+    reason: String,
+    suggested: bool,
+}
+
+impl From<&MatchRecord> for StoredMatch {
+    fn from(m: &MatchRecord) -> Self {
+        StoredMatch {
+            email: m.email.clone(),
+            person: m.person.clone(),
+            confidence: m.confidence as i64,
+            reason: m.reason.as_str().to_string(),
+            suggested: m.suggested,
+        }
+    }
+}
+
+impl StoredMatch {
+    fn record(self) -> MatchRecord {
+        MatchRecord {
+            email: self.email,
+            person: self.person,
+            confidence: self.confidence.clamp(0, 100) as u8,
+            reason: MatchReason::parse(&self.reason).unwrap_or(MatchReason::OtherEmail),
+            suggested: self.suggested,
+        }
+    }
+}
+
+fn stored_matches(matches: &[MatchRecord]) -> Vec<StoredMatch> {
+    matches.iter().map(StoredMatch::from).collect()
+}
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct StoredEvent {
+    id: String,
+    connection: String,
+    calendar: String,
+    uid: String,
+    recurrence_id: String,
+    title: String,
+    description: Option<String>,
+    location: Option<String>,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    all_day: bool,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    status: String,
+    organizer: Option<StoredAttendee>,
+    attendees: Vec<StoredAttendee>,
+    meeting_url: Option<String>,
+    people: Vec<String>,
+    matches: Vec<StoredMatch>,
+}
+
+const EVENT_FIELDS: &str = "record::id(id) AS id, connection, calendar, uid, recurrence_id, title, description, location, starts_at, ends_at, all_day, start_date, end_date, status, organizer, attendees, meeting_url, people, matches";
+
+/// A stored occurrence, typed.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub id: String,
+    pub connection: String,
+    pub calendar: String,
+    pub uid: String,
+    pub recurrence_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub all_day: bool,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub status: EventStatus,
+    pub organizer: Option<AttendeeRecord>,
+    pub attendees: Vec<AttendeeRecord>,
+    pub meeting_url: Option<String>,
+    /// People linked by an email match.
+    pub people: Vec<String>,
+    pub matches: Vec<MatchRecord>,
+}
+
+impl From<StoredEvent> for EventRow {
+    fn from(s: StoredEvent) -> Self {
+        EventRow {
+            status: EventStatus::parse(&s.status),
+            start_date: s.start_date.as_deref().and_then(|d| d.parse().ok()),
+            end_date: s.end_date.as_deref().and_then(|d| d.parse().ok()),
+            organizer: s
+                .organizer
+                .filter(|o| o.email.is_some())
+                .map(StoredAttendee::record),
+            attendees: s
+                .attendees
+                .into_iter()
+                .map(StoredAttendee::record)
+                .collect(),
+            matches: s.matches.into_iter().map(StoredMatch::record).collect(),
+            id: s.id,
+            connection: s.connection,
+            calendar: s.calendar,
+            uid: s.uid,
+            recurrence_id: s.recurrence_id,
+            title: s.title,
+            description: s.description,
+            location: s.location,
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            all_day: s.all_day,
+            meeting_url: s.meeting_url,
+            people: s.people,
+        }
+    }
+}
+
+impl EventRow {
+    /// The activity source this occurrence is logged under.
+    pub fn source(&self) -> String {
+        event_source(
+            &self.connection,
+            &self.calendar,
+            &self.uid,
+            &self.recurrence_id,
+        )
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.status == EventStatus::Cancelled
+    }
+
+    /// Whether the connected account itself declined.
+    pub fn declined_by_self(&self) -> bool {
+        self.attendees
+            .iter()
+            .any(|a| a.is_self && a.response == Some(Response::Declined))
+    }
+
+    /// The organizer first, then the attendees, as the matcher sees them.
+    pub fn guests(&self) -> impl Iterator<Item = Guest<'_>> {
+        self.organizer
+            .iter()
+            .chain(&self.attendees)
+            .map(AttendeeRecord::guest)
+    }
+}
+
+fn events(stored: Vec<StoredEvent>) -> Vec<EventRow> {
+    stored.into_iter().map(EventRow::from).collect()
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct EventInsert {
+    id: RecordId,
+    owner: String,
+    connection: String,
+    calendar: String,
+    href: Option<String>,
+    uid: String,
+    recurrence_id: String,
+    title: String,
+    description: Option<String>,
+    location: Option<String>,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    all_day: bool,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    time_zone: Option<String>,
+    status: String,
+    organizer: Option<StoredAttendee>,
+    attendees: Vec<StoredAttendee>,
+    meeting_url: Option<String>,
+    etag: Option<String>,
+    last_modified: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+    attendee_keys: Vec<String>,
+    people: Vec<String>,
+    matches: Vec<StoredMatch>,
+}
+
+impl EventInsert {
+    /// The row for one occurrence, its guests matched against `index` on the way in.
+    fn new(
+        owner: &str,
+        calendar: &CalendarRow,
+        object: (&str, &str),
+        e: &EventRecord,
+        index: &Index,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let (href, etag) = object;
+        let matches = matcher::match_guests(index, e.guests());
+        EventInsert {
+            id: RecordId::new("event", new_id()),
+            owner: owner.to_string(),
+            connection: calendar.connection.clone(),
+            calendar: calendar.id.clone(),
+            href: Some(href.to_string()),
+            uid: e.uid.clone(),
+            recurrence_id: e.recurrence_id.clone().unwrap_or_default(),
+            title: e.title.clone(),
+            description: e.description.clone(),
+            location: e.location.clone(),
+            starts_at: e.start.instant(),
+            ends_at: e.end.instant(),
+            all_day: e.all_day(),
+            start_date: e.start.date().map(|d| d.to_string()),
+            end_date: e.end.date().map(|d| d.to_string()),
+            time_zone: e.time_zone.clone(),
+            status: e.status.as_str().to_string(),
+            organizer: e.organizer.as_ref().map(StoredAttendee::organizer),
+            attendees: e.attendees.iter().map(StoredAttendee::attendee).collect(),
+            meeting_url: e.meeting_url.clone(),
+            etag: Some(etag.to_string()),
+            last_modified: e.last_modified,
+            updated_at: now,
+            attendee_keys: matcher::guest_keys(e.guests()),
+            people: matcher::linked_people(&matches),
+            matches: stored_matches(&matches),
+        }
+    }
+}
+
+/// An event's guests, for re-matching after people changed.
+#[derive(Debug, Clone)]
+pub struct EventGuests {
+    pub id: String,
+    pub organizer: Option<AttendeeRecord>,
+    pub attendees: Vec<AttendeeRecord>,
+}
+
+impl EventGuests {
+    pub fn guests(&self) -> impl Iterator<Item = Guest<'_>> {
+        self.organizer
+            .iter()
+            .chain(&self.attendees)
+            .map(AttendeeRecord::guest)
+    }
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct StoredGuests {
+    id: String,
+    organizer: Option<StoredAttendee>,
+    attendees: Vec<StoredAttendee>,
+}
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Relink {
+    id: String,
+    people: Vec<String>,
+    matches: Vec<StoredMatch>,
+}
+
+/// Which of a user's events need re-matching.
+#[derive(Clone, Copy)]
+pub enum GuestFilter<'a> {
+    All,
+    /// Events with a guest under one of these lookup keys or matched to one of these people.
+    Touching {
+        keys: &'a [String],
+        people: &'a [String],
+    },
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Occurrence {
+    uid: String,
+    recurrence_id: String,
+}
+
+#[derive(Clone)]
+pub struct EventStore {
+    db: Db,
+}
+
+impl EventStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// href → ETag of every object stored for a calendar.
+    pub async fn objects(&self, calendar: &str) -> Result<HashMap<String, String>, StoreError> {
+        #[derive(Debug, SurrealValue)]
+        #[surreal(crate = "surrealdb::types")]
+        struct ObjectRow {
+            href: String,
+            etag: String,
+        }
+        let rows: Vec<ObjectRow> = self
+            .db
+            .query("SELECT href, etag FROM calendar_object WHERE calendar = $calendar")
+            .bind(("calendar", calendar.to_string()))
+            .await?
+            .take(0)?;
+        Ok(rows.into_iter().map(|r| (r.href, r.etag)).collect())
+    }
+
+    /// The occurrences stored for one object.
+    async fn occurrences(&self, calendar: &str, href: &str) -> Result<Vec<Occurrence>, StoreError> {
+        Ok(self
+            .db
+            .query(
+                "SELECT uid, recurrence_id FROM event WHERE calendar = $calendar AND href = $href",
+            )
+            .bind(("calendar", calendar.to_string()))
+            .bind(("href", href.to_string()))
+            .await?
+            .take(0)?)
+    }
+
+    async fn identities(&self, calendar: &str, href: &str) -> Result<HashSet<String>, StoreError> {
+        Ok(self
+            .occurrences(calendar, href)
+            .await?
+            .into_iter()
+            .map(|r| identity(&r.uid, &r.recurrence_id))
+            .collect())
+    }
+
+    /// Replaces everything stored for one object (`href`) with `events`, in one transaction.
+    /// Guests are matched against `index` on the way in.
+    pub async fn replace_object(
+        &self,
+        owner: &str,
+        calendar: &CalendarRow,
+        object: (&str, &str),
+        events: &[EventRecord],
+        index: &Index,
+    ) -> Result<Changes, StoreError> {
+        let (href, etag) = object;
+        let before = self.identities(&calendar.id, href).await?;
+        let now = Utc::now();
+        let rows: Vec<EventInsert> = events
+            .iter()
+            .map(|e| EventInsert::new(owner, calendar, object, e, index, now))
+            .collect();
+        let after: HashSet<String> = rows
+            .iter()
+            .map(|r| identity(&r.uid, &r.recurrence_id))
+            .collect();
+        self.db
+            .query(
+                "BEGIN TRANSACTION;
+                 DELETE event WHERE calendar = $calendar AND href = $href;
+                 -- The same UID may move between objects; never keep two copies.
+                 -- (Google instances share a UID and differ by occurrence, hence both.)
+                 DELETE event WHERE owner = $owner AND connection = $connection AND calendar = $calendar AND uid IN $uids AND recurrence_id IN $rids;
+                 INSERT INTO event $rows;
+                 IF (SELECT * FROM calendar_object WHERE calendar = $calendar AND href = $href) {
+                    UPDATE calendar_object SET etag = $etag WHERE calendar = $calendar AND href = $href;
+                 } ELSE {
+                    CREATE calendar_object CONTENT { owner: $owner, calendar: $calendar, href: $href, etag: $etag };
+                 };
+                 COMMIT TRANSACTION;",
+            )
+            .bind(("calendar", calendar.id.clone()))
+            .bind(("connection", calendar.connection.clone()))
+            .bind(("owner", owner.to_string()))
+            .bind(("href", href.to_string()))
+            .bind(("etag", etag.to_string()))
+            .bind(("uids", events.iter().map(|e| e.uid.clone()).collect::<Vec<_>>()))
+            .bind(("rids", rows.iter().map(|r| r.recurrence_id.clone()).collect::<Vec<_>>()))
+            .bind(("rows", rows))
+            .await?
+            .check()?;
+        Ok(Changes {
+            added: after.difference(&before).count() as u64,
+            changed: after.intersection(&before).count() as u64,
+            removed: before.difference(&after).count() as u64,
+        })
+    }
+
+    pub async fn remove_object(
+        &self,
+        calendar: &CalendarRow,
+        href: &str,
+    ) -> Result<Changes, StoreError> {
+        let before = self.identities(&calendar.id, href).await?;
+        self.db
+            .query("BEGIN TRANSACTION; DELETE event WHERE calendar = $calendar AND href = $href; DELETE calendar_object WHERE calendar = $calendar AND href = $href; COMMIT TRANSACTION;")
+            .bind(("calendar", calendar.id.clone()))
+            .bind(("href", href.to_string()))
+            .await?
+            .check()?;
+        Ok(Changes {
+            removed: before.len() as u64,
+            ..Default::default()
+        })
+    }
+
+    /// Removes an object the provider reports as cancelled, returning the activity sources of
+    /// the occurrences it held (so auto-logged activities can follow the cancellation).
+    pub async fn cancel_object(
+        &self,
+        calendar: &CalendarRow,
+        href: &str,
+    ) -> Result<(Changes, Vec<String>), StoreError> {
+        let rows = self.occurrences(&calendar.id, href).await?;
+        let sources = rows
+            .iter()
+            .map(|r| event_source(&calendar.connection, &calendar.id, &r.uid, &r.recurrence_id))
+            .collect();
+        Ok((self.remove_object(calendar, href).await?, sources))
+    }
+
+    /// How many occurrences each of a user's calendars holds.
+    pub async fn counts_by_calendar(
+        &self,
+        owner: &str,
+    ) -> Result<HashMap<String, u64>, StoreError> {
+        #[derive(Debug, SurrealValue)]
+        #[surreal(crate = "surrealdb::types")]
+        struct CountBy {
+            key: String,
+            n: i64,
+        }
+        let rows: Vec<CountBy> = self
+            .db
+            .query("SELECT calendar AS key, count() AS n FROM event WHERE owner = $owner GROUP BY calendar")
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?;
+        Ok(rows
+            .into_iter()
+            .map(|c| (c.key, c.n.max(0) as u64))
+            .collect())
+    }
+
+    /// One page of a person's meetings in `scope`, optionally overlapping `[from, to)`, and how
+    /// many there are in all.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn for_person(
+        &self,
+        owner: &str,
+        person: &str,
+        scope: MeetingScope,
+        range: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        now: DateTime<Utc>,
+        limit: u32,
+        start: u32,
+    ) -> Result<(Vec<EventRow>, u64), StoreError> {
+        let (from, to) = range;
+        let (time_rule, order) = match scope {
+            MeetingScope::Upcoming => ("ends_at > $now", "ASC"),
+            MeetingScope::Past => ("ends_at <= $now", "DESC"),
+        };
+        let filter = format!(
+            "owner = $owner AND people CONTAINS $person AND {time_rule}{}{}",
+            if from.is_some() {
+                " AND ends_at > $from"
+            } else {
+                ""
+            },
+            if to.is_some() {
+                " AND starts_at < $to"
+            } else {
+                ""
+            }
+        );
+        let mut response = self
+            .db
+            .query(format!(
+                "SELECT {EVENT_FIELDS} FROM event WHERE {filter} ORDER BY starts_at {order} LIMIT $limit START $start;
+                 SELECT count() AS n FROM event WHERE {filter} GROUP ALL;"
+            ))
+            .bind(("owner", owner.to_string()))
+            .bind(("person", person.to_string()))
+            .bind(("now", now))
+            .bind(("from", from))
+            .bind(("to", to))
+            .bind(("limit", limit as i64))
+            .bind(("start", start as i64))
+            .await?;
+        let rows = events(response.take(0)?);
+        let total: Option<CountRow> = response.take(1)?;
+        Ok((rows, count_of(total)))
+    }
+
+    /// Not-cancelled occurrences on `day`: timed ones overlapping `[start, end)`, all-day ones
+    /// covering the date. All-day first, then by start.
+    pub async fn on_day(
+        &self,
+        owner: &str,
+        day: NaiveDate,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        Ok(events(
+            self.db
+                .query(format!(
+                    "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND status != 'cancelled' AND (
+                        (all_day = false AND starts_at < $end AND ends_at > $start)
+                        OR (all_day = true AND start_date <= $today AND end_date > $today)
+                     ) ORDER BY all_day DESC, starts_at ASC LIMIT $limit"
+                ))
+                .bind(("owner", owner.to_string()))
+                .bind(("start", start))
+                .bind(("end", end))
+                .bind(("today", day.to_string()))
+                .bind(("limit", limit as i64))
+                .await?
+                .take(0)?,
+        ))
+    }
+
+    /// Ended, timed, not cancelled meetings of a connection with matched people, since `from`
+    /// and not declined by the user: what auto-logging considers.
+    pub async fn loggable(
+        &self,
+        owner: &str,
+        connection: &str,
+        from: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let rows = events(
+            self.db
+                .query(format!(
+                    "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND connection = $connection AND all_day = false
+                       AND status != 'cancelled' AND ends_at <= $now AND starts_at >= $from AND array::len(people) > 0"
+                ))
+                .bind(("owner", owner.to_string()))
+                .bind(("connection", connection.to_string()))
+                .bind(("now", now))
+                .bind(("from", from))
+                .await?
+                .take(0)?,
+        );
+        Ok(rows.into_iter().filter(|e| !e.declined_by_self()).collect())
+    }
+
+    /// Sources of a connection's cancelled events, whose auto-logged activities must go.
+    pub async fn cancelled_sources(
+        &self,
+        owner: &str,
+        connection: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = events(
+            self.db
+                .query(format!("SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND connection = $connection AND status = 'cancelled'"))
+                .bind(("owner", owner.to_string()))
+                .bind(("connection", connection.to_string()))
+                .await?
+                .take(0)?,
+        );
+        Ok(rows.iter().map(EventRow::source).collect())
+    }
+
+    pub async fn get(&self, owner: &str, id: &str) -> Result<EventRow, StoreError> {
+        let row: Option<StoredEvent> = self
+            .db
+            .query(format!("SELECT {EVENT_FIELDS} FROM event WHERE id = type::record('event', $id) AND owner = $owner"))
+            .bind(("id", id.to_string()))
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?;
+        row.map(EventRow::from)
+            .ok_or(StoreError::NotFound("meeting"))
+    }
+
+    /// The guests of a user's events selected by `filter`.
+    pub async fn guests(
+        &self,
+        owner: &str,
+        filter: GuestFilter<'_>,
+    ) -> Result<Vec<EventGuests>, StoreError> {
+        let query = self.db.query(match filter {
+            GuestFilter::All => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner",
+            GuestFilter::Touching { .. } => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner AND (attendee_keys CONTAINSANY $keys OR matches.*.person CONTAINSANY $people)",
+        });
+        let query = match filter {
+            GuestFilter::All => query,
+            GuestFilter::Touching { keys, people } => query
+                .bind(("keys", keys.to_vec()))
+                .bind(("people", people.to_vec())),
+        };
+        let rows: Vec<StoredGuests> = query.bind(("owner", owner.to_string())).await?.take(0)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| EventGuests {
+                id: r.id,
+                organizer: r
+                    .organizer
+                    .filter(|o| o.email.is_some())
+                    .map(StoredAttendee::record),
+                attendees: r
+                    .attendees
+                    .into_iter()
+                    .map(StoredAttendee::record)
+                    .collect(),
+            })
+            .collect())
+    }
+
+    /// Stores new matches for events (id → matches), in batches.
+    pub async fn set_matches(
+        &self,
+        owner: &str,
+        updates: Vec<(String, Vec<MatchRecord>)>,
+    ) -> Result<(), StoreError> {
+        let updates: Vec<Relink> = updates
+            .into_iter()
+            .map(|(id, matches)| Relink {
+                id,
+                people: matcher::linked_people(&matches),
+                matches: stored_matches(&matches),
+            })
+            .collect();
+        for chunk in updates.chunks(500) {
+            self.db
+                .query("FOR $u IN $updates { UPDATE type::record('event', $u.id) SET people = $u.people, matches = $u.matches WHERE owner = $owner; };")
+                .bind(("updates", chunk.to_vec()))
+                .bind(("owner", owner.to_string()))
+                .await?
+                .check()?;
+        }
+        Ok(())
+    }
+}

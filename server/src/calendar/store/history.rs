@@ -1,0 +1,90 @@
+//! The `sync_run` table: the last runs of each connection, shown in its Edit dialog.
+use chrono::{DateTime, Utc};
+use surrealdb::types::SurrealValue;
+
+use app::models::SyncRun;
+
+use crate::db::Db;
+use crate::error::StoreError;
+
+/// How many runs each connection keeps.
+pub const KEPT_RUNS: i64 = 50;
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct StoredRun {
+    started_at: DateTime<Utc>,
+    finished_at: DateTime<Utc>,
+    added: i64,
+    changed: i64,
+    removed: i64,
+    logged: i64,
+    error: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct SyncHistory {
+    db: Db,
+}
+
+impl SyncHistory {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Appends a run, keeping the last `KEPT_RUNS`.
+    pub async fn record(
+        &self,
+        owner: &str,
+        connection: &str,
+        run: &SyncRun,
+    ) -> Result<(), StoreError> {
+        let stored = StoredRun {
+            started_at: run.started_at,
+            finished_at: run.finished_at,
+            added: run.added as i64,
+            changed: run.changed as i64,
+            removed: run.removed as i64,
+            logged: run.logged as i64,
+            error: run.error.clone(),
+        };
+        self.db
+            .query(
+                "CREATE sync_run CONTENT { owner: $owner, connection: $connection, started_at: $run.started_at, finished_at: $run.finished_at,
+                    added: $run.added, changed: $run.changed, removed: $run.removed, logged: $run.logged, error: $run.error };
+                 LET $keep = (SELECT VALUE id FROM sync_run WHERE connection = $connection ORDER BY started_at DESC LIMIT $kept);
+                 DELETE sync_run WHERE connection = $connection AND id NOTINSIDE $keep;",
+            )
+            .bind(("owner", owner.to_string()))
+            .bind(("connection", connection.to_string()))
+            .bind(("run", stored))
+            .bind(("kept", KEPT_RUNS))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Newest first.
+    pub async fn list(&self, owner: &str, connection: &str) -> Result<Vec<SyncRun>, StoreError> {
+        let rows: Vec<StoredRun> = self
+            .db
+            .query("SELECT started_at, finished_at, added, changed, removed, logged, error FROM sync_run WHERE owner = $owner AND connection = $connection ORDER BY started_at DESC LIMIT $kept")
+            .bind(("owner", owner.to_string()))
+            .bind(("connection", connection.to_string()))
+            .bind(("kept", KEPT_RUNS))
+            .await?
+            .take(0)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SyncRun {
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                added: r.added.max(0) as u64,
+                changed: r.changed.max(0) as u64,
+                removed: r.removed.max(0) as u64,
+                logged: r.logged.max(0) as u64,
+                error: r.error,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,203 @@
+//! People as the user changes them, with their meetings kept in step: every change of a
+//! person's addresses (form, attendee fixes, CLI, demo data) re-links the events it touches.
+use std::sync::Arc;
+
+use app::models::{EmailAddress, PersonInput};
+
+use crate::calendar::store::{EventStore, GuestFilter};
+use crate::error::StoreError;
+use crate::matcher::index::{lookup_keys, reading_order};
+use crate::matcher::{self, Matcher};
+use crate::people::People;
+use crate::text::{capitalize, normalize_email};
+
+#[derive(Clone)]
+pub struct Contacts {
+    pub people: People,
+    pub matcher: Arc<Matcher>,
+    events: EventStore,
+}
+
+impl Contacts {
+    pub fn new(people: People, matcher: Arc<Matcher>, events: EventStore) -> Self {
+        Contacts {
+            people,
+            matcher,
+            events,
+        }
+    }
+
+    /// Creates or updates a person and re-links the meetings their old and new addresses touch.
+    pub async fn save_person(&self, owner: &str, input: PersonInput) -> Result<String, StoreError> {
+        let before = self.emails_of(owner, input.id.as_deref()).await;
+        let after = input.emails.clone();
+        let id = self.people.save(owner, input).await?;
+        self.addresses_changed(owner, &id, &before, &after).await?;
+        Ok(id)
+    }
+
+    pub async fn delete_person(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        let before = self.emails_of(owner, Some(id)).await;
+        self.people.delete(owner, id).await?;
+        self.addresses_changed(owner, id, &before, &[]).await
+    }
+
+    /// A new person from a meeting attendee ("Doe, Jane" <jane@…>).
+    pub async fn add_attendee(
+        &self,
+        owner: &str,
+        email: &str,
+        name: &str,
+    ) -> Result<String, StoreError> {
+        let (first_name, last_name) = split_name(name, email);
+        let input = PersonInput {
+            first_name,
+            last_name,
+            emails: vec![EmailAddress {
+                address: email.trim().to_string(),
+                label: "work".into(),
+                primary: true,
+            }],
+            primary_email: Some(0),
+            ..Default::default()
+        };
+        self.save_person(owner, input).await
+    }
+
+    /// Adds a meeting attendee's address to an existing person (once).
+    pub async fn link_attendee(
+        &self,
+        owner: &str,
+        person_id: &str,
+        email: &str,
+    ) -> Result<(), StoreError> {
+        let person = self.people.get(owner, person_id).await?;
+        let mut input = person.to_input();
+        let wanted = normalize_email(email);
+        if !person
+            .emails
+            .iter()
+            .any(|e| normalize_email(&e.address) == wanted)
+        {
+            input.emails.push(EmailAddress {
+                address: email.trim().to_string(),
+                label: "other".into(),
+                primary: person.emails.is_empty(),
+            });
+        }
+        self.save_person(owner, input).await?;
+        Ok(())
+    }
+
+    /// Re-matches every event of a user (after bulk changes: demo data, `calendar rematch`).
+    /// Returns how many events were looked at.
+    pub async fn rematch_all(&self, owner: &str) -> Result<usize, StoreError> {
+        self.relink(owner, GuestFilter::All).await
+    }
+
+    /// After a person's addresses changed (`before` and `after` both count: a removed address
+    /// unlinks, an added one links).
+    async fn addresses_changed(
+        &self,
+        owner: &str,
+        person: &str,
+        before: &[EmailAddress],
+        after: &[EmailAddress],
+    ) -> Result<(), StoreError> {
+        let keys: Vec<String> = before
+            .iter()
+            .chain(after)
+            .flat_map(|e| lookup_keys(&e.address))
+            .collect();
+        let people = [person.to_string()];
+        self.relink(
+            owner,
+            GuestFilter::Touching {
+                keys: &keys,
+                people: &people,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn relink(&self, owner: &str, filter: GuestFilter<'_>) -> Result<usize, StoreError> {
+        self.matcher.invalidate(owner);
+        let index = self.matcher.index(owner).await?;
+        let events = self.events.guests(owner, filter).await?;
+        let count = events.len();
+        let updates = events
+            .iter()
+            .map(|e| (e.id.clone(), matcher::match_guests(&index, e.guests())))
+            .collect();
+        self.events.set_matches(owner, updates).await?;
+        Ok(count)
+    }
+
+    async fn emails_of(&self, owner: &str, id: Option<&str>) -> Vec<EmailAddress> {
+        match id.filter(|id| !id.is_empty()) {
+            Some(id) => self
+                .people
+                .get(owner, id)
+                .await
+                .map(|p| p.emails)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// "Doe, Jane" or "Jane Doe" → ("Jane", "Doe"); without a name, from a `jane.doe@` address.
+fn split_name(name: &str, email: &str) -> (String, String) {
+    let reordered = reading_order(name);
+    let from_address = || {
+        let local = email
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .split('+')
+            .next()
+            .unwrap_or_default();
+        local
+            .split(['.', '_', '-'])
+            .filter(|p| !p.is_empty())
+            .map(capitalize)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let full = if reordered.is_empty() || reordered.contains('@') {
+        from_address()
+    } else {
+        reordered
+    };
+    match full.rsplit_once(' ') {
+        Some((first, last)) => (first.trim().to_string(), last.trim().to_string()),
+        None => (full, String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_name;
+
+    #[test]
+    fn attendee_names_become_first_and_last_names() {
+        assert_eq!(split_name("Jane Doe", "x@y"), ("Jane".into(), "Doe".into()));
+        assert_eq!(
+            split_name("Doe, Jane", "x@y"),
+            ("Jane".into(), "Doe".into())
+        );
+        assert_eq!(
+            split_name("Mary Ann van Dijk", "x@y"),
+            ("Mary Ann van".into(), "Dijk".into())
+        );
+        assert_eq!(
+            split_name("", "jane.doe+news@y.example"),
+            ("Jane".into(), "Doe".into())
+        );
+        assert_eq!(
+            split_name("jane@y.example", "jane@y.example"),
+            ("Jane".into(), String::new())
+        );
+    }
+}
