@@ -2,7 +2,7 @@
 //! (PKCE, state, callback errors), full then incremental sync with paging, cancelled instances,
 //! 410 recovery, token refresh, revocation → "needs re-authentication" → Reconnect, rate-limit
 //! retries, and tokens that never leave the server unencrypted.
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! Server functions over real HTTP against an in-memory database.
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::models::{Activity, Dashboard, Page, Person, PersonSummary, UserInfo};
