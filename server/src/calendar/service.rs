@@ -19,7 +19,7 @@ use crate::activities::Activities;
 use crate::clock::{Clock, SystemClock};
 use crate::error::StoreError;
 use crate::matcher::service::Matcher;
-use crate::secrets::Keyring;
+use crate::secrets::{ExposeSecret, Keyring};
 
 #[derive(Clone)]
 pub struct CalendarSettings {
@@ -429,7 +429,7 @@ impl Calendars {
             .account(
                 row.server_url.as_deref().unwrap_or_default(),
                 row.username.as_deref().unwrap_or_default(),
-                password.expose(),
+                password.expose_secret(),
             )
             .map_err(|e| SyncFailure::error(e.to_string()))?;
         caldav_sync::sync_connection(&self.store, &account, row, index, now).await
