@@ -490,11 +490,11 @@ async fn nobody_reaches_another_users_data() {
         )
         .await
         .map(|_| ())
-        .or_else(|e| {
+        .map_err(|e| {
             if matches!(e, AppError::Invalid(_)) {
-                Err(AppError::NotFound("activity".into()))
+                AppError::NotFound("activity".into())
             } else {
-                Err(e)
+                e
             }
         }));
     assert!(matches!(
