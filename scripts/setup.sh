@@ -25,6 +25,17 @@ command -v cargo >/dev/null || { log "cargo not found: install Rust with rustup 
 
 apt_install pkg-config libssl-dev ca-certificates curl gzip
 
+# --- rustfmt and clippy for the lint gates in test.sh, on rustup's own toolchain ---
+RONDO_LINT_TOOLCHAIN="${RONDO_LINT_TOOLCHAIN:-$(rustup show active-toolchain 2>/dev/null | cut -d' ' -f1)}"
+export RONDO_LINT_TOOLCHAIN
+if [ "$MODE" = test ]; then
+  for c in clippy rustfmt; do
+    rustup component list --toolchain "$RONDO_LINT_TOOLCHAIN" --installed 2>/dev/null | grep -q "^$c" \
+      || rustup component add --toolchain "$RONDO_LINT_TOOLCHAIN" "$c" >/dev/null 2>&1 \
+      || log "could not install $c for $RONDO_LINT_TOOLCHAIN"
+  done
+fi
+
 # --- wasm32 target: rustup first, Debian's rustc-web toolchain as the fallback ---
 wasm_std_ok() { # $1: sysroot
   ls "$1"/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib >/dev/null 2>&1

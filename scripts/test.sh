@@ -7,6 +7,20 @@ source "$ROOT/scripts/setup.sh" test
 cd "$ROOT"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
+echo "[test] formatting and lints" >&2
+# rustfmt and clippy come from rustup's toolchain; the client (hydrate, wasm32) is linted with
+# the toolchain that has the wasm32 target, when that one has clippy.
+lint() { RUSTUP_TOOLCHAIN="$RONDO_LINT_TOOLCHAIN" cargo "$@"; }
+lint fmt --all --check
+lint clippy -p server --all-targets -- -D warnings
+lint clippy -p fake-google --all-targets -- -D warnings
+lint clippy -p app --features ssr -- -D warnings
+if cargo clippy --version >/dev/null 2>&1; then
+  cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+else
+  echo "[test] no clippy for the $RONDO_TOOLCHAIN toolchain: skipping the client (hydrate) lints" >&2
+fi
+
 echo "[test] Rust tests" >&2
 cargo test --workspace --exclude frontend
 

@@ -12,12 +12,6 @@ pub fn format_datetime(at: DateTime<Utc>, tz: &str) -> String {
         .to_string()
 }
 
-pub fn format_date(at: DateTime<Utc>, tz: &str) -> String {
-    at.with_timezone(&parse_tz(tz))
-        .format("%-d %b %Y")
-        .to_string()
-}
-
 /// The value an `<input type="datetime-local">` shows for an instant.
 pub fn to_local_input(at: DateTime<Utc>, tz: &str) -> String {
     at.with_timezone(&parse_tz(tz))

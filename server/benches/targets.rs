@@ -1,6 +1,7 @@
 //! Speed targets from the issues, measured (run: `cargo bench -p server --bench targets`):
 //! - matching 10,000 events against 10,000 people "well under a second";
 //! - the people list "stays fast at 10,000 people" (paging and search).
+//!
 //! Results are recorded in BENCHMARKS.md.
 use std::time::{Duration, Instant};
 

@@ -2,6 +2,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use secrecy::SecretString;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -25,14 +26,14 @@ pub struct Config {
     pub database_namespace: String,
     pub database_name: String,
     pub database_user: Option<String>,
-    pub database_password: Option<String>,
+    pub database_password: Option<SecretString>,
     pub secret_key_file: Option<PathBuf>,
     pub public_url: String,
     pub log: String,
     /// Where the built client lives (`pkg/` with the WASM, JS and CSS, plus public assets).
     pub site_root: PathBuf,
     /// Base64 master key given directly instead of the key file.
-    pub secret_key: Option<String>,
+    pub secret_key: Option<SecretString>,
     /// Let users connect calendar servers on loopback/private addresses (LAN self-hosting, tests).
     pub allow_private_servers: bool,
     pub http_connect_timeout_secs: u64,
@@ -50,7 +51,7 @@ pub struct Config {
     pub scheduler: bool,
     /// Google OAuth client (both unset: "Add Google Calendar" explains what to configure).
     pub google_client_id: Option<String>,
-    pub google_client_secret: Option<String>,
+    pub google_client_secret: Option<SecretString>,
     /// Google's endpoints; overridable for tests against a local fake.
     pub google_endpoints: GoogleEndpoints,
 }
@@ -65,12 +66,12 @@ struct FileConfig {
     database_namespace: Option<String>,
     database_name: Option<String>,
     database_user: Option<String>,
-    database_password: Option<String>,
+    database_password: Option<SecretString>,
     secret_key_file: Option<PathBuf>,
     public_url: Option<String>,
     log: Option<String>,
     site_root: Option<PathBuf>,
-    secret_key: Option<String>,
+    secret_key: Option<SecretString>,
     allow_private_servers: Option<bool>,
     http_connect_timeout_secs: Option<u64>,
     http_timeout_secs: Option<u64>,
@@ -80,7 +81,7 @@ struct FileConfig {
     sync_lease_seconds: Option<u64>,
     scheduler: Option<bool>,
     google_client_id: Option<String>,
-    google_client_secret: Option<String>,
+    google_client_secret: Option<SecretString>,
     google_auth_url: Option<String>,
     google_token_url: Option<String>,
     google_revoke_url: Option<String>,
@@ -165,7 +166,9 @@ impl Config {
                 .or(file.database_name)
                 .unwrap_or_else(|| "main".into()),
             database_user: env("RONDO_DATABASE_USER").or(file.database_user),
-            database_password: env("RONDO_DATABASE_PASSWORD").or(file.database_password),
+            database_password: env("RONDO_DATABASE_PASSWORD")
+                .map(SecretString::from)
+                .or(file.database_password),
             secret_key_file: env("RONDO_SECRET_KEY_FILE")
                 .map(PathBuf::from)
                 .or(file.secret_key_file),
@@ -177,7 +180,9 @@ impl Config {
                 .map(PathBuf::from)
                 .or(file.site_root)
                 .unwrap_or_else(|| PathBuf::from("target/site")),
-            secret_key: env("RONDO_SECRET_KEY").or(file.secret_key),
+            secret_key: env("RONDO_SECRET_KEY")
+                .map(SecretString::from)
+                .or(file.secret_key),
             allow_private_servers: parse_env(&env, "RONDO_ALLOW_PRIVATE_SERVERS")?
                 .or(file.allow_private_servers)
                 .unwrap_or(false),
@@ -208,7 +213,9 @@ impl Config {
                 .or(file.scheduler)
                 .unwrap_or(true),
             google_client_id: env("RONDO_GOOGLE_CLIENT_ID").or(file.google_client_id),
-            google_client_secret: env("RONDO_GOOGLE_CLIENT_SECRET").or(file.google_client_secret),
+            google_client_secret: env("RONDO_GOOGLE_CLIENT_SECRET")
+                .map(SecretString::from)
+                .or(file.google_client_secret),
             google_endpoints: {
                 let d = GoogleEndpoints::default();
                 GoogleEndpoints {

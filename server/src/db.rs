@@ -1,5 +1,6 @@
 //! The database connection: embedded SurrealKV on disk, in-memory, or a remote server,
 //! all behind one `Surreal<Any>` chosen by the endpoint string.
+use secrecy::{ExposeSecret, SecretString};
 use surrealdb::engine::any::{self, Any};
 use surrealdb::opt::auth::Root;
 use surrealdb::types::SurrealValue;
@@ -30,7 +31,7 @@ pub struct DbSettings {
     pub database: String,
     /// Root credentials, only used for remote endpoints.
     pub username: Option<String>,
-    pub password: Option<String>,
+    pub password: Option<SecretString>,
 }
 
 impl DbSettings {
@@ -51,7 +52,7 @@ pub async fn connect(settings: &DbSettings) -> Result<Db, StoreError> {
     if let (Some(username), Some(password)) = (&settings.username, &settings.password) {
         db.signin(Root {
             username: username.clone(),
-            password: password.clone(),
+            password: password.expose_secret().to_owned(),
         })
         .await?;
     }

@@ -2,7 +2,6 @@
 //! derived by HKDF-SHA256 from the server's master key, the owning user and connection as
 //! associated data (a ciphertext moved to another row fails), and a key id on every ciphertext
 //! so `keys rotate` can re-encrypt without losing anything.
-use std::fmt;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -13,6 +12,8 @@ use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use rand::RngCore;
+pub use secrecy::{ExposeSecret, SecretString};
+use secrecy::{ExposeSecretMut, SecretBox};
 use sha2::Sha256;
 use thiserror::Error;
 
@@ -30,38 +31,9 @@ pub enum SecretError {
     Encoding,
 }
 
-/// A decrypted secret; prints as "[redacted]".
-pub struct Secret(String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl Drop for Secret {
-    fn drop(&mut self) {
-        // Best effort: overwrite the plaintext before the allocation is freed.
-        unsafe {
-            self.0
-                .as_bytes_mut()
-                .iter_mut()
-                .for_each(|b| std::ptr::write_volatile(b, 0))
-        };
-    }
-}
+/// A decrypted secret: prints as redacted and is zeroed when dropped; read it with
+/// [`ExposeSecret::expose_secret`].
+pub type Secret = SecretString;
 
 /// Who a secret belongs to; bound into the ciphertext as associated data.
 pub struct SecretContext<'a> {
@@ -80,19 +52,12 @@ impl SecretContext<'_> {
     }
 }
 
-#[derive(Clone, PartialEq, Eq)]
+/// An encrypted secret; nothing in it needs hiding.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedSecret {
     pub key_id: String,
     pub nonce: Vec<u8>,
     pub ciphertext: Vec<u8>,
-}
-
-impl fmt::Debug for SealedSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SealedSecret")
-            .field("key_id", &self.key_id)
-            .finish_non_exhaustive()
-    }
 }
 
 impl SealedSecret {
@@ -131,42 +96,37 @@ impl SealedSecret {
     }
 }
 
+#[derive(Debug)]
 struct MasterKey {
     id: String,
-    cipher: XChaCha20Poly1305,
-    raw: [u8; 32],
+    /// The key the cipher uses, derived from `raw` and the id.
+    derived: SecretBox<[u8; 32]>,
+    raw: SecretBox<[u8; 32]>,
 }
 
 impl MasterKey {
     fn new(id: &str, raw: [u8; 32]) -> Self {
-        let mut derived = [0u8; 32];
+        let mut derived = SecretBox::new(Box::new([0u8; 32]));
         Hkdf::<Sha256>::new(Some(id.as_bytes()), &raw)
-            .expand(HKDF_INFO, &mut derived)
+            .expand(HKDF_INFO, derived.expose_secret_mut())
             .expect("32 bytes is a valid HKDF length");
         MasterKey {
             id: id.to_string(),
-            cipher: XChaCha20Poly1305::new(Key::from_slice(&derived)),
-            raw,
+            derived,
+            raw: SecretBox::new(Box::new(raw)),
         }
+    }
+
+    fn cipher(&self) -> XChaCha20Poly1305 {
+        XChaCha20Poly1305::new(Key::from_slice(self.derived.expose_secret()))
     }
 }
 
 /// The current key (used to encrypt) and older ones (still accepted for decryption).
+#[derive(Debug)]
 pub struct Keyring {
     current: MasterKey,
     older: Vec<MasterKey>,
-}
-
-impl fmt::Debug for Keyring {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Keyring")
-            .field("current", &self.current.id)
-            .field(
-                "older",
-                &self.older.iter().map(|k| &k.id).collect::<Vec<_>>(),
-            )
-            .finish()
-    }
 }
 
 fn random_key() -> [u8; 32] {
@@ -196,7 +156,7 @@ impl Keyring {
         let aad = context.aad();
         let ciphertext = self
             .current
-            .cipher
+            .cipher()
             .encrypt(
                 &nonce,
                 Payload {
@@ -226,7 +186,7 @@ impl Keyring {
         }
         let aad = context.aad();
         let plain = key
-            .cipher
+            .cipher()
             .decrypt(
                 XNonce::from_slice(&sealed.nonce),
                 Payload {
@@ -236,7 +196,7 @@ impl Keyring {
             )
             .map_err(|_| SecretError::WrongKey)?;
         String::from_utf8(plain)
-            .map(Secret)
+            .map(Secret::from)
             .map_err(|_| SecretError::Encoding)
     }
 
@@ -247,7 +207,7 @@ impl Keyring {
         context: &SecretContext,
     ) -> Result<SealedSecret, SecretError> {
         let secret = self.open(sealed, context)?;
-        Ok(self.seal(secret.expose(), context))
+        Ok(self.seal(secret.expose_secret(), context))
     }
 
     /// A new current key; the old current one is kept for decryption.
@@ -261,8 +221,13 @@ impl Keyring {
     }
 
     fn to_file_text(&self) -> String {
-        let line =
-            |label: &str, k: &MasterKey| format!("{label}={}:{}\n", k.id, STANDARD.encode(k.raw));
+        let line = |label: &str, k: &MasterKey| {
+            format!(
+                "{label}={}:{}\n",
+                k.id,
+                STANDARD.encode(k.raw.expose_secret())
+            )
+        };
         let mut text = String::from("# Rondo master keys. Keep this file secret and backed up: without it stored calendar passwords and tokens cannot be read.\n");
         text.push_str(&line("current", &self.current));
         for k in &self.older {
@@ -389,7 +354,10 @@ mod tests {
         let b = keys.seal("app-password-123", &ANA);
         assert_ne!(a.nonce, b.nonce);
         assert_ne!(a.ciphertext, b.ciphertext);
-        assert_eq!(keys.open(&a, &ANA).unwrap().expose(), "app-password-123");
+        assert_eq!(
+            keys.open(&a, &ANA).unwrap().expose_secret(),
+            "app-password-123"
+        );
         assert_eq!(SealedSecret::decode(&a.encode()).unwrap(), a);
     }
 
@@ -463,10 +431,13 @@ mod tests {
         let old_id = keys.current_id().to_string();
         let keys = keys.rotated();
         assert_ne!(keys.current_id(), old_id);
-        assert_eq!(keys.open(&old, &ANA).unwrap().expose(), "token-abc");
+        assert_eq!(keys.open(&old, &ANA).unwrap().expose_secret(), "token-abc");
         let resealed = keys.reseal(&old, &ANA).unwrap();
         assert_eq!(resealed.key_id, keys.current_id());
-        assert_eq!(keys.open(&resealed, &ANA).unwrap().expose(), "token-abc");
+        assert_eq!(
+            keys.open(&resealed, &ANA).unwrap().expose_secret(),
+            "token-abc"
+        );
     }
 
     #[test]
@@ -480,10 +451,10 @@ mod tests {
         );
         let sealed = first.seal("pw", &ANA);
         let again = load_or_create_key_file(&path).unwrap();
-        assert_eq!(again.open(&sealed, &ANA).unwrap().expose(), "pw");
+        assert_eq!(again.open(&sealed, &ANA).unwrap().expose_secret(), "pw");
         write_key_file(&path, &again.rotated()).unwrap();
         let rotated = load_or_create_key_file(&path).unwrap();
-        assert_eq!(rotated.open(&sealed, &ANA).unwrap().expose(), "pw");
+        assert_eq!(rotated.open(&sealed, &ANA).unwrap().expose_secret(), "pw");
     }
 
     #[test]
@@ -516,12 +487,11 @@ mod tests {
     #[test]
     fn nothing_secret_is_printed() {
         let keys = Keyring::generate();
-        let raw = STANDARD.encode(keys.current.raw);
+        let raw = STANDARD.encode(keys.current.raw.expose_secret());
         let sealed = keys.seal("plain-text-password", &ANA);
         let secret = keys.open(&sealed, &ANA).unwrap();
         for shown in [
             format!("{secret:?}"),
-            format!("{secret}"),
             format!("{sealed:?}"),
             format!("{keys:?}"),
         ] {

@@ -4,13 +4,13 @@ use std::sync::Arc;
 use crate::calendar::google::GoogleSettings;
 use crate::calendar::service::CalendarSettings;
 use crate::config::Config;
-use crate::secrets::{self, Keyring};
+use crate::secrets::{self, ExposeSecret, Keyring};
 use crate::services::Services;
 
 /// The master key from configuration or the key file (created on first start).
 pub fn load_keyring(config: &Config) -> anyhow::Result<Keyring> {
     Ok(match &config.secret_key {
-        Some(key) => secrets::keyring_from_base64(key)?,
+        Some(key) => secrets::keyring_from_base64(key.expose_secret())?,
         None => secrets::load_or_create_key_file(&config.secret_key_path())?,
     })
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
 use super::dav_xml::{self, DavResponse, APPLE, CALDAV, CALSERVER, DAV};
@@ -13,24 +14,18 @@ use super::net::{self, NetError, MAX_REDIRECTS, MAX_RESPONSE_BYTES};
 
 const RETRIES: u32 = 3;
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Credentials {
     username: String,
-    password: String,
+    password: SecretString,
 }
 
 impl Credentials {
-    pub fn new(username: String, password: String) -> Self {
-        Credentials { username, password }
-    }
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"[redacted]")
-            .finish()
+    pub fn new(username: String, password: impl Into<SecretString>) -> Self {
+        Credentials {
+            username,
+            password: password.into(),
+        }
     }
 }
 
@@ -171,8 +166,10 @@ impl CalDavClient {
                 .body(body.to_string());
             // Credentials go to the configured origin, or over TLS (iCloud hands out per-user hosts).
             if url.origin() == origin || url.scheme() == "https" {
-                request = request
-                    .basic_auth(&self.credentials.username, Some(&self.credentials.password));
+                request = request.basic_auth(
+                    &self.credentials.username,
+                    Some(self.credentials.password.expose_secret()),
+                );
             }
             let response = request
                 .send()
@@ -498,7 +495,7 @@ mod tests {
 
     #[test]
     fn credentials_never_show_in_debug_output() {
-        let c = Credentials::new("alice".into(), "hunter2-secret".into());
+        let c = Credentials::new("alice".into(), "hunter2-secret");
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 

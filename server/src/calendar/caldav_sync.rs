@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use app::models::{ConnectionStatus, EventStatus, Response};
 
 use crate::matcher::Index;
+use crate::secrets::SecretString;
 use crate::text::normalize_email;
 
 use super::caldav::{CalDavClient, CalDavError, Credentials};
@@ -19,24 +20,14 @@ use super::writer::{own_addresses, CalendarWriter, SyncStores};
 
 const MULTIGET_BATCH: usize = 50;
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct CalDavAccount {
     pub server_url: String,
     pub username: String,
-    pub password: String,
+    pub password: SecretString,
     pub allow_private: bool,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
-}
-
-impl std::fmt::Debug for CalDavAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CalDavAccount")
-            .field("server_url", &self.server_url)
-            .field("username", &self.username)
-            .field("password", &"[redacted]")
-            .finish()
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

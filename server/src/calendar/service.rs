@@ -25,7 +25,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::matcher::Matcher;
-use crate::secrets::Keyring;
+use crate::secrets::{ExposeSecret, Keyring};
 
 #[derive(Clone)]
 pub struct CalendarSettings {
@@ -146,7 +146,7 @@ impl Calendars {
         Ok(CalDavAccount {
             server_url: server_url.trim().to_string(),
             username: username.trim().to_string(),
-            password: password.to_string(),
+            password: password.into(),
             allow_private: self.settings.allow_private_servers,
             connect_timeout: self.settings.connect_timeout,
             request_timeout: self.settings.request_timeout,
@@ -239,7 +239,12 @@ impl Calendars {
                 },
             )
             .await?;
-        let sealed = credentials::seal(&self.settings.keyring, &user.id, &id, &account.password);
+        let sealed = credentials::seal(
+            &self.settings.keyring,
+            &user.id,
+            &id,
+            account.password.expose_secret(),
+        );
         self.connections
             .set_credential(&user.id, &id, Some(sealed))
             .await?;
@@ -460,7 +465,7 @@ impl Calendars {
             .account(
                 row.server_url.as_deref().unwrap_or_default(),
                 row.username.as_deref().unwrap_or_default(),
-                password.expose(),
+                password.expose_secret(),
             )
             .map_err(|e| SyncFailure::error(e.to_string()))?;
         caldav_sync::sync_connection(&self.stores(), &account, row, index, now).await

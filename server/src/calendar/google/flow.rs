@@ -211,13 +211,13 @@ impl GoogleConnect {
             return Err(problem.into());
         }
         let email = oauth
-            .account_email(&tokens.access_token)
+            .account_email(tokens.access_token())
             .await
             .map_err(sign_in_error)?
             .to_lowercase();
         let calendars = api(&self.settings)
             .map_err(|_| GoogleProblem::Internal)?
-            .calendar_list(&tokens.access_token)
+            .calendar_list(tokens.access_token())
             .await
             .map_err(|e| {
                 tracing::warn!(error = %e, "listing Google calendars failed");

@@ -12,6 +12,8 @@ pub mod tokens;
 
 use std::time::Duration;
 
+use secrecy::{ExposeSecret, SecretString};
+
 pub const SCOPE_CALENDAR: &str = "https://www.googleapis.com/auth/calendar.readonly";
 pub const CALLBACK_PATH: &str = "/oauth/google/callback";
 
@@ -38,29 +40,15 @@ impl Default for GoogleEndpoints {
     }
 }
 
-#[derive(Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct GoogleSettings {
     pub client_id: Option<String>,
-    pub client_secret: Option<String>,
+    pub client_secret: Option<SecretString>,
     pub endpoints: GoogleEndpoints,
     /// The server's public URL; the OAuth redirect URI is derived from it.
     pub public_url: String,
     pub retry: retry::RetryPolicy,
     pub request_timeout: Duration,
-}
-
-impl std::fmt::Debug for GoogleSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GoogleSettings")
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[redacted]"),
-            )
-            .field("endpoints", &self.endpoints)
-            .field("public_url", &self.public_url)
-            .finish()
-    }
 }
 
 impl Default for GoogleSettings {
@@ -84,8 +72,8 @@ impl GoogleSettings {
             .is_some_and(|s| !s.trim().is_empty())
             && self
                 .client_secret
-                .as_deref()
-                .is_some_and(|s| !s.trim().is_empty())
+                .as_ref()
+                .is_some_and(|s| !s.expose_secret().trim().is_empty())
     }
 
     pub fn redirect_uri(&self) -> String {

@@ -7,6 +7,7 @@ use oauth2::{
     EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
     Scope, TokenResponse, TokenUrl,
 };
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -60,7 +61,7 @@ impl GoogleOAuth {
         }
         let e = &settings.endpoints;
         let client = BasicClient::new(ClientId::new(id.clone()))
-            .set_client_secret(ClientSecret::new(secret.clone()))
+            .set_client_secret(ClientSecret::new(secret.expose_secret().to_owned()))
             .set_auth_uri(AuthUrl::new(e.auth_url.clone()).map_err(refused)?)
             .set_token_uri(TokenUrl::new(e.token_url.clone()).map_err(refused)?)
             .set_redirect_uri(RedirectUrl::new(settings.redirect_uri()).map_err(refused)?)
@@ -123,7 +124,7 @@ impl GoogleOAuth {
         };
         let response = self
             .client
-            .exchange_refresh_token(&RefreshToken::new(refresh.clone()))
+            .exchange_refresh_token(&RefreshToken::new(refresh.expose_secret().to_owned()))
             .request_async(&self.http)
             .await
             .map_err(token_error)?;
@@ -140,7 +141,7 @@ impl GoogleOAuth {
         let response = self
             .http
             .post(&self.revoke_url)
-            .form(&[("token", token.as_str())])
+            .form(&[("token", token.expose_secret())])
             .send()
             .await
             .map_err(|e| OAuthError::Network(e.to_string()))?;
@@ -177,10 +178,10 @@ impl GoogleOAuth {
 
 fn to_tokens<R: TokenResponse>(response: &R, previous: Option<&TokenSet>) -> TokenSet {
     TokenSet {
-        access_token: response.access_token().secret().clone(),
+        access_token: response.access_token().secret().clone().into(),
         refresh_token: response
             .refresh_token()
-            .map(|r| r.secret().clone())
+            .map(|r| r.secret().clone().into())
             .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
         expires_at: response
             .expires_in()

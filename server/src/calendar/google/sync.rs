@@ -111,10 +111,10 @@ impl<'a> Session<'a> {
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<T, ApiError>>,
     {
-        match call(self.tokens.access_token.clone()).await {
+        match call(self.tokens.access_token().to_owned()).await {
             Err(ApiError::Unauthorized) if !self.refreshed => {
                 self.refresh().await.map_err(Failure::Auth)?;
-                Ok(call(self.tokens.access_token.clone()).await?)
+                Ok(call(self.tokens.access_token().to_owned()).await?)
             }
             other => Ok(other?),
         }

@@ -1,7 +1,8 @@
 //! A connection's Google tokens, stored sealed like CalDAV passwords (as JSON inside the
 //! encrypted credential), never in plaintext.
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::calendar::credentials;
 use crate::secrets::Keyring;
@@ -9,26 +10,37 @@ use crate::secrets::Keyring;
 /// Refresh this long before the access token expires, so no request races the expiry.
 const REFRESH_MARGIN: Duration = Duration::seconds(120);
 
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+/// Serialized (with the tokens in plaintext) only to be sealed; prints with them redacted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenSet {
-    pub access_token: String,
-    pub refresh_token: Option<String>,
+    #[serde(serialize_with = "expose")]
+    pub access_token: SecretString,
+    #[serde(serialize_with = "expose_option")]
+    pub refresh_token: Option<SecretString>,
     pub expires_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub scope: Option<String>,
 }
 
-impl std::fmt::Debug for TokenSet {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenSet")
-            .field("expires_at", &self.expires_at)
-            .field("has_refresh_token", &self.refresh_token.is_some())
-            .field("scope", &self.scope)
-            .finish()
+fn expose<S: Serializer>(secret: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(secret.expose_secret())
+}
+
+fn expose_option<S: Serializer>(
+    secret: &Option<SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(secret) => serializer.serialize_some(secret.expose_secret()),
+        None => serializer.serialize_none(),
     }
 }
 
 impl TokenSet {
+    pub fn access_token(&self) -> &str {
+        self.access_token.expose_secret()
+    }
+
     /// Usable for a while yet (tokens without a stated lifetime are assumed usable).
     pub fn fresh(&self, now: DateTime<Utc>) -> bool {
         self.expires_at.is_none_or(|at| at - REFRESH_MARGIN > now)
@@ -53,7 +65,7 @@ impl TokenSet {
         stored: &str,
     ) -> Result<TokenSet, String> {
         let secret = credentials::open(keyring, user, connection, stored)?;
-        serde_json::from_str(secret.expose()).map_err(|_| {
+        serde_json::from_str(secret.expose_secret()).map_err(|_| {
             "The stored Google sign-in could not be read. Reconnect the account.".to_string()
         })
     }
@@ -86,10 +98,13 @@ mod tests {
         let t = tokens(3600);
         let sealed = t.seal(&keyring, "user-1", "conn-1");
         assert!(!sealed.contains("secret-access") && !sealed.contains("secret-refresh"));
+        let opened = TokenSet::open(&keyring, "user-1", "conn-1", &sealed).unwrap();
+        assert_eq!(opened.access_token.expose_secret(), "ya29.secret-access");
         assert_eq!(
-            TokenSet::open(&keyring, "user-1", "conn-1", &sealed).unwrap(),
-            t
+            opened.refresh_token.as_ref().map(|t| t.expose_secret()),
+            Some("1//secret-refresh")
         );
+        assert_eq!((opened.expires_at, &opened.scope), (t.expires_at, &t.scope));
         assert!(TokenSet::open(&keyring, "user-1", "conn-2", &sealed).is_err());
         assert!(!format!("{t:?}").contains("secret"));
         assert!(t.has_scope(super::super::SCOPE_CALENDAR));

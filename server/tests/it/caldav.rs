@@ -1,7 +1,7 @@
 //! The CalDAV provider against a real Radicale server: discovery, first and incremental sync,
 //! recurrence with exceptions, time zones, edits and deletions, broken sync tokens, ctag mode and
 //! wrong credentials. A recording proxy in front of Radicale shows which requests a sync sent.
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! The built `rondo` binary's subcommands against a temporary data directory.
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::binary::{self, text, RondoServer};

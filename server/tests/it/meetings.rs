@@ -1,7 +1,7 @@
 //! Meetings through the server functions, with events synced from a real Radicale: a person's
 //! meetings across two connections, log-as-activity idempotence, re-linking when an email is
 //! added, name suggestions, today's meetings, and isolation between users.
-mod common;
+use crate::common;
 
 use app::models::{Activity, Connection, DiscoveredCalendar, MatchReason, Meeting, Page, Response};
 use chrono::{Duration, TimeZone, Utc};

@@ -2,7 +2,7 @@
 //! for time to pass, the tests move a `ManualClock` instead. Covers the interval, fairness
 //! across users under the concurrency cap, backoff and recovery, lease expiry after a crash and
 //! re-authentication.
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;

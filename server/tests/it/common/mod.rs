@@ -1,6 +1,5 @@
 //! A real Rondo server on a free loopback port over an in-memory database, and a cookie-keeping
 //! HTTP client that calls its server functions the way the browser does.
-#![allow(dead_code)]
 pub mod binary;
 pub mod calendar;
 pub mod proxy;

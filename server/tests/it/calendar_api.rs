@@ -1,15 +1,17 @@
 //! The calendar server functions over HTTP against Radicale: connect, list, edit, sync, delete;
 //! users never reach each other's connections; the password never leaves the server, in any
 //! response, page or log line.
-mod common;
+use crate::common;
 
 use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use app::models::{Connection, ConnectionStatus, DiscoveredCalendar, SyncReport};
 use common::radicale::{Radicale, PASSWORD, USER};
 
-/// Every log line of this test binary, at debug level, to search for secrets.
+/// Every log line of the calling test, at debug level, to search for secrets. Scoped to the
+/// test's thread (where its runtime also runs the server), so other tests in this binary neither
+/// add to it nor fight over the global subscriber.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
@@ -23,18 +25,15 @@ impl Write for Captured {
     }
 }
 
-fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        tracing_subscriber::fmt()
-            .with_env_filter("debug")
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .init();
-        captured
-    })
+fn logs() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("debug")
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (captured, tracing::subscriber::set_default(subscriber))
 }
 
 async fn connect(client: &common::Client, radicale: &Radicale) -> Connection {
@@ -72,7 +71,7 @@ fn event(uid: &str, title: &str) -> String {
 
 #[tokio::test]
 async fn connect_edit_sync_and_delete_through_server_functions() {
-    let logs = logs();
+    let (logs, _guard) = logs();
     let radicale = Radicale::start().await;
     radicale.make_calendar("work", "Work", "#3366FF").await;
     radicale
@@ -218,7 +217,6 @@ async fn connect_edit_sync_and_delete_through_server_functions() {
 
 #[tokio::test]
 async fn connecting_requires_sign_in_and_valid_input() {
-    let _ = logs();
     let server = common::start().await;
     let anonymous = server.client();
     assert!(anonymous

@@ -2,7 +2,6 @@
 //! sync sent (method, and which REPORT) without touching the client under test. It can also
 //! play a failing server, slow responses down, hold requests at a chosen point so a test can act
 //! while a sync is provably in the middle, and report how many requests overlapped.
-#![allow(dead_code)]
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! Auto-logging against a real Radicale: which meetings, exactly once, removal after
 //! cancellation, edited ones kept, and the sync history. (The scheduler is in `scheduler.rs`.)
-mod common;
+use crate::common;
 
 use app::models::{Activity, Page};
 use chrono::{Duration, Utc};

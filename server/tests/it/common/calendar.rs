@@ -1,6 +1,5 @@
 //! Dana's calendar on Radicale (her username is her address, so she is "self" in her meetings)
 //! and connecting it to a Rondo account through the server functions, as the Settings page does.
-#![allow(dead_code)]
 use app::models::{Connection, DiscoveredCalendar};
 use chrono::{DateTime, Duration, Utc};
 

@@ -1,6 +1,5 @@
 //! A real Radicale CalDAV server on a free loopback port with a temporary store and htpasswd
 //! auth, plus helpers to create calendars and events on it the way another client would.
-#![allow(dead_code)]
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -11,7 +10,6 @@ pub const PASSWORD: &str = "radicale-secret-pw";
 
 pub struct Radicale {
     pub base: String,
-    pub port: u16,
     child: Child,
     _dir: tempfile::TempDir,
     http: reqwest::Client,
@@ -74,7 +72,6 @@ impl Radicale {
         }
         Radicale {
             base,
-            port,
             child,
             _dir: dir,
             http,

@@ -2,7 +2,7 @@
 //! (PKCE, state, callback errors), full then incremental sync with paging, cancelled instances,
 //! 410 recovery, token refresh, revocation → "needs re-authentication" → Reconnect, rate-limit
 //! retries, and tokens that never leave the server unencrypted.
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +28,7 @@ fn google_settings(fake: &FakeGoogle, public_url: String) -> GoogleSettings {
     let config = fake.config();
     GoogleSettings {
         client_id: Some(config.client_id),
-        client_secret: Some(config.client_secret),
+        client_secret: Some(config.client_secret.into()),
         endpoints: GoogleEndpoints {
             auth_url: fake.auth_url(),
             token_url: fake.token_url(),

@@ -1,6 +1,5 @@
 //! The built `rondo` binary against a temporary data directory: one-off commands, and a server
 //! process that a test can stop gracefully or kill outright.
-#![allow(dead_code)]
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

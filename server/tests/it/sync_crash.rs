@@ -4,7 +4,7 @@
 //!
 //! A proxy in front of Radicale holds the sync's second `calendar-multiget`, so the kill lands
 //! while the first batch is stored and the rest is not, every time, however slow the machine.
-mod common;
+use crate::common;
 
 use std::time::{Duration as StdDuration, Instant};
 

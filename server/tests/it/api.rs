@@ -1,5 +1,5 @@
 //! Server functions over real HTTP against an in-memory database.
-mod common;
+use crate::common;
 
 use app::error::AppError;
 use app::models::{Activity, Dashboard, Page, Person, PersonSummary, UserInfo};
@@ -490,11 +490,11 @@ async fn nobody_reaches_another_users_data() {
         )
         .await
         .map(|_| ())
-        .or_else(|e| {
+        .map_err(|e| {
             if matches!(e, AppError::Invalid(_)) {
-                Err(AppError::NotFound("activity".into()))
+                AppError::NotFound("activity".into())
             } else {
-                Err(e)
+                e
             }
         }));
     assert!(matches!(

@@ -1,0 +1,14 @@
+//! Every integration test in one binary: one link instead of one per file, and the helpers in
+//! `common` are shared by all of them.
+mod common;
+
+mod api;
+mod background;
+mod caldav;
+mod calendar_api;
+mod cli;
+mod domain;
+mod google;
+mod meetings;
+mod scheduler;
+mod sync_crash;
