@@ -1,4 +1,6 @@
+use super::recurrence::occurrence_id;
 use super::*;
+use chrono::Duration;
 use chrono::TimeZone;
 
 fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {

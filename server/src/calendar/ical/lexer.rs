@@ -1,0 +1,144 @@
+//! Content lines (RFC 5545 §3.1): unfolding, `NAME;PARAM=V:value` splitting, TEXT unescaping,
+//! and the BEGIN/END component tree. Deliberately tolerant: lines it cannot split are skipped,
+//! and unterminated components still count, because real exports are sometimes truncated.
+use std::collections::HashMap;
+
+use super::error::IcalError;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Prop {
+    pub name: String,
+    pub params: HashMap<String, String>,
+    pub value: String,
+}
+
+impl Prop {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Component {
+    pub name: String,
+    pub props: Vec<Prop>,
+    pub children: Vec<Component>,
+}
+
+impl Component {
+    pub fn get(&self, name: &str) -> Option<&Prop> {
+        self.props.iter().find(|p| p.name == name)
+    }
+
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Prop> + 'a {
+        self.props.iter().filter(move |p| p.name == name)
+    }
+
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.get(name)
+            .map(|p| unescape(&p.value))
+            .filter(|s| !s.trim().is_empty())
+    }
+}
+
+pub(crate) fn unfold(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace("\n ", "")
+        .replace("\n\t", "")
+}
+
+pub(crate) fn unescape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n' | 'N') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Splits `NAME;P=V;Q="x:y":value` at the first colon outside quotes.
+pub(crate) fn parse_line(line: &str) -> Option<Prop> {
+    let mut in_quotes = false;
+    let split = line.char_indices().find(|&(_, c)| {
+        if c == '"' {
+            in_quotes = !in_quotes;
+        }
+        c == ':' && !in_quotes
+    })?;
+    let (head, value) = (&line[..split.0], &line[split.0 + 1..]);
+    let mut parts = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in head.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                parts.push(&head[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&head[start..]);
+    let name = parts.first()?.trim().to_ascii_uppercase();
+    if name.is_empty() {
+        return None;
+    }
+    let params = parts[1..]
+        .iter()
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.trim().to_ascii_uppercase(),
+                v.trim().trim_matches('"').to_string(),
+            )
+        })
+        .collect();
+    Some(Prop {
+        name,
+        params,
+        value: value.to_string(),
+    })
+}
+
+/// The first VCALENDAR of `text` as a component tree.
+pub(crate) fn parse_components(text: &str) -> Result<Component, IcalError> {
+    let mut stack: Vec<Component> = vec![Component {
+        name: "ROOT".into(),
+        ..Default::default()
+    }];
+    for line in unfold(text).lines().filter(|l| !l.trim().is_empty()) {
+        let Some(prop) = parse_line(line) else {
+            continue;
+        };
+        match prop.name.as_str() {
+            "BEGIN" => stack.push(Component {
+                name: prop.value.trim().to_ascii_uppercase(),
+                ..Default::default()
+            }),
+            "END" if stack.len() > 1 => {
+                let done = stack.pop().expect("stack has a component");
+                stack.last_mut().expect("root").children.push(done);
+            }
+            _ => stack.last_mut().expect("root").props.push(prop),
+        }
+    }
+    // Unterminated components still count: real exports are sometimes truncated.
+    while stack.len() > 1 {
+        let done = stack.pop().expect("stack has a component");
+        stack.last_mut().expect("root").children.push(done);
+    }
+    let root = stack.pop().expect("root");
+    root.children
+        .into_iter()
+        .find(|c| c.name == "VCALENDAR")
+        .ok_or(IcalError::NotCalendar)
+}

@@ -1,0 +1,131 @@
+//! iCalendar (RFC 5545) as found in the wild, turned into event occurrences inside a window:
+//! folding, escaping, TZID (VTIMEZONE, IANA or Windows names), UTC, floating and all-day values,
+//! DURATION, RRULE/RDATE/EXDATE expansion (via `rrule`) and RECURRENCE-ID overrides. A broken
+//! VEVENT becomes a warning; the rest of the calendar is still read.
+//!
+//! Layers, bottom up: `lexer` (content lines → component tree), `zones` (TZID → offset),
+//! `values` (dates, durations), `event` (one VEVENT's fields), `recurrence` (series and
+//! overrides), `links` (video-call URLs). This file holds the public types and the orchestration.
+//! The module depends only on chrono, chrono-tz, rrule, serde and thiserror.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+mod error;
+mod event;
+mod lexer;
+mod links;
+mod recurrence;
+mod values;
+mod zones;
+
+pub use error::IcalError;
+pub use links::extract_meeting_url;
+pub use values::parse_duration;
+
+use lexer::{parse_components, Component};
+use recurrence::events_of_uid;
+use values::instant;
+use zones::Zones;
+
+/// Longest series expanded per event, so a runaway rule cannot exhaust the server.
+pub const MAX_OCCURRENCES: u16 = 1000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EventTime {
+    DateTime(DateTime<Utc>),
+    Date(NaiveDate),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventStatus {
+    Confirmed,
+    Tentative,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attendee {
+    pub email: String,
+    pub name: Option<String>,
+    /// Uppercase, e.g. ACCEPTED.
+    pub partstat: Option<String>,
+    pub role: Option<String>,
+    /// INDIVIDUAL, ROOM, RESOURCE, …
+    pub cutype: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventOccurrence {
+    pub uid: String,
+    pub recurrence_id: Option<String>,
+    pub title: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub start: EventTime,
+    pub end: EventTime,
+    pub all_day: bool,
+    pub time_zone: Option<String>,
+    pub status: EventStatus,
+    pub organizer: Option<Attendee>,
+    pub attendees: Vec<Attendee>,
+    pub meeting_url: Option<String>,
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParseWarning {
+    pub uid: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParseOutcome {
+    pub events: Vec<EventOccurrence>,
+    pub warnings: Vec<ParseWarning>,
+}
+
+/// Parses a VCALENDAR and returns the occurrences overlapping `[from, to)`. Floating times are
+/// read in `default_tz`.
+pub fn parse_calendar(
+    text: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    default_tz: Tz,
+) -> Result<ParseOutcome, IcalError> {
+    let calendar = parse_components(text)?;
+    let zones = Zones::new(&calendar, default_tz);
+    let mut by_uid: Vec<(String, Vec<&Component>)> = Vec::new();
+    let mut outcome = ParseOutcome::default();
+    for (i, event) in calendar
+        .children
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .enumerate()
+    {
+        let uid = event
+            .get("UID")
+            .map(|p| p.value.trim().to_string())
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| format!("no-uid-{i}"));
+        match by_uid.iter_mut().find(|(u, _)| *u == uid) {
+            Some((_, list)) => list.push(event),
+            None => by_uid.push((uid, vec![event])),
+        }
+    }
+    for (uid, vevents) in by_uid {
+        match events_of_uid(&uid, &vevents, from, to, &zones) {
+            Ok(mut events) => outcome.events.append(&mut events),
+            Err(e) => outcome.warnings.push(ParseWarning {
+                uid: Some(uid),
+                message: e.to_string(),
+            }),
+        }
+    }
+    outcome.events.sort_by_key(|e| instant(&e.start));
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests;

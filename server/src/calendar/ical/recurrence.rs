@@ -1,0 +1,194 @@
+//! Recurring events: RRULE/RDATE/EXDATE expansion (via `rrule`) inside the window, RECURRENCE-ID
+//! overrides, and occurrence ids.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+
+use super::error::EventError;
+use super::event::{details, occurrence, span};
+use super::lexer::Component;
+use super::values::{instant, parse_value, prop_stamp, shift, Stamp};
+use super::zones::{local_to_utc, Zone, Zones};
+use super::{EventOccurrence, EventTime, MAX_OCCURRENCES};
+
+/// The id of an occurrence: its original start in UTC (or its date for all-day series).
+/// Same format as `model::When::occurrence_id`, which stored events are keyed by.
+pub(crate) fn occurrence_id(t: &EventTime) -> String {
+    match t {
+        EventTime::DateTime(at) => at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        EventTime::Date(d) => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
+fn overlaps(start: &EventTime, end: &EventTime, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+    let (s, e) = (instant(start), instant(end));
+    // Zero-length events count when they start inside the window.
+    s < to && (e > from || (e == s && s >= from))
+}
+
+/// Occurrence starts of a recurring master within the window (widened by the event's length).
+fn expand(
+    master: &Component,
+    start: &Stamp,
+    length: Duration,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    zones: &Zones,
+) -> Result<Vec<EventTime>, EventError> {
+    let all_day = matches!(start.time, EventTime::Date(_));
+    let tz = if all_day {
+        Tz::UTC
+    } else {
+        start.zone.unwrap_or(Tz::UTC)
+    };
+    let rtz = rrule::Tz::Tz(tz);
+    let local_start = instant(&start.time).with_timezone(&tz);
+    let mut lines = vec![format!(
+        "DTSTART;TZID={}:{}",
+        tz.name(),
+        local_start.format("%Y%m%dT%H%M%S")
+    )];
+    for rule in master.all("RRULE") {
+        lines.push(format!("RRULE:{}", normalize_rrule(&rule.value, tz)));
+    }
+    let mut set: rrule::RRuleSet = lines
+        .join("\n")
+        .parse()
+        .map_err(|e: rrule::RRuleError| EventError::InvalidRule(e.to_string()))?;
+    for (name, exclude) in [("RDATE", false), ("EXDATE", true)] {
+        for prop in master.all(name) {
+            for value in prop.value.split(',').filter(|v| !v.trim().is_empty()) {
+                let value = value.split('/').next().unwrap_or(value); // RDATE periods: keep the start
+                let stamp = parse_value(
+                    value,
+                    prop.param("TZID"),
+                    all_day
+                        || prop
+                            .param("VALUE")
+                            .is_some_and(|v| v.eq_ignore_ascii_case("DATE")),
+                    zones,
+                )?;
+                let at = instant(&stamp.time).with_timezone(&rtz);
+                set = if exclude {
+                    set.exdate(at)
+                } else {
+                    set.rdate(at)
+                };
+            }
+        }
+    }
+    let after = (from - length - Duration::seconds(1)).with_timezone(&rtz);
+    let before = to.with_timezone(&rtz);
+    let result = set.after(after).before(before).all(MAX_OCCURRENCES);
+    Ok(result
+        .dates
+        .into_iter()
+        .map(|d| {
+            let utc = d.with_timezone(&Utc);
+            if all_day {
+                EventTime::Date(utc.date_naive())
+            } else {
+                EventTime::DateTime(utc)
+            }
+        })
+        .collect())
+}
+
+/// `rrule` wants UNTIL in the same form as DTSTART: a date-only UNTIL becomes end of day.
+fn normalize_rrule(rule: &str, tz: Tz) -> String {
+    rule.split(';')
+        .map(|part| match part.split_once('=') {
+            Some((k, v)) if k.eq_ignore_ascii_case("UNTIL") => {
+                let v = v.trim();
+                let until = if v.len() == 8 {
+                    NaiveDate::parse_from_str(v, "%Y%m%d")
+                        .ok()
+                        .and_then(|d| d.and_hms_opt(23, 59, 59))
+                        .map(|n| local_to_utc(n, Zone::Named(tz)))
+                } else if let Some(u) = v.strip_suffix('Z') {
+                    NaiveDateTime::parse_from_str(u, "%Y%m%dT%H%M%S")
+                        .ok()
+                        .map(|n| n.and_utc())
+                } else {
+                    NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S")
+                        .ok()
+                        .map(|n| local_to_utc(n, Zone::Named(tz)))
+                };
+                match until {
+                    Some(u) => format!("UNTIL={}", u.format("%Y%m%dT%H%M%SZ")),
+                    None => part.to_string(),
+                }
+            }
+            _ => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// All occurrences in the window of the VEVENTs sharing one UID: the master (expanded if it
+/// recurs) with its RECURRENCE-ID overrides in place of the instances they replace.
+pub(crate) fn events_of_uid(
+    uid: &str,
+    vevents: &[&Component],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    zones: &Zones,
+) -> Result<Vec<EventOccurrence>, EventError> {
+    let (overrides, masters): (Vec<&&Component>, Vec<&&Component>) = vevents
+        .iter()
+        .partition(|c| c.get("RECURRENCE-ID").is_some());
+    let mut out = Vec::new();
+    let mut overridden: HashMap<String, &Component> = HashMap::new();
+    for o in &overrides {
+        let rid = prop_stamp(o.get("RECURRENCE-ID").expect("partitioned"), zones)?;
+        overridden.insert(occurrence_id(&rid.time), o);
+    }
+    if let Some(master) = masters.first() {
+        let (start, end) = span(master, zones)?;
+        let d = details(master, uid, zones);
+        let length = instant(&end) - instant(&start.time);
+        if master.get("RRULE").is_some() || master.get("RDATE").is_some() {
+            for s in expand(master, &start, length, from, to, zones)? {
+                if overridden.contains_key(&occurrence_id(&s)) {
+                    continue;
+                }
+                let e = shift(&s, length);
+                if overlaps(&s, &e, from, to) {
+                    out.push(occurrence(
+                        &d,
+                        s.clone(),
+                        e,
+                        start.tz_name.clone(),
+                        Some(occurrence_id(&s)),
+                        d.status,
+                    ));
+                }
+            }
+        } else if overlaps(&start.time, &end, from, to) {
+            out.push(occurrence(
+                &d,
+                start.time.clone(),
+                end,
+                start.tz_name.clone(),
+                None,
+                d.status,
+            ));
+        }
+    }
+    for (rid, o) in overridden {
+        let (start, end) = span(o, zones)?;
+        let d = details(o, uid, zones);
+        if overlaps(&start.time, &end, from, to) {
+            out.push(occurrence(
+                &d,
+                start.time,
+                end,
+                start.tz_name,
+                Some(rid),
+                d.status,
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,122 @@
+//! DATE, DATE-TIME and DURATION values, and the small arithmetic on event times.
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+
+use super::error::EventError;
+use super::lexer::Prop;
+use super::zones::{local_to_utc, Zone, Zones};
+use super::EventTime;
+
+/// A DTSTART-like value: its instant (or date), and the zone name it was written in.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Stamp {
+    pub time: EventTime,
+    pub tz_name: Option<String>,
+    pub zone: Option<Tz>,
+}
+
+pub(crate) fn parse_value(
+    value: &str,
+    tzid: Option<&str>,
+    is_date: bool,
+    zones: &Zones,
+) -> Result<Stamp, EventError> {
+    let v = value.trim();
+    if is_date || (v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit())) {
+        let date = NaiveDate::parse_from_str(&v[..8.min(v.len())], "%Y%m%d")
+            .map_err(|_| EventError::InvalidDate(v.into()))?;
+        return Ok(Stamp {
+            time: EventTime::Date(date),
+            tz_name: None,
+            zone: None,
+        });
+    }
+    if let Some(utc) = v.strip_suffix('Z') {
+        let naive = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S")
+            .map_err(|_| EventError::InvalidDateTime(v.into()))?;
+        return Ok(Stamp {
+            time: EventTime::DateTime(naive.and_utc()),
+            tz_name: Some("UTC".into()),
+            zone: Some(Tz::UTC),
+        });
+    }
+    let naive = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S")
+        .map_err(|_| EventError::InvalidDateTime(v.into()))?;
+    let (zone, name) = match tzid {
+        Some(id) => match zones.resolve(id) {
+            Some(z) => (z, Some(id.to_string())),
+            None => return Err(EventError::UnknownZone(id.into())),
+        },
+        None => (Zone::Named(zones.default), None), // floating: the user's zone
+    };
+    let named = match zone {
+        Zone::Named(tz) => Some(tz),
+        Zone::Fixed(_) => None,
+    };
+    let tz_name = match (&name, named) {
+        (Some(_), Some(tz)) => Some(tz.name().to_string()),
+        (other, _) => other.clone(),
+    };
+    Ok(Stamp {
+        time: EventTime::DateTime(local_to_utc(naive, zone)),
+        tz_name,
+        zone: named,
+    })
+}
+
+pub(crate) fn prop_stamp(prop: &Prop, zones: &Zones) -> Result<Stamp, EventError> {
+    parse_value(
+        &prop.value,
+        prop.param("TZID"),
+        prop.param("VALUE")
+            .is_some_and(|v| v.eq_ignore_ascii_case("DATE")),
+        zones,
+    )
+}
+
+/// `P1D`, `PT1H30M`, `-PT15M`, `P2W`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let (sign, rest) = match t.strip_prefix('-') {
+        Some(r) => (-1, r),
+        None => (1, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let rest = rest.strip_prefix('P')?;
+    let (mut total, mut number, mut in_time, mut any) =
+        (Duration::zero(), String::new(), false, false);
+    for c in rest.chars() {
+        match c {
+            'T' => in_time = true,
+            '0'..='9' => number.push(c),
+            unit => {
+                let n: i64 = number.parse().ok()?;
+                number.clear();
+                any = true;
+                total += match (unit, in_time) {
+                    ('W', false) => Duration::weeks(n),
+                    ('D', false) => Duration::days(n),
+                    ('H', true) => Duration::hours(n),
+                    ('M', true) => Duration::minutes(n),
+                    ('S', true) => Duration::seconds(n),
+                    _ => return None,
+                };
+            }
+        }
+    }
+    (any && number.is_empty()).then_some(total * sign)
+}
+
+/// The instant an event time stands for; all-day dates count from midnight UTC.
+pub(crate) fn instant(t: &EventTime) -> DateTime<Utc> {
+    match t {
+        EventTime::DateTime(at) => *at,
+        EventTime::Date(d) => d.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+    }
+}
+
+pub(crate) fn shift(t: &EventTime, by: Duration) -> EventTime {
+    match t {
+        EventTime::DateTime(at) => EventTime::DateTime(*at + by),
+        EventTime::Date(d) => EventTime::Date(*d + Duration::days(by.num_days())),
+    }
+}
