@@ -128,4 +128,6 @@ pub fn parse_calendar(
 }
 
 #[cfg(test)]
+mod corpus_tests;
+#[cfg(test)]
 mod tests;
