@@ -6,8 +6,9 @@
 //! `server/tests/data/ics` it accepts 268 and this lexer all 284; it accepts nothing this lexer
 //! rejects, and where both accept they find the same VEVENTs in every file. The 16 it rejects
 //! (several VCALENDARs, a byte-order mark, whitespace around names, a line without a colon, a
-//! mismatched END, truncated or fuzzed files) are what real feeds send, so a fallback chain would only add a code path that
-//! never changes a result. `corpus_tests::icalendar_crate_versus_our_lexer` re-measures this.
+//! mismatched END, truncated or fuzzed files) are what real feeds send, so a fallback chain would
+//! only add a code path that never changes a result.
+//! `corpus_tests::icalendar_crate_versus_our_lexer` re-measures this.
 use std::collections::HashMap;
 
 use super::error::IcalError;
