@@ -6,6 +6,8 @@ use thiserror::Error;
 pub enum IcalError {
     #[error("not an iCalendar object (no BEGIN:VCALENDAR)")]
     NotCalendar,
+    #[error("components nested deeper than {0} levels")]
+    TooDeep(usize),
 }
 
 /// One VEVENT (or one UID's set of VEVENTs) cannot be read. It becomes a [`super::ParseWarning`]

@@ -26,6 +26,10 @@ impl Prop {
     }
 }
 
+/// Deepest component nesting read (VCALENDAR > VEVENT > VALARM is 3); hostile input could
+/// otherwise nest without end.
+pub const MAX_DEPTH: usize = 64;
+
 #[derive(Debug, Default)]
 pub(crate) struct Component {
     pub name: String,
@@ -33,7 +37,24 @@ pub(crate) struct Component {
     pub children: Vec<Component>,
 }
 
+/// Dropped iteratively: the default recursive drop of a deep tree could overflow the stack.
+impl Drop for Component {
+    fn drop(&mut self) {
+        let mut pending = std::mem::take(&mut self.children);
+        while let Some(mut c) = pending.pop() {
+            pending.append(&mut c.children);
+        }
+    }
+}
+
 impl Component {
+    fn named(name: String) -> Self {
+        Component {
+            name,
+            props: Vec::new(),
+            children: Vec::new(),
+        }
+    }
     pub fn get(&self, name: &str) -> Option<&Prop> {
         self.props.iter().find(|p| p.name == name)
     }
@@ -121,28 +142,25 @@ pub(crate) fn parse_line(line: &str) -> Option<Prop> {
 
 /// The first VCALENDAR of `text` as a component tree.
 pub(crate) fn parse_components(text: &str) -> Result<Component, IcalError> {
-    parse_tree(text)
+    let mut root = parse_tree(text)?;
+    let at = root
         .children
-        .into_iter()
-        .find(|c| c.name == "VCALENDAR")
-        .ok_or(IcalError::NotCalendar)
+        .iter()
+        .position(|c| c.name == "VCALENDAR")
+        .ok_or(IcalError::NotCalendar)?;
+    Ok(root.children.swap_remove(at))
 }
 
 /// Every top-level component of `text`, under a synthetic ROOT.
-pub(crate) fn parse_tree(text: &str) -> Component {
-    let mut stack: Vec<Component> = vec![Component {
-        name: "ROOT".into(),
-        ..Default::default()
-    }];
+pub(crate) fn parse_tree(text: &str) -> Result<Component, IcalError> {
+    let mut stack: Vec<Component> = vec![Component::named("ROOT".into())];
     for line in unfold(text).lines().filter(|l| !l.trim().is_empty()) {
         let Some(prop) = parse_line(line) else {
             continue;
         };
         match prop.name.as_str() {
-            "BEGIN" => stack.push(Component {
-                name: prop.value.trim().to_ascii_uppercase(),
-                ..Default::default()
-            }),
+            "BEGIN" if stack.len() > MAX_DEPTH => return Err(IcalError::TooDeep(MAX_DEPTH)),
+            "BEGIN" => stack.push(Component::named(prop.value.trim().to_ascii_uppercase())),
             "END" if stack.len() > 1 => {
                 let done = stack.pop().expect("stack has a component");
                 stack.last_mut().expect("root").children.push(done);
@@ -155,5 +173,5 @@ pub(crate) fn parse_tree(text: &str) -> Component {
         let done = stack.pop().expect("stack has a component");
         stack.last_mut().expect("root").children.push(done);
     }
-    stack.pop().expect("root")
+    Ok(stack.pop().expect("root"))
 }

@@ -391,3 +391,29 @@ END:VEVENT");
         Some("https://teams.microsoft.com/l/meetup-join/abc")
     );
 }
+
+#[test]
+fn deeply_nested_components_are_an_error_not_a_stack_overflow() {
+    let mut text = String::from("BEGIN:VCALENDAR\r\n");
+    for _ in 0..200_000 {
+        text.push_str("BEGIN:X\r\n");
+    }
+    assert_eq!(
+        parse_calendar(&text, utc(2026, 1, 1, 0, 0), utc(2027, 1, 1, 0, 0), Tz::UTC),
+        Err(IcalError::TooDeep(super::lexer::MAX_DEPTH))
+    );
+    // Within the limit, a deep tree is read (and dropped) fine.
+    let ok = cal(&"BEGIN:X\n".repeat(super::lexer::MAX_DEPTH - 1));
+    assert!(parse_calendar(&ok, utc(2026, 1, 1, 0, 0), utc(2027, 1, 1, 0, 0), Tz::UTC).is_ok());
+}
+
+#[test]
+fn a_very_deep_component_tree_drops_without_recursion() {
+    let mut node = super::lexer::Component::default();
+    for _ in 0..500_000 {
+        let mut parent = super::lexer::Component::default();
+        parent.children.push(node);
+        node = parent;
+    }
+    drop(node);
+}
