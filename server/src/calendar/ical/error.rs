@@ -26,6 +26,8 @@ pub(crate) enum EventError {
     InvalidDuration(String),
     #[error("ends before it starts")]
     EndsBeforeStart,
+    #[error("date out of range")]
+    OutOfRange,
     #[error("invalid RRULE: {0}")]
     InvalidRule(String),
 }

@@ -1,5 +1,5 @@
 //! One VEVENT's fields: who, what, where, and its start and end.
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::error::EventError;
 use super::lexer::{Component, Prop};
@@ -85,10 +85,10 @@ pub(crate) fn span(event: &Component, zones: &Zones) -> Result<(Stamp, EventTime
         (None, Some(d)) => {
             let d = parse_duration(&d.value)
                 .ok_or_else(|| EventError::InvalidDuration(d.value.clone()))?;
-            shift(&start.time, d)
+            shift(&start.time, d)?
         }
         (None, None) => match start.time {
-            EventTime::Date(day) => EventTime::Date(day + Duration::days(1)),
+            EventTime::Date(day) => EventTime::Date(day.succ_opt().ok_or(EventError::OutOfRange)?),
             EventTime::DateTime(at) => EventTime::DateTime(at),
         },
     };

@@ -78,7 +78,10 @@ fn expand(
             }
         }
     }
-    let after = (from - length - Duration::seconds(1)).with_timezone(&rtz);
+    let after = from
+        .checked_sub_signed(length + Duration::seconds(1))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        .with_timezone(&rtz);
     let before = to.with_timezone(&rtz);
     let result = set.after(after).before(before).all(MAX_OCCURRENCES);
     Ok(result
@@ -153,7 +156,7 @@ pub(crate) fn events_of_uid(
                 if overridden.contains_key(&occurrence_id(&s)) {
                     continue;
                 }
-                let e = shift(&s, length);
+                let e = shift(&s, length)?;
                 if overlaps(&s, &e, from, to) {
                     out.push(occurrence(
                         &d,

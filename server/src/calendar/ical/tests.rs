@@ -417,3 +417,63 @@ fn a_very_deep_component_tree_drops_without_recursion() {
     }
     drop(node);
 }
+
+#[test]
+fn hostile_values_are_warnings_for_their_event_only() {
+    let text = cal("BEGIN:VEVENT
+UID:bad-date
+DTSTART;VALUE=DATE:2026120é
+SUMMARY:Bad date
+END:VEVENT
+BEGIN:VEVENT
+UID:bad-rid
+DTSTART:20260310T090000Z
+RRULE:FREQ=DAILY;COUNT=2
+EXDATE;VALUE=DATE:2026031é
+SUMMARY:Bad exdate
+END:VEVENT
+BEGIN:VEVENT
+UID:huge-duration
+DTSTART:20260310T090000Z
+DURATION:P100000000D
+SUMMARY:Forever
+END:VEVENT
+BEGIN:VEVENT
+UID:huge-all-day
+DTSTART;VALUE=DATE:20260310
+DURATION:P100000000D
+SUMMARY:Forever
+END:VEVENT
+BEGIN:VEVENT
+UID:huge-weeks
+DTSTART:20260310T090000Z
+DURATION:P99999999999999W
+SUMMARY:Forever
+END:VEVENT
+BEGIN:VEVENT
+UID:good
+DTSTART:20260310T090000Z
+DTEND:20260310T100000Z
+SUMMARY:Good
+END:VEVENT");
+    let out = parse(&text);
+    let uids: Vec<_> = out.events.iter().map(|e| e.uid.as_str()).collect();
+    assert_eq!(uids, ["good"]);
+    let mut warned: Vec<_> = out
+        .warnings
+        .iter()
+        .map(|w| w.uid.as_deref().unwrap())
+        .collect();
+    warned.sort();
+    assert_eq!(
+        warned,
+        [
+            "bad-date",
+            "bad-rid",
+            "huge-all-day",
+            "huge-duration",
+            "huge-weeks"
+        ]
+    );
+    assert_eq!(parse_duration("P99999999999999W"), None);
+}

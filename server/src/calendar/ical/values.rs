@@ -23,7 +23,8 @@ pub(crate) fn parse_value(
 ) -> Result<Stamp, EventError> {
     let v = value.trim();
     if is_date || (v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit())) {
-        let date = NaiveDate::parse_from_str(&v[..8.min(v.len())], "%Y%m%d")
+        // `get`, not slicing: a non-ASCII byte at position 8 must be an error, not a panic.
+        let date = NaiveDate::parse_from_str(v.get(..8).unwrap_or(v), "%Y%m%d")
             .map_err(|_| EventError::InvalidDate(v.into()))?;
         return Ok(Stamp {
             time: EventTime::Date(date),
@@ -92,18 +93,23 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
                 let n: i64 = number.parse().ok()?;
                 number.clear();
                 any = true;
-                total += match (unit, in_time) {
-                    ('W', false) => Duration::weeks(n),
-                    ('D', false) => Duration::days(n),
-                    ('H', true) => Duration::hours(n),
-                    ('M', true) => Duration::minutes(n),
-                    ('S', true) => Duration::seconds(n),
-                    _ => return None,
-                };
+                // Checked throughout: `P99999999999999W` must be None, not a panic.
+                let part = match (unit, in_time) {
+                    ('W', false) => Duration::try_weeks(n),
+                    ('D', false) => Duration::try_days(n),
+                    ('H', true) => Duration::try_hours(n),
+                    ('M', true) => Duration::try_minutes(n),
+                    ('S', true) => Duration::try_seconds(n),
+                    _ => None,
+                }?;
+                total = total.checked_add(&part)?;
             }
         }
     }
-    (any && number.is_empty()).then_some(total * sign)
+    if !any || !number.is_empty() {
+        return None;
+    }
+    total.checked_mul(sign)
 }
 
 /// The instant an event time stands for; all-day dates count from midnight UTC.
@@ -114,9 +120,13 @@ pub(crate) fn instant(t: &EventTime) -> DateTime<Utc> {
     }
 }
 
-pub(crate) fn shift(t: &EventTime, by: Duration) -> EventTime {
-    match t {
-        EventTime::DateTime(at) => EventTime::DateTime(*at + by),
-        EventTime::Date(d) => EventTime::Date(*d + Duration::days(by.num_days())),
-    }
+/// `t` moved by `by`; an error when that leaves chrono's range (e.g. `DURATION:P100000000D`).
+pub(crate) fn shift(t: &EventTime, by: Duration) -> Result<EventTime, EventError> {
+    let moved = match t {
+        EventTime::DateTime(at) => at.checked_add_signed(by).map(EventTime::DateTime),
+        EventTime::Date(d) => Duration::try_days(by.num_days())
+            .and_then(|days| d.checked_add_signed(days))
+            .map(EventTime::Date),
+    };
+    moved.ok_or(EventError::OutOfRange)
 }

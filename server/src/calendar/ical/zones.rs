@@ -103,8 +103,8 @@ pub(crate) fn local_to_utc(naive: NaiveDateTime, zone: Zone) -> DateTime<Utc> {
             .from_local_datetime(&naive)
             .earliest()
             .or_else(|| {
-                tz.from_local_datetime(&(naive + Duration::hours(1)))
-                    .earliest()
+                let later = naive.checked_add_signed(Duration::hours(1))?;
+                tz.from_local_datetime(&later).earliest()
             })
             .map(|d| d.with_timezone(&Utc))
             .unwrap_or_else(|| naive.and_utc()),
