@@ -8,6 +8,8 @@
 //! overrides), `links` (video-call URLs). This file holds the public types and the orchestration.
 //! The module depends only on chrono, chrono-tz, rrule, serde and thiserror.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -96,7 +98,9 @@ pub fn parse_calendar(
 ) -> Result<ParseOutcome, IcalError> {
     let calendar = parse_components(text)?;
     let zones = Zones::new(&calendar, default_tz);
+    // Groups in first-seen order; the map keeps finding a UID's group O(1) for big feeds.
     let mut by_uid: Vec<(String, Vec<&Component>)> = Vec::new();
+    let mut group_of: HashMap<String, usize> = HashMap::new();
     let mut outcome = ParseOutcome::default();
     for (i, event) in calendar
         .children
@@ -109,9 +113,12 @@ pub fn parse_calendar(
             .map(|p| p.value.trim().to_string())
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| format!("no-uid-{i}"));
-        match by_uid.iter_mut().find(|(u, _)| *u == uid) {
-            Some((_, list)) => list.push(event),
-            None => by_uid.push((uid, vec![event])),
+        match group_of.get(&uid) {
+            Some(&at) => by_uid[at].1.push(event),
+            None => {
+                group_of.insert(uid.clone(), by_uid.len());
+                by_uid.push((uid, vec![event]));
+            }
         }
     }
     for (uid, vevents) in by_uid {

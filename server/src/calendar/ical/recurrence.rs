@@ -168,7 +168,10 @@ pub(crate) fn events_of_uid(
                     ));
                 }
             }
-        } else if overlaps(&start.time, &end, from, to) {
+        } else if !overridden.contains_key(&occurrence_id(&start.time))
+            && overlaps(&start.time, &end, from, to)
+        {
+            // (A single event's own RECURRENCE-ID copy replaces it, as a series' instance.)
             out.push(occurrence(
                 &d,
                 start.time.clone(),
