@@ -28,6 +28,8 @@ pub(crate) enum EventError {
     EndsBeforeStart,
     #[error("date out of range")]
     OutOfRange,
+    #[error("recurrence too dense to expand before the window")]
+    TooDense,
     #[error("invalid RRULE: {0}")]
     InvalidRule(String),
 }

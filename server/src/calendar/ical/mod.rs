@@ -31,8 +31,10 @@ use recurrence::events_of_uid;
 use values::instant;
 use zones::Zones;
 
-/// Longest series expanded per event, so a runaway rule cannot exhaust the server.
-pub const MAX_OCCURRENCES: u16 = 1000;
+/// Most occurrences of one series returned inside the window, so a runaway rule cannot exhaust
+/// the server: a daily series fills 54 years, an hourly one 2 (the sync window is at most 20).
+/// Counted inside the window only: expansion starts near the window, not at DTSTART.
+pub const MAX_OCCURRENCES: u16 = 20_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum EventTime {

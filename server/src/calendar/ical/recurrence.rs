@@ -2,7 +2,7 @@
 //! overrides, and occurrence ids.
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::error::EventError;
@@ -43,15 +43,30 @@ fn expand(
         start.zone.unwrap_or(Tz::UTC)
     };
     let rtz = rrule::Tz::Tz(tz);
-    let local_start = instant(&start.time).with_timezone(&tz);
+    // Occurrences starting after this can overlap the window.
+    let after = from
+        .checked_sub_signed(length + Duration::seconds(1))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let rules: Vec<String> = master
+        .all("RRULE")
+        .map(|rule| normalize_rrule(&rule.value, tz))
+        .collect();
+    let local_start = instant(&start.time).with_timezone(&tz).naive_local();
+    let series_start = match rules.as_slice() {
+        [rule] => jump(
+            local_start,
+            rule,
+            after.with_timezone(&tz).naive_local(),
+            tz,
+        ),
+        _ => local_start,
+    };
     let mut lines = vec![format!(
         "DTSTART;TZID={}:{}",
         tz.name(),
-        local_start.format("%Y%m%dT%H%M%S")
+        series_start.format("%Y%m%dT%H%M%S")
     )];
-    for rule in master.all("RRULE") {
-        lines.push(format!("RRULE:{}", normalize_rrule(&rule.value, tz)));
-    }
+    lines.extend(rules.iter().map(|rule| format!("RRULE:{rule}")));
     let mut set: rrule::RRuleSet = lines
         .join("\n")
         .parse()
@@ -78,24 +93,99 @@ fn expand(
             }
         }
     }
-    let after = from
-        .checked_sub_signed(length + Duration::seconds(1))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
-        .with_timezone(&rtz);
-    let before = to.with_timezone(&rtz);
-    let result = set.after(after).before(before).all(MAX_OCCURRENCES);
-    Ok(result
-        .dates
-        .into_iter()
-        .map(|d| {
-            let utc = d.with_timezone(&Utc);
-            if all_day {
-                EventTime::Date(utc.date_naive())
-            } else {
-                EventTime::DateTime(utc)
+    let mut out = Vec::new();
+    let mut walked = 0usize;
+    // `limit()` makes `rrule` give up on rules that never match instead of looping forever.
+    for d in &set.limit() {
+        let utc = d.with_timezone(&Utc);
+        if utc >= to || out.len() >= usize::from(MAX_OCCURRENCES) {
+            break;
+        }
+        if utc <= after {
+            walked += 1;
+            if walked > MAX_WALK {
+                return Err(EventError::TooDense);
             }
+            continue;
+        }
+        out.push(if all_day {
+            EventTime::Date(utc.date_naive())
+        } else {
+            EventTime::DateTime(utc)
+        });
+    }
+    Ok(out)
+}
+
+/// Occurrences before the window that may be stepped through (only series with COUNT, several
+/// RRULEs or a month-end start must be walked from DTSTART; see [`jump`]).
+const MAX_WALK: usize = 100_000;
+
+/// A later DTSTART for the same series, close before `target`, so that expansion need not walk
+/// from a DTSTART decades ago (`FREQ=MINUTELY` since 1970). Moves by whole periods of the rule,
+/// which keeps every BYxxx part aligned; COUNT counts from the real DTSTART, so no jump then.
+fn jump(start: NaiveDateTime, rule: &str, target: NaiveDateTime, tz: Tz) -> NaiveDateTime {
+    let part = |name: &str| {
+        rule.split(';').find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_ascii_uppercase())
         })
-        .collect())
+    };
+    if target <= start || part("COUNT").is_some() {
+        return start;
+    }
+    let interval: i64 = part("INTERVAL")
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n >= 1)
+        .unwrap_or(1);
+    let seconds = |unit: i64| -> Option<(i64, i64)> {
+        let period = unit.checked_mul(interval)?;
+        Some(((target - start).num_seconds() / period, period))
+    };
+    let months = |unit: u32| -> Option<(i64, i64)> {
+        // Day 29-31 does not exist in every month: `rrule` skips those, a moved start would not.
+        if start.day() > 28 {
+            return None;
+        }
+        let period = i64::from(unit).checked_mul(interval)?;
+        let elapsed = (i64::from(target.year()) - i64::from(start.year())) * 12
+            + i64::from(target.month())
+            - i64::from(start.month());
+        Some((elapsed / period, period))
+    };
+    let freq = part("FREQ").unwrap_or_default();
+    let (steps, period, in_months) = match freq.as_str() {
+        "SECONDLY" => seconds(1),
+        "MINUTELY" => seconds(60),
+        "HOURLY" => seconds(3600),
+        "DAILY" => seconds(86_400),
+        "WEEKLY" => seconds(7 * 86_400),
+        "MONTHLY" => months(1),
+        "YEARLY" => months(12),
+        _ => None,
+    }
+    .map_or((0, 0, false), |(n, p)| {
+        (n, p, matches!(freq.as_str(), "MONTHLY" | "YEARLY"))
+    });
+    // One period of margin; then back off further while the moved start falls in a DST gap
+    // or overlap, where `rrule` would shift the series' wall time.
+    for k in (1..steps).rev().take(3) {
+        let moved = if in_months {
+            u32::try_from(k * period)
+                .ok()
+                .and_then(|m| start.checked_add_months(chrono::Months::new(m)))
+        } else {
+            k.checked_mul(period)
+                .and_then(Duration::try_seconds)
+                .and_then(|d| start.checked_add_signed(d))
+        };
+        if let Some(moved) = moved.filter(|m| tz.from_local_datetime(m).single().is_some()) {
+            return moved;
+        }
+    }
+    start
 }
 
 /// `rrule` wants UNTIL in the same form as DTSTART: a date-only UNTIL becomes end of day.

@@ -497,3 +497,66 @@ fn many_events_are_grouped_by_uid_in_linear_time() {
     // Quadratic grouping took ~10 s here (debug build); linear grouping well under a second.
     assert!(took < std::time::Duration::from_secs(4), "{took:?}");
 }
+
+#[test]
+fn dense_rules_from_long_ago_expand_only_the_window() {
+    let text = cal("BEGIN:VEVENT
+UID:minutely
+DTSTART:19700101T000000Z
+RRULE:FREQ=MINUTELY
+SUMMARY:Tick
+END:VEVENT
+BEGIN:VEVENT
+UID:secondly
+DTSTART;TZID=Europe/Amsterdam:19700101T000000
+RRULE:FREQ=SECONDLY;INTERVAL=10
+SUMMARY:Tock
+END:VEVENT");
+    let started = std::time::Instant::now();
+    let out = parse_calendar(&text, utc(2026, 3, 1, 0, 0), utc(2026, 3, 1, 6, 0), Tz::UTC).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let count = |uid: &str| out.events.iter().filter(|e| e.uid == uid).count();
+    assert_eq!(count("minutely"), 360);
+    assert_eq!(count("secondly"), 6 * 360);
+    let first = out.events.iter().find(|e| e.uid == "secondly").unwrap();
+    assert_eq!(first.start, EventTime::DateTime(utc(2026, 3, 1, 0, 0)));
+}
+
+#[test]
+fn a_daily_series_in_a_wide_window_keeps_its_later_dates() {
+    let text = cal("BEGIN:VEVENT
+UID:daily
+DTSTART;TZID=Europe/Lisbon:20200101T093000
+DURATION:PT15M
+RRULE:FREQ=DAILY
+SUMMARY:Standup
+END:VEVENT
+BEGIN:VEVENT
+UID:monthly
+DTSTART;VALUE=DATE:19900131
+RRULE:FREQ=MONTHLY
+SUMMARY:Month end
+END:VEVENT
+BEGIN:VEVENT
+UID:count
+DTSTART:19900101T120000Z
+RRULE:FREQ=WEEKLY;COUNT=2000
+SUMMARY:Counted
+END:VEVENT");
+    let out = parse_calendar(&text, utc(2000, 1, 1, 0, 0), utc(2030, 1, 1, 0, 0), Tz::UTC).unwrap();
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let daily: Vec<_> = out.events.iter().filter(|e| e.uid == "daily").collect();
+    assert_eq!(daily.len(), 3653, "2020-01-01 .. 2029-12-31");
+    assert_eq!(
+        daily.last().unwrap().start,
+        EventTime::DateTime(utc(2029, 12, 31, 9, 30))
+    );
+    // 7 months a year have a 31st; 30 years in the window.
+    assert_eq!(
+        out.events.iter().filter(|e| e.uid == "monthly").count(),
+        7 * 30
+    );
+    // 2000 weeks from 1990-01-01 end in 2028; those from 2000 on are in the window.
+    let counted = out.events.iter().filter(|e| e.uid == "count").count();
+    assert_eq!(counted, 2000 - 522);
+}
