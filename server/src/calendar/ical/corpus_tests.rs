@@ -122,3 +122,52 @@ fn icalendar_crate_versus_our_lexer() {
     assert!(count_mismatch.is_empty(), "{count_mismatch:#?}");
     assert!(only_ours > 0 && both + only_ours == files.len());
 }
+
+/// EXPECTED.tsv rows: file → (parse_ok, occurrences in the fixed window, or None for ERR/empty).
+fn expected() -> Vec<(String, bool, Option<usize>)> {
+    let text = std::fs::read_to_string(corpus_dir().join("EXPECTED.tsv")).expect("EXPECTED.tsv");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (
+                cols[0].to_string(),
+                cols[1] == "true",
+                cols.get(3).and_then(|c| c.parse().ok()),
+            )
+        })
+        .collect()
+}
+
+/// Our occurrences in the fixed window 2000-01-01..2030-01-01 (floating times read as UTC).
+fn our_count(text: &str) -> Result<usize, super::IcalError> {
+    use chrono::TimeZone;
+    let from = chrono::Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+    let to = chrono::Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+    super::parse_calendar(text, from, to, chrono_tz::Tz::UTC).map(|o| o.events.len())
+}
+
+#[test]
+fn occurrence_counts_match_python() {
+    let files: std::collections::HashMap<String, String> = corpus().into_iter().collect();
+    let mut diffs = Vec::new();
+    let mut same = 0;
+    for (name, ok, want) in expected() {
+        let text = &files[&name];
+        let got = our_count(text);
+        let want_s = want.map_or("ERR".to_string(), |w| w.to_string());
+        let got_s = match &got {
+            Ok(n) => n.to_string(),
+            Err(e) => format!("Err({e})"),
+        };
+        if ok && want.is_some() && got.as_ref().ok() == want.as_ref() {
+            same += 1;
+        } else {
+            diffs.push(format!("{name}\tpython {ok}/{want_s}\tours {got_s}"));
+        }
+    }
+    println!("same {same}, different {}", diffs.len());
+    for d in &diffs {
+        println!("{d}");
+    }
+}

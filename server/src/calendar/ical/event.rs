@@ -99,9 +99,11 @@ pub(crate) fn span(event: &Component, zones: &Zones) -> Result<(Stamp, EventTime
         }
         (_, end) => end,
     };
-    if instant(&end) < instant(&start.time) {
-        return Err(EventError::EndsBeforeStart);
-    }
+    // An end before the start is a producer bug; the event still happened at its start.
+    let end = match instant(&end) < instant(&start.time) {
+        true => start.time.clone(),
+        false => end,
+    };
     Ok((start, end))
 }
 

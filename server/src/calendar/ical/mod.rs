@@ -124,13 +124,17 @@ pub fn parse_calendar(
         }
     }
     for (uid, vevents) in by_uid {
-        match events_of_uid(&uid, &vevents, from, to, &zones) {
+        let mut problems = Vec::new();
+        match events_of_uid(&uid, &vevents, from, to, &zones, &mut problems) {
             Ok(mut events) => outcome.events.append(&mut events),
-            Err(e) => outcome.warnings.push(ParseWarning {
-                uid: Some(uid),
-                message: e.to_string(),
-            }),
+            Err(e) => problems.push(e),
         }
+        outcome
+            .warnings
+            .extend(problems.into_iter().map(|e| ParseWarning {
+                uid: Some(uid.clone()),
+                message: e.to_string(),
+            }));
     }
     outcome.events.sort_by_key(|e| instant(&e.start));
     Ok(outcome)

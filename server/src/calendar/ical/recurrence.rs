@@ -35,6 +35,7 @@ fn expand(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     zones: &Zones,
+    warnings: &mut Vec<EventError>,
 ) -> Result<Vec<EventTime>, EventError> {
     let all_day = matches!(start.time, EventTime::Date(_));
     let tz = if all_day {
@@ -47,8 +48,9 @@ fn expand(
     let after = from
         .checked_sub_signed(length + Duration::seconds(1))
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
-    let rules: Vec<String> = master
+    let mut rules: Vec<String> = master
         .all("RRULE")
+        .filter(|rule| !rule.value.trim().is_empty()) // "RRULE:" alone: no rule
         .map(|rule| normalize_rrule(&rule.value, tz))
         .collect();
     let local_start = instant(&start.time).with_timezone(&tz).naive_local();
@@ -67,10 +69,23 @@ fn expand(
         series_start.format("%Y%m%dT%H%M%S")
     )];
     lines.extend(rules.iter().map(|rule| format!("RRULE:{rule}")));
-    let mut set: rrule::RRuleSet = lines
-        .join("\n")
-        .parse()
-        .map_err(|e: rrule::RRuleError| EventError::InvalidRule(e.to_string()))?;
+    let parsed = match rules.is_empty() {
+        true => None,
+        false => match lines.join("\n").parse::<rrule::RRuleSet>() {
+            Ok(set) => Some(set),
+            Err(e) => {
+                // A broken rule keeps the event itself (DTSTART and RDATEs), with a warning.
+                warnings.push(EventError::InvalidRule(e.to_string()));
+                rules.clear();
+                None
+            }
+        },
+    };
+    let mut set = parsed.unwrap_or_else(|| {
+        // No rule: DTSTART is the first occurrence, RDATEs add the others (RFC 5545 §3.8.5.2).
+        let dtstart = instant(&start.time).with_timezone(&rtz);
+        rrule::RRuleSet::new(dtstart).rdate(dtstart)
+    });
     for (name, exclude) in [("RDATE", false), ("EXDATE", true)] {
         for prop in master.all(name) {
             for value in prop.value.split(',').filter(|v| !v.trim().is_empty()) {
@@ -213,8 +228,14 @@ fn normalize_rrule(rule: &str, tz: Tz) -> String {
                     None => part.to_string(),
                 }
             }
+            // COUNT=-1 (seen in the wild) means "no count", as other readers take it.
+            Some((k, v)) if k.eq_ignore_ascii_case("COUNT") => match v.trim().parse::<u32>() {
+                Ok(n) if n > 0 => part.to_string(),
+                _ => String::new(),
+            },
             _ => part.to_string(),
         })
+        .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join(";")
 }
@@ -227,22 +248,39 @@ pub(crate) fn events_of_uid(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     zones: &Zones,
+    warnings: &mut Vec<EventError>,
 ) -> Result<Vec<EventOccurrence>, EventError> {
-    let (overrides, masters): (Vec<&&Component>, Vec<&&Component>) = vevents
+    let (overrides, masters): (Vec<&Component>, Vec<&Component>) = vevents
         .iter()
+        .copied()
         .partition(|c| c.get("RECURRENCE-ID").is_some());
-    let mut out = Vec::new();
-    let mut overridden: HashMap<String, &Component> = HashMap::new();
-    for o in &overrides {
-        let rid = prop_stamp(o.get("RECURRENCE-ID").expect("partitioned"), zones)?;
-        overridden.insert(occurrence_id(&rid.time), o);
+    // Several copies of one event: the highest SEQUENCE is the current one (ties: the last).
+    let master = masters.into_iter().rev().max_by_key(|m| sequence(m));
+    let master_span = master.map(|m| span(m, zones)).transpose()?;
+    let all_day = matches!(master_span, Some((ref s, _)) if matches!(s.time, EventTime::Date(_)));
+    let mut overridden: HashMap<String, (i64, &Component)> = HashMap::new();
+    for o in overrides {
+        let rid = o.get("RECURRENCE-ID").expect("partitioned");
+        // An all-day series' instance is a date, even when the RECURRENCE-ID is written as
+        // local midnight (`RECURRENCE-ID;TZID=Europe/Berlin:20260310T000000`).
+        let rid = match all_day {
+            true => parse_value(&rid.value, None, true, zones)?,
+            false => prop_stamp(rid, zones)?,
+        };
+        let seq = sequence(o);
+        match overridden.get(&occurrence_id(&rid.time)) {
+            Some(&(kept, _)) if kept > seq => {}
+            _ => {
+                overridden.insert(occurrence_id(&rid.time), (seq, o));
+            }
+        }
     }
-    if let Some(master) = masters.first() {
-        let (start, end) = span(master, zones)?;
+    let mut out = Vec::new();
+    if let (Some(master), Some((start, end))) = (master, master_span) {
         let d = details(master, uid, zones);
         let length = instant(&end) - instant(&start.time);
         if master.get("RRULE").is_some() || master.get("RDATE").is_some() {
-            for s in expand(master, &start, length, from, to, zones)? {
+            for s in expand(master, &start, length, from, to, zones, warnings)? {
                 if overridden.contains_key(&occurrence_id(&s)) {
                     continue;
                 }
@@ -272,7 +310,7 @@ pub(crate) fn events_of_uid(
             ));
         }
     }
-    for (rid, o) in overridden {
+    for (rid, (_, o)) in overridden {
         let (start, end) = span(o, zones)?;
         let d = details(o, uid, zones);
         if overlaps(&start.time, &end, from, to) {
@@ -287,4 +325,11 @@ pub(crate) fn events_of_uid(
         }
     }
     Ok(out)
+}
+
+fn sequence(event: &Component) -> i64 {
+    event
+        .get("SEQUENCE")
+        .and_then(|p| p.value.trim().parse().ok())
+        .unwrap_or(0)
 }

@@ -560,3 +560,95 @@ END:VEVENT");
     let counted = out.events.iter().filter(|e| e.uid == "count").count();
     assert_eq!(counted, 2000 - 522);
 }
+
+#[test]
+fn rdate_without_rrule_sequence_wins_and_all_day_overrides() {
+    let text = cal("BEGIN:VEVENT
+UID:rdate-only
+DTSTART:20260301T120000Z
+DURATION:PT1H
+RDATE:20260310T120000Z,20260320T120000Z
+SUMMARY:Three times
+END:VEVENT
+BEGIN:VEVENT
+UID:seq
+DTSTART:20260401T090000Z
+RRULE:FREQ=DAILY;COUNT=2
+SUMMARY:Series
+END:VEVENT
+BEGIN:VEVENT
+UID:seq
+RECURRENCE-ID:20260401T090000Z
+SEQUENCE:2
+DTSTART:20260401T150000Z
+SUMMARY:Moved again (current)
+END:VEVENT
+BEGIN:VEVENT
+UID:seq
+RECURRENCE-ID:20260401T090000Z
+SEQUENCE:1
+DTSTART:20260401T110000Z
+SUMMARY:Moved (stale)
+END:VEVENT
+BEGIN:VEVENT
+UID:holiday
+DTSTART;VALUE=DATE:20260504
+RRULE:FREQ=WEEKLY;COUNT=2
+SUMMARY:Day off
+END:VEVENT
+BEGIN:VEVENT
+UID:holiday
+RECURRENCE-ID;TZID=Europe/Berlin:20260504T000000
+DTSTART;VALUE=DATE:20260505
+SUMMARY:Day off (moved)
+END:VEVENT
+BEGIN:VEVENT
+UID:tolerant
+DTSTART:20260601T090000Z
+RRULE:FREQ=WEEKLY;COUNT=-1;UNTIL=20260615T090000Z
+SUMMARY:Bad count
+END:VEVENT
+BEGIN:VEVENT
+UID:empty-rule
+DTSTART:20260701T090000Z
+DTEND:20260701T080000Z
+RRULE:
+SUMMARY:Empty rule, swapped end
+END:VEVENT
+BEGIN:VEVENT
+UID:broken-rule
+DTSTART:20260801T090000Z
+RRULE:FREQ=SOMETIMES
+SUMMARY:Broken rule
+END:VEVENT");
+    let out = parse(&text);
+    let starts = |uid: &str| -> Vec<String> {
+        out.events
+            .iter()
+            .filter(|e| e.uid == uid)
+            .map(|e| occurrence_id(&e.start))
+            .collect()
+    };
+    assert_eq!(
+        starts("rdate-only"),
+        [
+            "2026-03-01T12:00:00Z",
+            "2026-03-10T12:00:00Z",
+            "2026-03-20T12:00:00Z"
+        ]
+    );
+    let seq: Vec<_> = out.events.iter().filter(|e| e.uid == "seq").collect();
+    assert_eq!(seq.len(), 2);
+    assert_eq!(seq[0].title, "Moved again (current)");
+    assert_eq!(starts("holiday"), ["2026-05-05", "2026-05-11"]);
+    assert_eq!(starts("tolerant").len(), 3);
+    assert_eq!(starts("empty-rule"), ["2026-07-01T09:00:00Z"]);
+    assert_eq!(starts("broken-rule"), ["2026-08-01T09:00:00Z"]);
+    assert_eq!(
+        out.warnings
+            .iter()
+            .map(|w| w.uid.as_deref().unwrap())
+            .collect::<Vec<_>>(),
+        ["broken-rule"]
+    );
+}
