@@ -20,7 +20,7 @@ pub(crate) enum EventError {
     InvalidDate(String),
     #[error("invalid date-time \"{0}\"")]
     InvalidDateTime(String),
-    #[error("unknown time zone \"{0}\"")]
+    #[error("unknown time zone \"{0}\", read as floating time")]
     UnknownZone(String),
     #[error("invalid DURATION \"{0}\"")]
     InvalidDuration(String),

@@ -20,12 +20,14 @@ mod lexer;
 mod links;
 mod recurrence;
 mod values;
+mod windows_zones;
 mod zones;
 
 pub use error::IcalError;
 pub use links::extract_meeting_url;
 pub use values::parse_duration;
 
+use error::EventError;
 use lexer::{parse_components, Component};
 use recurrence::events_of_uid;
 use values::instant;
@@ -129,6 +131,12 @@ pub fn parse_calendar(
             Ok(mut events) => outcome.events.append(&mut events),
             Err(e) => problems.push(e),
         }
+        problems.extend(
+            zones
+                .take_unknown()
+                .into_iter()
+                .map(EventError::UnknownZone),
+        );
         outcome
             .warnings
             .extend(problems.into_iter().map(|e| ParseWarning {

@@ -38,12 +38,22 @@ fn expand(
     warnings: &mut Vec<EventError>,
 ) -> Result<Vec<EventTime>, EventError> {
     let all_day = matches!(start.time, EventTime::Date(_));
-    let tz = if all_day {
-        Tz::UTC
-    } else {
-        start.zone.unwrap_or(Tz::UTC)
+    // The series repeats in local wall time. For a VTIMEZONE of the object (which `rrule` cannot
+    // know) it is expanded in that zone's wall times labelled UTC, then mapped back.
+    let (tz, custom) = match (&start.zone, all_day) {
+        (Some(Zone::Named(tz)), false) => (*tz, None),
+        (Some(Zone::Custom(c)), false) => (Tz::UTC, Some(Zone::Custom(c.clone()))),
+        _ => (Tz::UTC, None),
     };
     let rtz = rrule::Tz::Tz(tz);
+    let to_space = |at: DateTime<Utc>| match &custom {
+        Some(Zone::Custom(c)) => c.to_local(at).and_utc().with_timezone(&rtz),
+        _ => at.with_timezone(&rtz),
+    };
+    let from_space = |d: DateTime<rrule::Tz>| match &custom {
+        Some(zone) => local_to_utc(d.naive_utc(), zone),
+        None => d.with_timezone(&Utc),
+    };
     // Occurrences starting after this can overlap the window.
     let after = from
         .checked_sub_signed(length + Duration::seconds(1))
@@ -53,14 +63,9 @@ fn expand(
         .filter(|rule| !rule.value.trim().is_empty()) // "RRULE:" alone: no rule
         .map(|rule| normalize_rrule(&rule.value, tz))
         .collect();
-    let local_start = instant(&start.time).with_timezone(&tz).naive_local();
+    let local_start = to_space(instant(&start.time)).naive_local();
     let series_start = match rules.as_slice() {
-        [rule] => jump(
-            local_start,
-            rule,
-            after.with_timezone(&tz).naive_local(),
-            tz,
-        ),
+        [rule] => jump(local_start, rule, to_space(after).naive_local(), tz),
         _ => local_start,
     };
     let mut lines = vec![format!(
@@ -83,7 +88,7 @@ fn expand(
     };
     let mut set = parsed.unwrap_or_else(|| {
         // No rule: DTSTART is the first occurrence, RDATEs add the others (RFC 5545 §3.8.5.2).
-        let dtstart = instant(&start.time).with_timezone(&rtz);
+        let dtstart = to_space(instant(&start.time));
         rrule::RRuleSet::new(dtstart).rdate(dtstart)
     });
     for (name, exclude) in [("RDATE", false), ("EXDATE", true)] {
@@ -99,7 +104,7 @@ fn expand(
                             .is_some_and(|v| v.eq_ignore_ascii_case("DATE")),
                     zones,
                 )?;
-                let at = instant(&stamp.time).with_timezone(&rtz);
+                let at = to_space(instant(&stamp.time));
                 set = if exclude {
                     set.exdate(at)
                 } else {
@@ -112,7 +117,7 @@ fn expand(
     let mut walked = 0usize;
     // `limit()` makes `rrule` give up on rules that never match instead of looping forever.
     for d in &set.limit() {
-        let utc = d.with_timezone(&Utc);
+        let utc = from_space(d);
         if utc >= to || out.len() >= usize::from(MAX_OCCURRENCES) {
             break;
         }
@@ -139,7 +144,12 @@ const MAX_WALK: usize = 100_000;
 /// A later DTSTART for the same series, close before `target`, so that expansion need not walk
 /// from a DTSTART decades ago (`FREQ=MINUTELY` since 1970). Moves by whole periods of the rule,
 /// which keeps every BYxxx part aligned; COUNT counts from the real DTSTART, so no jump then.
-fn jump(start: NaiveDateTime, rule: &str, target: NaiveDateTime, tz: Tz) -> NaiveDateTime {
+pub(crate) fn jump(
+    start: NaiveDateTime,
+    rule: &str,
+    target: NaiveDateTime,
+    tz: Tz,
+) -> NaiveDateTime {
     let part = |name: &str| {
         rule.split(';').find_map(|p| {
             let (k, v) = p.split_once('=')?;
@@ -204,7 +214,7 @@ fn jump(start: NaiveDateTime, rule: &str, target: NaiveDateTime, tz: Tz) -> Naiv
 }
 
 /// `rrule` wants UNTIL in the same form as DTSTART: a date-only UNTIL becomes end of day.
-fn normalize_rrule(rule: &str, tz: Tz) -> String {
+pub(crate) fn normalize_rrule(rule: &str, tz: Tz) -> String {
     rule.split(';')
         .map(|part| match part.split_once('=') {
             Some((k, v)) if k.eq_ignore_ascii_case("UNTIL") => {
@@ -213,7 +223,7 @@ fn normalize_rrule(rule: &str, tz: Tz) -> String {
                     NaiveDate::parse_from_str(v, "%Y%m%d")
                         .ok()
                         .and_then(|d| d.and_hms_opt(23, 59, 59))
-                        .map(|n| local_to_utc(n, Zone::Named(tz)))
+                        .map(|n| local_to_utc(n, &Zone::Named(tz)))
                 } else if let Some(u) = v.strip_suffix('Z') {
                     NaiveDateTime::parse_from_str(u, "%Y%m%dT%H%M%S")
                         .ok()
@@ -221,7 +231,7 @@ fn normalize_rrule(rule: &str, tz: Tz) -> String {
                 } else {
                     NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S")
                         .ok()
-                        .map(|n| local_to_utc(n, Zone::Named(tz)))
+                        .map(|n| local_to_utc(n, &Zone::Named(tz)))
                 };
                 match until {
                     Some(u) => format!("UNTIL={}", u.format("%Y%m%dT%H%M%SZ")),

@@ -4,15 +4,16 @@ use chrono_tz::Tz;
 
 use super::error::EventError;
 use super::lexer::Prop;
-use super::zones::{local_to_utc, Zone, Zones};
+use super::zones::{clean_tzid, local_to_utc, Zone, Zones};
 use super::EventTime;
 
 /// A DTSTART-like value: its instant (or date), and the zone name it was written in.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Stamp {
     pub time: EventTime,
     pub tz_name: Option<String>,
-    pub zone: Option<Tz>,
+    /// The zone its series repeats in (None for UTC-less floating and all-day values).
+    pub zone: Option<Zone>,
 }
 
 pub(crate) fn parse_value(
@@ -38,30 +39,22 @@ pub(crate) fn parse_value(
         return Ok(Stamp {
             time: EventTime::DateTime(naive.and_utc()),
             tz_name: Some("UTC".into()),
-            zone: Some(Tz::UTC),
+            zone: Some(Zone::Named(Tz::UTC)),
         });
     }
     let naive = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S")
         .map_err(|_| EventError::InvalidDateTime(v.into()))?;
-    let (zone, name) = match tzid {
-        Some(id) => match zones.resolve(id) {
-            Some(z) => (z, Some(id.to_string())),
-            None => return Err(EventError::UnknownZone(id.into())),
-        },
-        None => (Zone::Named(zones.default), None), // floating: the user's zone
-    };
-    let named = match zone {
-        Zone::Named(tz) => Some(tz),
-        Zone::Fixed(_) => None,
-    };
-    let tz_name = match (&name, named) {
-        (Some(_), Some(tz)) => Some(tz.name().to_string()),
-        (other, _) => other.clone(),
+    // Floating times, and TZIDs nothing resolves (noted as a warning by `Zones`), are read in
+    // the user's zone rather than dropping the event.
+    let (zone, tz_name) = match tzid.and_then(|id| Some((zones.resolve(id)?, id))) {
+        Some((Zone::Named(tz), _)) => (Zone::Named(tz), Some(tz.name().to_string())),
+        Some((custom, id)) => (custom, Some(clean_tzid(id))),
+        None => (Zone::Named(zones.default), None),
     };
     Ok(Stamp {
-        time: EventTime::DateTime(local_to_utc(naive, zone)),
+        time: EventTime::DateTime(local_to_utc(naive, &zone)),
         tz_name,
-        zone: named,
+        zone: Some(zone),
     })
 }
 
