@@ -140,15 +140,25 @@ pub(crate) fn parse_line(line: &str) -> Option<Prop> {
     })
 }
 
-/// The first VCALENDAR of `text` as a component tree.
+/// The calendar of `text` as a component tree. Several VCALENDARs in one object are read as
+/// one, and bare VEVENTs (no VCALENDAR around them) as a calendar of their own.
 pub(crate) fn parse_components(text: &str) -> Result<Component, IcalError> {
     let mut root = parse_tree(text)?;
-    let at = root
-        .children
-        .iter()
-        .position(|c| c.name == "VCALENDAR")
-        .ok_or(IcalError::NotCalendar)?;
-    Ok(root.children.swap_remove(at))
+    let mut calendar = Component::named("VCALENDAR".into());
+    let mut found = false;
+    for mut c in std::mem::take(&mut root.children) {
+        if c.name == "VCALENDAR" {
+            found = true;
+            calendar.props.append(&mut c.props);
+            calendar.children.append(&mut c.children);
+        } else {
+            calendar.children.push(c);
+        }
+    }
+    match found || calendar.children.iter().any(|c| c.name == "VEVENT") {
+        true => Ok(calendar),
+        false => Err(IcalError::NotCalendar),
+    }
 }
 
 /// Every top-level component of `text`, under a synthetic ROOT.

@@ -782,3 +782,17 @@ END:VEVENT");
         "the TZID as written"
     );
 }
+
+#[test]
+fn several_calendars_in_one_object_and_bare_events() {
+    let event = |uid: &str| {
+        format!("BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20260310T090000Z\r\nEND:VEVENT\r\n")
+    };
+    let two = format!(
+        "BEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\nBEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n",
+        event("a"),
+        event("b")
+    );
+    assert_eq!(parse(&two).events.len(), 2);
+    assert_eq!(parse(&event("bare")).events[0].uid, "bare");
+}
