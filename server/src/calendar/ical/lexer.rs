@@ -73,10 +73,23 @@ impl Component {
 pub(crate) fn unfold(text: &str) -> String {
     // A UTF-8 byte-order mark would otherwise glue itself to the first property name.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .replace("\n ", "")
-        .replace("\n\t", "")
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut out = String::with_capacity(text.len());
+    for line in text.split('\n') {
+        match line.strip_prefix([' ', '\t']) {
+            // A continuation joins the last content line, even across blank lines (seen in
+            // old Mozilla exports).
+            Some(rest) => out.push_str(rest),
+            None if line.trim().is_empty() => {}
+            None => {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(line);
+            }
+        }
+    }
+    out
 }
 
 pub(crate) fn unescape(value: &str) -> String {

@@ -86,11 +86,12 @@ fn expand(
             }
         },
     };
-    let mut set = parsed.unwrap_or_else(|| {
-        // No rule: DTSTART is the first occurrence, RDATEs add the others (RFC 5545 §3.8.5.2).
-        let dtstart = to_space(instant(&start.time));
-        rrule::RRuleSet::new(dtstart).rdate(dtstart)
-    });
+    // DTSTART is the first instance even when the rule does not match it (RFC 5545 §3.8.5.3:
+    // it "defines the first instance"); RDATEs add others.
+    let dtstart = to_space(instant(&start.time));
+    let mut set = parsed
+        .unwrap_or_else(|| rrule::RRuleSet::new(dtstart))
+        .rdate(dtstart);
     for (name, exclude) in [("RDATE", false), ("EXDATE", true)] {
         for prop in master.all(name) {
             for value in prop.value.split(',').filter(|v| !v.trim().is_empty()) {
@@ -128,11 +129,16 @@ fn expand(
             }
             continue;
         }
-        out.push(if all_day {
+        let t = if all_day {
             EventTime::Date(utc.date_naive())
         } else {
             EventTime::DateTime(utc)
-        });
+        };
+        // A recurrence set is a set: an RDATE on a rule's instance, or a repeated RRULE, does
+        // not make a second occurrence (the dates come sorted).
+        if out.last() != Some(&t) {
+            out.push(t);
+        }
     }
     Ok(out)
 }

@@ -796,3 +796,53 @@ fn several_calendars_in_one_object_and_bare_events() {
     assert_eq!(parse(&two).events.len(), 2);
     assert_eq!(parse(&event("bare")).events[0].uid, "bare");
 }
+
+#[test]
+fn a_recurrence_set_has_no_duplicates_and_starts_at_dtstart() {
+    let text = cal("BEGIN:VEVENT
+UID:twice
+DTSTART:20260105T100000Z
+RRULE:FREQ=WEEKLY;COUNT=3
+RRULE:FREQ=WEEKLY;COUNT=3
+RDATE:20260112T100000Z
+SUMMARY:Same rule twice and an RDATE on an instance
+END:VEVENT
+BEGIN:VEVENT
+UID:unsynced
+DTSTART:20260325T101010Z
+RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU;COUNT=2
+SUMMARY:DTSTART off the rule
+END:VEVENT
+BEGIN:VEVENT
+UID
+ :folded-after-blank
+DTSTART:20260601T090000Z
+END:VEVENT");
+    let text = text.replace("UID\r\n :folded", "UID\r\n\r\n :folded");
+    let out = parse(&text);
+    let starts = |uid: &str| -> Vec<String> {
+        out.events
+            .iter()
+            .filter(|e| e.uid == uid)
+            .map(|e| occurrence_id(&e.start))
+            .collect()
+    };
+    assert_eq!(
+        starts("twice"),
+        [
+            "2026-01-05T10:00:00Z",
+            "2026-01-12T10:00:00Z",
+            "2026-01-19T10:00:00Z"
+        ]
+    );
+    assert_eq!(
+        starts("unsynced"),
+        ["2026-03-25T10:10:10Z", "2026-11-01T10:10:10Z"],
+        "DTSTART, then the rule (its 2027 instance is outside the window)"
+    );
+    assert_eq!(
+        starts("folded-after-blank").len(),
+        1,
+        "a continuation after a blank line"
+    );
+}
