@@ -1,13 +1,13 @@
 //! Recurring events: RRULE/RDATE/EXDATE expansion (via `rrule`) inside the window, RECURRENCE-ID
 //! overrides, and occurrence ids.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::error::EventError;
 use super::event::{details, occurrence, span};
-use super::lexer::Component;
+use super::lexer::{Component, Prop};
 use super::values::{instant, parse_value, prop_stamp, shift, Stamp};
 use super::zones::{local_to_utc, Zone, Zones};
 use super::{EventOccurrence, EventTime, MAX_OCCURRENCES};
@@ -92,10 +92,18 @@ fn expand(
     let mut set = parsed
         .unwrap_or_else(|| rrule::RRuleSet::new(dtstart))
         .rdate(dtstart);
+    // A date-only EXDATE on a timed series removes that day's instance, as other readers do.
+    let mut excluded_days = HashSet::new();
     for (name, exclude) in [("RDATE", false), ("EXDATE", true)] {
         for prop in master.all(name) {
             for value in prop.value.split(',').filter(|v| !v.trim().is_empty()) {
                 let value = value.split('/').next().unwrap_or(value); // RDATE periods: keep the start
+                if exclude && !all_day && is_date(prop, value) {
+                    if let EventTime::Date(day) = parse_value(value, None, true, zones)?.time {
+                        excluded_days.insert(day);
+                    }
+                    continue;
+                }
                 let stamp = parse_value(
                     value,
                     prop.param("TZID"),
@@ -129,6 +137,9 @@ fn expand(
             }
             continue;
         }
+        if excluded_days.contains(&d.date_naive()) {
+            continue;
+        }
         let t = if all_day {
             EventTime::Date(utc.date_naive())
         } else {
@@ -141,6 +152,28 @@ fn expand(
         }
     }
     Ok(out)
+}
+
+fn is_date(prop: &Prop, value: &str) -> bool {
+    prop.param("VALUE")
+        .is_some_and(|v| v.eq_ignore_ascii_case("DATE"))
+        || value.trim().len() == 8
+}
+
+/// The instances a master's EXDATEs remove: their ids, and the days of date-only ones.
+fn exclusions(master: &Component, zones: &Zones) -> HashSet<String> {
+    master
+        .all("EXDATE")
+        .flat_map(|p| p.value.split(',').map(move |v| (p, v)))
+        .filter_map(|(p, v)| {
+            let date = is_date(p, v);
+            let stamp = match date {
+                true => parse_value(v, None, true, zones),
+                false => parse_value(v, p.param("TZID"), false, zones),
+            };
+            stamp.ok().map(|s| occurrence_id(&s.time))
+        })
+        .collect()
 }
 
 /// Occurrences before the window that may be stepped through (only series with COUNT, several
@@ -295,8 +328,28 @@ pub(crate) fn events_of_uid(
     if let (Some(master), Some((start, end))) = (master, master_span) {
         let d = details(master, uid, zones);
         let length = instant(&end) - instant(&start.time);
+        // A modified instance that the series has since deleted (EXDATE) is gone too; so is a
+        // stale one (lower SEQUENCE than the series) for a date the series no longer has.
+        let excluded = exclusions(master, zones);
+        let rid_day = |o: &Component| {
+            let rid = o.get("RECURRENCE-ID")?;
+            Some(occurrence_id(
+                &parse_value(&rid.value, None, true, zones).ok()?.time,
+            ))
+        };
+        overridden.retain(|rid, (_, o)| {
+            !excluded.contains(rid) && !rid_day(o).is_some_and(|day| excluded.contains(&day))
+        });
         if master.get("RRULE").is_some() || master.get("RDATE").is_some() {
-            for s in expand(master, &start, length, from, to, zones, warnings)? {
+            let instances = expand(master, &start, length, from, to, zones, warnings)?;
+            let ids: HashSet<String> = instances.iter().map(occurrence_id).collect();
+            let master_seq = sequence(master);
+            overridden.retain(|rid, (seq, o)| {
+                let in_window = prop_stamp(o.get("RECURRENCE-ID").expect("override"), zones)
+                    .is_ok_and(|s| instant(&s.time) >= from && instant(&s.time) < to);
+                *seq >= master_seq || ids.contains(rid) || !in_window
+            });
+            for s in instances {
                 if overridden.contains_key(&occurrence_id(&s)) {
                     continue;
                 }

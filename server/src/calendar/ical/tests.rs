@@ -846,3 +846,58 @@ END:VEVENT");
         "a continuation after a blank line"
     );
 }
+
+#[test]
+fn exdates_remove_days_deleted_modifications_and_stale_overrides() {
+    let text = cal("BEGIN:VEVENT
+UID:date-exdate
+DTSTART:20260609T030000Z
+RRULE:FREQ=DAILY;COUNT=4
+EXDATE;VALUE=DATE:20260611
+END:VEVENT
+BEGIN:VEVENT
+UID:deleted
+DTSTART;VALUE=DATE:20260701
+RRULE:FREQ=WEEKLY;COUNT=3
+EXDATE;VALUE=DATE:20260708
+SEQUENCE:3
+END:VEVENT
+BEGIN:VEVENT
+UID:deleted
+RECURRENCE-ID;VALUE=DATE:20260708
+DTSTART;VALUE=DATE:20260709
+SEQUENCE:2
+SUMMARY:Moved, then deleted
+END:VEVENT
+BEGIN:VEVENT
+UID:stale
+DTSTART;VALUE=DATE:20260803
+RRULE:FREQ=WEEKLY;INTERVAL=2;UNTIL=20260820
+SEQUENCE:2
+END:VEVENT
+BEGIN:VEVENT
+UID:stale
+RECURRENCE-ID;VALUE=DATE:20260824
+DTSTART;VALUE=DATE:20260824
+SEQUENCE:1
+SUMMARY:An instance the series no longer has
+END:VEVENT");
+    let out = parse(&text);
+    let starts = |uid: &str| -> Vec<String> {
+        out.events
+            .iter()
+            .filter(|e| e.uid == uid)
+            .map(|e| occurrence_id(&e.start))
+            .collect()
+    };
+    assert_eq!(
+        starts("date-exdate"),
+        [
+            "2026-06-09T03:00:00Z",
+            "2026-06-10T03:00:00Z",
+            "2026-06-12T03:00:00Z"
+        ]
+    );
+    assert_eq!(starts("deleted"), ["2026-07-01", "2026-07-15"]);
+    assert_eq!(starts("stale"), ["2026-08-03", "2026-08-17"]);
+}
