@@ -123,51 +123,117 @@ fn icalendar_crate_versus_our_lexer() {
     assert!(only_ours > 0 && both + only_ours == files.len());
 }
 
-/// EXPECTED.tsv rows: file → (parse_ok, occurrences in the fixed window, or None for ERR/empty).
-fn expected() -> Vec<(String, bool, Option<usize>)> {
+/// Python's reading of one file (EXPECTED.tsv).
+enum Python {
+    /// `Calendar.from_ical` rejected the file: nothing to compare.
+    Rejected,
+    /// recurring-ical-events' count in the fixed window.
+    Count(usize),
+    /// recurring-ical-events failed on the whole file; per UID it still found this many, with
+    /// some UIDs failing, so we must find at least as many.
+    AtLeast(usize),
+}
+
+fn expected() -> Vec<(String, Python)> {
     let text = std::fs::read_to_string(corpus_dir().join("EXPECTED.tsv")).expect("EXPECTED.tsv");
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with("file\t"))
         .map(|l| {
             let cols: Vec<&str> = l.split('\t').collect();
-            (
-                cols[0].to_string(),
-                cols[1] == "true",
-                cols.get(3).and_then(|c| c.parse().ok()),
-            )
+            let python = match (cols[1], cols.get(3).and_then(|c| c.parse().ok())) {
+                ("true", Some(n)) => Python::Count(n),
+                ("true", None) => {
+                    let notes = cols.get(4).copied().unwrap_or_default();
+                    let n = notes
+                        .split("per-UID fallback: ")
+                        .nth(1)
+                        .and_then(|r| r.split(' ').next())
+                        .and_then(|n| n.parse().ok())
+                        .expect("an ERR row has a per-UID count");
+                    Python::AtLeast(n)
+                }
+                _ => Python::Rejected,
+            };
+            (cols[0].to_string(), python)
         })
         .collect()
 }
 
-/// Our occurrences in the fixed window 2000-01-01..2030-01-01 (floating times read as UTC).
-fn our_count(text: &str) -> Result<usize, super::IcalError> {
+/// Our occurrences in the fixed window 2000-01-01..2030-01-01 (floating times read as UTC);
+/// None when we do not take the file for a calendar.
+fn our_count(text: &str) -> Option<usize> {
     use chrono::TimeZone;
     let from = chrono::Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
     let to = chrono::Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
-    super::parse_calendar(text, from, to, chrono_tz::Tz::UTC).map(|o| o.events.len())
+    let outcome = super::parse_calendar(text, from, to, chrono_tz::Tz::UTC).ok()?;
+    Some(outcome.events.len())
 }
+
+/// Files where we differ from Python on purpose: (file, our count or None, why).
+const DELIBERATE: &[(&str, Option<usize>, &str)] = &[
+    (
+        "niccokunzmann__python-recurring-ical-events/calendars/issue_117_until_before_dtstart.ics",
+        Some(1),
+        // UNTIL (2023-10-01) is before DTSTART (2023-10-02): the rule is invalid and reported as
+        // a warning, but DTSTART "defines the first instance" (RFC 5545 §3.8.5.3), so the event
+        // itself is kept rather than silently vanishing as in Python.
+        "invalid RRULE keeps DTSTART",
+    ),
+    (
+        "collective__icalendar/calendars/issue_178_custom_component_contains_other.ics",
+        None,
+        // The only VEVENT sits inside an unknown top-level component (MYCOMPTOO), not in a
+        // VCALENDAR nor bare: not a calendar object for CalDAV. Python walks every component.
+        "VEVENT inside an unknown component",
+    ),
+    (
+        "collective__icalendar/calendars/issue_178_component_with_invalid_name_represented.ics",
+        None,
+        // No VCALENDAR and no VEVENT: NotCalendar. Python reads it as an empty calendar (0).
+        "no calendar at all",
+    ),
+];
+
+/// Genuine gaps, not fixed yet: (file, our count, what is missing).
+const KNOWN_GAPS: &[(&str, usize, &str)] = &[(
+    "niccokunzmann__python-recurring-ical-events/calendars/issue_75_range_parameter.ics",
+    194,
+    // RECURRENCE-ID;RANGE=THISANDFUTURE should move this and all later instances; we apply it to
+    // the one instance only, so one moved instance is still also counted at its old time.
+    "RANGE=THISANDFUTURE",
+)];
 
 #[test]
 fn occurrence_counts_match_python() {
     let files: std::collections::HashMap<String, String> = corpus().into_iter().collect();
-    let mut diffs = Vec::new();
-    let mut same = 0;
-    for (name, ok, want) in expected() {
-        let text = &files[&name];
-        let got = our_count(text);
-        let want_s = want.map_or("ERR".to_string(), |w| w.to_string());
-        let got_s = match &got {
-            Ok(n) => n.to_string(),
-            Err(e) => format!("Err({e})"),
-        };
-        if ok && want.is_some() && got.as_ref().ok() == want.as_ref() {
-            same += 1;
-        } else {
-            diffs.push(format!("{name}\tpython {ok}/{want_s}\tours {got_s}"));
+    let (mut same, mut at_least, mut rejected) = (0, 0, 0);
+    let mut unexplained = Vec::new();
+    for (name, python) in expected() {
+        let ours = our_count(&files[&name]);
+        if let Some((_, n, _)) = DELIBERATE.iter().find(|(f, _, _)| *f == name) {
+            assert_eq!(ours, *n, "{name}: the allow-list entry is out of date");
+            continue;
+        }
+        if let Some((_, n, _)) = KNOWN_GAPS.iter().find(|(f, _, _)| *f == name) {
+            assert_eq!(ours, Some(*n), "{name}: a known gap changed (fixed?)");
+            continue;
+        }
+        match python {
+            Python::Rejected => rejected += 1,
+            Python::Count(n) if ours == Some(n) => same += 1,
+            Python::AtLeast(n) if ours.is_some_and(|o| o >= n) => at_least += 1,
+            Python::Count(n) => unexplained.push(format!("{name}: python {n}, ours {ours:?}")),
+            Python::AtLeast(n) => {
+                unexplained.push(format!("{name}: python at least {n}, ours {ours:?}"))
+            }
         }
     }
-    println!("same {same}, different {}", diffs.len());
-    for d in &diffs {
-        println!("{d}");
-    }
+    println!(
+        "occurrences 2000..2030: same as Python {same}, at least Python's per-UID count \
+         (Python failed) {at_least}, Python rejected the file {rejected}, deliberate \
+         differences {}, known gaps {}",
+        DELIBERATE.len(),
+        KNOWN_GAPS.len()
+    );
+    assert!(unexplained.is_empty(), "{unexplained:#?}");
 }
