@@ -198,9 +198,10 @@ const DELIBERATE: &[(&str, Option<usize>, &str)] = &[
 const KNOWN_GAPS: &[(&str, usize, &str)] = &[(
     "niccokunzmann__python-recurring-ical-events/calendars/issue_75_range_parameter.ics",
     194,
-    // RECURRENCE-ID;RANGE=THISANDFUTURE should move this and all later instances; we apply it to
-    // the one instance only, so one moved instance is still also counted at its old time.
-    "RANGE=THISANDFUTURE",
+    // RANGE=THISANDFUTURE is applied (later instances move, see the unit test), and we count the
+    // 193 instances of the rule (every 2 days, 2024-09-01..2025-09-20) plus the one RDATE. Python
+    // reports 193; which reading of an RDATE after a THISANDFUTURE change is right is not settled.
+    "RDATE after RANGE=THISANDFUTURE: one occurrence more than Python",
 )];
 
 #[test]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, U
 use chrono_tz::Tz;
 
 use super::error::EventError;
-use super::event::{details, occurrence, span};
+use super::event::{details, occurrence, span, Details};
 use super::lexer::{Component, Prop};
 use super::values::{instant, parse_value, prop_stamp, shift, Stamp};
 use super::zones::{local_to_utc, Zone, Zones};
@@ -349,20 +349,23 @@ pub(crate) fn events_of_uid(
                     .is_ok_and(|s| instant(&s.time) >= from && instant(&s.time) < to);
                 *seq >= master_seq || ids.contains(rid) || !in_window
             });
+            let futures = this_and_future(uid, &overridden, zones)?;
             for s in instances {
-                if overridden.contains_key(&occurrence_id(&s)) {
+                let id = occurrence_id(&s);
+                if overridden.contains_key(&id) {
                     continue;
                 }
-                let e = shift(&s, length)?;
+                // After a RANGE=THISANDFUTURE change, later instances move and look like it.
+                let (s, e, d, tz) = match futures.iter().rev().find(|f| f.rid < instant(&s)) {
+                    Some(f) => {
+                        let moved = shift(&s, f.delta)?;
+                        let e = shift(&moved, f.length)?;
+                        (moved, e, &f.details, f.tz_name.clone())
+                    }
+                    None => (s.clone(), shift(&s, length)?, &d, start.tz_name.clone()),
+                };
                 if overlaps(&s, &e, from, to) {
-                    out.push(occurrence(
-                        &d,
-                        s.clone(),
-                        e,
-                        start.tz_name.clone(),
-                        Some(occurrence_id(&s)),
-                        d.status,
-                    ));
+                    out.push(occurrence(d, s, e, tz, Some(id), d.status));
                 }
             }
         } else if !overridden.contains_key(&occurrence_id(&start.time))
@@ -393,6 +396,45 @@ pub(crate) fn events_of_uid(
             ));
         }
     }
+    Ok(out)
+}
+
+/// A `RECURRENCE-ID;RANGE=THISANDFUTURE` override: from its instance on, the series moves by
+/// `delta`, lasts `length` and carries its details (RFC 5545 §3.8.4.4).
+struct Future {
+    rid: DateTime<Utc>,
+    delta: Duration,
+    length: Duration,
+    details: Details,
+    tz_name: Option<String>,
+}
+
+/// The THISANDFUTURE overrides, sorted by the instance they start at.
+fn this_and_future(
+    uid: &str,
+    overridden: &HashMap<String, (i64, &Component)>,
+    zones: &Zones,
+) -> Result<Vec<Future>, EventError> {
+    let mut out = Vec::new();
+    for (_, o) in overridden.values() {
+        let rid = o.get("RECURRENCE-ID").expect("override");
+        if !rid
+            .param("RANGE")
+            .is_some_and(|r| r.eq_ignore_ascii_case("THISANDFUTURE"))
+        {
+            continue;
+        }
+        let rid = instant(&prop_stamp(rid, zones)?.time);
+        let (start, end) = span(o, zones)?;
+        out.push(Future {
+            rid,
+            delta: instant(&start.time) - rid,
+            length: instant(&end) - instant(&start.time),
+            details: details(o, uid, zones),
+            tz_name: start.tz_name,
+        });
+    }
+    out.sort_by_key(|f| f.rid);
     Ok(out)
 }
 

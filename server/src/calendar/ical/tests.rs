@@ -901,3 +901,49 @@ END:VEVENT");
     assert_eq!(starts("deleted"), ["2026-07-01", "2026-07-15"]);
     assert_eq!(starts("stale"), ["2026-08-03", "2026-08-17"]);
 }
+
+#[test]
+fn range_this_and_future_moves_the_later_instances() {
+    let text = cal("BEGIN:VEVENT
+UID:future
+DTSTART:20260301T100000Z
+DURATION:PT1H
+RRULE:FREQ=DAILY;COUNT=5
+SUMMARY:Old time
+END:VEVENT
+BEGIN:VEVENT
+UID:future
+RECURRENCE-ID;RANGE=THISANDFUTURE:20260303T100000Z
+DTSTART:20260303T140000Z
+DURATION:PT2H
+SUMMARY:New time
+END:VEVENT");
+    let out = parse(&text);
+    let seen: Vec<(String, String, String)> = out
+        .events
+        .iter()
+        .map(|e| {
+            (
+                occurrence_id(&e.start),
+                occurrence_id(&e.end),
+                e.title.clone(),
+            )
+        })
+        .collect();
+    let row = |s: &str, e: &str, t: &str| (s.to_string(), e.to_string(), t.to_string());
+    assert_eq!(
+        seen,
+        [
+            row("2026-03-01T10:00:00Z", "2026-03-01T11:00:00Z", "Old time"),
+            row("2026-03-02T10:00:00Z", "2026-03-02T11:00:00Z", "Old time"),
+            row("2026-03-03T14:00:00Z", "2026-03-03T16:00:00Z", "New time"),
+            row("2026-03-04T14:00:00Z", "2026-03-04T16:00:00Z", "New time"),
+            row("2026-03-05T14:00:00Z", "2026-03-05T16:00:00Z", "New time"),
+        ]
+    );
+    assert_eq!(
+        out.events[3].recurrence_id.as_deref(),
+        Some("2026-03-04T10:00:00Z"),
+        "still identified by its original start"
+    );
+}
