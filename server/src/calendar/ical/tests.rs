@@ -947,3 +947,61 @@ END:VEVENT");
         "still identified by its original start"
     );
 }
+
+#[test]
+fn hostile_rules_and_dates_never_panic() {
+    let cases = [
+        ("DTSTART:20260301T100000Z", "RRULE:FREQ=YEARLY;INTERVAL=0"),
+        (
+            "DTSTART:20260301T100000Z",
+            "RRULE:FREQ=DAILY;BYSETPOS=1000000",
+        ),
+        (
+            "DTSTART:20260301T100000Z",
+            "RRULE:FREQ=SECONDLY;BYSECOND=99",
+        ),
+        (
+            "DTSTART:20260301T100000Z",
+            "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+        ),
+        (
+            "DTSTART:20260301T100000Z",
+            "RRULE:FREQ=MONTHLY;INTERVAL=99999999999",
+        ),
+        (
+            "DTSTART:20260301T100000Z",
+            "RRULE:FREQ=DAILY;COUNT=99999999999",
+        ),
+        ("DTSTART:20260301T100000Z", "RRULE:FREQ=WEEKLY;UNTIL=é"),
+        ("DTSTART:99991231T235959Z", "RRULE:FREQ=SECONDLY"),
+        ("DTSTART:00010101T000000Z", "RRULE:FREQ=YEARLY;BYDAY=-1SU"),
+        ("DTSTART;VALUE=DATE:99991231", "RRULE:FREQ=DAILY"),
+        (
+            "DTSTART;TZID=Europe/Berlin:20260329T023000",
+            "RRULE:FREQ=HOURLY",
+        ),
+        ("DTSTART:20261301T100000Z", "DURATION:PT1H"),
+        ("DTSTART:2026é301T100000Z", "DURATION:PT1H"),
+        ("DTSTART:20260301T100000Z", "DURATION:-P99999999W"),
+        (
+            "DTSTART:20260301T100000Z",
+            "EXDATE;TZID=\"(UTC+99:99) x\":20260301T100000",
+        ),
+        (
+            "DTSTART;TZID=\"(UTC+ab:cd) x\":20260301T100000",
+            "RDATE:é,/,,",
+        ),
+        (
+            "DTSTART:20260301T100000Z",
+            "RECURRENCE-ID;RANGE=THISANDFUTURE:é",
+        ),
+    ];
+    for (start, extra) in cases {
+        let text = cal(&format!(
+            "BEGIN:VEVENT\nUID:x\n{start}\n{extra}\nEND:VEVENT\nBEGIN:VEVENT\nUID:ok\nDTSTART:20260310T090000Z\nEND:VEVENT"
+        ));
+        let out = parse_calendar(&text, utc(1990, 1, 1, 0, 0), utc(2030, 1, 1, 0, 0), Tz::UTC)
+            .expect("a calendar");
+        assert!(out.events.iter().any(|e| e.uid == "ok"), "{start} {extra}");
+    }
+}
