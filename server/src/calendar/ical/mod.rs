@@ -3,9 +3,10 @@
 //! DURATION, RRULE/RDATE/EXDATE expansion (via `rrule`) and RECURRENCE-ID overrides. A broken
 //! VEVENT becomes a warning; the rest of the calendar is still read.
 //!
-//! Layers, bottom up: `lexer` (content lines → component tree), `zones` (TZID → offset),
-//! `values` (dates, durations), `event` (one VEVENT's fields), `recurrence` (series and
-//! overrides), `links` (video-call URLs). This file holds the public types and the orchestration.
+//! Layers, bottom up: `lexer` (content lines → component tree), `zones` (TZID → offset, with
+//! `windows_zones`), `values` (dates, durations), `event` (one VEVENT's fields), `recurrence`
+//! (series expansion), `overrides` (one UID's VEVENTs together), `links` (video-call URLs).
+//! This file holds the public types and the orchestration; `error` the typed errors.
 //! The module depends only on chrono, chrono-tz, rrule, serde and thiserror.
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ mod error;
 mod event;
 mod lexer;
 mod links;
+mod overrides;
 mod recurrence;
 mod values;
 mod windows_zones;
@@ -29,7 +31,7 @@ pub use values::parse_duration;
 
 use error::EventError;
 use lexer::{parse_components, Component};
-use recurrence::events_of_uid;
+use overrides::events_of_uid;
 use values::instant;
 use zones::Zones;
 

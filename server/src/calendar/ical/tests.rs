@@ -1,4 +1,4 @@
-use super::recurrence::occurrence_id;
+use super::overrides::occurrence_id;
 use super::*;
 use chrono::Duration;
 use chrono::TimeZone;
