@@ -24,6 +24,8 @@ pub(crate) enum EventError {
     UnknownZone(String),
     #[error("invalid DURATION \"{0}\"")]
     InvalidDuration(String),
+    #[error("ends before it starts")]
+    EndsBeforeStart,
     #[error("date out of range")]
     OutOfRange,
     #[error("recurrence too dense to expand before the window")]

@@ -99,11 +99,10 @@ pub(crate) fn span(event: &Component, zones: &Zones) -> Result<(Stamp, EventTime
         }
         (_, end) => end,
     };
-    // An end before the start is a producer bug; the event still happened at its start.
-    let end = match instant(&end) < instant(&start.time) {
-        true => start.time.clone(),
-        false => end,
-    };
+    // Reported rather than guessed (swap? zero length?): the sync shows it to the user.
+    if instant(&end) < instant(&start.time) {
+        return Err(EventError::EndsBeforeStart);
+    }
     Ok((start, end))
 }
 
