@@ -165,7 +165,16 @@ pub(crate) fn jump(
                 .then(|| v.trim().to_ascii_uppercase())
         })
     };
-    if target <= start || part("COUNT").is_some() {
+    // Sub-daily rules with BYxxx filters: `rrule` skips filtered spans in a way that depends on
+    // where it started, so only a walk from DTSTART gives its instances (bounded by MAX_WALK).
+    let sub_daily = matches!(
+        part("FREQ").as_deref(),
+        Some("SECONDLY" | "MINUTELY" | "HOURLY")
+    );
+    let filtered = rule
+        .split(';')
+        .any(|p| p.trim().to_ascii_uppercase().starts_with("BY"));
+    if target <= start || part("COUNT").is_some() || (sub_daily && filtered) {
         return start;
     }
     let interval: i64 = part("INTERVAL")

@@ -511,6 +511,12 @@ UID:secondly
 DTSTART;TZID=Europe/Amsterdam:19700101T000000
 RRULE:FREQ=SECONDLY;INTERVAL=10
 SUMMARY:Tock
+END:VEVENT
+BEGIN:VEVENT
+UID:filtered
+DTSTART:19700101T000000Z
+RRULE:FREQ=MINUTELY;BYHOUR=9
+SUMMARY:Cannot start near the window: bounded walk, then a warning
 END:VEVENT");
     let started = std::time::Instant::now();
     let out = parse_calendar(&text, utc(2026, 3, 1, 0, 0), utc(2026, 3, 1, 6, 0), Tz::UTC).unwrap();
@@ -518,6 +524,9 @@ END:VEVENT");
     let count = |uid: &str| out.events.iter().filter(|e| e.uid == uid).count();
     assert_eq!(count("minutely"), 360);
     assert_eq!(count("secondly"), 6 * 360);
+    assert_eq!(count("filtered"), 0);
+    assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+    assert!(out.warnings[0].message.contains("too dense"));
     let first = out.events.iter().find(|e| e.uid == "secondly").unwrap();
     assert_eq!(first.start, EventTime::DateTime(utc(2026, 3, 1, 0, 0)));
 }
@@ -1004,4 +1013,77 @@ fn hostile_rules_and_dates_never_panic() {
             .expect("a calendar");
         assert!(out.events.iter().any(|e| e.uid == "ok"), "{start} {extra}");
     }
+}
+
+#[test]
+fn starting_near_the_window_gives_the_same_instances_as_walking_from_dtstart() {
+    let rules = [
+        (
+            "Europe/Berlin",
+            "20240105T093000",
+            "FREQ=DAILY;INTERVAL=3;BYDAY=MO,WE,FR",
+        ),
+        (
+            "Europe/Berlin",
+            "20240102T180000",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;WKST=SU",
+        ),
+        ("Europe/Berlin", "20250101T013000", "FREQ=HOURLY;INTERVAL=5"),
+        (
+            "America/New_York",
+            "20260101T000000",
+            "FREQ=MINUTELY;INTERVAL=7;BYHOUR=9,10",
+        ),
+        (
+            "America/New_York",
+            "20260301T000000",
+            "FREQ=MINUTELY;INTERVAL=7",
+        ),
+        (
+            "America/New_York",
+            "20260101T000000",
+            "FREQ=HOURLY;INTERVAL=5",
+        ),
+        (
+            "America/New_York",
+            "20240115T120000",
+            "FREQ=MONTHLY;INTERVAL=3",
+        ),
+        ("Europe/London", "20240312T080000", "FREQ=MONTHLY;BYDAY=2TU"),
+        (
+            "Australia/Sydney",
+            "20200105T020000",
+            "FREQ=YEARLY;BYMONTH=4,10;BYDAY=1SU",
+        ),
+        ("Europe/Berlin", "20240331T023000", "FREQ=DAILY"),
+    ];
+    let (narrow_from, narrow_to) = (utc(2026, 3, 20, 0, 0), utc(2026, 4, 20, 0, 0));
+    let mut failures = Vec::new();
+    for (zone, start, rule) in rules {
+        let text = cal(&format!(
+            "BEGIN:VEVENT\nUID:r\nDTSTART;TZID={zone}:{start}\nDURATION:PT10M\nRRULE:{rule}\nEND:VEVENT"
+        ));
+        let ids = |from, to| -> Vec<String> {
+            parse_calendar(&text, from, to, Tz::UTC)
+                .unwrap()
+                .events
+                .iter()
+                .map(|e| occurrence_id(&e.start))
+                .collect()
+        };
+        // From DTSTART's year the walk starts at DTSTART itself; the narrow window jumps.
+        let walked: Vec<String> = ids(utc(2019, 1, 1, 0, 0), narrow_to)
+            .into_iter()
+            .filter(|id| id.as_str() > "2026-03-19T23:50:00Z") // overlaps: 10 minutes long
+            .collect();
+        let jumped = ids(narrow_from, narrow_to);
+        if jumped != walked || walked.is_empty() {
+            failures.push(format!(
+                "{zone} {start} {rule}: jumped {:?}, walked {:?}",
+                &jumped[..jumped.len().min(3)],
+                &walked[..walked.len().min(3)]
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
