@@ -8,7 +8,7 @@
 //! (several VCALENDARs, a byte-order mark, whitespace around names, a line without a colon, a
 //! mismatched END, truncated or fuzzed files) are what real feeds send, so a fallback chain would
 //! only add a code path that never changes a result.
-//! `corpus_tests::icalendar_crate_versus_our_lexer` re-measures this.
+//! `tests::corpus::icalendar_crate_versus_our_lexer` re-measures this.
 use std::collections::HashMap;
 
 use super::error::IcalError;

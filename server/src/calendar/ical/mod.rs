@@ -151,6 +151,4 @@ pub fn parse_calendar(
 }
 
 #[cfg(test)]
-mod corpus_tests;
-#[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 //! against the `icalendar` crate's, and against Python's EXPECTED.tsv.
 use std::path::{Path, PathBuf};
 
-use super::lexer::{parse_tree, Component};
+use super::super::lexer::{parse_tree, Component};
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ics")
@@ -165,7 +165,7 @@ fn our_count(text: &str) -> Option<usize> {
     use chrono::TimeZone;
     let from = chrono::Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
     let to = chrono::Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
-    let outcome = super::parse_calendar(text, from, to, chrono_tz::Tz::UTC).ok()?;
+    let outcome = super::super::parse_calendar(text, from, to, chrono_tz::Tz::UTC).ok()?;
     Some(outcome.events.len())
 }
 
