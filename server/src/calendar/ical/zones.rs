@@ -29,11 +29,14 @@ struct Observance {
     rdates: Vec<NaiveDateTime>,
 }
 
+/// (onset as local wall time, offset from then on), sorted.
+type Transitions = Rc<Vec<(NaiveDateTime, FixedOffset)>>;
+
 #[derive(Debug)]
 pub(crate) struct CustomZone {
     observances: Vec<Observance>,
     /// Year → its transitions (plus the one in force at its start), sorted by onset.
-    years: RefCell<HashMap<i32, Rc<Vec<(NaiveDateTime, FixedOffset)>>>>,
+    years: RefCell<HashMap<i32, Transitions>>,
 }
 
 /// Onsets of a VTIMEZONE rule are walked from near the asked year, never from 1601.
@@ -98,7 +101,7 @@ impl CustomZone {
         })
     }
 
-    fn transitions(&self, year: i32) -> Rc<Vec<(NaiveDateTime, FixedOffset)>> {
+    fn transitions(&self, year: i32) -> Transitions {
         if let Some(t) = self.years.borrow().get(&year) {
             return t.clone();
         }
