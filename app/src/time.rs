@@ -35,8 +35,8 @@ pub fn local_to_utc<Z: TimeZone>(naive: NaiveDateTime, zone: Z) -> DateTime<Utc>
     zone.from_local_datetime(&naive)
         .earliest()
         .or_else(|| {
-            zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                .earliest()
+            let later = naive.checked_add_signed(chrono::Duration::hours(1))?;
+            zone.from_local_datetime(&later).earliest()
         })
         .map(|d| d.with_timezone(&Utc))
         .unwrap_or_else(|| naive.and_utc())

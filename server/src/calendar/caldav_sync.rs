@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use app::models::{ConnectionStatus, EventStatus, Response};
+use app::models::{ConnectionStatus, Response};
 
 use crate::matcher::Index;
 use crate::secrets::SecretString;
@@ -295,11 +295,7 @@ fn to_record(e: ical::EventOccurrence, self_emails: &HashSet<String>) -> EventRe
         ical::EventTime::Date(d) => When::Day(d),
     };
     EventRecord {
-        status: match e.status {
-            ical::EventStatus::Confirmed => EventStatus::Confirmed,
-            ical::EventStatus::Tentative => EventStatus::Tentative,
-            ical::EventStatus::Cancelled => EventStatus::Cancelled,
-        },
+        status: e.status,
         uid: e.uid,
         recurrence_id: e.recurrence_id,
         title: e.title,

@@ -31,15 +31,10 @@ fn person(prop: &Prop) -> Option<Attendee> {
 }
 
 fn status_of(event: &Component) -> EventStatus {
-    match event
+    event
         .get("STATUS")
-        .map(|p| p.value.trim().to_ascii_uppercase())
-        .as_deref()
-    {
-        Some("CANCELLED") => EventStatus::Cancelled,
-        Some("TENTATIVE") => EventStatus::Tentative,
-        _ => EventStatus::Confirmed,
-    }
+        .map(|p| EventStatus::parse(&p.value))
+        .unwrap_or_default()
 }
 
 /// Everything of a VEVENT except when it happens.

@@ -46,12 +46,8 @@ pub enum EventTime {
     Date(NaiveDate),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EventStatus {
-    Confirmed,
-    Tentative,
-    Cancelled,
-}
+/// STATUS, shared with the rest of Rondo (unknown values read as confirmed).
+pub use app::models::EventStatus;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attendee {

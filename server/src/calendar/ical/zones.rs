@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
 use super::lexer::{unescape, Component};
@@ -296,15 +296,7 @@ impl Zones {
 /// past it); in an overlap the earlier instant.
 pub(crate) fn local_to_utc(naive: NaiveDateTime, zone: &Zone) -> DateTime<Utc> {
     match zone {
-        Zone::Named(tz) => tz
-            .from_local_datetime(&naive)
-            .earliest()
-            .or_else(|| {
-                let later = naive.checked_add_signed(Duration::hours(1))?;
-                tz.from_local_datetime(&later).earliest()
-            })
-            .map(|d| d.with_timezone(&Utc))
-            .unwrap_or_else(|| naive.and_utc()),
+        Zone::Named(tz) => app::time::local_to_utc(naive, *tz),
         Zone::Custom(c) => c.to_utc(naive),
     }
 }
