@@ -26,9 +26,6 @@ struct ActivityRow {
 
 const FIELDS: &str = "record::id(id) AS id, kind, occurred_at, title, notes, people, source";
 
-/// For a person's deletion (binds `$owner`, `$id`): their activities stay, without them.
-pub(crate) const UNLINK_PERSON: &str = "UPDATE activity SET people = array::complement(people, [$id]) WHERE owner = $owner AND people CONTAINS $id;";
-
 /// For a connection's deletion (binds `$owner`, `$prefix`): activities logged from its events
 /// stay, without the link to them.
 pub(crate) const UNLINK_SOURCES_WITH_PREFIX: &str = "UPDATE activity SET source = NONE WHERE owner = $owner AND string::starts_with(source ?? '', $prefix);";
@@ -317,6 +314,18 @@ impl Activities {
         } else {
             Ok(())
         }
+    }
+
+    /// After a person was deleted: their activities stay, without them. (A link left behind by
+    /// a crash in between is harmless: unknown people are never shown.)
+    pub async fn unlink_person(&self, owner: &str, person: &str) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE activity SET people = array::complement(people, [$id]) WHERE owner = $owner AND people CONTAINS $id")
+            .bind(("owner", owner.to_string()))
+            .bind(("id", person.to_string()))
+            .await?
+            .check()?;
+        Ok(())
     }
 
     /// Stores a batch of activities as given.

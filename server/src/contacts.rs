@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use app::models::{EmailAddress, PersonInput};
 
+use crate::activities::Activities;
 use crate::calendar::store::{EventStore, GuestFilter};
 use crate::error::StoreError;
 use crate::matcher::index::{lookup_keys, reading_order};
@@ -15,14 +16,21 @@ use crate::text::{capitalize, normalize_email};
 pub struct Contacts {
     pub people: People,
     pub matcher: Arc<Matcher>,
+    activities: Activities,
     events: EventStore,
 }
 
 impl Contacts {
-    pub fn new(people: People, matcher: Arc<Matcher>, events: EventStore) -> Self {
+    pub fn new(
+        people: People,
+        matcher: Arc<Matcher>,
+        activities: Activities,
+        events: EventStore,
+    ) -> Self {
         Contacts {
             people,
             matcher,
+            activities,
             events,
         }
     }
@@ -39,6 +47,7 @@ impl Contacts {
     pub async fn delete_person(&self, owner: &str, id: &str) -> Result<(), StoreError> {
         let before = self.emails_of(owner, Some(id)).await;
         self.people.delete(owner, id).await?;
+        self.activities.unlink_person(owner, id).await?;
         self.addresses_changed(owner, id, &before, &[]).await
     }
 

@@ -8,7 +8,6 @@ use app::models::{
     EmailAddress, Page, Person, PersonInput, PersonRef, PersonSummary, PhoneNumber, PEOPLE_PER_PAGE,
 };
 
-use crate::activities;
 use crate::auth::validate_email;
 use crate::db::{count_of, CountRow, Db};
 use crate::error::StoreError;
@@ -479,14 +478,12 @@ impl People {
     pub async fn delete(&self, owner: &str, id: &str) -> Result<(), StoreError> {
         self.get(owner, id).await?;
         self.db
-            .query(format!(
+            .query(
                 "BEGIN TRANSACTION;
                  DELETE $rid WHERE owner = $owner;
                  DELETE person_email WHERE owner = $owner AND person = $id;
-                 {}
                  COMMIT TRANSACTION;",
-                activities::UNLINK_PERSON
-            ))
+            )
             .bind(("rid", Self::rid(id)?))
             .bind(("id", id.to_string()))
             .bind(("owner", owner.to_string()))

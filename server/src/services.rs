@@ -35,7 +35,12 @@ impl Services {
         let activities = Activities::new(db.clone());
         Self {
             accounts: Accounts::new(db.clone(), SignInThrottle::default()),
-            contacts: Contacts::new(people.clone(), matcher, calendars.events.clone()),
+            contacts: Contacts::new(
+                people.clone(),
+                matcher,
+                activities.clone(),
+                calendars.events.clone(),
+            ),
             meetings: Meetings::new(
                 calendars.events.clone(),
                 calendars.connections.clone(),

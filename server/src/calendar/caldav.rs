@@ -11,8 +11,7 @@ use thiserror::Error;
 
 use super::dav_xml::{self, DavResponse, APPLE, CALDAV, CALSERVER, DAV};
 use super::net::{self, NetError, MAX_REDIRECTS, MAX_RESPONSE_BYTES};
-
-const RETRIES: u32 = 3;
+use super::retry::{Attempt, RetryPolicy};
 
 #[derive(Debug, Clone)]
 pub struct Credentials {
@@ -84,6 +83,7 @@ pub struct CalDavClient {
     base: Url,
     credentials: Credentials,
     allow_private: bool,
+    retry: RetryPolicy,
 }
 
 struct Reply {
@@ -113,6 +113,7 @@ impl CalDavClient {
             base,
             credentials,
             allow_private,
+            retry: RetryPolicy::caldav(),
         })
     }
 
@@ -131,20 +132,15 @@ impl CalDavClient {
         depth: &str,
         body: &str,
     ) -> Result<Reply, CalDavError> {
-        let mut attempt = 0;
-        loop {
-            match self.send_once(method, url.clone(), depth, body).await {
-                Err(CalDavError::Server(code)) if attempt + 1 < RETRIES => {
-                    attempt += 1;
-                    let delay = Duration::from_millis(
-                        250 * 2u64.pow(attempt) + rand::random::<u64>() % 100,
-                    );
-                    tracing::debug!(code, attempt, "CalDAV server error; retrying in {delay:?}");
-                    tokio::time::sleep(delay).await;
+        self.retry
+            .run("caldav", || async {
+                match self.send_once(method, url.clone(), depth, body).await {
+                    Ok(reply) => Attempt::Done(reply),
+                    Err(e @ CalDavError::Server(_)) => Attempt::Retry(e, None),
+                    Err(e) => Attempt::Fail(e),
                 }
-                other => return other,
-            }
-        }
+            })
+            .await
     }
 
     async fn send_once(

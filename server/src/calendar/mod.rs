@@ -10,6 +10,7 @@ pub mod ical;
 pub mod meetings;
 pub mod model;
 pub mod net;
+pub mod retry;
 pub mod service;
 pub mod store;
 pub mod writer;

@@ -95,7 +95,13 @@ impl Calendars {
     pub fn new(db: Db, matcher: Arc<Matcher>, settings: CalendarSettings) -> Self {
         let connections = ConnectionStore::new(db.clone());
         Self {
-            google: GoogleConnect::new(db.clone(), connections.clone(), &settings),
+            google: GoogleConnect::new(
+                db.clone(),
+                connections.clone(),
+                settings.google.clone(),
+                settings.keyring.clone(),
+                settings.clock.clone(),
+            ),
             events: EventStore::new(db.clone()),
             history: SyncHistory::new(db.clone()),
             activities: Activities::new(db.clone()),

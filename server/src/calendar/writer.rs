@@ -77,7 +77,13 @@ impl<'a> CalendarWriter<'a> {
         outcome.changes += self
             .stores
             .events
-            .replace_object(self.owner, self.calendar, (href, etag), events, self.index)
+            .replace_object(
+                self.owner,
+                self.calendar.key(),
+                (href, etag),
+                events,
+                self.index,
+            )
             .await?;
         Ok(())
     }
@@ -87,7 +93,7 @@ impl<'a> CalendarWriter<'a> {
         outcome.changes += self
             .stores
             .events
-            .remove_object(self.calendar, href)
+            .remove_object(self.calendar.key(), href)
             .await?;
         Ok(())
     }
@@ -98,7 +104,7 @@ impl<'a> CalendarWriter<'a> {
         let (changes, sources) = self
             .stores
             .events
-            .cancel_object(self.calendar, href)
+            .cancel_object(self.calendar.key(), href)
             .await?;
         outcome.changes += changes;
         self.stores

@@ -410,7 +410,7 @@ async fn a_broken_sync_token_triggers_a_full_resync() {
         .events
         .replace_object(
             &f.user.id,
-            &calendar,
+            calendar.key(),
             ("/alice/work/ghost.ics", "\"ghost\""),
             &[stale],
             &Default::default(),

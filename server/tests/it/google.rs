@@ -11,8 +11,8 @@ use app::models::{Connection, ConnectionStatus, GoogleProblem, SyncReport};
 use chrono::{DateTime, Utc};
 use fake_google::{Config as FakeConfig, Failure, FakeGoogle};
 use serde_json::{json, Value};
-use server::calendar::google::retry::RetryPolicy;
 use server::calendar::google::{GoogleEndpoints, GoogleSettings};
+use server::calendar::retry::RetryPolicy;
 use server::calendar::service::CalendarSettings;
 use server::clock::{Clock, ManualClock, SystemClock};
 

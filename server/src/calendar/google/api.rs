@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use thiserror::Error;
 
-use super::retry::{parse_retry_after, RetryPolicy};
+use crate::calendar::retry::{parse_retry_after, Attempt, RetryPolicy};
 
 /// Google's page size limit is 2500; 250 keeps pages small and quick to store.
 pub const PAGE_SIZE: u32 = 250;
@@ -88,12 +88,6 @@ pub struct CalendarApi {
     retry: RetryPolicy,
 }
 
-enum Attempt {
-    Done(Value),
-    Fail(ApiError),
-    Retry(ApiError, Option<Duration>),
-}
-
 impl CalendarApi {
     pub fn new(base: &str, retry: RetryPolicy, timeout: Duration) -> Result<Self, ApiError> {
         let base = Url::parse(base.trim_end_matches('/'))
@@ -171,29 +165,17 @@ impl CalendarApi {
     }
 
     async fn get(&self, token: &str, url: Url) -> Result<Value, ApiError> {
-        let mut retry = 0;
-        loop {
-            let attempt = match self.http.get(url.clone()).bearer_auth(token).send().await {
-                Ok(response) => classify(response).await,
-                Err(e) if e.is_timeout() || e.is_connect() => {
-                    Attempt::Retry(ApiError::Network(e.to_string()), None)
-                }
-                Err(e) => Attempt::Fail(ApiError::Network(e.to_string())),
-            };
-            match attempt {
-                Attempt::Done(value) => return Ok(value),
-                Attempt::Fail(error) => return Err(error),
-                Attempt::Retry(error, retry_after) => {
-                    if retry + 1 >= self.retry.max_attempts {
-                        return Err(error);
+        self.retry
+            .run("google", || async {
+                match self.http.get(url.clone()).bearer_auth(token).send().await {
+                    Ok(response) => classify(response).await,
+                    Err(e) if e.is_timeout() || e.is_connect() => {
+                        Attempt::Retry(ApiError::Network(e.to_string()), None)
                     }
-                    let wait = self.retry.delay(retry, retry_after);
-                    tracing::info!(error = %error, wait_ms = wait.as_millis() as u64, "retrying a Google request");
-                    tokio::time::sleep(wait).await;
-                    retry += 1;
+                    Err(e) => Attempt::Fail(ApiError::Network(e.to_string())),
                 }
-            }
-        }
+            })
+            .await
     }
 }
 
@@ -214,7 +196,7 @@ fn error_reason(body: &Value) -> (String, Option<String>) {
     (message, reason)
 }
 
-async fn classify(response: reqwest::Response) -> Attempt {
+async fn classify(response: reqwest::Response) -> Attempt<Value, ApiError> {
     let status = response.status();
     let retry_after = response
         .headers()

@@ -104,14 +104,16 @@ impl GoogleConnect {
     pub fn new(
         db: Db,
         connections: ConnectionStore,
-        calendar: &crate::calendar::service::CalendarSettings,
+        settings: GoogleSettings,
+        keyring: std::sync::Arc<Keyring>,
+        clock: std::sync::Arc<dyn Clock>,
     ) -> Self {
         GoogleConnect {
             db,
             connections,
-            settings: calendar.google.clone(),
-            keyring: calendar.keyring.clone(),
-            clock: calendar.clock.clone(),
+            settings,
+            keyring,
+            clock,
         }
     }
 

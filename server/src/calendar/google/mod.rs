@@ -6,7 +6,6 @@ pub mod cursor;
 pub mod events;
 pub mod flow;
 pub mod oauth;
-pub mod retry;
 pub mod sync;
 pub mod tokens;
 
@@ -47,7 +46,7 @@ pub struct GoogleSettings {
     pub endpoints: GoogleEndpoints,
     /// The server's public URL; the OAuth redirect URI is derived from it.
     pub public_url: String,
-    pub retry: retry::RetryPolicy,
+    pub retry: crate::calendar::retry::RetryPolicy,
     pub request_timeout: Duration,
 }
 
@@ -58,7 +57,7 @@ impl Default for GoogleSettings {
             client_secret: None,
             endpoints: GoogleEndpoints::default(),
             public_url: "http://localhost:3000".into(),
-            retry: retry::RetryPolicy::default(),
+            retry: crate::calendar::retry::RetryPolicy::default(),
             request_timeout: Duration::from_secs(60),
         }
     }

@@ -112,6 +112,15 @@ pub struct CalendarRow {
     pub ctag: Option<String>,
 }
 
+impl CalendarRow {
+    pub fn key(&self) -> events::CalendarKey<'_> {
+        events::CalendarKey {
+            id: &self.id,
+            connection: &self.connection,
+        }
+    }
+}
+
 /// A calendar offered by the account, as discovered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCalendar {

@@ -7,7 +7,6 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 use app::models::{EventStatus, MatchReason, MeetingScope, Response};
 
-use super::connections::CalendarRow;
 use crate::calendar::model::{AttendeeRecord, Changes, EventRecord};
 use crate::db::{count_of, CountRow, Db};
 use crate::error::StoreError;
@@ -22,6 +21,13 @@ pub(crate) const DELETE_FOR_CALENDARS: &str =
 /// Where a logged activity came from: one event occurrence of one connection.
 pub fn event_source(connection: &str, calendar: &str, uid: &str, recurrence_id: &str) -> String {
     format!("event:{connection}:{calendar}:{uid}:{recurrence_id}")
+}
+
+/// The calendar (of a connection) that occurrences belong to.
+#[derive(Debug, Clone, Copy)]
+pub struct CalendarKey<'a> {
+    pub id: &'a str,
+    pub connection: &'a str,
 }
 
 /// The key that makes an occurrence unique within a calendar.
@@ -268,7 +274,7 @@ impl EventInsert {
     /// The row for one occurrence, its guests matched against `index` on the way in.
     fn new(
         owner: &str,
-        calendar: &CalendarRow,
+        calendar: CalendarKey<'_>,
         object: (&str, &str),
         e: &EventRecord,
         index: &Index,
@@ -279,8 +285,8 @@ impl EventInsert {
         EventInsert {
             id: RecordId::new("event", new_id()),
             owner: owner.to_string(),
-            connection: calendar.connection.clone(),
-            calendar: calendar.id.clone(),
+            connection: calendar.connection.to_string(),
+            calendar: calendar.id.to_string(),
             href: Some(href.to_string()),
             uid: e.uid.clone(),
             recurrence_id: e.recurrence_id.clone().unwrap_or_default(),
@@ -412,13 +418,13 @@ impl EventStore {
     pub async fn replace_object(
         &self,
         owner: &str,
-        calendar: &CalendarRow,
+        calendar: CalendarKey<'_>,
         object: (&str, &str),
         events: &[EventRecord],
         index: &Index,
     ) -> Result<Changes, StoreError> {
         let (href, etag) = object;
-        let before = self.identities(&calendar.id, href).await?;
+        let before = self.identities(calendar.id, href).await?;
         let now = Utc::now();
         let rows: Vec<EventInsert> = events
             .iter()
@@ -443,8 +449,8 @@ impl EventStore {
                  };
                  COMMIT TRANSACTION;",
             )
-            .bind(("calendar", calendar.id.clone()))
-            .bind(("connection", calendar.connection.clone()))
+            .bind(("calendar", calendar.id.to_string()))
+            .bind(("connection", calendar.connection.to_string()))
             .bind(("owner", owner.to_string()))
             .bind(("href", href.to_string()))
             .bind(("etag", etag.to_string()))
@@ -462,13 +468,13 @@ impl EventStore {
 
     pub async fn remove_object(
         &self,
-        calendar: &CalendarRow,
+        calendar: CalendarKey<'_>,
         href: &str,
     ) -> Result<Changes, StoreError> {
-        let before = self.identities(&calendar.id, href).await?;
+        let before = self.identities(calendar.id, href).await?;
         self.db
             .query("BEGIN TRANSACTION; DELETE event WHERE calendar = $calendar AND href = $href; DELETE calendar_object WHERE calendar = $calendar AND href = $href; COMMIT TRANSACTION;")
-            .bind(("calendar", calendar.id.clone()))
+            .bind(("calendar", calendar.id.to_string()))
             .bind(("href", href.to_string()))
             .await?
             .check()?;
@@ -482,13 +488,13 @@ impl EventStore {
     /// the occurrences it held (so auto-logged activities can follow the cancellation).
     pub async fn cancel_object(
         &self,
-        calendar: &CalendarRow,
+        calendar: CalendarKey<'_>,
         href: &str,
     ) -> Result<(Changes, Vec<String>), StoreError> {
-        let rows = self.occurrences(&calendar.id, href).await?;
+        let rows = self.occurrences(calendar.id, href).await?;
         let sources = rows
             .iter()
-            .map(|r| event_source(&calendar.connection, &calendar.id, &r.uid, &r.recurrence_id))
+            .map(|r| event_source(calendar.connection, calendar.id, &r.uid, &r.recurrence_id))
             .collect();
         Ok((self.remove_object(calendar, href).await?, sources))
     }

@@ -9,6 +9,6 @@ pub use connections::{
     CalendarLabel, CalendarRow, ConnectionRow, ConnectionSettings, ConnectionStore, NewCalendar,
     NewConnection,
 };
-pub use events::{event_source, EventGuests, EventRow, EventStore, GuestFilter};
+pub use events::{event_source, CalendarKey, EventGuests, EventRow, EventStore, GuestFilter};
 pub use history::SyncHistory;
 pub use leases::Lease;
