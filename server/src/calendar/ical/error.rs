@@ -32,4 +32,6 @@ pub(crate) enum EventError {
     TooDense,
     #[error("invalid RRULE: {0}")]
     InvalidRule(String),
+    #[error("more than {0} occurrences in the sync window; the later ones are not shown")]
+    TooManyOccurrences(u16),
 }

@@ -111,7 +111,11 @@ pub(crate) fn expand(
     // `limit()` makes `rrule` give up on rules that never match instead of looping forever.
     for d in &set.limit() {
         let utc = from_space(d);
-        if utc >= to || out.len() >= usize::from(MAX_OCCURRENCES) {
+        if utc >= to {
+            break;
+        }
+        if out.len() >= usize::from(MAX_OCCURRENCES) {
+            warnings.push(EventError::TooManyOccurrences(MAX_OCCURRENCES));
             break;
         }
         if utc <= after {

@@ -491,3 +491,22 @@ fn starting_near_the_window_gives_the_same_instances_as_walking_from_dtstart() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[test]
+fn a_series_over_the_occurrence_cap_is_cut_with_a_warning() {
+    let text = cal("BEGIN:VEVENT
+UID:hourly
+DTSTART:20000101T000000Z
+DURATION:PT5M
+RRULE:FREQ=HOURLY
+SUMMARY:Ping
+END:VEVENT");
+    let out = parse_calendar(&text, utc(2000, 1, 1, 0, 0), utc(2010, 1, 1, 0, 0), Tz::UTC).unwrap();
+    assert_eq!(out.events.len(), usize::from(super::super::MAX_OCCURRENCES));
+    assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+    assert!(
+        out.warnings[0].message.contains("occurrences"),
+        "{:?}",
+        out.warnings
+    );
+}
