@@ -14,7 +14,7 @@ use crate::text::normalize_email;
 
 use super::caldav::{CalDavClient, CalDavError, Credentials};
 use super::ical;
-use super::model::{AttendeeRecord, EventRecord, SyncFailure, SyncOutcome, When};
+use super::model::{hex_color, AttendeeRecord, EventRecord, SyncFailure, SyncOutcome, When};
 use super::store::ConnectionRow;
 use super::writer::{own_addresses, CalendarWriter, SyncStores};
 
@@ -85,7 +85,7 @@ pub async fn discover(account: &CalDavAccount) -> Result<Vec<FoundCalendar>, Syn
                 .clone()
                 .unwrap_or_else(|| fallback_name(&c.href)),
             remote_id: c.href,
-            color: c.color.map(|c| normalize_color(&c)),
+            color: c.color.as_deref().and_then(hex_color),
             supports_sync: c.supports_sync_collection,
         })
         .collect())
@@ -97,16 +97,6 @@ fn fallback_name(href: &str) -> String {
         .next()
         .unwrap_or(href)
         .to_string()
-}
-
-/// Apple colors come as #RRGGBBAA; browsers want #RRGGBB.
-fn normalize_color(color: &str) -> String {
-    let c = color.trim();
-    if c.len() == 9 && c.starts_with('#') {
-        c[..7].to_string()
-    } else {
-        c.to_string()
-    }
 }
 
 pub async fn sync_connection(

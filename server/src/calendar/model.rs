@@ -147,3 +147,30 @@ pub struct SyncOutcome {
     pub changes: Changes,
     pub warnings: Vec<String>,
 }
+
+/// A calendar colour as pages may use it: `#rrggbb` (Apple's `#rrggbbaa` loses its alpha).
+/// Anything else — names, `rgb()`, stray characters — is dropped, so nothing foreign ever
+/// reaches a `style` attribute.
+pub fn hex_color(raw: &str) -> Option<String> {
+    let hex = raw.trim().strip_prefix('#')?;
+    let digits = match hex.len() {
+        6 | 8 if hex.bytes().all(|b| b.is_ascii_hexdigit()) => &hex[..6],
+        _ => return None,
+    };
+    Some(format!("#{digits}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex_color;
+
+    #[test]
+    fn only_hex_colours_pass() {
+        assert_eq!(hex_color("#FF2968FF").as_deref(), Some("#FF2968"));
+        assert_eq!(hex_color(" #0b8043 ").as_deref(), Some("#0b8043"));
+        assert_eq!(hex_color("#12345é8"), None);
+        assert_eq!(hex_color("#fff"), None);
+        assert_eq!(hex_color("red;background:url(x)"), None);
+        assert_eq!(hex_color("#12345g"), None);
+    }
+}

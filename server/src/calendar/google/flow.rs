@@ -12,6 +12,7 @@ use super::sync::api;
 use super::tokens::TokenSet;
 use super::{GoogleSettings, SCOPE_CALENDAR};
 use crate::auth::{random_token, token_hash};
+use crate::calendar::model::hex_color;
 use crate::calendar::store::{ConnectionStore, NewCalendar, NewConnection};
 use crate::clock::Clock;
 use crate::db::Db;
@@ -237,7 +238,7 @@ impl GoogleConnect {
             .map(|c| NewCalendar {
                 remote_id: c.id.clone(),
                 name: c.name(),
-                color: c.background_color.clone(),
+                color: c.background_color.as_deref().and_then(hex_color),
                 supports_sync: true,
                 selected: c.primary,
             })

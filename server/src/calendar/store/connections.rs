@@ -11,6 +11,7 @@ use app::models::{
 
 use super::events;
 use crate::activities;
+use crate::calendar::model::hex_color;
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::ids::{new_id, record};
@@ -314,7 +315,13 @@ impl ConnectionStore {
             .bind(("owner", owner.to_string()))
             .await?
             .take(0)?;
-        Ok(labels.into_iter().map(|c| (c.id.clone(), c)).collect())
+        Ok(labels
+            .into_iter()
+            .map(|c| {
+                let color = c.color.as_deref().and_then(hex_color);
+                (c.id.clone(), CalendarLabel { color, ..c })
+            })
+            .collect())
     }
 
     /// Whether the user has connected any calendar account.
@@ -355,7 +362,7 @@ impl ConnectionStore {
                         id: c.id.clone(),
                         remote_id: c.remote_id.clone(),
                         name: c.name.clone(),
-                        color: c.color.clone(),
+                        color: c.color.as_deref().and_then(hex_color),
                         selected: c.selected,
                         event_count: event_counts.get(&c.id).copied().unwrap_or(0),
                     })
