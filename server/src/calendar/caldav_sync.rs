@@ -236,7 +236,15 @@ async fn fetch_and_store(
             .multiget(&writer.calendar.remote_id, batch, MULTIGET_BATCH)
             .await?;
         for object in fetched.found {
-            match ical::parse_calendar(&object.calendar_data, from, to, chrono_tz::Tz::UTC) {
+            // Parsing and expansion are CPU work: off the async workers, and a panic in them
+            // costs this object only.
+            let data = object.calendar_data;
+            let parsed = tokio::task::spawn_blocking(move || {
+                ical::parse_calendar(&data, from, to, chrono_tz::Tz::UTC).map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|_| Err("the event could not be read".to_string()));
+            match parsed {
                 Ok(parsed) => {
                     for warning in parsed.warnings {
                         outcome.warnings.push(format!(

@@ -11,6 +11,10 @@ pub const APPLE: &str = "http://apple.com/ns/ical/";
 
 /// Deeper nesting than any DAV response needs is refused rather than followed.
 const MAX_DEPTH: usize = 64;
+/// DAV elements carry a few attributes; more is an attack on the parser.
+const MAX_ATTRIBUTES: usize = 64;
+/// A multistatus of 20 MB holds far fewer elements than this.
+const MAX_ELEMENTS: usize = 2_000_000;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Node {
@@ -65,6 +69,7 @@ impl Node {
 pub fn parse(text: &str) -> Result<Node, String> {
     let mut reader = NsReader::from_str(text);
     let mut stack: Vec<Node> = vec![Node::default()];
+    let mut elements = 0usize;
     loop {
         let (ns, event) = reader
             .read_resolved_event()
@@ -74,8 +79,15 @@ pub fn parse(text: &str) -> Result<Node, String> {
                 let _ = start;
                 return Err("XML nested too deeply".into());
             }
-            Event::Start(start) => stack.push(element(ns, &start)?),
+            Event::Start(_) | Event::Empty(_) if elements == MAX_ELEMENTS => {
+                return Err("XML with too many elements".into());
+            }
+            Event::Start(start) => {
+                elements += 1;
+                stack.push(element(ns, &start)?)
+            }
             Event::Empty(start) => {
+                elements += 1;
                 let node = element(ns, &start)?;
                 stack.last_mut().expect("root").children.push(node);
             }
@@ -120,7 +132,12 @@ fn element(ns: ResolveResult, start: &quick_xml::events::BytesStart) -> Result<N
     };
     let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
     let mut attributes = Vec::new();
-    for attr in start.attributes().flatten() {
+    // quick-xml's duplicate check is quadratic in the attribute count; DAV elements carry a
+    // handful, so refuse many instead of checking them.
+    for attr in start.attributes().with_checks(false).flatten() {
+        if attributes.len() == MAX_ATTRIBUTES {
+            return Err("XML element with too many attributes".into());
+        }
         let key = String::from_utf8_lossy(attr.key.local_name().as_ref()).into_owned();
         let value = attr
             .unescape_value()
@@ -206,6 +223,20 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_attributes_are_refused_without_checking_each_pair() {
+        let attributes: String = (0..80_000).map(|i| format!(" a{i}=\"x\"")).collect();
+        let text =
+            format!("<d:multistatus xmlns:d=\"DAV:\"><d:response{attributes}/></d:multistatus>");
+        assert_eq!(
+            parse(&text).unwrap_err(),
+            "XML element with too many attributes"
+        );
+        let few: String = (0..10).map(|i| format!(" a{i}=\"x\"")).collect();
+        let text = format!("<d:multistatus xmlns:d=\"DAV:\"><d:response{few}/></d:multistatus>");
+        assert_eq!(parse(&text).unwrap().children[0].attributes.len(), 10);
+    }
 
     #[test]
     fn reads_namespaced_multistatus_with_prefixes_and_cdata() {
