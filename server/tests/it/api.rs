@@ -613,6 +613,13 @@ async fn change_activity(t: &TwoUsers) -> Vec<Result<(), AppError>> {
     ]
 }
 
+/// Mallory tries to log an activity with Alice's person.
+async fn log_with_alices_person(t: &TwoUsers) -> Result<String, AppError> {
+    t.mallory
+        .add_activity(&t.person, "Sneaky", "2026-01-01T10:00")
+        .await
+}
+
 /// Mallory keeps a person of her own with the same email as Alice's.
 async fn mallory_keeps_the_same_email(t: &TwoUsers) {
     t.mallory
@@ -675,9 +682,7 @@ async fn another_user_cannot_delete_or_edit_someone_elses_activity() {
 async fn another_user_cannot_log_an_activity_with_someone_elses_person() {
     let t = alice_and_mallory().await;
     assert!(matches!(
-        t.mallory
-            .add_activity(&t.person, "Sneaky", "2026-01-01T10:00")
-            .await,
+        log_with_alices_person(&t).await,
         Err(AppError::Invalid(_))
     ));
 }
@@ -687,6 +692,8 @@ async fn another_users_attempts_leave_the_owners_data_untouched() {
     let t = alice_and_mallory().await;
     change_person(&t).await;
     change_activity(&t).await;
+    let _ = log_with_alices_person(&t).await;
+    mallory_keeps_the_same_email(&t).await;
     let still: Person = t
         .alice
         .call("get-person", &[("id", &t.person)])
