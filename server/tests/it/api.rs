@@ -278,8 +278,15 @@ async fn people_are_paged_and_sorted() {
     assert_eq!(second.items[4].first_name, "Person29");
 }
 
-#[tokio::test]
-async fn favorites_activities_and_dashboard() {
+/// A signed-in user with two people: Ana (a favorite, with an email) and Bo.
+struct People {
+    client: common::Client,
+    ana: String,
+    bo: String,
+    _server: common::TestServer,
+}
+
+async fn ana_and_bo() -> People {
     let server = common::start().await;
     let client = server.user("dash@example.org").await;
     let ana = client
@@ -287,48 +294,110 @@ async fn favorites_activities_and_dashboard() {
         .await
         .unwrap();
     let bo = client.save_person(&[("first_name", "Bo")]).await.unwrap();
-    assert!(client
-        .call::<bool>("set-favorite", &[("id", &ana), ("favorite", "true")])
-        .await
-        .unwrap());
+    People {
+        client,
+        ana,
+        bo,
+        _server: server,
+    }
+}
 
-    let first = client
-        .add_activity(&ana, "Intro call", "2026-01-10T09:00")
+async fn favorite(p: &People, id: &str) -> bool {
+    p.client
+        .call::<bool>("set-favorite", &[("id", id), ("favorite", "true")])
+        .await
+        .unwrap()
+}
+
+/// Ana's two calls, and a lunch with both Ana and Bo: the ids of the first call and the lunch.
+async fn add_history(p: &People) -> (String, String) {
+    let first = p
+        .client
+        .add_activity(&p.ana, "Intro call", "2026-01-10T09:00")
         .await
         .unwrap();
-    client
-        .add_activity(&ana, "Follow-up", "2026-02-10T09:00")
+    p.client
+        .add_activity(&p.ana, "Follow-up", "2026-02-10T09:00")
         .await
         .unwrap();
-    let shared = client
+    let shared = p
+        .client
         .call::<String>(
             "save-activity",
             &[
                 ("activity[kind]", "meeting"),
                 ("activity[occurred_at]", "2026-03-01T14:30"),
                 ("activity[title]", "Lunch"),
-                ("activity[people][0]", &ana),
-                ("activity[people][1]", &bo),
+                ("activity[people][0]", &p.ana),
+                ("activity[people][1]", &p.bo),
             ],
         )
         .await
         .unwrap();
+    (first, shared)
+}
 
-    let timeline: Page<Activity> = client
-        .call("person-activities", &[("person_id", &ana), ("page", "1")])
+async fn delete_activity(p: &People, id: &str) {
+    p.client
+        .call::<()>("delete-activity", &[("id", id)])
         .await
         .unwrap();
+}
+
+async fn timeline(p: &People, person: &str) -> Page<Activity> {
+    p.client
+        .call("person-activities", &[("person_id", person), ("page", "1")])
+        .await
+        .unwrap()
+}
+
+/// Ana a favorite, her history, and the lunch deleted again: two people, one favorite, two
+/// activities.
+async fn dashboard_after_history(p: &People) -> Dashboard {
+    favorite(p, &p.ana).await;
+    let (_, shared) = add_history(p).await;
+    delete_activity(p, &shared).await;
+    p.client.call("load-dashboard", &[]).await.unwrap()
+}
+
+#[tokio::test]
+async fn setting_a_favorite_confirms_it() {
+    let p = ana_and_bo().await;
+    assert!(favorite(&p, &p.ana).await);
+}
+
+#[tokio::test]
+async fn a_timeline_lists_activities_newest_first() {
+    let p = ana_and_bo().await;
+    add_history(&p).await;
+    let timeline = timeline(&p, &p.ana).await;
     let titles: Vec<_> = timeline.items.iter().map(|a| a.title.as_str()).collect();
     assert_eq!(titles, ["Lunch", "Follow-up", "Intro call"], "newest first");
+}
+
+#[tokio::test]
+async fn activity_times_are_entered_in_the_users_time_zone() {
+    let p = ana_and_bo().await;
+    add_history(&p).await;
     assert_eq!(
-        timeline.items[0].occurred_at.to_rfc3339(),
+        timeline(&p, &p.ana).await.items[0].occurred_at.to_rfc3339(),
         "2026-03-01T13:30:00+00:00",
         "entered in Europe/Amsterdam"
     );
-    assert_eq!(timeline.items[0].people.len(), 2);
+}
 
-    // Edit, then delete.
-    client
+#[tokio::test]
+async fn an_activity_can_involve_several_people() {
+    let p = ana_and_bo().await;
+    add_history(&p).await;
+    assert_eq!(timeline(&p, &p.ana).await.items[0].people.len(), 2);
+}
+
+#[tokio::test]
+async fn editing_an_activity_changes_its_title_and_kind() {
+    let p = ana_and_bo().await;
+    let (first, _) = add_history(&p).await;
+    p.client
         .call::<String>(
             "save-activity",
             &[
@@ -336,12 +405,13 @@ async fn favorites_activities_and_dashboard() {
                 ("activity[kind]", "email"),
                 ("activity[occurred_at]", "2026-01-11T10:00"),
                 ("activity[title]", "Intro email"),
-                ("activity[people][0]", &ana),
+                ("activity[people][0]", &p.ana),
             ],
         )
         .await
         .unwrap();
-    let edited: Activity = client
+    let edited: Activity = p
+        .client
         .call("get-activity", &[("id", &first)])
         .await
         .unwrap();
@@ -349,17 +419,20 @@ async fn favorites_activities_and_dashboard() {
         (edited.title.as_str(), edited.kind.as_str()),
         ("Intro email", "email")
     );
-    client
-        .call::<()>("delete-activity", &[("id", &shared)])
-        .await
-        .unwrap();
-    let bo_timeline: Page<Activity> = client
-        .call("person-activities", &[("person_id", &bo), ("page", "1")])
-        .await
-        .unwrap();
-    assert_eq!(bo_timeline.total, 0);
+}
 
-    let dashboard: Dashboard = client.call("load-dashboard", &[]).await.unwrap();
+#[tokio::test]
+async fn deleting_an_activity_removes_it_from_every_timeline() {
+    let p = ana_and_bo().await;
+    let (_, shared) = add_history(&p).await;
+    delete_activity(&p, &shared).await;
+    assert_eq!(timeline(&p, &p.bo).await.total, 0);
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_people_favorites_and_activities() {
+    let p = ana_and_bo().await;
+    let dashboard = dashboard_after_history(&p).await;
     assert_eq!(
         (
             dashboard.counts.people,
@@ -368,6 +441,12 @@ async fn favorites_activities_and_dashboard() {
         ),
         (2, 1, 2)
     );
+}
+
+#[tokio::test]
+async fn the_dashboard_lists_favorites_and_the_latest_activity() {
+    let p = ana_and_bo().await;
+    let dashboard = dashboard_after_history(&p).await;
     assert_eq!(
         dashboard
             .favorites
@@ -377,21 +456,40 @@ async fn favorites_activities_and_dashboard() {
         ["Ana"]
     );
     assert_eq!(dashboard.recent_activities[0].title, "Follow-up");
-    assert!(!dashboard.has_calendar_connections);
+}
 
-    // Bad input is refused with a clear message and stores nothing.
-    let err = client
-        .add_activity(&ana, "  ", "2026-01-10T09:00")
+#[tokio::test]
+async fn the_dashboard_knows_there_are_no_calendar_connections() {
+    let p = ana_and_bo().await;
+    assert!(!dashboard_after_history(&p).await.has_calendar_connections);
+}
+
+#[tokio::test]
+async fn an_activity_without_a_title_is_refused_and_not_stored() {
+    let p = ana_and_bo().await;
+    let before = dashboard_after_history(&p).await.counts.activities;
+    let err = p
+        .client
+        .add_activity(&p.ana, "  ", "2026-01-10T09:00")
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Invalid(m) if m.contains("title")));
-    let err = client
-        .add_activity(&ana, "When?", "someday")
+    let dashboard: Dashboard = p.client.call("load-dashboard", &[]).await.unwrap();
+    assert_eq!((before, dashboard.counts.activities), (2, 2));
+}
+
+#[tokio::test]
+async fn an_activity_without_a_valid_date_is_refused_and_not_stored() {
+    let p = ana_and_bo().await;
+    let before = dashboard_after_history(&p).await.counts.activities;
+    let err = p
+        .client
+        .add_activity(&p.ana, "When?", "someday")
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Invalid(m) if m.contains("date")));
-    let dashboard: Dashboard = client.call("load-dashboard", &[]).await.unwrap();
-    assert_eq!(dashboard.counts.activities, 2);
+    let dashboard: Dashboard = p.client.call("load-dashboard", &[]).await.unwrap();
+    assert_eq!((before, dashboard.counts.activities), (2, 2));
 }
 
 #[tokio::test]
@@ -430,8 +528,16 @@ async fn deleting_a_person_keeps_their_activities() {
     );
 }
 
-#[tokio::test]
-async fn nobody_reaches_another_users_data() {
+/// Alice with a person (with an email) and an activity, and Mallory, another user.
+struct TwoUsers {
+    server: common::TestServer,
+    alice: common::Client,
+    mallory: common::Client,
+    person: String,
+    activity: String,
+}
+
+async fn alice_and_mallory() -> TwoUsers {
     let server = common::start().await;
     let alice = server.user("alice@example.org").await;
     let person = alice
@@ -445,73 +551,175 @@ async fn nobody_reaches_another_users_data() {
         .add_activity(&person, "Private", "2026-01-01T10:00")
         .await
         .unwrap();
-
     let mallory = server.user("mallory@example.org").await;
-    let nf = |r: Result<(), AppError>| assert!(matches!(r, Err(AppError::NotFound(_))), "{r:?}");
-    nf(mallory
-        .call::<Person>("get-person", &[("id", &person)])
-        .await
-        .map(|_| ()));
-    nf(mallory
-        .call::<()>("delete-person", &[("id", &person)])
-        .await);
-    nf(mallory
-        .call::<bool>("set-favorite", &[("id", &person), ("favorite", "true")])
-        .await
-        .map(|_| ()));
-    nf(mallory
-        .save_person(&[("id", &person), ("first_name", "Hacked")])
-        .await
-        .map(|_| ()));
-    nf(mallory
-        .call::<Page<Activity>>(
-            "person-activities",
-            &[("person_id", &person), ("page", "1")],
-        )
-        .await
-        .map(|_| ()));
-    nf(mallory
-        .call::<Activity>("get-activity", &[("id", &activity)])
-        .await
-        .map(|_| ()));
-    nf(mallory
-        .call::<()>("delete-activity", &[("id", &activity)])
-        .await);
-    nf(mallory
-        .call::<String>(
-            "save-activity",
-            &[
-                ("activity[id]", &activity),
-                ("activity[kind]", "note"),
-                ("activity[occurred_at]", "2026-01-01T10:00"),
-                ("activity[title]", "x"),
-                ("activity[people][0]", &person),
-            ],
-        )
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            if matches!(e, AppError::Invalid(_)) {
-                AppError::NotFound("activity".into())
-            } else {
-                e
-            }
-        }));
-    assert!(matches!(
-        mallory
-            .add_activity(&person, "Sneaky", "2026-01-01T10:00")
+    TwoUsers {
+        server,
+        alice,
+        mallory,
+        person,
+        activity,
+    }
+}
+
+fn not_found(r: Result<(), AppError>) {
+    assert!(matches!(r, Err(AppError::NotFound(_))), "{r:?}");
+}
+
+/// Mallory's attempts to change Alice's person: delete, favorite, edit.
+async fn change_person(t: &TwoUsers) -> Vec<Result<(), AppError>> {
+    let person = &t.person;
+    vec![
+        t.mallory
+            .call::<()>("delete-person", &[("id", person)])
             .await,
-        Err(AppError::Invalid(_))
-    ));
-    // Mallory may use the same email for her own person: uniqueness is per user.
-    mallory
+        t.mallory
+            .call::<bool>("set-favorite", &[("id", person), ("favorite", "true")])
+            .await
+            .map(|_| ()),
+        t.mallory
+            .save_person(&[("id", person), ("first_name", "Hacked")])
+            .await
+            .map(|_| ()),
+    ]
+}
+
+/// Mallory's attempts to change Alice's activity: delete, edit (an edit naming a person who
+/// is not hers is refused as not found too).
+async fn change_activity(t: &TwoUsers) -> Vec<Result<(), AppError>> {
+    vec![
+        t.mallory
+            .call::<()>("delete-activity", &[("id", &t.activity)])
+            .await,
+        t.mallory
+            .call::<String>(
+                "save-activity",
+                &[
+                    ("activity[id]", &t.activity),
+                    ("activity[kind]", "note"),
+                    ("activity[occurred_at]", "2026-01-01T10:00"),
+                    ("activity[title]", "x"),
+                    ("activity[people][0]", &t.person),
+                ],
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                if matches!(e, AppError::Invalid(_)) {
+                    AppError::NotFound("activity".into())
+                } else {
+                    e
+                }
+            }),
+    ]
+}
+
+/// Mallory tries to log an activity with Alice's person.
+async fn log_with_alices_person(t: &TwoUsers) -> Result<String, AppError> {
+    t.mallory
+        .add_activity(&t.person, "Sneaky", "2026-01-01T10:00")
+        .await
+}
+
+/// Mallory keeps a person of her own with the same email as Alice's.
+async fn mallory_keeps_the_same_email(t: &TwoUsers) {
+    t.mallory
         .save_person(&[
             ("first_name", "Mine"),
             ("emails.0.address", "secret@example.org"),
         ])
         .await
         .unwrap();
-    let listed: Page<PersonSummary> = mallory
+}
+
+#[tokio::test]
+async fn another_user_cannot_read_someone_elses_person_or_timeline() {
+    let t = alice_and_mallory().await;
+    not_found(
+        t.mallory
+            .call::<Person>("get-person", &[("id", &t.person)])
+            .await
+            .map(|_| ()),
+    );
+    not_found(
+        t.mallory
+            .call::<Page<Activity>>(
+                "person-activities",
+                &[("person_id", &t.person), ("page", "1")],
+            )
+            .await
+            .map(|_| ()),
+    );
+}
+
+#[tokio::test]
+async fn another_user_cannot_read_someone_elses_activity() {
+    let t = alice_and_mallory().await;
+    not_found(
+        t.mallory
+            .call::<Activity>("get-activity", &[("id", &t.activity)])
+            .await
+            .map(|_| ()),
+    );
+}
+
+#[tokio::test]
+async fn another_user_cannot_delete_favorite_or_edit_someone_elses_person() {
+    let t = alice_and_mallory().await;
+    for attempt in change_person(&t).await {
+        not_found(attempt);
+    }
+}
+
+#[tokio::test]
+async fn another_user_cannot_delete_or_edit_someone_elses_activity() {
+    let t = alice_and_mallory().await;
+    for attempt in change_activity(&t).await {
+        not_found(attempt);
+    }
+}
+
+#[tokio::test]
+async fn another_user_cannot_log_an_activity_with_someone_elses_person() {
+    let t = alice_and_mallory().await;
+    assert!(matches!(
+        log_with_alices_person(&t).await,
+        Err(AppError::Invalid(_))
+    ));
+}
+
+#[tokio::test]
+async fn another_users_attempts_leave_the_owners_data_untouched() {
+    let t = alice_and_mallory().await;
+    change_person(&t).await;
+    change_activity(&t).await;
+    let _ = log_with_alices_person(&t).await;
+    mallory_keeps_the_same_email(&t).await;
+    let still: Person = t
+        .alice
+        .call("get-person", &[("id", &t.person)])
+        .await
+        .unwrap();
+    assert_eq!(
+        (still.first_name.as_str(), still.favorite),
+        ("Secret", false)
+    );
+    let timeline: Page<Activity> = t
+        .alice
+        .call(
+            "person-activities",
+            &[("person_id", &t.person), ("page", "1")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(timeline.total, 1);
+}
+
+#[tokio::test]
+async fn another_user_may_use_the_same_email_and_finds_only_their_own_person() {
+    let t = alice_and_mallory().await;
+    mallory_keeps_the_same_email(&t).await;
+    let listed: Page<PersonSummary> = t
+        .mallory
         .call("list-people", &[("query", "secret"), ("page", "1")])
         .await
         .unwrap();
@@ -523,29 +731,23 @@ async fn nobody_reaches_another_users_data() {
             .collect::<Vec<_>>(),
         ["Mine"]
     );
-    let dashboard: Dashboard = mallory.call("load-dashboard", &[]).await.unwrap();
+}
+
+#[tokio::test]
+async fn another_users_dashboard_counts_only_their_own_data() {
+    let t = alice_and_mallory().await;
+    mallory_keeps_the_same_email(&t).await;
+    let dashboard: Dashboard = t.mallory.call("load-dashboard", &[]).await.unwrap();
     assert_eq!(
         (dashboard.counts.people, dashboard.counts.activities),
         (1, 0)
     );
+}
 
-    // Alice's data is untouched.
-    let still: Person = alice.call("get-person", &[("id", &person)]).await.unwrap();
-    assert_eq!(
-        (still.first_name.as_str(), still.favorite),
-        ("Secret", false)
-    );
-    let timeline: Page<Activity> = alice
-        .call(
-            "person-activities",
-            &[("person_id", &person), ("page", "1")],
-        )
-        .await
-        .unwrap();
-    assert_eq!(timeline.total, 1);
-
-    // And without a session nothing is reachable at all.
-    let anonymous = server.client();
+#[tokio::test]
+async fn without_a_session_nothing_is_reachable() {
+    let t = alice_and_mallory().await;
+    let anonymous = t.server.client();
     assert_eq!(
         anonymous
             .call::<Page<PersonSummary>>("list-people", &[("query", ""), ("page", "1")])

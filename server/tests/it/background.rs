@@ -2,7 +2,7 @@
 //! cancellation, edited ones kept, and the sync history. (The scheduler is in `scheduler.rs`.)
 use crate::common;
 
-use app::models::{Activity, Page};
+use app::models::{Activity, Connection, Page, SyncReport};
 use chrono::{Duration, Utc};
 use common::calendar::{connect, connection_owner, dana_put, event, BOB};
 use common::radicale::Radicale;
@@ -17,8 +17,18 @@ async fn titles(client: &common::Client, person: &str) -> Vec<String> {
     t
 }
 
-#[tokio::test]
-async fn auto_log_logs_ended_meetings_once_and_drops_cancelled_ones() {
+/// Dana's calendar with one meeting of every kind (ended, ended and later edited, declined,
+/// cancelled, with a stranger, in the future, all-day), connected to her account with
+/// auto-logging on; Bob is a person, so meetings with him match.
+struct AutoLog {
+    radicale: Radicale,
+    server: common::TestServer,
+    dana: common::Client,
+    bob: String,
+    connection: Connection,
+}
+
+async fn auto_logging() -> AutoLog {
     let radicale = Radicale::start().await;
     let now = Utc::now();
     dana_put(
@@ -86,42 +96,79 @@ async fn auto_log_logs_ended_meetings_once_and_drops_cancelled_ones() {
         .await
         .unwrap();
     let connection = connect(&dana, &radicale.base, true).await;
-    assert!(connection.auto_log);
+    AutoLog {
+        radicale,
+        server,
+        dana,
+        bob,
+        connection,
+    }
+}
 
-    let first = server
+/// The first sync with auto-logging on (the one at connect time ran before it was switched on).
+async fn first_auto_logged_sync(a: &AutoLog) -> SyncReport {
+    a.server
         .services
         .calendars
         .sync(
-            &connection_owner(&server, &connection).await,
-            &connection.id,
+            &connection_owner(&a.server, &a.connection).await,
+            &a.connection.id,
         )
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn sync_now(a: &AutoLog) -> SyncReport {
+    a.dana
+        .call("sync-connection", &[("id", &a.connection.id)])
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn connecting_with_auto_log_switches_it_on() {
+    let a = auto_logging().await;
+    assert!(a.connection.auto_log);
+}
+
+#[tokio::test]
+async fn auto_log_logs_only_ended_accepted_meetings_with_known_people() {
+    let a = auto_logging().await;
+    let first = first_auto_logged_sync(&a).await;
     assert_eq!(first.logged, 2, "{first:?}");
     assert_eq!(
-        titles(&dana, &bob).await,
+        titles(&a.dana, &a.bob).await,
         vec!["Edited later", "Ended meeting"]
     );
-    // Repeated syncs never log twice.
-    let again: app::models::SyncReport = dana
-        .call("sync-connection", &[("id", &connection.id)])
-        .await
-        .unwrap();
-    assert_eq!((again.logged, again.error), (0, None));
-    assert_eq!(titles(&dana, &bob).await.len(), 2);
+}
 
+#[tokio::test]
+async fn repeated_syncs_never_log_a_meeting_twice() {
+    let a = auto_logging().await;
+    first_auto_logged_sync(&a).await;
+    let again = sync_now(&a).await;
+    assert_eq!((again.logged, again.error), (0, None));
+    assert_eq!(titles(&a.dana, &a.bob).await.len(), 2);
+}
+
+#[tokio::test]
+async fn cancelling_drops_auto_logged_activities_but_keeps_edited_ones() {
+    let a = auto_logging().await;
+    first_auto_logged_sync(&a).await;
     // The user edits one activity; then both meetings are cancelled on the server.
-    let page: Page<Activity> = dana
-        .call("person-activities", &[("person_id", &bob), ("page", "1")])
+    let page: Page<Activity> = a
+        .dana
+        .call("person-activities", &[("person_id", &a.bob), ("page", "1")])
         .await
         .unwrap();
     let kept = page
         .items
         .iter()
-        .find(|a| a.title == "Edited later")
+        .find(|activity| activity.title == "Edited later")
         .unwrap();
     let when = kept.occurred_at.format("%Y-%m-%dT%H:%M").to_string();
-    let _: String = dana
+    let _: String = a
+        .dana
         .call(
             "save-activity",
             &[
@@ -130,13 +177,14 @@ async fn auto_log_logs_ended_meetings_once_and_drops_cancelled_ones() {
                 ("activity[occurred_at]", &when),
                 ("activity[title]", "Edited later"),
                 ("activity[notes]", "my notes"),
-                ("activity[people][0]", &bob),
+                ("activity[people][0]", &a.bob),
             ],
         )
         .await
         .unwrap();
+    let now = Utc::now();
     dana_put(
-        &radicale,
+        &a.radicale,
         "ended.ics",
         &event(
             "ended",
@@ -147,7 +195,7 @@ async fn auto_log_logs_ended_meetings_once_and_drops_cancelled_ones() {
     )
     .await;
     dana_put(
-        &radicale,
+        &a.radicale,
         "kept.ics",
         &event(
             "kept",
@@ -157,20 +205,23 @@ async fn auto_log_logs_ended_meetings_once_and_drops_cancelled_ones() {
         ),
     )
     .await;
-    let after: app::models::SyncReport = dana
-        .call("sync-connection", &[("id", &connection.id)])
-        .await
-        .unwrap();
+    let after = sync_now(&a).await;
     assert_eq!(after.error, None);
     assert_eq!(
-        titles(&dana, &bob).await,
+        titles(&a.dana, &a.bob).await,
         vec!["Edited later"],
         "the auto-created one goes, the edited one stays"
     );
+}
 
-    // Every run is in the history, newest first.
-    let history: Vec<app::models::SyncRun> = dana
-        .call("connection-history", &[("id", &connection.id)])
+#[tokio::test]
+async fn every_sync_is_in_the_history_newest_first() {
+    let a = auto_logging().await;
+    first_auto_logged_sync(&a).await;
+    sync_now(&a).await;
+    let history: Vec<app::models::SyncRun> = a
+        .dana
+        .call("connection-history", &[("id", &a.connection.id)])
         .await
         .unwrap();
     assert!(history.len() >= 3, "{history:?}");

@@ -207,8 +207,17 @@ async fn discovery_finds_event_calendars_from_the_base_url() {
     assert!(f.calendars.list(&f.user.id).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn first_sync_incremental_sync_edits_and_deletions() {
+/// Radicale with a "Work" calendar holding one event of every kind (timed, all-day, across two
+/// zones, recurring with exceptions, malformed), connected through a recording proxy; the
+/// connect ran the first sync.
+struct Synced {
+    radicale: Radicale,
+    proxy: Recorder,
+    f: Fixture,
+    id: String,
+}
+
+async fn synced_every_kind() -> Synced {
     let radicale = Radicale::start().await;
     radicale.make_calendar("work", "Work", "#FF2968FF").await;
     for (file, ics) in [
@@ -223,101 +232,109 @@ async fn first_sync_incremental_sync_edits_and_deletions() {
     let proxy = Recorder::start(&radicale.base).await;
     let f = fixture().await;
     let id = connect_all(&f, &proxy.base).await;
+    Synced {
+        radicale,
+        proxy,
+        f,
+        id,
+    }
+}
 
-    // First sync (run by create): every kind of event stored as it should be.
-    let connection = f.calendars.get(&f.user.id, &id).await.unwrap();
+/// The stored events (occurrences) with this UID.
+async fn by_uid(db: &Db, uid: &str) -> Vec<Value> {
+    events(db)
+        .await
+        .into_iter()
+        .filter(|e| e["uid"] == uid)
+        .collect()
+}
+
+/// The local time `h:00` on `day` in `zone`, in UTC.
+fn local(day: NaiveDate, h: u32, zone: chrono_tz::Tz) -> DateTime<Utc> {
+    day.and_hms_opt(h, 0, 0)
+        .unwrap()
+        .and_local_timezone(zone)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// On the server, the single meeting is renamed and the all-day event deleted; then a sync.
+async fn edit_and_delete_then_sync(s: &Synced) -> app::models::SyncReport {
+    s.radicale
+        .put_event("work", "single.ics", &single("Planning (new room)"))
+        .await;
+    s.radicale.delete_event("work", "allday.ics").await;
+    s.f.calendars.sync(&s.f.user.id, &s.id).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_first_sync_leaves_the_connection_ok_and_counts_every_event() {
+    let s = synced_every_kind().await;
+    let connection = s.f.calendars.get(&s.f.user.id, &s.id).await.unwrap();
     assert_eq!(
         connection.status,
         ConnectionStatus::Ok,
         "{:?}",
         connection.last_error
     );
-    let stored = events(&f.db).await;
-    let by_uid = |uid: &str| {
-        stored
-            .iter()
-            .filter(|e| e["uid"] == uid)
-            .cloned()
-            .collect::<Vec<_>>()
-    };
+    assert_eq!(connection.event_count as usize, events(&s.f.db).await.len());
+}
 
-    let single_ev = &by_uid("single-1")[0];
+#[tokio::test]
+async fn a_timed_event_keeps_its_zone_link_attendees_and_organizer() {
+    let s = synced_every_kind().await;
+    let single_ev = &by_uid(&s.f.db, "single-1").await[0];
     assert_eq!(single_ev["title"], "Planning");
     assert_eq!(single_ev["time_zone"], "Europe/Berlin");
     assert_eq!(
         single_ev["meeting_url"],
         "https://meet.google.com/abc-defg-hij"
     );
-    let berlin = chrono_tz::Europe::Berlin;
-    let expected_start = day(1)
-        .and_hms_opt(10, 0, 0)
-        .unwrap()
-        .and_local_timezone(berlin)
-        .unwrap()
-        .with_timezone(&Utc);
-    assert_eq!(at(&single_ev["starts_at"]), expected_start);
+    assert_eq!(
+        at(&single_ev["starts_at"]),
+        local(day(1), 10, chrono_tz::Europe::Berlin)
+    );
     let attendees = single_ev["attendees"].as_array().unwrap();
     assert_eq!(attendees.len(), 2);
     assert_eq!(attendees[0]["email"], "Bob@Example.com");
     assert_eq!(attendees[0]["response"], "accepted");
     assert_eq!(attendees[1]["role"], "opt-participant");
     assert_eq!(single_ev["organizer"]["email"], "alice@example.org");
+}
 
-    let allday = &by_uid("allday-1")[0];
+#[tokio::test]
+async fn an_all_day_event_is_stored_by_its_dates() {
+    let s = synced_every_kind().await;
+    let allday = &by_uid(&s.f.db, "allday-1").await[0];
     assert_eq!(allday["all_day"], true);
     assert_eq!(allday["start_date"], day(2).to_string());
     assert_eq!(allday["end_date"], day(4).to_string());
+}
 
-    let flight = &by_uid("flight-1")[0];
-    let ny = chrono_tz::America::New_York;
-    let london = chrono_tz::Europe::London;
+#[tokio::test]
+async fn an_event_starting_and_ending_in_different_zones_keeps_both_ends() {
+    let s = synced_every_kind().await;
+    let flight = &by_uid(&s.f.db, "flight-1").await[0];
     assert_eq!(
         at(&flight["starts_at"]),
-        day(3)
-            .and_hms_opt(18, 0, 0)
-            .unwrap()
-            .and_local_timezone(ny)
-            .unwrap()
-            .with_timezone(&Utc)
+        local(day(3), 18, chrono_tz::America::New_York)
     );
     assert_eq!(
         at(&flight["ends_at"]),
-        day(4)
-            .and_hms_opt(7, 0, 0)
-            .unwrap()
-            .and_local_timezone(london)
-            .unwrap()
-            .with_timezone(&Utc)
+        local(day(4), 7, chrono_tz::Europe::London)
     );
+}
 
-    let weekly = by_uid("weekly-1");
+#[tokio::test]
+async fn a_recurring_event_is_stored_as_occurrences_without_the_excluded_one() {
+    let s = synced_every_kind().await;
+    let weekly = by_uid(&s.f.db, "weekly-1").await;
     assert_eq!(
         weekly.len(),
         7,
         "8 occurrences minus one EXDATE: {weekly:#?}"
     );
-    let moved: Vec<_> = weekly
-        .iter()
-        .filter(|e| e["title"] == "Weekly sync (moved)")
-        .collect();
-    assert_eq!(moved.len(), 1);
-    let amsterdam = chrono_tz::Europe::Amsterdam;
-    let third = day(-21) + Days::new(14);
-    assert_eq!(
-        at(&moved[0]["starts_at"]),
-        third
-            .and_hms_opt(14, 0, 0)
-            .unwrap()
-            .and_local_timezone(amsterdam)
-            .unwrap()
-            .with_timezone(&Utc)
-    );
-    let excluded = (day(-21) + Days::new(7))
-        .and_hms_opt(9, 0, 0)
-        .unwrap()
-        .and_local_timezone(amsterdam)
-        .unwrap()
-        .with_timezone(&Utc);
+    let excluded = local(day(-21) + Days::new(7), 9, chrono_tz::Europe::Amsterdam);
     assert!(
         weekly.iter().all(|e| at(&e["starts_at"]) != excluded),
         "EXDATE occurrence must be gone"
@@ -326,16 +343,38 @@ async fn first_sync_incremental_sync_edits_and_deletions() {
         weekly.iter().all(|e| e["recurrence_id"] != ""),
         "occurrences carry their recurrence id"
     );
+}
+
+#[tokio::test]
+async fn a_moved_occurrence_is_stored_at_its_new_time() {
+    let s = synced_every_kind().await;
+    let weekly = by_uid(&s.f.db, "weekly-1").await;
+    let moved: Vec<_> = weekly
+        .iter()
+        .filter(|e| e["title"] == "Weekly sync (moved)")
+        .collect();
+    assert_eq!(moved.len(), 1);
+    assert_eq!(
+        at(&moved[0]["starts_at"]),
+        local(day(-21) + Days::new(14), 14, chrono_tz::Europe::Amsterdam)
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_event_is_skipped() {
+    let s = synced_every_kind().await;
     assert!(
-        by_uid("broken-1").is_empty(),
+        by_uid(&s.f.db, "broken-1").await.is_empty(),
         "the malformed event is skipped"
     );
-    let total = stored.len();
-    assert_eq!(connection.event_count as usize, total);
+}
 
-    // Second sync, nothing changed: one sync-collection request, no multiget, no change.
-    proxy.take();
-    let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
+#[tokio::test]
+async fn an_unchanged_calendar_syncs_with_one_request_and_changes_nothing() {
+    let s = synced_every_kind().await;
+    let stored = events(&s.f.db).await;
+    s.proxy.take();
+    let report = s.f.calendars.sync(&s.f.user.id, &s.id).await.unwrap();
     assert_eq!(
         (
             report.added,
@@ -351,26 +390,32 @@ async fn first_sync_incremental_sync_edits_and_deletions() {
         "the broken event is not refetched: {:?}",
         report.warnings
     );
-    assert_eq!(proxy.take(), vec!["REPORT sync-collection"]);
-    assert_eq!(events(&f.db).await, stored);
+    assert_eq!(s.proxy.take(), vec!["REPORT sync-collection"]);
+    assert_eq!(events(&s.f.db).await, stored);
+}
 
-    // Edits and deletions made on the server arrive.
-    radicale
-        .put_event("work", "single.ics", &single("Planning (new room)"))
-        .await;
-    radicale.delete_event("work", "allday.ics").await;
-    let report = f.calendars.sync(&f.user.id, &id).await.unwrap();
+#[tokio::test]
+async fn an_incremental_sync_fetches_only_the_changed_events() {
+    let s = synced_every_kind().await;
+    s.proxy.take();
+    let report = edit_and_delete_then_sync(&s).await;
     assert_eq!(
         (report.added, report.changed, report.removed),
         (0, 1, 1),
         "{report:?}"
     );
-    let requests = proxy.take();
     assert_eq!(
-        requests,
+        s.proxy.take(),
         vec!["REPORT sync-collection", "REPORT calendar-multiget"]
     );
-    let after = events(&f.db).await;
+}
+
+#[tokio::test]
+async fn edits_and_deletions_made_on_the_server_arrive() {
+    let s = synced_every_kind().await;
+    let total = events(&s.f.db).await.len();
+    edit_and_delete_then_sync(&s).await;
+    let after = events(&s.f.db).await;
     assert_eq!(after.len(), total - 1);
     assert!(after.iter().any(|e| e["title"] == "Planning (new room)"));
     assert!(!after.iter().any(|e| e["uid"] == "allday-1"));

@@ -69,9 +69,15 @@ fn event(uid: &str, title: &str) -> String {
     format!("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\nBEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20260101T000000Z\nDTSTART:{d}T100000Z\nDTEND:{d}T110000Z\nSUMMARY:{title}\nEND:VEVENT\nEND:VCALENDAR\n")
 }
 
-#[tokio::test]
-async fn connect_edit_sync_and_delete_through_server_functions() {
-    let (logs, _guard) = logs();
+/// Radicale with a "Work" calendar holding one event, connected to Alice's account.
+struct Connected {
+    radicale: Radicale,
+    server: common::TestServer,
+    alice: common::Client,
+    created: Connection,
+}
+
+async fn connected() -> Connected {
     let radicale = Radicale::start().await;
     radicale.make_calendar("work", "Work", "#3366FF").await;
     radicale
@@ -79,8 +85,50 @@ async fn connect_edit_sync_and_delete_through_server_functions() {
         .await;
     let server = common::start().await;
     let alice = server.user("alice-cal@example.org").await;
-
     let created = connect(&alice, &radicale).await;
+    Connected {
+        radicale,
+        server,
+        alice,
+        created,
+    }
+}
+
+/// Renames the connection to "Work calendar", 30 days back and 60 ahead.
+async fn rename(c: &Connected) -> Connection {
+    c.alice
+        .call(
+            "update-connection",
+            &[
+                ("update[id]", &c.created.id),
+                ("update[name]", "Work calendar"),
+                ("update[calendars][0]", &c.created.calendars[0].remote_id),
+                ("update[sync_enabled]", "on"),
+                ("update[days_back]", "30"),
+                ("update[days_ahead]", "60"),
+            ],
+        )
+        .await
+        .unwrap()
+}
+
+/// The stored (sealed) credential of the only connection.
+async fn sealed_credential(server: &common::TestServer) -> String {
+    let stored: Vec<serde_json::Value> = server
+        .services
+        .db
+        .query("SELECT credential FROM connection")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    stored[0]["credential"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn connecting_syncs_at_once_and_returns_the_connection() {
+    let c = connected().await;
+    let created = &c.created;
     assert_eq!(
         (
             created.name.as_str(),
@@ -92,30 +140,26 @@ async fn connect_edit_sync_and_delete_through_server_functions() {
     );
     assert!(created.last_sync_at.is_some());
     assert_eq!(created.calendars[0].color.as_deref(), Some("#3366FF"));
+}
 
-    radicale
+#[tokio::test]
+async fn syncing_a_connection_adds_new_events() {
+    let c = connected().await;
+    c.radicale
         .put_event("work", "b.ics", &event("b", "Review"))
         .await;
-    let report: SyncReport = alice
-        .call("sync-connection", &[("id", &created.id)])
+    let report: SyncReport = c
+        .alice
+        .call("sync-connection", &[("id", &c.created.id)])
         .await
         .unwrap();
     assert_eq!((report.added, report.error), (1, None));
+}
 
-    let edited: Connection = alice
-        .call(
-            "update-connection",
-            &[
-                ("update[id]", &created.id),
-                ("update[name]", "Work calendar"),
-                ("update[calendars][0]", &created.calendars[0].remote_id),
-                ("update[sync_enabled]", "on"),
-                ("update[days_back]", "30"),
-                ("update[days_ahead]", "60"),
-            ],
-        )
-        .await
-        .unwrap();
+#[tokio::test]
+async fn editing_a_connection_changes_its_settings() {
+    let c = connected().await;
+    let edited = rename(&c).await;
     assert_eq!(
         (
             edited.name.as_str(),
@@ -126,11 +170,17 @@ async fn connect_edit_sync_and_delete_through_server_functions() {
         ),
         ("Work calendar", true, false, 30, 60)
     );
-    let bad: Result<Connection, _> = alice
+}
+
+#[tokio::test]
+async fn a_sync_window_beyond_ten_years_is_refused() {
+    let c = connected().await;
+    let bad: Result<Connection, _> = c
+        .alice
         .call(
             "update-connection",
             &[
-                ("update[id]", &created.id),
+                ("update[id]", &c.created.id),
                 ("update[name]", "x"),
                 ("update[days_back]", "99999"),
                 ("update[calendars][0]", "c"),
@@ -138,11 +188,21 @@ async fn connect_edit_sync_and_delete_through_server_functions() {
         )
         .await;
     assert!(bad.unwrap_err().to_string().contains("3650"));
+}
 
-    // Another user sees nothing and can change nothing.
-    let mallory = server.user("mallory-cal@example.org").await;
+#[tokio::test]
+async fn another_user_lists_no_connections() {
+    let c = connected().await;
+    let mallory = c.server.user("mallory-cal@example.org").await;
     let theirs: Vec<Connection> = mallory.call("list-connections", &[]).await.unwrap();
     assert!(theirs.is_empty());
+}
+
+#[tokio::test]
+async fn another_user_can_neither_sync_delete_nor_edit_a_connection() {
+    let c = connected().await;
+    let created = &c.created;
+    let mallory = c.server.user("mallory-cal@example.org").await;
     assert!(mallory
         .call::<SyncReport>("sync-connection", &[("id", &created.id)])
         .await
@@ -162,31 +222,45 @@ async fn connect_edit_sync_and_delete_through_server_functions() {
         )
         .await
         .is_err());
+}
 
-    // The password is nowhere the client or the logs can see.
-    let list = alice.http_text("POST", "/api/list-connections").await;
-    assert!(
-        list.contains("Work calendar") && list.contains("\"has_secret\":true"),
-        "{list}"
-    );
-    let page = alice.get("/settings/calendars").await.text().await.unwrap();
-    assert!(
-        page.contains("Work calendar"),
-        "the page renders the connection"
-    );
-    let stored: Vec<serde_json::Value> = server
-        .services
-        .db
-        .query("SELECT credential FROM connection")
-        .await
-        .unwrap()
-        .take(0)
-        .unwrap();
-    let sealed = stored[0]["credential"].as_str().unwrap().to_string();
+#[tokio::test]
+async fn the_password_is_stored_encrypted() {
+    let c = connected().await;
+    let sealed = sealed_credential(&c.server).await;
     assert!(
         sealed.starts_with("v1.") && !sealed.contains(PASSWORD),
         "stored encrypted"
     );
+}
+
+#[tokio::test]
+async fn neither_password_nor_ciphertext_reaches_responses_pages_or_logs() {
+    let (logs, _guard) = logs();
+    let c = connected().await;
+    let _: SyncReport = c
+        .alice
+        .call("sync-connection", &[("id", &c.created.id)])
+        .await
+        .unwrap();
+    rename(&c).await;
+    let list = c.alice.http_text("POST", "/api/list-connections").await;
+    assert!(
+        list.contains("Work calendar") && list.contains("\"has_secret\":true"),
+        "{list}"
+    );
+    let page = c
+        .alice
+        .get("/settings/calendars")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Work calendar"),
+        "the page renders the connection"
+    );
+    let sealed = sealed_credential(&c.server).await;
     let captured = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(
         captured.contains("DEBUG") || captured.contains("INFO"),
@@ -196,15 +270,19 @@ async fn connect_edit_sync_and_delete_through_server_functions() {
         assert!(!text.contains(PASSWORD), "password leaked");
         assert!(!text.contains(&sealed), "ciphertext leaked");
     }
+}
 
-    // Deleting removes the connection and its events.
-    alice
-        .call::<()>("delete-connection", &[("id", &created.id)])
+#[tokio::test]
+async fn deleting_a_connection_removes_it_and_its_events() {
+    let c = connected().await;
+    c.alice
+        .call::<()>("delete-connection", &[("id", &c.created.id)])
         .await
         .unwrap();
-    let left: Vec<Connection> = alice.call("list-connections", &[]).await.unwrap();
+    let left: Vec<Connection> = c.alice.call("list-connections", &[]).await.unwrap();
     assert!(left.is_empty());
-    let events: Vec<serde_json::Value> = server
+    let events: Vec<serde_json::Value> = c
+        .server
         .services
         .db
         .query("SELECT id FROM event")

@@ -107,12 +107,25 @@ async fn bob_calendar(radicale: &Radicale, ics: &str) {
     assert!(put.status().is_success(), "{}", put.status());
 }
 
-#[tokio::test]
-async fn meetings_on_people_logging_relinking_and_isolation() {
+/// The attendee known to Alice only by name: a suggestion until she accepts it.
+const DANA: (&str, &str) = ("Dana Scully", "dana@fbi.example");
+
+/// Alice's "Work" calendar and Bob's own calendar on one Radicale, both connected to Alice's
+/// account, and the people she keeps: Bob (matching email), Carol (another of her addresses is
+/// in a meeting) and Dana (name only).
+struct Synced {
+    _radicale: Radicale,
+    server: common::TestServer,
+    alice: common::Client,
+    bob: String,
+    carol: String,
+    dana: String,
+}
+
+async fn synced() -> Synced {
     let radicale = Radicale::start().await;
     radicale.make_calendar("work", "Work", "#e8590c").await;
     let now = Utc::now();
-    let dana = ("Dana Scully", "dana@fbi.example");
     radicale
         .put_event(
             "work",
@@ -122,7 +135,7 @@ async fn meetings_on_people_logging_relinking_and_isolation() {
                 "Quarterly review",
                 now - Duration::days(3),
                 60,
-                &[("Bob Builder", "BOB@builders.example"), dana],
+                &[("Bob Builder", "BOB@builders.example"), DANA],
             ),
         )
         .await;
@@ -186,39 +199,94 @@ async fn meetings_on_people_logging_relinking_and_isolation() {
         ])
         .await
         .unwrap();
-    let dana_id = alice
+    let dana = alice
         .save_person(&[("first_name", "Dana"), ("last_name", "Scully")])
         .await
         .unwrap();
     connect(&alice, &radicale.base, USER, PASSWORD, "Alice's calendar").await;
     connect(&alice, &radicale.base, BOB.0, BOB.1, "Shared calendar").await;
+    Synced {
+        _radicale: radicale,
+        server,
+        alice,
+        bob,
+        carol,
+        dana,
+    }
+}
 
-    // Bob's meetings come from both connections, upcoming soonest first, past newest first.
-    let upcoming = meetings(&alice, &bob, "upcoming").await;
-    assert_eq!(
-        upcoming
-            .items
-            .iter()
-            .map(|m| m.title.as_str())
-            .collect::<Vec<_>>(),
-        vec!["Site visit", "Planning"]
-    );
+fn titles(page: &Page<Meeting>) -> Vec<&str> {
+    page.items.iter().map(|m| m.title.as_str()).collect()
+}
+
+/// The "Quarterly review": Bob's newest past meeting.
+async fn review(s: &Synced) -> Meeting {
+    meetings(&s.alice, &s.bob, "past").await.items.remove(0)
+}
+
+async fn log(client: &common::Client, event_id: &str) -> Result<String, app::error::AppError> {
+    client.call("log-meeting", &[("event_id", event_id)]).await
+}
+
+/// The activities on Bob's timeline that logged the "Quarterly review".
+async fn logged_reviews(s: &Synced) -> Vec<Activity> {
+    let timeline: Page<Activity> = s
+        .alice
+        .call("person-activities", &[("person_id", &s.bob), ("page", "1")])
+        .await
+        .unwrap();
+    timeline
+        .items
+        .into_iter()
+        .filter(|a| a.title == "Quarterly review")
+        .collect()
+}
+
+/// Saves Carol with exactly these addresses.
+async fn set_carol_emails(s: &Synced, emails: &[&str]) {
+    let mut fields = vec![
+        ("id".to_string(), s.carol.as_str()),
+        ("first_name".to_string(), "Carol"),
+        ("last_name".to_string(), "Jones"),
+    ];
+    for (i, email) in emails.iter().enumerate() {
+        fields.push((format!("emails.{i}.address"), email));
+    }
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    s.alice.save_person(&fields).await.unwrap();
+}
+
+#[tokio::test]
+async fn upcoming_meetings_come_from_every_connection_soonest_first() {
+    let s = synced().await;
+    let upcoming = meetings(&s.alice, &s.bob, "upcoming").await;
+    assert_eq!(titles(&upcoming), vec!["Site visit", "Planning"]);
     assert_eq!(upcoming.total, 2);
-    let past = meetings(&alice, &bob, "past").await;
-    assert_eq!(
-        past.items
-            .iter()
-            .map(|m| m.title.as_str())
-            .collect::<Vec<_>>(),
-        vec!["Quarterly review", "Kick-off"]
-    );
-    let review = &past.items[0];
+}
+
+#[tokio::test]
+async fn past_meetings_are_newest_first() {
+    let s = synced().await;
+    let past = meetings(&s.alice, &s.bob, "past").await;
+    assert_eq!(titles(&past), vec!["Quarterly review", "Kick-off"]);
+}
+
+#[tokio::test]
+async fn a_meeting_carries_its_link_and_calendar() {
+    let s = synced().await;
+    let review = review(&s).await;
     assert_eq!(
         review.meeting_url.as_deref(),
         Some("https://zoom.us/j/123456789")
     );
     assert_eq!(review.calendar_name, "Work");
     assert_eq!(review.calendar_color.as_deref(), Some("#e8590c"));
+}
+
+#[tokio::test]
+async fn an_attendee_with_a_persons_email_is_linked_to_them() {
+    let s = synced().await;
+    let review = review(&s).await;
     let bob_attendee = review
         .attendees
         .iter()
@@ -226,7 +294,7 @@ async fn meetings_on_people_logging_relinking_and_isolation() {
         .unwrap();
     assert_eq!(
         bob_attendee.person.as_ref().map(|p| p.id.as_str()),
-        Some(bob.as_str())
+        Some(s.bob.as_str())
     );
     assert_eq!(
         (
@@ -240,12 +308,23 @@ async fn meetings_on_people_logging_relinking_and_isolation() {
             Some(Response::Accepted)
         )
     );
+}
+
+#[tokio::test]
+async fn the_organizer_is_among_the_attendees() {
+    let s = synced().await;
+    let review = review(&s).await;
     assert!(review
         .attendees
         .iter()
         .any(|a| a.organizer && a.email == "alice@example.org"));
-    // Dana has no email on file: only a suggestion, never a link.
-    let dana_attendee = review.attendees.iter().find(|a| a.email == dana.1).unwrap();
+}
+
+#[tokio::test]
+async fn a_person_without_the_email_is_only_suggested_never_linked() {
+    let s = synced().await;
+    let review = review(&s).await;
+    let dana_attendee = review.attendees.iter().find(|a| a.email == DANA.1).unwrap();
     assert!(dana_attendee.person.is_none());
     assert_eq!(
         dana_attendee
@@ -253,16 +332,23 @@ async fn meetings_on_people_logging_relinking_and_isolation() {
             .iter()
             .map(|p| p.id.as_str())
             .collect::<Vec<_>>(),
-        vec![dana_id.as_str()]
+        vec![s.dana.as_str()]
     );
-    assert_eq!(meetings(&alice, &dana_id, "past").await.total, 0);
-    // Date filter.
-    let day = (now - Duration::days(10)).format("%Y-%m-%d").to_string();
-    let filtered: Page<Meeting> = alice
+    assert_eq!(meetings(&s.alice, &s.dana, "past").await.total, 0);
+}
+
+#[tokio::test]
+async fn person_meetings_filter_by_date() {
+    let s = synced().await;
+    let day = (Utc::now() - Duration::days(10))
+        .format("%Y-%m-%d")
+        .to_string();
+    let filtered: Page<Meeting> = s
+        .alice
         .call(
             "person-meetings",
             &[
-                ("person_id", &bob),
+                ("person_id", &s.bob),
                 ("scope", "past"),
                 ("page", "1"),
                 ("from", &day),
@@ -271,145 +357,135 @@ async fn meetings_on_people_logging_relinking_and_isolation() {
         )
         .await
         .unwrap();
-    assert_eq!(
-        filtered
-            .items
-            .iter()
-            .map(|m| m.title.as_str())
-            .collect::<Vec<_>>(),
-        vec!["Kick-off"]
-    );
+    assert_eq!(titles(&filtered), vec!["Kick-off"]);
+}
 
-    // Log as activity, twice: one activity, linked to the meeting's people, dated at its start.
-    let first: String = alice
-        .call("log-meeting", &[("event_id", &review.id)])
-        .await
-        .unwrap();
-    let second: String = alice
-        .call("log-meeting", &[("event_id", &review.id)])
-        .await
-        .unwrap();
+#[tokio::test]
+async fn logging_a_meeting_twice_gives_one_activity() {
+    let s = synced().await;
+    let review = review(&s).await;
+    let first = log(&s.alice, &review.id).await.unwrap();
+    let second = log(&s.alice, &review.id).await.unwrap();
     assert_eq!(first, second);
-    let timeline: Page<Activity> = alice
-        .call("person-activities", &[("person_id", &bob), ("page", "1")])
-        .await
-        .unwrap();
-    let logged: Vec<&Activity> = timeline
-        .items
-        .iter()
-        .filter(|a| a.title == "Quarterly review")
-        .collect();
+    let logged = logged_reviews(&s).await;
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0].id, first);
+}
+
+#[tokio::test]
+async fn a_logged_meeting_is_dated_at_its_start() {
+    let s = synced().await;
+    let review = review(&s).await;
+    log(&s.alice, &review.id).await.unwrap();
     assert_eq!(
-        logged[0].occurred_at.timestamp(),
+        logged_reviews(&s).await[0].occurred_at.timestamp(),
         review.starts_at.timestamp()
     );
-    assert_eq!(
-        meetings(&alice, &bob, "past").await.items[0]
-            .logged_activity
-            .as_deref(),
-        Some(first.as_str())
-    );
-    let future = alice
-        .call::<String>("log-meeting", &[("event_id", &upcoming.items[0].id)])
-        .await
-        .unwrap_err();
-    assert!(future.to_string().contains("not ended"), "{future}");
+}
 
-    // Accepting a suggestion adds the email: from then on it is an exact match.
-    alice
+#[tokio::test]
+async fn a_logged_meeting_points_at_its_activity() {
+    let s = synced().await;
+    let id = log(&s.alice, &review(&s).await.id).await.unwrap();
+    assert_eq!(
+        review(&s).await.logged_activity.as_deref(),
+        Some(id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_meeting_that_has_not_ended_cannot_be_logged() {
+    let s = synced().await;
+    let upcoming = meetings(&s.alice, &s.bob, "upcoming").await;
+    let future = log(&s.alice, &upcoming.items[0].id).await.unwrap_err();
+    assert!(future.to_string().contains("not ended"), "{future}");
+}
+
+#[tokio::test]
+async fn accepting_a_suggestion_links_the_attendee_by_email() {
+    let s = synced().await;
+    s.alice
         .call::<()>(
             "link-attendee",
-            &[("person_id", &dana_id), ("email", dana.1)],
+            &[("person_id", &s.dana), ("email", DANA.1)],
         )
         .await
         .unwrap();
-    let dana_past = meetings(&alice, &dana_id, "past").await;
-    assert_eq!(
-        dana_past
-            .items
-            .iter()
-            .map(|m| m.title.as_str())
-            .collect::<Vec<_>>(),
-        vec!["Quarterly review"]
-    );
+    let dana_past = meetings(&s.alice, &s.dana, "past").await;
+    assert_eq!(titles(&dana_past), vec!["Quarterly review"]);
     assert_eq!(
         dana_past.items[0]
             .attendees
             .iter()
-            .find(|a| a.email == dana.1)
+            .find(|a| a.email == DANA.1)
             .unwrap()
             .reason,
         Some(MatchReason::PrimaryEmail),
         "her only address"
     );
+}
 
-    // Adding an address to a person in the edit form re-links their meetings at once.
-    assert_eq!(meetings(&alice, &carol, "upcoming").await.total, 0);
-    alice
-        .save_person(&[
-            ("id", &carol),
-            ("first_name", "Carol"),
-            ("last_name", "Jones"),
-            ("emails.0.address", "carol@home.example"),
-            ("emails.1.address", "carol.work@example.com"),
-        ])
-        .await
-        .unwrap();
+#[tokio::test]
+async fn adding_an_address_to_a_person_relinks_their_meetings() {
+    let s = synced().await;
+    assert_eq!(meetings(&s.alice, &s.carol, "upcoming").await.total, 0);
+    set_carol_emails(&s, &["carol@home.example", "carol.work@example.com"]).await;
     assert_eq!(
-        meetings(&alice, &carol, "upcoming")
-            .await
-            .items
-            .iter()
-            .map(|m| m.title.as_str())
-            .collect::<Vec<_>>(),
+        titles(&meetings(&s.alice, &s.carol, "upcoming").await),
         vec!["Planning"]
     );
-    // And removing it unlinks them.
-    alice
-        .save_person(&[
-            ("id", &carol),
-            ("first_name", "Carol"),
-            ("last_name", "Jones"),
-            ("emails.0.address", "carol@home.example"),
-        ])
-        .await
-        .unwrap();
-    assert_eq!(meetings(&alice, &carol, "upcoming").await.total, 0);
+}
 
-    // An unmatched attendee becomes a new person in one click.
-    let organizer_id: String = alice
+#[tokio::test]
+async fn removing_an_address_from_a_person_unlinks_their_meetings() {
+    let s = synced().await;
+    set_carol_emails(&s, &["carol@home.example", "carol.work@example.com"]).await;
+    set_carol_emails(&s, &["carol@home.example"]).await;
+    assert_eq!(meetings(&s.alice, &s.carol, "upcoming").await.total, 0);
+}
+
+#[tokio::test]
+async fn an_unmatched_attendee_becomes_a_person_in_one_click() {
+    let s = synced().await;
+    let organizer_id: String = s
+        .alice
         .call(
             "add-attendee-person",
             &[("email", "alice@example.org"), ("name", "Alice Liddell")],
         )
         .await
         .unwrap();
-    assert_eq!(meetings(&alice, &organizer_id, "past").await.total, 2);
+    assert_eq!(meetings(&s.alice, &organizer_id, "past").await.total, 2);
+}
 
-    // Another user reaches none of it.
-    let mallory = server.user("mallory-meet@example.org").await;
+#[tokio::test]
+async fn another_user_sees_none_of_the_meetings() {
+    let s = synced().await;
+    let mallory = s.server.user("mallory-meet@example.org").await;
     assert!(mallory
         .call::<Page<Meeting>>(
             "person-meetings",
-            &[("person_id", &bob), ("scope", "past"), ("page", "1")]
-        )
-        .await
-        .is_err());
-    assert!(mallory
-        .call::<String>("log-meeting", &[("event_id", &review.id)])
-        .await
-        .is_err());
-    assert!(mallory
-        .call::<()>(
-            "link-attendee",
-            &[("person_id", &bob), ("email", "x@y.example")]
+            &[("person_id", &s.bob), ("scope", "past"), ("page", "1")]
         )
         .await
         .is_err());
     let theirs: Vec<Meeting> = mallory.call("todays-meetings", &[]).await.unwrap();
     assert!(theirs.is_empty());
+}
+
+#[tokio::test]
+async fn another_user_can_neither_log_a_meeting_nor_link_an_attendee() {
+    let s = synced().await;
+    let review = review(&s).await;
+    let mallory = s.server.user("mallory-meet@example.org").await;
+    assert!(log(&mallory, &review.id).await.is_err());
+    assert!(mallory
+        .call::<()>(
+            "link-attendee",
+            &[("person_id", &s.bob), ("email", "x@y.example")]
+        )
+        .await
+        .is_err());
 }
 
 #[tokio::test]
