@@ -160,9 +160,30 @@ pub fn hex_color(raw: &str) -> Option<String> {
     Some(format!("#{digits}"))
 }
 
+/// A link pages may offer as "Join": absolute http(s) only, so a provider's `javascript:` or
+/// `data:` URL never becomes clickable.
+pub fn web_link(raw: &str) -> Option<String> {
+    let url = reqwest::Url::parse(raw.trim()).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some())
+        .then(|| raw.trim().to_string())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::hex_color;
+    use super::{hex_color, web_link};
+
+    #[test]
+    fn only_web_links_can_be_joined() {
+        assert_eq!(
+            web_link(" https://meet.google.com/abc-defg-hij ").as_deref(),
+            Some("https://meet.google.com/abc-defg-hij")
+        );
+        assert!(web_link("http://zoom.us/j/1").is_some());
+        assert_eq!(web_link("javascript:alert(1)"), None);
+        assert_eq!(web_link("data:text/html,hi"), None);
+        assert_eq!(web_link("/relative/path"), None);
+        assert_eq!(web_link("file:///etc/passwd"), None);
+    }
 
     #[test]
     fn only_hex_colours_pass() {

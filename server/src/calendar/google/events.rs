@@ -8,7 +8,7 @@ use serde::Deserialize;
 use app::models::{EventStatus, Response};
 
 use crate::calendar::ical::extract_meeting_url;
-use crate::calendar::model::{AttendeeRecord, EventRecord, When};
+use crate::calendar::model::{web_link, AttendeeRecord, EventRecord, When};
 use crate::text::normalize_email;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -137,13 +137,14 @@ fn attendee(a: &GoogleAttendee, self_emails: &HashSet<String>) -> Option<Attende
 /// The video link: Meet's `hangoutLink`, then a video entry point, then links in the text.
 fn meeting_url(e: &GoogleEvent) -> Option<String> {
     e.hangout_link
-        .clone()
+        .as_deref()
+        .and_then(web_link)
         .or_else(|| {
             e.conference_data.as_ref().and_then(|c| {
                 c.entry_points
                     .iter()
-                    .find(|p| p.entry_point_type.as_deref() == Some("video"))
-                    .and_then(|p| p.uri.clone())
+                    .filter(|p| p.entry_point_type.as_deref() == Some("video"))
+                    .find_map(|p| p.uri.as_deref().and_then(web_link))
             })
         })
         .or_else(|| extract_meeting_url(e.location.as_deref(), e.description.as_deref()))
@@ -248,6 +249,21 @@ mod tests {
         assert_eq!(r.attendees[1].name.as_deref(), Some("Ana Lima"));
         assert!(r.attendees[2].is_resource);
         assert!(r.last_modified.is_some());
+    }
+
+    #[test]
+    fn only_web_links_become_the_join_link() {
+        let e = parse(json!({
+            "id": "x", "summary": "Sync",
+            "start": {"dateTime": "2026-11-25T10:00:00Z"}, "end": {"dateTime": "2026-11-25T11:00:00Z"},
+            "hangoutLink": "javascript:alert(document.cookie)",
+            "conferenceData": {"entryPoints": [
+                {"entryPointType": "video", "uri": "data:text/html,<script>x</script>"},
+                {"entryPointType": "video", "uri": "https://zoom.us/j/123"}
+            ]}
+        }));
+        let r = to_record(&e, &me()).unwrap();
+        assert_eq!(r.meeting_url.as_deref(), Some("https://zoom.us/j/123"));
     }
 
     #[test]

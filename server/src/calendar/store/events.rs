@@ -7,7 +7,7 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 use app::models::{EventStatus, MatchReason, MeetingScope, Response};
 
-use crate::calendar::model::{AttendeeRecord, Changes, EventRecord};
+use crate::calendar::model::{web_link, AttendeeRecord, Changes, EventRecord};
 use crate::db::{count_of, CountRow, Db};
 use crate::error::StoreError;
 use crate::ids::new_id;
@@ -198,7 +198,7 @@ impl From<StoredEvent> for EventRow {
             starts_at: s.starts_at,
             ends_at: s.ends_at,
             all_day: s.all_day,
-            meeting_url: s.meeting_url,
+            meeting_url: s.meeting_url.as_deref().and_then(web_link),
             people: s.people,
         }
     }
@@ -302,7 +302,7 @@ impl EventInsert {
             status: e.status.as_str().to_string(),
             organizer: e.organizer.as_ref().map(StoredAttendee::organizer),
             attendees: e.attendees.iter().map(StoredAttendee::attendee).collect(),
-            meeting_url: e.meeting_url.clone(),
+            meeting_url: e.meeting_url.as_deref().and_then(web_link),
             etag: Some(etag.to_string()),
             last_modified: e.last_modified,
             updated_at: now,
