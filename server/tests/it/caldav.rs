@@ -654,3 +654,55 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
     );
     assert!(stranger.verify_key().await.is_err());
 }
+
+#[tokio::test]
+async fn a_sync_that_outlives_its_deleted_connection_stores_nothing() {
+    let (_radicale, f, id) = connected_with_one_event().await;
+    let calendar = f
+        .calendars
+        .connections
+        .calendars(&f.user.id, &id)
+        .await
+        .unwrap()
+        .remove(0);
+    f.calendars.delete(&f.user, &id).await.unwrap();
+    assert!(events(&f.db).await.is_empty());
+
+    // What a sync still running at that moment would write next.
+    let start = Utc::now() + chrono::Duration::hours(3);
+    let late = EventRecord {
+        uid: "late-1".into(),
+        recurrence_id: None,
+        title: "Late".into(),
+        description: None,
+        location: None,
+        start: When::At(start),
+        end: When::At(start + chrono::Duration::hours(1)),
+        time_zone: None,
+        status: app::models::EventStatus::Confirmed,
+        organizer: None,
+        attendees: vec![],
+        meeting_url: None,
+        last_modified: None,
+    };
+    let written = f
+        .calendars
+        .events
+        .replace_object(
+            &f.user.id,
+            calendar.key(),
+            ("/alice/work/late.ics", "\"late\""),
+            &[late],
+            &Default::default(),
+        )
+        .await;
+    assert!(written.is_err(), "{written:?}");
+    assert!(events(&f.db).await.is_empty(), "no zombie events");
+    let objects: Vec<Value> =
+        f.db.query("SELECT * FROM calendar_object")
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+    assert!(objects.is_empty(), "{objects:?}");
+}

@@ -14,9 +14,12 @@ use crate::ids::new_id;
 use crate::matcher::{self, Guest, Index, MatchRecord};
 
 /// For deleting calendars (binds `$owner`, `$calendars`): their occurrences and objects go.
-pub(crate) const DELETE_FOR_CALENDARS: &str =
-    "DELETE event WHERE owner = $owner AND calendar IN $calendars;
-                 DELETE calendar_object WHERE owner = $owner AND calendar IN $calendars;";
+/// (One calendar at a time: `calendar IN $calendars` missed `calendar_object` rows through its
+/// compound index.)
+pub(crate) const DELETE_FOR_CALENDARS: &str = "FOR $c IN $calendars {
+                    DELETE event WHERE owner = $owner AND calendar = $c;
+                    DELETE calendar_object WHERE owner = $owner AND calendar = $c;
+                 };";
 
 /// Where a logged activity came from: one event occurrence of one connection.
 pub fn event_source(connection: &str, calendar: &str, uid: &str, recurrence_id: &str) -> String {
@@ -434,9 +437,14 @@ impl EventStore {
             .iter()
             .map(|r| identity(&r.uid, &r.recurrence_id))
             .collect();
-        self.db
+        let result = self
+            .db
             .query(
                 "BEGIN TRANSACTION;
+                 -- A connection deleted while its sync runs stays deleted: no zombie events.
+                 IF array::len((SELECT VALUE id FROM calendar WHERE id = type::record('calendar', $calendar))) = 0 {
+                    THROW 'calendar_gone';
+                 };
                  DELETE event WHERE calendar = $calendar AND href = $href;
                  -- The same UID may move between objects; never keep two copies.
                  -- (Google instances share a UID and differ by occurrence, hence both.)
@@ -457,8 +465,15 @@ impl EventStore {
             .bind(("uids", events.iter().map(|e| e.uid.clone()).collect::<Vec<_>>()))
             .bind(("rids", rows.iter().map(|r| r.recurrence_id.clone()).collect::<Vec<_>>()))
             .bind(("rows", rows))
-            .await?
-            .check()?;
+            .await
+            .and_then(|r| r.check())
+            .map_err(StoreError::from);
+        match result {
+            Err(e) if e.to_string().contains("calendar_gone") => {
+                return Err(StoreError::NotFound("calendar"))
+            }
+            other => other?,
+        };
         Ok(Changes {
             added: after.difference(&before).count() as u64,
             changed: after.intersection(&before).count() as u64,
