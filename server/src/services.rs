@@ -187,14 +187,14 @@ impl Backend for Services {
 
     async fn test_caldav(
         &self,
-        _user: &UserInfo,
+        user: &UserInfo,
         server_url: &str,
         username: &str,
         password: &str,
     ) -> AppResult<Vec<DiscoveredCalendar>> {
         Ok(self
             .calendars
-            .test_caldav(server_url, username, password)
+            .test_caldav(&user.id, server_url, username, password)
             .await?)
     }
 

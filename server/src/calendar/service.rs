@@ -1,7 +1,9 @@
 //! The calendar use cases behind the server functions: connect, test, edit, delete, sync.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
+use std::time::Instant;
 
 use app::models::{
     CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, Provider,
@@ -84,7 +86,51 @@ pub struct Calendars {
     pub matcher: Arc<Matcher>,
     pub google: GoogleConnect,
     activities: Activities,
+    discovery_limit: DiscoveryLimit,
     db: Db,
+}
+
+/// Discoveries (test, connect, a new password) each user may start per minute: each one makes
+/// Rondo fetch and parse whatever the entered server sends.
+pub const DISCOVERIES_PER_MINUTE: usize = 10;
+/// Users remembered at once; beyond this the oldest records are forgotten (bounded memory).
+const DISCOVERY_USERS: usize = 10_000;
+
+/// A sliding one-minute window of discoveries per user.
+#[derive(Default)]
+struct DiscoveryLimit {
+    recent: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl DiscoveryLimit {
+    fn check(&self, owner: &str, now: Instant) -> Result<(), StoreError> {
+        let window = Duration::from_secs(60);
+        let mut recent = self.recent.lock().expect("discovery limit");
+        if recent.len() >= DISCOVERY_USERS && !recent.contains_key(owner) {
+            recent.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < window)
+            });
+            if recent.len() >= DISCOVERY_USERS {
+                recent.clear();
+            }
+        }
+        let times = recent.entry(owner.to_string()).or_default();
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            times.pop_front();
+        }
+        if times.len() >= DISCOVERIES_PER_MINUTE {
+            return Err(invalid(
+                "Too many connection attempts in the last minute. Wait a minute and try again.",
+            ));
+        }
+        times.push_back(now);
+        Ok(())
+    }
 }
 
 fn invalid(message: impl Into<String>) -> StoreError {
@@ -105,6 +151,7 @@ impl Calendars {
             events: EventStore::new(db.clone()),
             history: SyncHistory::new(db.clone()),
             activities: Activities::new(db.clone()),
+            discovery_limit: DiscoveryLimit::default(),
             connections,
             settings,
             matcher,
@@ -179,11 +226,13 @@ impl Calendars {
 
     pub async fn test_caldav(
         &self,
+        owner: &str,
         server_url: &str,
         username: &str,
         password: &str,
     ) -> Result<Vec<DiscoveredCalendar>, StoreError> {
         let account = self.account(server_url, username, password)?;
+        self.discovery_limit.check(owner, Instant::now())?;
         let found = caldav_sync::discover(&account)
             .await
             .map_err(|f| invalid(f.message))?;
@@ -203,6 +252,7 @@ impl Calendars {
         input: CalDavInput,
     ) -> Result<Connection, StoreError> {
         let account = self.account(&input.server_url, &input.username, &input.password)?;
+        self.discovery_limit.check(&user.id, Instant::now())?;
         let found = caldav_sync::discover(&account)
             .await
             .map_err(|f| invalid(f.message))?;
@@ -286,6 +336,7 @@ impl Calendars {
                 row.username.as_deref().unwrap_or_default(),
                 &update.password,
             )?;
+            self.discovery_limit.check(&user.id, Instant::now())?;
             caldav_sync::discover(&account)
                 .await
                 .map_err(|f| invalid(f.message))?;
@@ -497,5 +548,27 @@ impl Calendars {
             error: Some(failure.message),
             ..Default::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discoveries_are_limited_per_user_per_minute() {
+        let limit = DiscoveryLimit::default();
+        let start = Instant::now();
+        for _ in 0..DISCOVERIES_PER_MINUTE {
+            limit.check("ana", start).unwrap();
+        }
+        let refused = limit.check("ana", start).unwrap_err().to_string();
+        assert!(refused.contains("Too many"), "{refused}");
+        limit
+            .check("bo", start)
+            .expect("other users are not affected");
+        limit
+            .check("ana", start + Duration::from_secs(61))
+            .expect("the window slides");
     }
 }

@@ -141,7 +141,7 @@ async fn connect(f: &Fixture, server: &str, calendars: Vec<String>) -> String {
 async fn connect_all(f: &Fixture, server: &str) -> String {
     let found = f
         .calendars
-        .test_caldav(server, USER, PASSWORD)
+        .test_caldav(&f.user.id, server, USER, PASSWORD)
         .await
         .unwrap();
     connect(f, server, found.into_iter().map(|c| c.remote_id).collect()).await
@@ -167,7 +167,7 @@ async fn discovery_finds_event_calendars_from_the_base_url() {
     let f = fixture().await;
     let mut found = f
         .calendars
-        .test_caldav(&radicale.base, USER, PASSWORD)
+        .test_caldav(&f.user.id, &radicale.base, USER, PASSWORD)
         .await
         .unwrap();
     found.sort_by(|a, b| a.name.cmp(&b.name));
@@ -187,14 +187,14 @@ async fn discovery_finds_event_calendars_from_the_base_url() {
     // A calendar URL pasted directly also works.
     let direct = f
         .calendars
-        .test_caldav(&radicale.calendar_url("work"), USER, PASSWORD)
+        .test_caldav(&f.user.id, &radicale.calendar_url("work"), USER, PASSWORD)
         .await
         .unwrap();
     assert!(direct.iter().any(|c| c.name == "Work"));
     // Wrong password: a clear message, and the secret is nowhere in it.
     let wrong = f
         .calendars
-        .test_caldav(&radicale.base, USER, "not-the-password")
+        .test_caldav(&f.user.id, &radicale.base, USER, "not-the-password")
         .await
         .unwrap_err()
         .to_string();
@@ -595,7 +595,7 @@ async fn private_addresses_are_refused_unless_allowed() {
         },
     );
     let error = strict
-        .test_caldav(&radicale.base, USER, PASSWORD)
+        .test_caldav(&f.user.id, &radicale.base, USER, PASSWORD)
         .await
         .unwrap_err()
         .to_string();
