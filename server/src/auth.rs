@@ -1,7 +1,5 @@
 //! Accounts and sessions: argon2id password hashes, server-side sessions stored by the hash
 //! of their token, and a throttle on failed sign-ins.
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration as StdDuration, Instant};
 
 use argon2::password_hash::{
@@ -20,6 +18,7 @@ use app::models::{UserInfo, MIN_PASSWORD_LEN};
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::ids::{new_id, record};
+use crate::rate_limit::RateLimit;
 use crate::text::normalize_email;
 
 pub const SESSION_TTL_DAYS: i64 = 30;
@@ -77,44 +76,27 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Counts failed sign-ins per email over a sliding window.
-pub struct SignInThrottle {
-    max_failures: usize,
-    window: StdDuration,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
+pub struct SignInThrottle(RateLimit);
 
 impl SignInThrottle {
     pub fn new(max_failures: usize, window: StdDuration) -> Self {
-        Self {
-            max_failures,
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
+        Self(RateLimit::new(max_failures, window))
     }
 
-    /// Minutes to wait when locked out.
+    /// Refuses (with the minutes to wait) once the allowance of failures is used up.
     pub fn check(&self, key: &str, now: Instant) -> Result<(), StoreError> {
-        let mut failures = self.failures.lock().expect("throttle lock");
-        let recent = failures.entry(key.to_string()).or_default();
-        recent.retain(|t| now.duration_since(*t) < self.window);
-        if recent.len() >= self.max_failures {
-            let wait = self.window.saturating_sub(now.duration_since(recent[0]));
-            return Err(StoreError::RateLimited(wait.as_secs().div_ceil(60).max(1)));
+        match self.0.wait(key, now) {
+            Some(wait) => Err(StoreError::RateLimited(wait.as_secs().div_ceil(60).max(1))),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     pub fn record_failure(&self, key: &str, now: Instant) {
-        self.failures
-            .lock()
-            .expect("throttle lock")
-            .entry(key.to_string())
-            .or_default()
-            .push(now);
+        self.0.record(key, now);
     }
 
     pub fn clear(&self, key: &str) {
-        self.failures.lock().expect("throttle lock").remove(key);
+        self.0.clear(key);
     }
 }
 

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod matcher;
 pub mod migrations;
 pub mod people;
+pub mod rate_limit;
 pub mod scheduler;
 pub mod secrets;
 pub mod serve;

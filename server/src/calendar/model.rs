@@ -87,13 +87,20 @@ impl EventRecord {
         matches!(self.start, When::Day(_))
     }
 
-    /// The organizer first, then the attendees, as the matcher sees them.
     pub fn guests(&self) -> impl Iterator<Item = Guest<'_>> {
-        self.organizer
-            .iter()
-            .chain(&self.attendees)
-            .map(AttendeeRecord::guest)
+        guests(self.organizer.as_ref(), &self.attendees)
     }
+}
+
+/// An event's organizer first, then its attendees, as the matcher sees them.
+pub fn guests<'a>(
+    organizer: Option<&'a AttendeeRecord>,
+    attendees: &'a [AttendeeRecord],
+) -> impl Iterator<Item = Guest<'a>> {
+    organizer
+        .into_iter()
+        .chain(attendees)
+        .map(AttendeeRecord::guest)
 }
 
 /// What a sync changed, summed over calendars.

@@ -1,9 +1,7 @@
 //! The calendar use cases behind the server functions: connect, test, edit, delete, sync.
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::time::Duration;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use app::models::{
     CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, Provider,
@@ -27,6 +25,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::matcher::Matcher;
+use crate::rate_limit::RateLimit;
 use crate::secrets::{ExposeSecret, Keyring};
 
 #[derive(Clone)]
@@ -86,51 +85,16 @@ pub struct Calendars {
     pub matcher: Arc<Matcher>,
     pub google: GoogleConnect,
     activities: Activities,
-    discovery_limit: DiscoveryLimit,
+    discovery_limit: RateLimit,
     db: Db,
 }
 
 /// Discoveries (test, connect, a new password) each user may start per minute: each one makes
 /// Rondo fetch and parse whatever the entered server sends.
 pub const DISCOVERIES_PER_MINUTE: usize = 10;
-/// Users remembered at once; beyond this the oldest records are forgotten (bounded memory).
-const DISCOVERY_USERS: usize = 10_000;
 
-/// A sliding one-minute window of discoveries per user.
-#[derive(Default)]
-struct DiscoveryLimit {
-    recent: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-impl DiscoveryLimit {
-    fn check(&self, owner: &str, now: Instant) -> Result<(), StoreError> {
-        let window = Duration::from_secs(60);
-        let mut recent = self.recent.lock().expect("discovery limit");
-        if recent.len() >= DISCOVERY_USERS && !recent.contains_key(owner) {
-            recent.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < window)
-            });
-            if recent.len() >= DISCOVERY_USERS {
-                recent.clear();
-            }
-        }
-        let times = recent.entry(owner.to_string()).or_default();
-        while times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= window)
-        {
-            times.pop_front();
-        }
-        if times.len() >= DISCOVERIES_PER_MINUTE {
-            return Err(invalid(
-                "Too many connection attempts in the last minute. Wait a minute and try again.",
-            ));
-        }
-        times.push_back(now);
-        Ok(())
-    }
+fn discovery_limit() -> RateLimit {
+    RateLimit::new(DISCOVERIES_PER_MINUTE, Duration::from_secs(60))
 }
 
 fn invalid(message: impl Into<String>) -> StoreError {
@@ -151,7 +115,7 @@ impl Calendars {
             events: EventStore::new(db.clone()),
             history: SyncHistory::new(db.clone()),
             activities: Activities::new(db.clone()),
-            discovery_limit: DiscoveryLimit::default(),
+            discovery_limit: discovery_limit(),
             connections,
             settings,
             matcher,
@@ -185,6 +149,17 @@ impl Calendars {
     pub async fn history(&self, owner: &str, id: &str) -> Result<Vec<SyncRun>, StoreError> {
         self.connections.row(owner, id).await?;
         self.history.list(owner, id).await
+    }
+
+    fn count_discovery(&self, owner: &str) -> Result<(), StoreError> {
+        let now = Instant::now();
+        if self.discovery_limit.wait(owner, now).is_some() {
+            return Err(invalid(
+                "Too many connection attempts in the last minute. Wait a minute and try again.",
+            ));
+        }
+        self.discovery_limit.record(owner, now);
+        Ok(())
     }
 
     fn account(
@@ -232,7 +207,7 @@ impl Calendars {
         password: &str,
     ) -> Result<Vec<DiscoveredCalendar>, StoreError> {
         let account = self.account(server_url, username, password)?;
-        self.discovery_limit.check(owner, Instant::now())?;
+        self.count_discovery(owner)?;
         let found = caldav_sync::discover(&account)
             .await
             .map_err(|f| invalid(f.message))?;
@@ -252,7 +227,7 @@ impl Calendars {
         input: CalDavInput,
     ) -> Result<Connection, StoreError> {
         let account = self.account(&input.server_url, &input.username, &input.password)?;
-        self.discovery_limit.check(&user.id, Instant::now())?;
+        self.count_discovery(&user.id)?;
         let found = caldav_sync::discover(&account)
             .await
             .map_err(|f| invalid(f.message))?;
@@ -336,7 +311,7 @@ impl Calendars {
                 row.username.as_deref().unwrap_or_default(),
                 &update.password,
             )?;
-            self.discovery_limit.check(&user.id, Instant::now())?;
+            self.count_discovery(&user.id)?;
             caldav_sync::discover(&account)
                 .await
                 .map_err(|f| invalid(f.message))?;
@@ -548,27 +523,5 @@ impl Calendars {
             error: Some(failure.message),
             ..Default::default()
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn discoveries_are_limited_per_user_per_minute() {
-        let limit = DiscoveryLimit::default();
-        let start = Instant::now();
-        for _ in 0..DISCOVERIES_PER_MINUTE {
-            limit.check("ana", start).unwrap();
-        }
-        let refused = limit.check("ana", start).unwrap_err().to_string();
-        assert!(refused.contains("Too many"), "{refused}");
-        limit
-            .check("bo", start)
-            .expect("other users are not affected");
-        limit
-            .check("ana", start + Duration::from_secs(61))
-            .expect("the window slides");
     }
 }

@@ -138,6 +138,25 @@ async fn connect(f: &Fixture, server: &str, calendars: Vec<String>) -> String {
 }
 
 /// Discovers the account's calendars and connects with every one ticked.
+/// An hour-long meeting as a sync would hand it to the store.
+fn hour_long(uid: &str, title: &str, start: chrono::DateTime<Utc>) -> EventRecord {
+    EventRecord {
+        uid: uid.into(),
+        recurrence_id: None,
+        title: title.into(),
+        description: None,
+        location: None,
+        start: When::At(start),
+        end: When::At(start + chrono::Duration::hours(1)),
+        time_zone: None,
+        status: app::models::EventStatus::Confirmed,
+        organizer: None,
+        attendees: vec![],
+        meeting_url: None,
+        last_modified: None,
+    }
+}
+
 async fn connect_all(f: &Fixture, server: &str) -> String {
     let found = f
         .calendars
@@ -435,22 +454,7 @@ async fn a_broken_sync_token_triggers_a_full_resync() {
         .await
         .unwrap()
         .remove(0);
-    let ghost_start = Utc::now() + chrono::Duration::hours(2);
-    let stale = EventRecord {
-        uid: "ghost-1".into(),
-        recurrence_id: None,
-        title: "Ghost".into(),
-        description: None,
-        location: None,
-        start: When::At(ghost_start),
-        end: When::At(ghost_start + chrono::Duration::hours(1)),
-        time_zone: None,
-        status: app::models::EventStatus::Confirmed,
-        organizer: None,
-        attendees: vec![],
-        meeting_url: None,
-        last_modified: None,
-    };
+    let stale = hour_long("ghost-1", "Ghost", Utc::now() + chrono::Duration::hours(2));
     f.calendars
         .events
         .replace_object(
@@ -669,22 +673,7 @@ async fn a_sync_that_outlives_its_deleted_connection_stores_nothing() {
     assert!(events(&f.db).await.is_empty());
 
     // What a sync still running at that moment would write next.
-    let start = Utc::now() + chrono::Duration::hours(3);
-    let late = EventRecord {
-        uid: "late-1".into(),
-        recurrence_id: None,
-        title: "Late".into(),
-        description: None,
-        location: None,
-        start: When::At(start),
-        end: When::At(start + chrono::Duration::hours(1)),
-        time_zone: None,
-        status: app::models::EventStatus::Confirmed,
-        organizer: None,
-        attendees: vec![],
-        meeting_url: None,
-        last_modified: None,
-    };
+    let late = hour_long("late-1", "Late", Utc::now() + chrono::Duration::hours(3));
     let written = f
         .calendars
         .events
@@ -705,4 +694,31 @@ async fn a_sync_that_outlives_its_deleted_connection_stores_nothing() {
             .take(0)
             .unwrap();
     assert!(objects.is_empty(), "{objects:?}");
+}
+
+#[tokio::test]
+async fn connection_tests_are_limited_per_user_per_minute() {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#FF2968FF").await;
+    let f = fixture().await;
+    for _ in 0..server::calendar::service::DISCOVERIES_PER_MINUTE {
+        f.calendars
+            .test_caldav(&f.user.id, &radicale.base, USER, PASSWORD)
+            .await
+            .expect("within the limit");
+    }
+    let refused = f
+        .calendars
+        .test_caldav(&f.user.id, &radicale.base, USER, PASSWORD)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("Too many connection attempts"),
+        "{refused}"
+    );
+    f.calendars
+        .test_caldav("someone-else", &radicale.base, USER, PASSWORD)
+        .await
+        .expect("other users are not affected");
 }

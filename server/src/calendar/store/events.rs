@@ -7,7 +7,7 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 use app::models::{EventStatus, MatchReason, MeetingScope, Response};
 
-use crate::calendar::model::{web_link, AttendeeRecord, Changes, EventRecord};
+use crate::calendar::model::{self, web_link, AttendeeRecord, Changes, EventRecord};
 use crate::db::{count_of, CountRow, Db};
 use crate::error::StoreError;
 use crate::ids::new_id;
@@ -229,12 +229,8 @@ impl EventRow {
             .any(|a| a.is_self && a.response == Some(Response::Declined))
     }
 
-    /// The organizer first, then the attendees, as the matcher sees them.
     pub fn guests(&self) -> impl Iterator<Item = Guest<'_>> {
-        self.organizer
-            .iter()
-            .chain(&self.attendees)
-            .map(AttendeeRecord::guest)
+        model::guests(self.organizer.as_ref(), &self.attendees)
     }
 }
 
@@ -326,10 +322,7 @@ pub struct EventGuests {
 
 impl EventGuests {
     pub fn guests(&self) -> impl Iterator<Item = Guest<'_>> {
-        self.organizer
-            .iter()
-            .chain(&self.attendees)
-            .map(AttendeeRecord::guest)
+        model::guests(self.organizer.as_ref(), &self.attendees)
     }
 }
 
