@@ -47,6 +47,8 @@ pub struct Config {
     /// How long one sync may hold its connection's lease (seconds): the longest a crashed
     /// process keeps the connection from being synced elsewhere.
     pub sync_lease_seconds: u64,
+    /// The longest one sync may run (minutes) before it is stopped; it carries on next time.
+    pub sync_timeout_minutes: u64,
     /// Run the background scheduler in `serve` (off for a web-only replica).
     pub scheduler: bool,
     /// Google OAuth client (both unset: "Add Google Calendar" explains what to configure).
@@ -79,6 +81,7 @@ struct FileConfig {
     sync_concurrency: Option<usize>,
     sync_rate_per_provider: Option<f64>,
     sync_lease_seconds: Option<u64>,
+    sync_timeout_minutes: Option<u64>,
     scheduler: Option<bool>,
     google_client_id: Option<String>,
     google_client_secret: Option<SecretString>,
@@ -209,6 +212,10 @@ impl Config {
                 .or(file.sync_lease_seconds)
                 .unwrap_or(600)
                 .clamp(1, 86_400),
+            sync_timeout_minutes: parse_env(&env, "RONDO_SYNC_TIMEOUT_MINUTES")?
+                .or(file.sync_timeout_minutes)
+                .unwrap_or(15)
+                .clamp(1, 24 * 60),
             scheduler: parse_env(&env, "RONDO_SCHEDULER")?
                 .or(file.scheduler)
                 .unwrap_or(true),

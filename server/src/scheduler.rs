@@ -1,14 +1,15 @@
 //! Background sync inside the server process: every enabled connection at least once per
 //! interval, users served round-robin so one user's many calendars never starve the others, a
 //! cap on concurrent syncs and on sync starts per second per provider, and exponential backoff
-//! after failures (see `calendar::backoff`) (the connection's lease keeps one sync per connection across processes).
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+//! after failures (see `calendar::backoff`); the connection's lease keeps one sync per
+//! connection across processes.
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use app::models::Provider;
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::JoinHandle;
 
 use crate::calendar::service::Calendars;
 use crate::calendar::store::ConnectionRow;
@@ -58,65 +59,123 @@ impl SchedulerConfig {
 }
 
 /// Runs the syncs of `Calendars` in the background; it knows nothing else of the server.
+/// Each connection is scheduled on its own: a round starts what is due and does not wait for
+/// it, so one slow sync (stopped after `CalendarSettings::sync_timeout`) holds up nobody else.
 pub struct Scheduler {
     calendars: Arc<Calendars>,
     config: SchedulerConfig,
+    permits: Arc<Semaphore>,
+    /// Connections whose sync this scheduler has started and not yet seen finish.
+    running: Arc<Mutex<HashSet<String>>>,
+    /// When each provider's last sync started (the per-provider rate limit).
+    last_start: tokio::sync::Mutex<HashMap<Provider, tokio::time::Instant>>,
+}
+
+/// Takes a connection off `running` when its sync task ends, however it ends.
+struct Running {
+    set: Arc<Mutex<HashSet<String>>>,
+    id: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.set.lock().expect("running set").remove(&self.id);
+    }
 }
 
 impl Scheduler {
     pub fn new(calendars: Arc<Calendars>, config: SchedulerConfig) -> Self {
-        Scheduler { calendars, config }
+        Scheduler {
+            permits: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            calendars,
+            config,
+            running: Arc::default(),
+            last_start: Default::default(),
+        }
     }
 
     /// Runs until the task is dropped.
     pub async fn run(self) {
         loop {
-            match self.tick().await {
-                Ok(synced) if synced.is_empty() => {}
-                Ok(synced) => {
-                    tracing::info!(synced = synced.len(), "background sync round finished")
-                }
+            match self.start_due().await {
+                Ok(started) if started.is_empty() => {}
+                Ok(started) => tracing::debug!(started = started.len(), "background syncs started"),
                 Err(e) => tracing::error!(error = %e, "background sync round failed"),
             }
             tokio::time::sleep(self.config.tick).await;
         }
     }
 
-    /// One round: syncs every connection due at the clock's current time, in fair order, and
-    /// returns their ids in the order their syncs started.
+    /// One round, waited for: starts what is due (see `start_due`) and returns the ids in the
+    /// order their syncs started, once those syncs have finished.
     pub async fn tick(&self) -> Result<Vec<String>, crate::error::StoreError> {
+        let started = self.start_due().await?;
+        let mut ids = Vec::with_capacity(started.len());
+        for (id, task) in started {
+            let _ = task.await;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// Starts the sync of every connection due at the clock's current time that is not syncing
+    /// already, in fair order, under the concurrency cap and the per-provider start rate, and
+    /// returns without waiting for them.
+    pub async fn start_due(
+        &self,
+    ) -> Result<Vec<(String, JoinHandle<()>)>, crate::error::StoreError> {
         let now = self.calendars.settings.clock.now();
         self.calendars.connections.mark_interrupted(now).await?;
         let due = fair_order(self.calendars.connections.due(now).await?);
-        let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         // The provider rate limit spaces real requests, so it runs on tokio's timer, not on the
         // (possibly simulated) sync clock.
         let gap = Duration::from_secs_f64(1.0 / self.config.rate_per_provider.max(0.01));
-        let mut last_start: HashMap<Provider, tokio::time::Instant> = HashMap::new();
-        let mut tasks = JoinSet::new();
         let mut started = Vec::with_capacity(due.len());
         for row in due {
-            let permit = permits
+            if !self
+                .running
+                .lock()
+                .expect("running set")
+                .insert(row.id.clone())
+            {
+                continue;
+            }
+            let running = Running {
+                set: self.running.clone(),
+                id: row.id.clone(),
+            };
+            let permit = self
+                .permits
                 .clone()
                 .acquire_owned()
                 .await
                 .expect("semaphore open");
-            if let Some(last) = last_start.get(&row.provider) {
-                tokio::time::sleep_until(*last + gap).await;
+            {
+                let mut last_start = self.last_start.lock().await;
+                if let Some(last) = last_start.get(&row.provider) {
+                    tokio::time::sleep_until(*last + gap).await;
+                }
+                last_start.insert(row.provider, tokio::time::Instant::now());
             }
-            last_start.insert(row.provider, tokio::time::Instant::now());
-            started.push(row.id.clone());
             let calendars = self.calendars.clone();
-            tasks.spawn(async move {
+            let id = row.id.clone();
+            let task = tokio::spawn(async move {
                 let _permit = permit;
+                let _running = running;
                 match calendars.sync(&row.owner, &row.id).await {
-                    Ok(report) if report.error.is_some() => tracing::warn!(connection = %row.id, error = ?report.error, "background sync failed"),
-                    Ok(report) => tracing::debug!(connection = %row.id, added = report.added, changed = report.changed, removed = report.removed, logged = report.logged, "background sync"),
-                    Err(e) => tracing::error!(connection = %row.id, error = %e, "background sync failed"),
+                    Ok(report) if report.error.is_some() => {
+                        tracing::warn!(connection = %row.id, error = ?report.error, "background sync failed")
+                    }
+                    Ok(report) => {
+                        tracing::debug!(connection = %row.id, added = report.added, changed = report.changed, removed = report.removed, logged = report.logged, "background sync")
+                    }
+                    Err(e) => {
+                        tracing::error!(connection = %row.id, error = %e, "background sync failed")
+                    }
                 }
             });
+            started.push((id, task));
         }
-        while tasks.join_next().await.is_some() {}
         Ok(started)
     }
 }

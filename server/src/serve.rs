@@ -21,6 +21,7 @@ pub fn calendar_settings(config: &Config, keyring: Keyring) -> CalendarSettings 
         request_timeout: std::time::Duration::from_secs(config.http_timeout_secs),
         sync_interval: std::time::Duration::from_secs(config.sync_interval_minutes * 60),
         lease: std::time::Duration::from_secs(config.sync_lease_seconds),
+        sync_timeout: std::time::Duration::from_secs(config.sync_timeout_minutes * 60),
         google: GoogleSettings {
             client_id: config.google_client_id.clone(),
             client_secret: config.google_client_secret.clone(),

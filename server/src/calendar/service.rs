@@ -41,6 +41,9 @@ pub struct CalendarSettings {
     /// How long a sync may hold its connection's lease; a crashed process blocks the
     /// connection at most this long.
     pub lease: Duration,
+    /// The longest one sync may run before it is stopped (what it stored so far is kept and
+    /// the next sync carries on); measured on tokio's timer, not on `clock`.
+    pub sync_timeout: Duration,
     /// The time every sync and scheduling decision is stamped with.
     pub clock: Arc<dyn Clock>,
     /// Google OAuth client and endpoints (unconfigured by default).
@@ -57,6 +60,7 @@ impl CalendarSettings {
             sync_interval: Duration::from_secs(15 * 60),
             instance: format!("rondo-{}", crate::ids::new_id()),
             lease: DEFAULT_LEASE,
+            sync_timeout: DEFAULT_SYNC_TIMEOUT,
             clock: Arc::new(SystemClock),
             google: GoogleSettings::default(),
         }
@@ -66,6 +70,17 @@ impl CalendarSettings {
 /// A sync holds its connection's lease at most this long by default; a crashed process's
 /// lease lapses after it.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(10 * 60);
+
+/// One sync may run this long by default before it is stopped.
+pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// How a sync under its lease ended.
+enum SyncEnd {
+    Finished(Result<SyncReport, StoreError>),
+    TimedOut,
+    /// Another process holds the connection now (this one's renewal updated nothing).
+    LeaseLost,
+}
 
 /// Stops renewing a sync's lease when dropped.
 struct LeaseHeartbeat(tokio::task::JoinHandle<()>);
@@ -371,14 +386,40 @@ impl Calendars {
                 ..Default::default()
             });
         };
-        let heartbeat = self.keep_lease(lease.clone());
-        let result = self.sync_locked(&row).await;
+        let (lost, lease_lost) = tokio::sync::oneshot::channel();
+        let heartbeat = self.keep_lease(lease.clone(), lost);
+        // Stopping a sync drops it between writes: every object is stored in its own
+        // transaction and cursors are saved last, so nothing half-written remains.
+        let end = tokio::select! {
+            result = self.sync_locked(&row) => SyncEnd::Finished(result),
+            _ = tokio::time::sleep(self.settings.sync_timeout) => SyncEnd::TimedOut,
+            Ok(()) = lease_lost => SyncEnd::LeaseLost,
+        };
         drop(heartbeat);
-        let mut report = match result {
-            Ok(report) => report,
-            Err(e) => {
+        let mut report = match end {
+            SyncEnd::Finished(Ok(report)) => report,
+            SyncEnd::Finished(Err(e)) => {
                 lease.release().await?;
                 return Err(e);
+            }
+            SyncEnd::TimedOut => {
+                let minutes = self.settings.sync_timeout.as_secs().div_ceil(60);
+                self.fail(owner, id, SyncFailure::error(format!(
+                    "The sync took longer than {minutes} minute{} and was stopped. What it stored is kept; Rondo carries on at the next sync.",
+                    if minutes == 1 { "" } else { "s" }
+                )))
+                .await?
+            }
+            SyncEnd::LeaseLost => {
+                tracing::warn!(
+                    connection = id,
+                    "the sync lease was lost; stopped this sync"
+                );
+                // The process holding the lease now records and schedules its own sync.
+                return Ok(SyncReport {
+                    error: Some("Another Rondo server took over this sync.".into()),
+                    ..Default::default()
+                });
             }
         };
         if report.error.is_none() && row.auto_log {
@@ -413,8 +454,9 @@ impl Calendars {
 
     /// Renews the lease every third of its length while the sync runs, so a long sync (many
     /// pages, rate-limit waits) is never taken over; dropping the guard stops it. A killed
-    /// process stops renewing and its lease lapses as before.
-    fn keep_lease(&self, lease: Lease) -> LeaseHeartbeat {
+    /// process stops renewing and its lease lapses as before. A renewal that finds the lease
+    /// taken (it lapsed, e.g. under clock skew) signals `lost` so the sync stops.
+    fn keep_lease(&self, lease: Lease, lost: tokio::sync::oneshot::Sender<()>) -> LeaseHeartbeat {
         let clock = self.settings.clock.clone();
         let length = self.settings.lease;
         LeaseHeartbeat(tokio::spawn(async move {
@@ -424,7 +466,7 @@ impl Calendars {
                 match lease.renew(until).await {
                     Ok(true) => {}
                     Ok(false) => {
-                        tracing::warn!(connection = %lease.connection(), "the sync lease was lost; no longer renewing it");
+                        let _ = lost.send(());
                         return;
                     }
                     Err(e) => {

@@ -347,3 +347,149 @@ async fn needs_reauthentication_waits_for_the_user() {
     let row_now = row(&server, &connection.id).await;
     assert_eq!((row_now.status.as_str(), row_now.failures), ("ok", Some(0)));
 }
+
+/// A server on a manual clock whose syncs are stopped after `timeout` and whose leases last
+/// `lease` (both real time).
+async fn setup_timed(
+    timeout: StdDuration,
+    lease: StdDuration,
+) -> (Radicale, Arc<ManualClock>, TestServer) {
+    let radicale = Radicale::start().await;
+    dana_put(
+        &radicale,
+        "a.ics",
+        &event("a", "Planning", Utc::now() + Duration::days(1), BOB),
+    )
+    .await;
+    let clock = Arc::new(ManualClock::new(Utc::now().trunc_subsecs(0)));
+    let server = common::start_with({
+        let clock = clock.clone();
+        move |settings| {
+            settings.clock = clock;
+            settings.sync_timeout = timeout;
+            settings.lease = lease;
+        }
+    })
+    .await;
+    (radicale, clock, server)
+}
+
+#[tokio::test]
+async fn a_slow_server_holds_up_only_its_own_sync_which_is_stopped_at_its_deadline() {
+    let (radicale, clock, server) =
+        setup_timed(StdDuration::from_secs(3), StdDuration::from_secs(600)).await;
+    let slow_proxy = Recorder::start(&radicale.base).await;
+    let slow_user = server.user("slow@example.org").await;
+    let fast_user = server.user("fast@example.org").await;
+    let slow = connect(&slow_user, &slow_proxy.base, false).await;
+    let fast = connect(&fast_user, &radicale.base, false).await;
+    let scheduler = scheduler(&server, 2);
+
+    // The slow server stops answering in the middle of the next sync.
+    let hold = slow_proxy.hold_from("REPORT sync-collection", 1);
+    clock.advance(INTERVAL);
+    let started = scheduler.start_due().await.unwrap();
+    assert_eq!(started.len(), 2);
+    hold.arrived().await;
+    let (mut slow_task, mut fast_task) = (None, None);
+    for (id, task) in started {
+        if id == slow.id {
+            slow_task = Some(task);
+        } else {
+            fast_task = Some(task);
+        }
+    }
+    fast_task.unwrap().await.unwrap();
+    assert_eq!(history(&fast_user, &fast).await.len(), 2, "not held up");
+
+    // The next round syncs the fast connection again and does not start the slow one twice.
+    clock.advance(INTERVAL);
+    let again: Vec<String> = {
+        let started = scheduler.start_due().await.unwrap();
+        let ids = started.iter().map(|(id, _)| id.clone()).collect();
+        for (_, task) in started {
+            task.await.unwrap();
+        }
+        ids
+    };
+    assert_eq!(again, vec![fast.id.clone()]);
+    assert_eq!(history(&fast_user, &fast).await.len(), 3);
+
+    // The slow sync is stopped at its deadline, as an error the user can read; its data stays.
+    slow_task.unwrap().await.unwrap();
+    let stopped = row(&server, &slow.id).await;
+    assert_eq!(stopped.status, ConnectionStatus::Error);
+    assert!(
+        stopped
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("took longer than 1 minute"),
+        "{stopped:?}"
+    );
+    let runs = history(&slow_user, &slow).await;
+    assert_eq!(runs.len(), 2);
+    assert!(runs[0].error.is_some());
+    let list: Vec<Connection> = slow_user.call("list-connections", &[]).await.unwrap();
+    assert_eq!(list[0].event_count, 1, "what was stored is kept");
+
+    // Once the server answers again, the next due sync succeeds.
+    hold.release();
+    clock.advance(INTERVAL * 2);
+    assert!(scheduler.tick().await.unwrap().contains(&slow.id));
+    assert_eq!(row(&server, &slow.id).await.status, ConnectionStatus::Ok);
+}
+
+#[tokio::test]
+async fn a_sync_stops_when_another_process_took_its_lease() {
+    let (radicale, _clock, server) =
+        setup_timed(StdDuration::from_secs(600), StdDuration::from_millis(600)).await;
+    let proxy = Recorder::start(&radicale.base).await;
+    let dana = server.user("lost-lease@example.org").await;
+    let connection = connect(&dana, &proxy.base, false).await;
+    let owner = connection_owner(&server, &connection).await;
+    let runs_before = history(&dana, &connection).await.len();
+
+    let hold = proxy.hold_from("REPORT sync-collection", 1);
+    let calendars = server.services.calendars.clone();
+    let sync = tokio::spawn({
+        let (owner, id) = (owner.clone(), connection.id.clone());
+        async move { calendars.sync(&owner, &id).await }
+    });
+    hold.arrived().await;
+    // Under clock skew another process saw the lease as lapsed and took it.
+    server
+        .services
+        .db
+        .query("UPDATE type::record('connection', $id) SET lease_owner = 'other-process'")
+        .bind(("id", connection.id.clone()))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    let report = tokio::time::timeout(StdDuration::from_secs(10), sync)
+        .await
+        .expect("the sync stops at the next renewal, without waiting for the server")
+        .unwrap()
+        .unwrap();
+    assert!(report.error.unwrap().contains("took over"));
+    hold.release();
+    assert_eq!(
+        history(&dana, &connection).await.len(),
+        runs_before,
+        "the new holder records its own run"
+    );
+    let holder: Vec<serde_json::Value> = server
+        .services
+        .db
+        .query("SELECT VALUE lease_owner FROM connection")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(
+        holder,
+        vec![serde_json::json!("other-process")],
+        "not released by the loser"
+    );
+}
