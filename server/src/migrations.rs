@@ -221,6 +221,19 @@ DEFINE FIELD IF NOT EXISTS expires_at ON oauth_state TYPE datetime;
 DEFINE INDEX IF NOT EXISTS oauth_state_hash ON oauth_state FIELDS state_hash UNIQUE;
 "#,
     },
+    Migration {
+        version: 6,
+        name: "sync safety: confirmed mass removals, stored objects for re-expansion",
+        sql: r#"
+-- A listing that would remove most of a calendar is applied only when the next one agrees.
+DEFINE FIELD IF NOT EXISTS removal_pending ON calendar TYPE option<string>;
+-- The window the stored occurrences were expanded for.
+DEFINE FIELD IF NOT EXISTS expanded_from ON calendar TYPE option<datetime>;
+DEFINE FIELD IF NOT EXISTS expanded_to ON calendar TYPE option<datetime>;
+-- The object's iCalendar text (up to a size cap), to re-expand without refetching.
+DEFINE FIELD IF NOT EXISTS data ON calendar_object TYPE option<string>;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

@@ -2,6 +2,7 @@
 //! sync-collection, calendar-query and calendar-multiget REPORTs. Every request goes through one
 //! place that follows redirects itself (re-checking each target), retries server errors with
 //! backoff, and caps response sizes.
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -335,6 +336,13 @@ impl CalDavClient {
             code => return Err(CalDavError::Http(code)),
         }
         let ms = dav_xml::multistatus(&reply.body).map_err(CalDavError::BadResponse)?;
+        // RFC 6578 requires the new token in every answer: one without it was cut short or
+        // made up (an empty listing would otherwise look like "everything was deleted").
+        if ms.sync_token.is_none() {
+            return Err(CalDavError::BadResponse(
+                "a sync answer without its sync token".into(),
+            ));
+        }
         let mut delta = SyncDelta {
             new_token: ms.sync_token,
             ..Default::default()
@@ -376,7 +384,8 @@ impl CalDavClient {
             .collect())
     }
 
-    /// Fetches objects by href in batches; hrefs the server no longer has come back as missing.
+    /// Fetches objects by href in batches; hrefs the server did not return (a 404, no data, or
+    /// left out of the answer) come back as missing.
     pub async fn multiget(
         &self,
         calendar: &str,
@@ -393,7 +402,18 @@ impl CalDavClient {
             let body = format!(
                 r#"<?xml version="1.0" encoding="utf-8"?><c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>{list}</c:calendar-multiget>"#
             );
-            let (_, ms) = self.multistatus("REPORT", url.clone(), "1", &body).await?;
+            let (at, ms) = self.multistatus("REPORT", url.clone(), "1", &body).await?;
+            let answered: HashSet<String> = ms
+                .responses
+                .iter()
+                .map(|r| href_key(&at, &r.href))
+                .collect();
+            result.missing.extend(
+                chunk
+                    .iter()
+                    .filter(|h| !answered.contains(&href_key(&at, h)))
+                    .cloned(),
+            );
             for r in ms.responses {
                 match (
                     r.prop_text(DAV, "getetag"),
@@ -430,6 +450,18 @@ fn href_in(response: &DavResponse, ns: &str, prop: &str) -> Option<String> {
 fn join(at: &Url, href: &str) -> Result<Url, CalDavError> {
     at.join(href)
         .map_err(|_| CalDavError::BadResponse(format!("invalid href {href}")))
+}
+
+/// An href in comparable form: its decoded path, however the server wrote it (absolute or
+/// not, percent-encoded or not).
+fn href_key(base: &Url, href: &str) -> String {
+    let path = base
+        .join(href)
+        .map(|u| u.path().to_string())
+        .unwrap_or_else(|_| href.to_string());
+    percent_encoding::percent_decode_str(&path)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn is_collection(collection: &Url, href: &str) -> bool {

@@ -16,7 +16,7 @@ use super::caldav::{CalDavClient, CalDavError, Credentials};
 use super::ical;
 use super::model::{hex_color, AttendeeRecord, EventRecord, SyncFailure, SyncOutcome, When};
 use super::store::ConnectionRow;
-use super::writer::{own_addresses, CalendarWriter, SyncStores};
+use super::writer::{own_addresses, CalendarWriter, Removal, SyncStores};
 
 const MULTIGET_BATCH: usize = 50;
 
@@ -121,19 +121,22 @@ pub async fn sync_connection(
                 .chain(row.account_email.as_deref()),
         ),
     };
+    // A calendar whose answer looked wrong keeps its data and cursor; the others go on.
+    let mut suspicious = Vec::new();
     for calendar in calendars.iter().filter(|c| c.selected) {
         let result = match CalendarWriter::open(stores, &row.owner, calendar, index).await {
             Err(e) => Err(Failure::Store(e)),
-            Ok(writer) if calendar.supports_sync => {
-                sync_with_token(&client, &context, &writer, &mut outcome).await
-            }
-            Ok(writer) => sync_with_etags(&client, &context, &writer, &mut outcome).await,
+            Ok(writer) => sync_calendar(&client, &context, &writer, &mut outcome).await,
         };
         match result {
             Ok(()) => {}
+            Err(Failure::Suspicious(message)) => suspicious.push(message),
             Err(Failure::Dav(e)) => return Err(explain(&e)),
             Err(Failure::Store(e)) => return Err(SyncFailure::storage(e)),
         }
+    }
+    if !suspicious.is_empty() {
+        return Err(SyncFailure::error(suspicious.join(" ")));
     }
     Ok(outcome)
 }
@@ -146,6 +149,9 @@ struct Context {
 enum Failure {
     Dav(CalDavError),
     Store(crate::error::StoreError),
+    /// An answer that would lose data if believed (explained); the cursor is kept so the next
+    /// sync asks again.
+    Suspicious(String),
 }
 
 impl From<CalDavError> for Failure {
@@ -160,10 +166,65 @@ impl From<crate::error::StoreError> for Failure {
     }
 }
 
+/// Syncs one calendar. When the window moved (days pass, or the user changed it), the stored
+/// objects are first expanded again from their kept text, without refetching them.
+async fn sync_calendar(
+    client: &CalDavClient,
+    cx: &Context,
+    writer: &CalendarWriter<'_>,
+    outcome: &mut SyncOutcome,
+) -> Result<(), Failure> {
+    let moved = writer.window_moved(cx.window);
+    let refetch = if moved {
+        reexpand(cx, writer, outcome).await?
+    } else {
+        Vec::new()
+    };
+    if writer.calendar.supports_sync {
+        sync_with_token(client, cx, writer, refetch, outcome).await?;
+    } else {
+        sync_with_etags(client, cx, writer, moved, refetch, outcome).await?;
+    }
+    writer.expanded(cx.window).await?;
+    Ok(())
+}
+
+/// Expands every stored object again in the current window; returns the hrefs of objects whose
+/// text was too large to keep, which must be fetched again.
+async fn reexpand(
+    cx: &Context,
+    writer: &CalendarWriter<'_>,
+    outcome: &mut SyncOutcome,
+) -> Result<Vec<String>, Failure> {
+    const PAGE: u32 = 200;
+    // Occurrences that only moved with the window are no news: count what came and went.
+    let mut scratch = SyncOutcome::default();
+    let mut refetch = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = writer.stored_objects(after.as_deref(), PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.href.clone());
+        for object in page {
+            match object.data {
+                Some(data) => {
+                    store_object(cx, writer, (object.href, object.etag, data), &mut scratch).await?
+                }
+                None => refetch.push(object.href),
+            }
+        }
+    }
+    outcome.changes.added += scratch.changes.added;
+    outcome.changes.removed += scratch.changes.removed;
+    outcome.warnings.append(&mut scratch.warnings);
+    Ok(refetch)
+}
+
 async fn sync_with_token(
     client: &CalDavClient,
     cx: &Context,
     writer: &CalendarWriter<'_>,
+    refetch: Vec<String>,
     outcome: &mut SyncOutcome,
 ) -> Result<(), Failure> {
     let calendar = writer.calendar;
@@ -181,19 +242,27 @@ async fn sync_with_token(
         }
         Err(e) => return Err(e.into()),
     };
+    let mut removal = Removal::Done;
     if full {
         let listed: HashSet<&str> = delta
             .changed
             .iter()
             .map(|(href, _)| href.as_str())
             .collect();
-        writer.remove_unlisted(&listed, outcome).await?;
+        removal = writer.remove_unlisted(&listed, true, outcome).await?;
     }
     for href in &delta.deleted {
         writer.remove(href, outcome).await?;
     }
-    let wanted = writer.wanted(delta.changed.iter().map(|(href, etag)| (href, etag)));
-    fetch_and_store(client, cx, writer, &wanted, outcome).await?;
+    let mut wanted = writer.wanted(delta.changed.iter().map(|(href, etag)| (href, etag)));
+    let deleted: HashSet<&String> = delta.deleted.iter().collect();
+    let refetch: Vec<String> = refetch
+        .into_iter()
+        .filter(|h| !deleted.contains(h) && !wanted.contains(h))
+        .collect();
+    wanted.extend(refetch);
+    let missing = fetch_and_store(client, cx, writer, &wanted, outcome).await?;
+    suspicious(writer, removal, &missing)?;
     writer.save_cursor(delta.new_token, None).await?;
     Ok(())
 }
@@ -202,11 +271,13 @@ async fn sync_with_etags(
     client: &CalDavClient,
     cx: &Context,
     writer: &CalendarWriter<'_>,
+    moved: bool,
+    refetch: Vec<String>,
     outcome: &mut SyncOutcome,
 ) -> Result<(), Failure> {
     let calendar = writer.calendar;
     let ctag = client.get_ctag(&calendar.remote_id).await?;
-    if ctag.is_some() && ctag == calendar.ctag {
+    if !moved && ctag.is_some() && ctag == calendar.ctag {
         return Ok(()); // unchanged: one small request
     }
     let (from, to) = cx.window;
@@ -216,58 +287,116 @@ async fn sync_with_etags(
         .into_iter()
         .collect();
     let names: HashSet<&str> = listed.keys().map(String::as_str).collect();
-    writer.remove_unlisted(&names, outcome).await?;
-    let wanted = writer.wanted(&listed);
-    fetch_and_store(client, cx, writer, &wanted, outcome).await?;
+    // The listing covers the window only: when the window just changed, whatever left it
+    // rightly goes at once.
+    let removal = writer.remove_unlisted(&names, !moved, outcome).await?;
+    let mut wanted = writer.wanted(&listed);
+    let refetch: Vec<String> = refetch
+        .into_iter()
+        .filter(|h| listed.contains_key(h) && !wanted.contains(h))
+        .collect();
+    wanted.extend(refetch);
+    let missing = fetch_and_store(client, cx, writer, &wanted, outcome).await?;
+    suspicious(writer, removal, &missing)?;
     writer.save_cursor(None, ctag).await?;
     Ok(())
 }
 
+/// A removal awaiting confirmation or objects the server listed but did not return fail the
+/// calendar's sync, before its cursor is saved: nothing is lost and the next sync asks again.
+fn suspicious(
+    writer: &CalendarWriter<'_>,
+    removal: Removal,
+    missing: &[String],
+) -> Result<(), Failure> {
+    let name = &writer.calendar.name;
+    let mut messages: Vec<String> = removal.explain(name).into_iter().collect();
+    if !missing.is_empty() {
+        messages.push(format!(
+            "The server did not return {} of the events it listed in \"{name}\" ({}). Rondo keeps what it had and asks again at the next sync.",
+            missing.len(),
+            missing.iter().take(3).map(String::as_str).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    match messages.is_empty() {
+        true => Ok(()),
+        false => Err(Failure::Suspicious(messages.join(" "))),
+    }
+}
+
+/// Fetches and stores `hrefs`; returns those the server did not return.
 async fn fetch_and_store(
     client: &CalDavClient,
     cx: &Context,
     writer: &CalendarWriter<'_>,
     hrefs: &[String],
     outcome: &mut SyncOutcome,
-) -> Result<(), Failure> {
-    let (from, to) = cx.window;
+) -> Result<Vec<String>, Failure> {
+    let mut missing = Vec::new();
     for batch in hrefs.chunks(MULTIGET_BATCH) {
         let fetched = client
             .multiget(&writer.calendar.remote_id, batch, MULTIGET_BATCH)
             .await?;
         for object in fetched.found {
-            // Parsing and expansion are CPU work: off the async workers, and a panic in them
-            // costs this object only.
-            let data = object.calendar_data;
-            let parsed = tokio::task::spawn_blocking(move || {
-                ical::parse_calendar(&data, from, to, chrono_tz::Tz::UTC).map_err(|e| e.to_string())
-            })
-            .await
-            .unwrap_or_else(|_| Err("the event could not be read".to_string()));
-            match parsed {
-                Ok(parsed) => {
-                    for warning in parsed.warnings {
-                        outcome.warnings.push(format!(
-                            "{}: {}",
-                            warning.uid.unwrap_or_else(|| object.href.clone()),
-                            warning.message
-                        ));
-                    }
-                    let events: Vec<EventRecord> = parsed
-                        .events
-                        .into_iter()
-                        .map(|e| to_record(e, &cx.self_emails))
-                        .collect();
-                    writer
-                        .store(&object.href, &object.etag, &events, outcome)
-                        .await?;
-                }
-                Err(e) => outcome.warnings.push(format!("{}: {e}", object.href)),
+            store_object(
+                cx,
+                writer,
+                (object.href, object.etag, object.calendar_data),
+                outcome,
+            )
+            .await?;
+        }
+        missing.extend(fetched.missing);
+    }
+    Ok(missing)
+}
+
+/// Parses one object (href, ETag, iCalendar text) in the window and stores its occurrences; an
+/// object that cannot be read becomes a warning and keeps what was stored for it.
+async fn store_object(
+    cx: &Context,
+    writer: &CalendarWriter<'_>,
+    object: (String, String, String),
+    outcome: &mut SyncOutcome,
+) -> Result<(), Failure> {
+    let (href, etag, data) = object;
+    let (from, to) = cx.window;
+    // Parsing and expansion are CPU work: off the async workers, and a panic in them costs
+    // this object only.
+    let parsed = tokio::task::spawn_blocking(move || {
+        let parsed =
+            ical::parse_calendar(&data, from, to, chrono_tz::Tz::UTC).map_err(|e| e.to_string());
+        (parsed, data)
+    })
+    .await;
+    let (parsed, data) = match parsed {
+        Ok(done) => done,
+        Err(_) => {
+            outcome
+                .warnings
+                .push(format!("{href}: the event could not be read"));
+            return Ok(());
+        }
+    };
+    match parsed {
+        Ok(parsed) => {
+            for warning in parsed.warnings {
+                outcome.warnings.push(format!(
+                    "{}: {}",
+                    warning.uid.unwrap_or_else(|| href.clone()),
+                    warning.message
+                ));
             }
+            let events: Vec<EventRecord> = parsed
+                .events
+                .into_iter()
+                .map(|e| to_record(e, &cx.self_emails))
+                .collect();
+            writer
+                .store((&href, &etag, Some(&data)), events, outcome)
+                .await?;
         }
-        for href in fetched.missing {
-            writer.remove(&href, outcome).await?;
-        }
+        Err(e) => outcome.warnings.push(format!("{href}: {e}")),
     }
     Ok(())
 }

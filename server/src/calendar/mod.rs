@@ -1,6 +1,7 @@
 //! Calendar integration: connections, providers, sync and stored events.
 pub mod autolog;
 pub mod backoff;
+pub mod budget;
 pub mod caldav;
 pub mod caldav_sync;
 pub mod credentials;

@@ -3,12 +3,43 @@
 //! listing that names everything lets the rest be removed; cursors are saved last.
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use super::budget;
 use super::model::{EventRecord, SyncOutcome};
-use super::store::{CalendarRow, ConnectionStore, EventStore};
+use super::store::{CalendarRow, ConnectionStore, EventStore, StoredObject};
 use crate::activities::Activities;
 use crate::error::StoreError;
 use crate::matcher::Index;
 use crate::text::normalize_email;
+
+/// A listing may remove at most this many objects, or half the calendar, without the next
+/// listing confirming it.
+pub const MASS_REMOVAL_MIN: usize = 5;
+
+/// What became of the objects a full listing did not name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Done,
+    /// Kept until the next listing agrees: the listing named only `listed` of `stored`.
+    AwaitingConfirmation {
+        listed: usize,
+        stored: usize,
+    },
+}
+
+impl Removal {
+    /// What the user reads when a calendar's removal waits for confirmation.
+    pub fn explain(self, calendar: &str) -> Option<String> {
+        match self {
+            Removal::Done => None,
+            Removal::AwaitingConfirmation { listed, stored } => Some(format!(
+                "The server listed only {listed} of the {stored} events Rondo has from \"{calendar}\". Rondo keeps them and asks again at the next sync; if the server still lists them as gone, they are removed then."
+            )),
+        }
+    }
+}
 
 /// The stores a sync writes to.
 #[derive(Clone)]
@@ -45,6 +76,42 @@ impl<'a> CalendarWriter<'a> {
         })
     }
 
+    /// Whether the sync window moved (a day or more) or changed since the stored occurrences
+    /// were expanded. A calendar never expanded by this version counts as unmoved.
+    pub fn window_moved(&self, window: (DateTime<Utc>, DateTime<Utc>)) -> bool {
+        let day = chrono::Duration::days(1);
+        match (self.calendar.expanded_from, self.calendar.expanded_to) {
+            (Some(from), Some(to)) => {
+                (from - window.0).abs() >= day || (to - window.1).abs() >= day
+            }
+            _ => false,
+        }
+    }
+
+    /// Records that the stored occurrences now cover `window`.
+    pub async fn expanded(&self, window: (DateTime<Utc>, DateTime<Utc>)) -> Result<(), StoreError> {
+        let unchanged = self.calendar.expanded_from.is_some() && !self.window_moved(window);
+        if unchanged {
+            return Ok(());
+        }
+        self.stores
+            .connections
+            .set_expanded(&self.calendar.id, window)
+            .await
+    }
+
+    /// One page of this calendar's stored objects (with their kept text), after `after`.
+    pub async fn stored_objects(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredObject>, StoreError> {
+        self.stores
+            .events
+            .stored_objects(&self.calendar.id, after, limit)
+            .await
+    }
+
     pub fn stored_hrefs(&self) -> impl Iterator<Item = &String> {
         self.stored.keys()
     }
@@ -66,22 +133,28 @@ impl<'a> CalendarWriter<'a> {
             .collect()
     }
 
-    /// Replaces what one object holds with `events`.
+    /// Replaces what one object holds with `events`, within the per-object budget, keeping
+    /// its iCalendar text `data` (when not too large) for re-expansion.
     pub async fn store(
         &self,
-        href: &str,
-        etag: &str,
-        events: &[EventRecord],
+        object: (&str, &str, Option<&str>),
+        mut events: Vec<EventRecord>,
         outcome: &mut SyncOutcome,
     ) -> Result<(), StoreError> {
+        let (href, etag, data) = object;
+        if let Some(warning) = budget::fit(&mut events, budget::MAX_STORED_BYTES_PER_OBJECT) {
+            let name = events.first().map_or(href, |e| e.uid.as_str());
+            outcome.warnings.push(format!("{name}: {warning}"));
+        }
+        let data = data.filter(|d| d.len() <= budget::MAX_KEPT_OBJECT_BYTES);
         outcome.changes += self
             .stores
             .events
             .replace_object(
                 self.owner,
                 self.calendar.key(),
-                (href, etag),
-                events,
+                (href, etag, data),
+                &events,
                 self.index,
             )
             .await?;
@@ -115,15 +188,44 @@ impl<'a> CalendarWriter<'a> {
     }
 
     /// After a listing that names everything that exists: whatever it did not name is gone.
+    /// A listing that would remove most of the calendar (at least `MASS_REMOVAL_MIN` objects)
+    /// is applied only when the next listing names the same objects as gone: a cut-short or
+    /// empty answer must never wipe a calendar. With `guarded` false (the user just shrank the
+    /// window, so much may rightly go) it is applied at once.
     pub async fn remove_unlisted(
         &self,
         listed: &HashSet<&str>,
+        guarded: bool,
         outcome: &mut SyncOutcome,
-    ) -> Result<(), StoreError> {
-        for href in self.stored.keys().filter(|h| !listed.contains(h.as_str())) {
+    ) -> Result<Removal, StoreError> {
+        let mut gone: Vec<&String> = self
+            .stored
+            .keys()
+            .filter(|h| !listed.contains(h.as_str()))
+            .collect();
+        if guarded && gone.len() >= MASS_REMOVAL_MIN && gone.len() * 2 > self.stored.len() {
+            gone.sort();
+            let mut digest = Sha256::new();
+            for href in &gone {
+                digest.update(href.as_bytes());
+                digest.update(b"\n");
+            }
+            let fingerprint = format!("{:x}", digest.finalize());
+            if self.calendar.removal_pending.as_deref() != Some(fingerprint.as_str()) {
+                self.stores
+                    .connections
+                    .set_removal_pending(&self.calendar.id, &fingerprint)
+                    .await?;
+                return Ok(Removal::AwaitingConfirmation {
+                    listed: self.stored.len() - gone.len(),
+                    stored: self.stored.len(),
+                });
+            }
+        }
+        for href in gone {
             self.remove(href, outcome).await?;
         }
-        Ok(())
+        Ok(Removal::Done)
     }
 
     /// Saved only after the changes it covers are stored, so an interrupted sync repeats work

@@ -460,7 +460,7 @@ async fn a_broken_sync_token_triggers_a_full_resync() {
         .replace_object(
             &f.user.id,
             calendar.key(),
-            ("/alice/work/ghost.ics", "\"ghost\""),
+            ("/alice/work/ghost.ics", "\"ghost\"", None),
             &[stale],
             &Default::default(),
         )
@@ -680,7 +680,7 @@ async fn a_sync_that_outlives_its_deleted_connection_stores_nothing() {
         .replace_object(
             &f.user.id,
             calendar.key(),
-            ("/alice/work/late.ics", "\"late\""),
+            ("/alice/work/late.ics", "\"late\"", None),
             &[late],
             &Default::default(),
         )

@@ -149,6 +149,7 @@ pub async fn sync_connection(
     let mut outcome = SyncOutcome::default();
     let selected = calendars.iter().filter(|c| c.selected).count();
     let mut failed_calendars = 0;
+    let mut suspicious = Vec::new();
     for calendar in calendars.iter().filter(|c| c.selected) {
         let writer = CalendarWriter::open(stores, &row.owner, calendar, index)
             .await
@@ -169,10 +170,15 @@ pub async fn sync_connection(
                     calendar.name
                 ));
             }
+            // Kept as it was until a second listing confirms; the other calendars go on.
+            Err(Failure::Suspicious(message)) => suspicious.push(message),
             Err(Failure::Api(e)) => return Err(explain_api(&e)),
             Err(Failure::Auth(f)) => return Err(f),
             Err(Failure::Store(e)) => return Err(SyncFailure::storage(e)),
         }
+    }
+    if !suspicious.is_empty() {
+        return Err(SyncFailure::error(suspicious.join(" ")));
     }
     if failed_calendars > 0 && failed_calendars == selected {
         return Err(SyncFailure::error(outcome.warnings.join(" ")));
@@ -185,6 +191,8 @@ enum Failure {
     /// Refreshing the access token failed, already explained.
     Auth(SyncFailure),
     Store(crate::error::StoreError),
+    /// An answer that would lose data if believed (explained); the cursor is kept.
+    Suspicious(String),
 }
 
 impl From<ApiError> for Failure {
@@ -212,17 +220,23 @@ impl CalendarSync<'_> {
         session: &mut Session<'_>,
         outcome: &mut SyncOutcome,
     ) -> Result<(), Failure> {
-        let cursor = self
+        let stored = self
             .writer
             .calendar
             .sync_token
             .as_deref()
-            .and_then(Cursor::decode)
-            .filter(|c| c.covers(self.window));
-        match self.listing(session, outcome, cursor.clone()).await {
+            .and_then(Cursor::decode);
+        // A window that moved past the cursor's is listed afresh, and whatever left it may
+        // go at once; any other full listing must not remove most of the calendar unconfirmed.
+        let window_moved = stored.as_ref().is_some_and(|c| !c.covers(self.window));
+        let cursor = stored.filter(|c| c.covers(self.window));
+        match self
+            .listing(session, outcome, cursor.clone(), !window_moved)
+            .await
+        {
             Err(Failure::Api(ApiError::SyncTokenGone)) if cursor.is_some() => {
                 tracing::info!(calendar = %self.writer.calendar.id, "Google sync token expired; running a full sync");
-                self.listing(session, outcome, None).await
+                self.listing(session, outcome, None, true).await
             }
             other => other,
         }
@@ -235,6 +249,7 @@ impl CalendarSync<'_> {
         session: &mut Session<'_>,
         outcome: &mut SyncOutcome,
         cursor: Option<Cursor>,
+        guarded: bool,
     ) -> Result<(), Failure> {
         let mut seen: HashSet<String> = HashSet::new();
         let mut page_token: Option<String> = None;
@@ -265,7 +280,13 @@ impl CalendarSync<'_> {
         if cursor.is_none() {
             // A full listing names everything that exists in the window; the rest is gone.
             let listed: HashSet<&str> = seen.iter().map(String::as_str).collect();
-            self.writer.remove_unlisted(&listed, outcome).await?;
+            let removal = self
+                .writer
+                .remove_unlisted(&listed, guarded, outcome)
+                .await?;
+            if let Some(message) = removal.explain(&self.writer.calendar.name) {
+                return Err(Failure::Suspicious(message));
+            }
         }
         let (from, to) = match &cursor {
             Some(c) => (c.from, c.to),
@@ -326,7 +347,7 @@ impl CalendarSync<'_> {
         match to_record(event, self.self_emails) {
             Ok(record) => {
                 self.writer
-                    .store(&event.id, &etag, std::slice::from_ref(&record), outcome)
+                    .store((&event.id, &etag, None), vec![record], outcome)
                     .await?;
             }
             // The stored copy (if any) stays: a bad update never loses what was there.

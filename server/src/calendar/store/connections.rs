@@ -111,6 +111,11 @@ pub struct CalendarRow {
     pub supports_sync: bool,
     pub sync_token: Option<String>,
     pub ctag: Option<String>,
+    /// The fingerprint of a mass removal waiting for a second listing to confirm it.
+    pub removal_pending: Option<String>,
+    /// The window the stored occurrences were expanded for.
+    pub expanded_from: Option<DateTime<Utc>>,
+    pub expanded_to: Option<DateTime<Utc>>,
 }
 
 impl CalendarRow {
@@ -163,7 +168,7 @@ pub struct CalendarLabel {
 }
 
 const CONNECTION_FIELDS: &str = "record::id(id) AS id, owner, provider, name, server_url, username, account_email, credential, sync_enabled, auto_log, days_back, days_ahead, last_sync_at, last_error, status, next_sync_at, failures";
-const CALENDAR_FIELDS: &str = "record::id(id) AS id, connection, remote_id, name, color, selected, supports_sync, sync_token, ctag";
+const CALENDAR_FIELDS: &str = "record::id(id) AS id, connection, remote_id, name, color, selected, supports_sync, sync_token, ctag, removal_pending, expanded_from, expanded_to";
 
 #[derive(Clone)]
 pub struct ConnectionStore {
@@ -405,7 +410,7 @@ impl ConnectionStore {
                  UPDATE calendar SET selected = (remote_id IN $selected) WHERE owner = $owner AND connection = $id;
                  LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id AND selected = false);
                  {}
-                 UPDATE calendar SET sync_token = NONE, ctag = NONE WHERE owner = $owner AND connection = $id AND selected = false;
+                 UPDATE calendar SET sync_token = NONE, ctag = NONE, removal_pending = NONE, expanded_from = NONE, expanded_to = NONE WHERE owner = $owner AND connection = $id AND selected = false;
                  COMMIT TRANSACTION;",
                 events::DELETE_FOR_CALENDARS
             ))
@@ -481,10 +486,43 @@ impl ConnectionStore {
         ctag: Option<String>,
     ) -> Result<(), StoreError> {
         self.db
-            .query("UPDATE type::record('calendar', $id) SET sync_token = $sync_token, ctag = $ctag, last_synced_at = time::now()")
+            .query("UPDATE type::record('calendar', $id) SET sync_token = $sync_token, ctag = $ctag, removal_pending = NONE, last_synced_at = time::now()")
             .bind(("id", calendar.to_string()))
             .bind(("sync_token", sync_token))
             .bind(("ctag", ctag))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Remembers a mass removal to be confirmed by the next listing.
+    pub async fn set_removal_pending(
+        &self,
+        calendar: &str,
+        fingerprint: &str,
+    ) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE type::record('calendar', $id) SET removal_pending = $fingerprint")
+            .bind(("id", calendar.to_string()))
+            .bind(("fingerprint", fingerprint.to_string()))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Records the window the calendar's stored occurrences now cover.
+    pub async fn set_expanded(
+        &self,
+        calendar: &str,
+        window: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<(), StoreError> {
+        self.db
+            .query(
+                "UPDATE type::record('calendar', $id) SET expanded_from = $from, expanded_to = $to",
+            )
+            .bind(("id", calendar.to_string()))
+            .bind(("from", window.0))
+            .bind(("to", window.1))
             .await?
             .check()?;
         Ok(())

@@ -360,6 +360,15 @@ struct Occurrence {
     recurrence_id: String,
 }
 
+/// A remote object as stored: its ETag and, up to a size cap, its iCalendar text.
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct StoredObject {
+    pub href: String,
+    pub etag: String,
+    pub data: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct EventStore {
     db: Db,
@@ -387,6 +396,24 @@ impl EventStore {
         Ok(rows.into_iter().map(|r| (r.href, r.etag)).collect())
     }
 
+    /// One page (by href) of a calendar's stored objects with their kept iCalendar text, for
+    /// re-expanding them in a new window.
+    pub async fn stored_objects(
+        &self,
+        calendar: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredObject>, StoreError> {
+        Ok(self
+            .db
+            .query("SELECT href, etag, data FROM calendar_object WHERE calendar = $calendar AND href > $after ORDER BY href LIMIT $limit")
+            .bind(("calendar", calendar.to_string()))
+            .bind(("after", after.unwrap_or_default().to_string()))
+            .bind(("limit", limit as i64))
+            .await?
+            .take(0)?)
+    }
+
     /// The occurrences stored for one object.
     async fn occurrences(&self, calendar: &str, href: &str) -> Result<Vec<Occurrence>, StoreError> {
         Ok(self
@@ -409,17 +436,19 @@ impl EventStore {
             .collect())
     }
 
-    /// Replaces everything stored for one object (`href`) with `events`, in one transaction.
-    /// Guests are matched against `index` on the way in.
+    /// Replaces everything stored for one object (`href`) with `events`, in one transaction,
+    /// keeping `data` (its iCalendar text) when given. Guests are matched against `index` on
+    /// the way in.
     pub async fn replace_object(
         &self,
         owner: &str,
         calendar: CalendarKey<'_>,
-        object: (&str, &str),
+        object: (&str, &str, Option<&str>),
         events: &[EventRecord],
         index: &Index,
     ) -> Result<Changes, StoreError> {
-        let (href, etag) = object;
+        let (href, etag, data) = object;
+        let object = (href, etag);
         let before = self.identities(calendar.id, href).await?;
         let now = Utc::now();
         let rows: Vec<EventInsert> = events
@@ -444,9 +473,9 @@ impl EventStore {
                  DELETE event WHERE owner = $owner AND connection = $connection AND calendar = $calendar AND uid IN $uids AND recurrence_id IN $rids;
                  INSERT INTO event $rows;
                  IF (SELECT * FROM calendar_object WHERE calendar = $calendar AND href = $href) {
-                    UPDATE calendar_object SET etag = $etag WHERE calendar = $calendar AND href = $href;
+                    UPDATE calendar_object SET etag = $etag, data = $data WHERE calendar = $calendar AND href = $href;
                  } ELSE {
-                    CREATE calendar_object CONTENT { owner: $owner, calendar: $calendar, href: $href, etag: $etag };
+                    CREATE calendar_object CONTENT { owner: $owner, calendar: $calendar, href: $href, etag: $etag, data: $data };
                  };
                  COMMIT TRANSACTION;",
             )
@@ -455,6 +484,7 @@ impl EventStore {
             .bind(("owner", owner.to_string()))
             .bind(("href", href.to_string()))
             .bind(("etag", etag.to_string()))
+            .bind(("data", data.map(str::to_string)))
             .bind(("uids", events.iter().map(|e| e.uid.clone()).collect::<Vec<_>>()))
             .bind(("rids", rows.iter().map(|r| r.recurrence_id.clone()).collect::<Vec<_>>()))
             .bind(("rows", rows))

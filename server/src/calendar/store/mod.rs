@@ -9,6 +9,8 @@ pub use connections::{
     CalendarLabel, CalendarRow, ConnectionRow, ConnectionSettings, ConnectionStore, NewCalendar,
     NewConnection,
 };
-pub use events::{event_source, CalendarKey, EventGuests, EventRow, EventStore, GuestFilter};
+pub use events::{
+    event_source, CalendarKey, EventGuests, EventRow, EventStore, GuestFilter, StoredObject,
+};
 pub use history::SyncHistory;
 pub use leases::Lease;

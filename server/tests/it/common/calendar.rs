@@ -70,6 +70,19 @@ pub async fn dana_put(radicale: &Radicale, file: &str, ics: &str) {
     put(reqwest::Client::new(), url, ics.to_string()).await;
 }
 
+/// Deletes one object from Dana's calendar.
+pub async fn dana_delete(radicale: &Radicale, file: &str) {
+    let url = format!("{}{file}", dana_calendar(radicale));
+    let status = reqwest::Client::new()
+        .delete(&url)
+        .basic_auth(DANA.0, Some(DANA.1))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "DELETE {url}: {status}");
+}
+
 /// Creates or replaces many `(file, ics)` objects, a few requests at a time.
 pub async fn dana_put_all(radicale: &Radicale, objects: Vec<(String, String)>) {
     dana_calendar_ready(radicale).await;

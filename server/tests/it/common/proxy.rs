@@ -25,6 +25,9 @@ struct Shared {
     fail_with: Mutex<Option<u16>>,
     delay: Mutex<Duration>,
     hold: Mutex<Option<HoldRule>>,
+    /// Canned answers (label, status, body), each used once by the next request so labelled.
+    canned: Mutex<Vec<(String, u16, String)>>,
+    chaos: Mutex<Option<Chaos>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
 }
@@ -68,6 +71,8 @@ impl Recorder {
             fail_with: Mutex::new(None),
             delay: Mutex::new(Duration::ZERO),
             hold: Mutex::new(None),
+            canned: Mutex::new(Vec::new()),
+            chaos: Mutex::new(None),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
         });
@@ -111,6 +116,37 @@ impl Recorder {
         gate
     }
 
+    /// Answers the next request labelled `label` (as in [`Recorder::take`]) with `status` and
+    /// `body` instead of forwarding it; several canned answers are used in order.
+    pub fn answer_next(&self, label: &str, status: u16, body: &str) {
+        self.shared
+            .canned
+            .lock()
+            .unwrap()
+            .push((label.to_string(), status, body.to_string()));
+    }
+
+    /// From now on, `percent` of requests (drawn from a generator seeded with `seed`, so a
+    /// run can be repeated) meet one of the [`Fault`]s; `None` turns chaos off.
+    pub fn chaos(&self, seeded: Option<(u64, u64)>) {
+        *self.shared.chaos.lock().unwrap() = seeded.map(|(seed, percent)| Chaos {
+            state: seed.max(1),
+            percent,
+            counts: Default::default(),
+        });
+    }
+
+    /// How often each fault was played so far.
+    pub fn faults(&self) -> std::collections::BTreeMap<Fault, usize> {
+        self.shared
+            .chaos
+            .lock()
+            .unwrap()
+            .as_ref()
+            .map(|c| c.counts.clone())
+            .unwrap_or_default()
+    }
+
     /// The most requests that were in the proxy at the same time.
     pub fn max_in_flight(&self) -> usize {
         self.shared.max_in_flight.load(Ordering::SeqCst)
@@ -118,6 +154,76 @@ impl Recorder {
 
     pub fn reset_max_in_flight(&self) {
         self.shared.max_in_flight.store(0, Ordering::SeqCst);
+    }
+}
+
+/// What a chaotic server does to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fault {
+    /// The connection drops halfway through the answer.
+    Dropped,
+    ServerError,
+    BadGateway,
+    /// A well-formed status line, half the body.
+    Truncated,
+    /// A 207 with nothing in it.
+    EmptyMultistatus,
+    /// Answers after the client's timeout.
+    Slow,
+}
+
+const FAULTS: [Fault; 6] = [
+    Fault::Dropped,
+    Fault::ServerError,
+    Fault::BadGateway,
+    Fault::Truncated,
+    Fault::EmptyMultistatus,
+    Fault::Slow,
+];
+
+struct Chaos {
+    state: u64,
+    percent: u64,
+    counts: std::collections::BTreeMap<Fault, usize>,
+}
+
+impl Chaos {
+    /// xorshift64: reproducible without a dependency.
+    fn next(&mut self) -> u64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state
+    }
+
+    fn draw(&mut self) -> Option<Fault> {
+        if self.next() % 100 >= self.percent {
+            return None;
+        }
+        let fault = FAULTS[(self.next() % FAULTS.len() as u64) as usize];
+        *self.counts.entry(fault).or_default() += 1;
+        Some(fault)
+    }
+}
+
+/// A body that sends its first half, then fails: the client sees the connection drop.
+struct DroppingBody(Option<axum::body::Bytes>);
+
+impl http_body::Body for DroppingBody {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(Some(match self.0.take() {
+            Some(half) => Ok(http_body::Frame::data(half)),
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "chaos: connection dropped",
+            )),
+        }))
     }
 }
 
@@ -176,6 +282,42 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    let canned = {
+        let mut canned = shared.canned.lock().unwrap();
+        let found = canned.iter().position(|(l, _, _)| *l == label);
+        found.map(|i| canned.remove(i))
+    };
+    if let Some((_, status, body)) = canned {
+        return Response::builder()
+            .status(status)
+            .header("content-type", "application/xml; charset=utf-8")
+            .body(Body::from(body))
+            .unwrap();
+    }
+    let fault = shared.chaos.lock().unwrap().as_mut().and_then(Chaos::draw);
+    match fault {
+        Some(Fault::ServerError | Fault::BadGateway) => {
+            return Response::builder()
+                .status(if fault == Some(Fault::ServerError) {
+                    500
+                } else {
+                    502
+                })
+                .body(Body::from("chaos"))
+                .unwrap();
+        }
+        Some(Fault::EmptyMultistatus) => {
+            return Response::builder()
+                .status(207)
+                .header("content-type", "application/xml; charset=utf-8")
+                .body(Body::from(
+                    r#"<?xml version="1.0" encoding="utf-8"?><multistatus xmlns="DAV:"/>"#,
+                ))
+                .unwrap();
+        }
+        Some(Fault::Slow) => tokio::time::sleep(Duration::from_millis(1500)).await,
+        _ => {}
+    }
     if let Some(status) = *shared.fail_with.lock().unwrap() {
         return Response::builder()
             .status(status)
@@ -201,7 +343,11 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     {
         response = response.header(name, value);
     }
-    response
-        .body(Body::from(reply.bytes().await.unwrap()))
-        .unwrap()
+    let body = reply.bytes().await.unwrap();
+    let half = body.slice(..body.len() / 2);
+    match fault {
+        Some(Fault::Truncated) => response.body(Body::from(half)).unwrap(),
+        Some(Fault::Dropped) => response.body(Body::new(DroppingBody(Some(half)))).unwrap(),
+        _ => response.body(Body::from(body)).unwrap(),
+    }
 }
