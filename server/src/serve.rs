@@ -27,8 +27,10 @@ pub fn calendar_settings(config: &Config, keyring: Keyring) -> CalendarSettings 
             endpoints: config.google_endpoints.clone(),
             public_url: config.public_url.clone(),
             request_timeout: std::time::Duration::from_secs(config.http_timeout_secs),
+            proxy: config.calendar_proxy.clone(),
             ..GoogleSettings::default()
         },
+        calendar_proxy: config.calendar_proxy.clone(),
         ..CalendarSettings::new(keyring, config.allow_private_servers)
     }
 }

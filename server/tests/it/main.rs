@@ -7,6 +7,7 @@ mod background;
 mod caldav;
 mod calendar_api;
 mod cli;
+mod credential_origin;
 mod domain;
 mod google;
 mod meetings;
