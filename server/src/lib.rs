@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod contacts;
+pub mod cross_site;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -8,6 +8,7 @@ mod caldav;
 mod calendar_api;
 mod cli;
 mod credential_origin;
+mod cross_site;
 mod domain;
 mod google;
 mod meetings;
