@@ -12,6 +12,7 @@ pub mod cross_site;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod google_routes;
 pub mod http;
 pub mod ids;
