@@ -82,7 +82,10 @@ pub async fn refuse_cross_site(
             method = %request.method(),
             path = %request.uri().path(),
             origin = ?request.headers().get(header::ORIGIN),
-            "refused a cross-site request"
+            sec_fetch_site = ?request.headers().get("sec-fetch-site"),
+            host = ?request.headers().get(header::HOST),
+            public_origin = %guard.public_origin,
+            "refused a cross-site request (behind an https proxy? set RONDO_PUBLIC_URL)"
         );
         return (
             StatusCode::FORBIDDEN,
