@@ -36,6 +36,9 @@ pub struct Config {
     pub secret_key: Option<SecretString>,
     /// Let users connect calendar servers on loopback/private addresses (LAN self-hosting, tests).
     pub allow_private_servers: bool,
+    /// The only proxy calendar traffic (CalDAV, Google) goes through; `HTTP_PROXY`,
+    /// `HTTPS_PROXY` and `ALL_PROXY` are ignored for it.
+    pub calendar_proxy: Option<reqwest::Url>,
     pub http_connect_timeout_secs: u64,
     pub http_timeout_secs: u64,
     /// Background sync: every connection at least this often (minutes).
@@ -75,6 +78,7 @@ struct FileConfig {
     site_root: Option<PathBuf>,
     secret_key: Option<SecretString>,
     allow_private_servers: Option<bool>,
+    calendar_proxy: Option<String>,
     http_connect_timeout_secs: Option<u64>,
     http_timeout_secs: Option<u64>,
     sync_interval_minutes: Option<u64>,
@@ -107,6 +111,19 @@ where
             })
         })
         .transpose()
+}
+
+/// An http(s) proxy URL (no SOCKS support is built in).
+fn parse_proxy(text: &str) -> Result<reqwest::Url, ConfigError> {
+    let fail = |reason: &str| ConfigError::Value {
+        name: "RONDO_CALENDAR_PROXY",
+        reason: reason.to_string(),
+    };
+    let url = reqwest::Url::parse(text).map_err(|e| fail(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(fail("must be an http:// or https:// proxy URL"));
+    }
+    Ok(url)
 }
 
 impl Config {
@@ -155,6 +172,11 @@ impl Config {
                 reason: "must start with http:// or https://".into(),
             });
         }
+        let calendar_proxy = env("RONDO_CALENDAR_PROXY")
+            .or(file.calendar_proxy)
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| parse_proxy(p.trim()))
+            .transpose()?;
         Ok(Config {
             bind,
             data_dir: env("RONDO_DATA_DIR")
@@ -189,6 +211,7 @@ impl Config {
             allow_private_servers: parse_env(&env, "RONDO_ALLOW_PRIVATE_SERVERS")?
                 .or(file.allow_private_servers)
                 .unwrap_or(false),
+            calendar_proxy,
             http_connect_timeout_secs: parse_env(&env, "RONDO_HTTP_CONNECT_TIMEOUT")?
                 .or(file.http_connect_timeout_secs)
                 .unwrap_or(10),
@@ -322,6 +345,44 @@ mod tests {
         assert_eq!(c.public_url, "https://crm.example.org");
         assert!(c.secure_cookies());
         assert_eq!(c.log, "warn");
+    }
+
+    #[test]
+    fn the_calendar_proxy_is_explicit_and_checked() {
+        let c = Config::load_from(None, env_of(&[("HTTPS_PROXY", "http://ignored:3128")])).unwrap();
+        assert_eq!(
+            c.calendar_proxy, None,
+            "proxy variables are not configuration"
+        );
+        let c = Config::load_from(
+            None,
+            env_of(&[("RONDO_CALENDAR_PROXY", " http://proxy.lan:3128 ")]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.calendar_proxy.as_ref().map(|u| u.as_str()),
+            Some("http://proxy.lan:3128/")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rondo.toml");
+        std::fs::write(
+            &path,
+            "calendar_proxy = \"https://user:pw@proxy.example:8443\"\n",
+        )
+        .unwrap();
+        let c = Config::load_from(Some(&path), env_of(&[])).unwrap();
+        assert_eq!(
+            c.calendar_proxy.as_ref().and_then(|u| u.host_str()),
+            Some("proxy.example")
+        );
+        for bad in ["socks5://proxy:1080", "proxy.lan:3128", "not a url"] {
+            let err =
+                Config::load_from(None, env_of(&[("RONDO_CALENDAR_PROXY", bad)])).unwrap_err();
+            assert!(
+                err.to_string().contains("RONDO_CALENDAR_PROXY"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

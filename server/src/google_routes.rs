@@ -49,7 +49,7 @@ async fn start(
     // came from; older ones send nothing, and the state still binds the flow to the session).
     if headers
         .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"cross-site")
+        .is_some_and(|v| matches!(v.as_bytes(), b"cross-site" | b"same-site"))
     {
         return back_with(GoogleProblem::CrossSite);
     }

@@ -1,5 +1,5 @@
 //! The axum application: Leptos pages and server functions, the Google OAuth redirects, static
-//! files, and `/healthz`.
+//! files, and `/healthz`, behind the cross-site request refusal of [`crate::cross_site`].
 use std::sync::Arc;
 
 use axum::routing::get;
@@ -45,4 +45,9 @@ pub fn router(config: &Config, services: Arc<Services>) -> Router {
             context, shell,
         ))
         .with_state(options)
+        // Outermost: refused before any route, server function or cookie handling runs.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(crate::cross_site::OriginGuard::new(&config.public_url)),
+            crate::cross_site::refuse_cross_site,
+        ))
 }

@@ -45,8 +45,7 @@ pub async fn run_rotate(config: &crate::config::Config) -> anyhow::Result<()> {
     if config.secret_key.is_some() {
         anyhow::bail!("the master key comes from RONDO_SECRET_KEY; rotate it by moving to a key file (unset RONDO_SECRET_KEY) or re-entering passwords");
     }
-    std::fs::create_dir_all(&config.data_dir)?;
-    let db = crate::db::connect(&config.db_settings()).await?;
+    let db = crate::serve::open_db(config).await?;
     let rotation = rotate(&db, &config.secret_key_path()).await?;
     println!("New master key {} is current; re-encrypted {} stored credential(s). Older keys remain in {} for safety.", rotation.key_id, rotation.resealed, config.secret_key_path().display());
     Ok(())

@@ -8,6 +8,8 @@ use server::config::Config;
 
 #[tokio::main]
 async fn main() {
+    // Everything Rondo writes (database, key file) is for this account only.
+    server::files::restrict_umask();
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,

@@ -3,7 +3,7 @@
 //! associated data (a ciphertext moved to another row fails), and a key id on every ciphertext
 //! so `keys rotate` can re-encrypt without losing anything.
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -290,6 +290,36 @@ pub fn keyring_from_base64(current: &str) -> Result<Keyring, SecretError> {
 
 /// Loads the key file, creating it (mode 0600) with a fresh key on first start.
 pub fn load_or_create_key_file(path: &Path) -> Result<Keyring, SecretError> {
+    if let Some(keyring) = read_key_file(path)? {
+        return Ok(keyring);
+    }
+    // Two first starts may race here: each writes a complete file under a name of its own and
+    // links it into place, which fails if the other was first; the loser uses the winner's.
+    let keyring = Keyring::generate();
+    let tmp = write_temporary(path, &keyring)?;
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {
+            sync_parent(path);
+            tracing::info!(path = %path.display(), "created a new secret key file");
+            Ok(keyring)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            read_key_file(path)?.ok_or_else(|| SecretError::KeyFile {
+                path: path.to_path_buf(),
+                reason: "disappeared while being created".into(),
+            })
+        }
+        Err(e) => Err(SecretError::KeyFile {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// Reads an existing key file (`None`: there is none), refusing one other users could read.
+fn read_key_file(path: &Path) -> Result<Option<Keyring>, SecretError> {
     let fail = |reason: String| SecretError::KeyFile {
         path: path.to_path_buf(),
         reason,
@@ -303,39 +333,70 @@ pub fn load_or_create_key_file(path: &Path) -> Result<Keyring, SecretError> {
                 )));
             }
             let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
-            Keyring::parse_file(path, &text)
+            Keyring::parse_file(path, &text).map(Some)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let keyring = Keyring::generate();
-            write_key_file(path, &keyring)?;
-            tracing::info!(path = %path.display(), "created a new secret key file");
-            Ok(keyring)
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(fail(e.to_string())),
     }
 }
 
-/// Writes atomically: a 0600 temporary file renamed over the old one.
-pub fn write_key_file(path: &Path, keyring: &Keyring) -> Result<(), SecretError> {
+/// Writes the keyring to a new 0600 file with a unique name next to `path` (in a 0700 directory
+/// if it has to be created), flushed to disk.
+fn write_temporary(path: &Path, keyring: &Keyring) -> Result<PathBuf, SecretError> {
     let fail = |e: std::io::Error| SecretError::KeyFile {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(fail)?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(fail)?;
     }
-    let tmp = path.with_extension("tmp");
-    let _ = std::fs::remove_file(&tmp);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "secret.key".into());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", new_key_id()));
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(&tmp)
         .map_err(fail)?;
-    file.write_all(keyring.to_file_text().as_bytes())
-        .map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    let written = file
+        .write_all(keyring.to_file_text().as_bytes())
+        .and_then(|()| file.sync_all());
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    Ok(tmp)
+}
+
+/// Makes a new directory entry durable (best effort).
+fn sync_parent(path: &Path) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(dir) = std::fs::File::open(dir) {
+            let _ = dir.sync_all();
+        }
+    }
+}
+
+/// Writes atomically: a 0600 temporary file (uniquely named, so concurrent writers cannot
+/// clobber each other's) renamed over the old one.
+pub fn write_key_file(path: &Path, keyring: &Keyring) -> Result<(), SecretError> {
+    let tmp = write_temporary(path, keyring)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        SecretError::KeyFile {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
+    })?;
+    sync_parent(path);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -455,6 +516,49 @@ mod tests {
         write_key_file(&path, &again.rotated()).unwrap();
         let rotated = load_or_create_key_file(&path).unwrap();
         assert_eq!(rotated.open(&sealed, &ANA).unwrap().expose_secret(), "pw");
+    }
+
+    #[test]
+    fn racing_first_starts_agree_on_one_private_key_file() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("data/secret.key");
+            let start = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let racers: Vec<_> = (0..8)
+                .map(|_| {
+                    let (path, start) = (path.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        start.wait();
+                        load_or_create_key_file(&path).unwrap()
+                    })
+                })
+                .collect();
+            let keyrings: Vec<Keyring> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+            let sealed = keyrings[0].seal("pw", &ANA);
+            for keyring in &keyrings {
+                assert_eq!(keyring.current_id(), keyrings[0].current_id());
+                assert_eq!(keyring.open(&sealed, &ANA).unwrap().expose_secret(), "pw");
+            }
+            let on_disk = load_or_create_key_file(&path).unwrap();
+            assert_eq!(on_disk.current_id(), keyrings[0].current_id());
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            assert_eq!(
+                std::fs::metadata(path.parent().unwrap())
+                    .unwrap()
+                    .permissions()
+                    .mode()
+                    & 0o777,
+                0o700
+            );
+            let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(leftovers, vec![std::ffi::OsString::from("secret.key")]);
+        }
     }
 
     #[test]

@@ -28,18 +28,30 @@ pub fn calendar_settings(config: &Config, keyring: Keyring) -> CalendarSettings 
             endpoints: config.google_endpoints.clone(),
             public_url: config.public_url.clone(),
             request_timeout: std::time::Duration::from_secs(config.http_timeout_secs),
+            proxy: config.calendar_proxy.clone(),
             ..GoogleSettings::default()
         },
+        calendar_proxy: config.calendar_proxy.clone(),
         ..CalendarSettings::new(keyring, config.allow_private_servers)
     }
+}
+
+/// Connects to the database, with the data directory 0700 and the files in it 0600.
+pub async fn open_db(config: &Config) -> anyhow::Result<crate::db::Db> {
+    let data_dir = &config.data_dir;
+    crate::files::prepare_private_dir(data_dir)
+        .map_err(|e| anyhow::anyhow!("data directory {}: {e}", data_dir.display()))?;
+    let db = crate::db::connect(&config.db_settings()).await?;
+    crate::files::restrict_tree(data_dir)
+        .map_err(|e| anyhow::anyhow!("data directory {}: {e}", data_dir.display()))?;
+    Ok(db)
 }
 
 /// Connects and checks that the key opens the credentials already stored, so a lost or wrong
 /// key is reported at start-up instead of surfacing as failed syncs.
 pub async fn open_services(config: &Config) -> anyhow::Result<Arc<Services>> {
-    std::fs::create_dir_all(&config.data_dir)?;
     let keyring = load_keyring(config)?;
-    let db = crate::db::connect(&config.db_settings()).await?;
+    let db = open_db(config).await?;
     let services = Arc::new(Services::new(
         db,
         config.secure_cookies(),

@@ -2,6 +2,11 @@
 //! sync-collection, calendar-query and calendar-multiget REPORTs. Every request goes through one
 //! place that follows redirects itself (re-checking each target), retries server errors with
 //! backoff, and caps response sizes.
+//!
+//! The password goes only to the origin (scheme, host, port) the user entered. A redirect or a
+//! discovered href naming another origin ends the request with [`CalDavError::OtherOrigin`]
+//! before anything is sent there, so a hostile or compromised server cannot collect the
+//! password by pointing elsewhere; the user can enter that address themselves if they trust it.
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -11,7 +16,7 @@ use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 
 use super::dav_xml::{self, DavResponse, APPLE, CALDAV, CALSERVER, DAV};
-use super::net::{self, NetError, MAX_REDIRECTS, MAX_RESPONSE_BYTES};
+use super::net::{self, NetError, Outbound, MAX_REDIRECTS, MAX_RESPONSE_BYTES};
 use super::retry::{Attempt, RetryPolicy};
 
 #[derive(Debug, Clone)]
@@ -47,6 +52,9 @@ pub enum CalDavError {
     Http(u16),
     #[error("The server sent a response Rondo could not read ({0}).")]
     BadResponse(String),
+    /// A redirect or href pointed to another origin; nothing was sent there.
+    #[error("The server pointed to another address, {0}. Rondo sends your password only to the address you entered. If you trust {0}, enter it as the server URL instead.")]
+    OtherOrigin(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +95,26 @@ pub struct CalDavClient {
     retry: RetryPolicy,
 }
 
+/// Whether `url` may receive the password entered for `base`: the same origin (scheme, host
+/// and port), or over https on the same port a host of the same registrable domain (by the
+/// public suffix list) — iCloud sends `caldav.icloud.com` users on to `p42-caldav.icloud.com`,
+/// the same party, while `a.github.io` and `b.github.io` stay strangers.
+pub fn same_origin(base: &Url, url: &Url) -> bool {
+    if url.origin() == base.origin() {
+        return true;
+    }
+    let registrable = |u: &Url| {
+        u.host_str()
+            .and_then(|h| psl::domain_str(h))
+            .map(str::to_ascii_lowercase)
+    };
+    base.scheme() == "https"
+        && url.scheme() == "https"
+        && base.port_or_known_default() == url.port_or_known_default()
+        && registrable(base).is_some()
+        && registrable(base) == registrable(url)
+}
+
 struct Reply {
     status: StatusCode,
     url: Url,
@@ -97,12 +125,14 @@ impl CalDavClient {
     pub fn new(
         base: &str,
         credentials: Credentials,
-        allow_private: bool,
+        outbound: &Outbound,
         connect_timeout: Duration,
         request_timeout: Duration,
     ) -> Result<Self, CalDavError> {
         let base = net::parse_url(base)?;
-        let http = reqwest::Client::builder()
+        let http = net::client_builder(outbound)?
+            // `send_once` follows redirects itself: reqwest would turn a redirected PROPFIND or
+            // REPORT into a GET, and each hop's origin is checked there before credentials go.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(connect_timeout)
             .timeout(request_timeout)
@@ -113,7 +143,7 @@ impl CalDavClient {
             http,
             base,
             credentials,
-            allow_private,
+            allow_private: outbound.allow_private,
             retry: RetryPolicy::caldav(),
         })
     }
@@ -125,7 +155,8 @@ impl CalDavClient {
     }
 
     /// Sends one DAV request, following up to five redirects (each target checked against the
-    /// private-network rule) and retrying 5xx answers with exponential backoff.
+    /// private-network rule and the entered origin) and retrying 5xx answers with exponential
+    /// backoff.
     async fn send(
         &self,
         method: &str,
@@ -152,23 +183,22 @@ impl CalDavClient {
         body: &str,
     ) -> Result<Reply, CalDavError> {
         let method = Method::from_bytes(method.as_bytes()).expect("valid method");
-        let origin = self.base.origin();
         for _ in 0..=MAX_REDIRECTS {
-            net::ensure_allowed(&url, self.allow_private).await?;
-            let mut request = self
+            // Names are checked by the client's resolver on connect; literal addresses here.
+            net::check_literal(&url, self.allow_private)?;
+            if !same_origin(&self.base, &url) {
+                return Err(CalDavError::OtherOrigin(url.origin().ascii_serialization()));
+            }
+            let response = self
                 .http
                 .request(method.clone(), url.clone())
                 .header("Depth", depth)
                 .header("Content-Type", "application/xml; charset=utf-8")
-                .body(body.to_string());
-            // Credentials go to the configured origin, or over TLS (iCloud hands out per-user hosts).
-            if url.origin() == origin || url.scheme() == "https" {
-                request = request.basic_auth(
+                .basic_auth(
                     &self.credentials.username,
                     Some(self.credentials.password.expose_secret()),
-                );
-            }
-            let response = request
+                )
+                .body(body.to_string())
                 .send()
                 .await
                 .map_err(|e| CalDavError::Net(net::describe(&e, &url)))?;
@@ -214,6 +244,8 @@ impl CalDavClient {
     }
 
     /// RFC 6764 and RFC 4791 discovery: principal, calendar home, then the VEVENT collections.
+    /// Calendars on another origin are left out (their sync would need the password there);
+    /// when only such calendars exist, the answer is [`CalDavError::OtherOrigin`].
     pub async fn discover(&self) -> Result<Vec<RemoteCalendar>, CalDavError> {
         let home = self.calendar_home().await?;
         let (at, ms) = self
@@ -224,22 +256,44 @@ impl CalDavClient {
             .iter()
             .filter_map(|r| remote_calendar(&at, r))
             .collect();
-        if calendars.is_empty() {
-            // The URL may itself be a calendar collection.
-            let (at, ms) = self
-                .multistatus("PROPFIND", home, "0", &propfind(COLLECTION_PROPS))
-                .await?;
-            let own: Vec<RemoteCalendar> = ms
-                .responses
-                .iter()
-                .filter_map(|r| remote_calendar(&at, r))
-                .collect();
-            if own.is_empty() {
-                return Err(CalDavError::NotCalDav);
-            }
-            return Ok(own);
+        if !calendars.is_empty() {
+            return self.on_own_origin(calendars);
         }
-        Ok(calendars)
+        // The URL may itself be a calendar collection.
+        let (at, ms) = self
+            .multistatus("PROPFIND", home, "0", &propfind(COLLECTION_PROPS))
+            .await?;
+        let own: Vec<RemoteCalendar> = ms
+            .responses
+            .iter()
+            .filter_map(|r| remote_calendar(&at, r))
+            .collect();
+        if own.is_empty() {
+            return Err(CalDavError::NotCalDav);
+        }
+        self.on_own_origin(own)
+    }
+
+    fn on_own_origin(
+        &self,
+        calendars: Vec<RemoteCalendar>,
+    ) -> Result<Vec<RemoteCalendar>, CalDavError> {
+        let (own, foreign): (Vec<_>, Vec<_>) = calendars
+            .into_iter()
+            .partition(|c| Url::parse(&c.href).is_ok_and(|url| same_origin(&self.base, &url)));
+        match foreign.first() {
+            Some(first) if own.is_empty() => Err(CalDavError::OtherOrigin(
+                Url::parse(&first.href)
+                    .map(|u| u.origin().ascii_serialization())
+                    .unwrap_or_else(|_| first.href.clone()),
+            )),
+            _ => {
+                for skipped in &foreign {
+                    tracing::warn!(calendar = %skipped.href, "skipped a calendar on another origin");
+                }
+                Ok(own)
+            }
+        }
     }
 
     async fn calendar_home(&self) -> Result<Url, CalDavError> {
@@ -251,13 +305,19 @@ impl CalDavClient {
             vec![self.base.clone(), well_known]
         };
         let mut last_error = CalDavError::NotCalDav;
+        let mut elsewhere = None;
         for start in candidates {
             match self.home_from(start).await {
                 Ok(Some(home)) => return Ok(home),
                 Ok(None) => {}
                 Err(CalDavError::Unauthorized) => return Err(CalDavError::Unauthorized),
+                // Remembered: "enter that address" beats a generic "not CalDAV".
+                Err(e @ CalDavError::OtherOrigin(_)) => elsewhere = Some(e),
                 Err(e) => last_error = e,
             }
+        }
+        if let Some(e) = elsewhere {
+            return Err(e);
         }
         Err(match last_error {
             CalDavError::NotFound | CalDavError::Http(_) | CalDavError::BadResponse(_) => {
@@ -525,6 +585,65 @@ mod tests {
     fn credentials_never_show_in_debug_output() {
         let c = Credentials::new("alice".into(), "hunter2-secret");
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn credentials_go_only_to_the_entered_origin() {
+        let base = Url::parse("https://caldav.example.com/dav/").unwrap();
+        for same in [
+            "https://caldav.example.com/dav/alice/",
+            "https://CalDAV.example.com:443/other",
+            // The same registrable domain over https: iCloud's per-account hosts.
+            "https://p42-caldav.example.com/dav/",
+        ] {
+            assert!(same_origin(&base, &Url::parse(same).unwrap()), "{same}");
+        }
+        for other in [
+            // Over TLS is not enough: another domain is another party.
+            "https://evil.example/dav/",
+            "https://caldav.example.com.evil.example/dav/",
+            "https://caldav.example.com:8443/dav/",
+            "http://caldav.example.com/dav/",
+        ] {
+            assert!(!same_origin(&base, &Url::parse(other).unwrap()), "{other}");
+        }
+        // Hosts on a shared public suffix are different parties.
+        let pages = Url::parse("https://alice.github.io/dav/").unwrap();
+        assert!(!same_origin(
+            &pages,
+            &Url::parse("https://mallory.github.io/dav/").unwrap()
+        ));
+        let icloud = Url::parse("https://caldav.icloud.com/").unwrap();
+        assert!(same_origin(
+            &icloud,
+            &Url::parse("https://p42-caldav.icloud.com/123/calendars/").unwrap()
+        ));
+    }
+
+    #[tokio::test]
+    async fn another_origin_is_refused_before_anything_is_sent() {
+        let client = CalDavClient::new(
+            "https://caldav.example.com/dav/",
+            Credentials::new("alice".into(), "hunter2"),
+            &Outbound::new(false),
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        let error = client
+            .get_ctag("https://collector.example:8443/steal/")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error,
+            CalDavError::OtherOrigin("https://collector.example:8443".into())
+        );
+        let text = error.to_string();
+        assert!(
+            text.contains("https://collector.example:8443")
+                && text.contains("enter it as the server URL"),
+            "{text}"
+        );
     }
 
     #[test]

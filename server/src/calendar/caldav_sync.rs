@@ -25,7 +25,8 @@ pub struct CalDavAccount {
     pub server_url: String,
     pub username: String,
     pub password: SecretString,
-    pub allow_private: bool,
+    /// The private-network rule and proxy for this account's traffic.
+    pub outbound: super::net::Outbound,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
 }
@@ -48,6 +49,8 @@ pub fn explain(error: &CalDavError) -> SyncFailure {
         CalDavError::Unauthorized => "The server rejected the username or password. Edit the connection and enter the current password (for iCloud and Fastmail: an app-specific password).".to_string(),
         CalDavError::NotFound => "The calendar or account was not found on the server (404). Check the server URL, or untick calendars that were deleted.".to_string(),
         CalDavError::NotCalDav => "This server does not offer CalDAV calendars at that address. Check the server URL (for Nextcloud: https://HOST/remote.php/dav).".to_string(),
+        // Retrying cannot help: the server keeps pointing there until the user decides.
+        CalDavError::OtherOrigin(_) => error.to_string(),
         other => format!("{other} Rondo will try again at the next sync."),
     };
     SyncFailure { message, status }
@@ -58,7 +61,7 @@ async fn client(account: &CalDavAccount) -> Result<CalDavClient, SyncFailure> {
         message: e.to_string(),
         status: ConnectionStatus::Error,
     })?;
-    super::net::ensure_allowed(&url, account.allow_private)
+    super::net::ensure_allowed(&url, account.outbound.allow_private)
         .await
         .map_err(|e| SyncFailure {
             message: e.to_string(),
@@ -67,7 +70,7 @@ async fn client(account: &CalDavAccount) -> Result<CalDavClient, SyncFailure> {
     CalDavClient::new(
         url.as_str(),
         Credentials::new(account.username.clone(), account.password.clone()),
-        account.allow_private,
+        &account.outbound,
         account.connect_timeout,
         account.request_timeout,
     )

@@ -32,6 +32,9 @@ use crate::secrets::{ExposeSecret, Keyring};
 pub struct CalendarSettings {
     pub keyring: Arc<Keyring>,
     pub allow_private_servers: bool,
+    /// The explicit proxy for CalDAV traffic (`RONDO_CALENDAR_PROXY`); none by default, and
+    /// `HTTP_PROXY` and friends are ignored.
+    pub calendar_proxy: Option<reqwest::Url>,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     /// How often each connection is synced in the background.
@@ -55,6 +58,7 @@ impl CalendarSettings {
         CalendarSettings {
             keyring: Arc::new(keyring),
             allow_private_servers,
+            calendar_proxy: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             sync_interval: Duration::from_secs(15 * 60),
@@ -190,7 +194,10 @@ impl Calendars {
             server_url: server_url.trim().to_string(),
             username: username.trim().to_string(),
             password: password.into(),
-            allow_private: self.settings.allow_private_servers,
+            outbound: super::net::Outbound {
+                allow_private: self.settings.allow_private_servers,
+                proxy: self.settings.calendar_proxy.clone(),
+            },
             connect_timeout: self.settings.connect_timeout,
             request_timeout: self.settings.request_timeout,
         })

@@ -51,6 +51,53 @@ fn keys_rotate_keeps_older_keys_in_a_private_file() {
     );
 }
 
+/// Every directory and file under `dir` (and `dir` itself) with a mode other users can use.
+fn shared_paths(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut found = Vec::new();
+    let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+    if mode != 0o700 {
+        found.push((dir.to_path_buf(), mode));
+    }
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            found.extend(shared_paths(&entry.path()));
+        } else if kind.is_file() {
+            let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+            if mode != 0o600 {
+                found.push((entry.path(), mode));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_data_directory_and_database_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    // A first start creates the directory; a directory made by hand (0755, with a stray
+    // readable file) is tightened.
+    let fresh = root.path().join("fresh/data");
+    let existing = root.path().join("existing");
+    std::fs::create_dir(&existing).unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(existing.join("notes.txt"), "x").unwrap();
+    std::fs::set_permissions(
+        existing.join("notes.txt"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    for dir in [&fresh, &existing] {
+        let out = rondo(dir, &["calendar", "list"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(dir.join("secret.key").exists());
+        assert!(dir.join("db").is_dir(), "the embedded database lives here");
+        assert_eq!(shared_paths(dir), vec![], "{}", dir.display());
+    }
+}
+
 #[test]
 fn unknown_commands_fail_with_usage_on_stderr() {
     let dir = tempfile::tempdir().unwrap();

@@ -44,6 +44,7 @@ fn google_settings(fake: &FakeGoogle, public_url: String) -> GoogleSettings {
             max_retry_after: Duration::from_secs(2),
         },
         request_timeout: Duration::from_secs(30),
+        proxy: None,
     }
 }
 

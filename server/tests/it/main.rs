@@ -8,6 +8,8 @@ mod caldav;
 mod calendar_api;
 mod chaos;
 mod cli;
+mod credential_origin;
+mod cross_site;
 mod domain;
 mod google;
 mod meetings;

@@ -89,10 +89,16 @@ pub struct CalendarApi {
 }
 
 impl CalendarApi {
-    pub fn new(base: &str, retry: RetryPolicy, timeout: Duration) -> Result<Self, ApiError> {
+    /// `builder` carries the proxy choice (see `GoogleSettings::http_builder`).
+    pub fn new(
+        base: &str,
+        builder: reqwest::ClientBuilder,
+        retry: RetryPolicy,
+        timeout: Duration,
+    ) -> Result<Self, ApiError> {
         let base = Url::parse(base.trim_end_matches('/'))
             .map_err(|e| ApiError::Network(format!("bad Calendar API URL: {e}")))?;
-        let http = reqwest::Client::builder()
+        let http = builder
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()

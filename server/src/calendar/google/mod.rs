@@ -48,6 +48,9 @@ pub struct GoogleSettings {
     pub public_url: String,
     pub retry: crate::calendar::retry::RetryPolicy,
     pub request_timeout: Duration,
+    /// The explicit proxy for calendar traffic (`RONDO_CALENDAR_PROXY`); proxy environment
+    /// variables are ignored.
+    pub proxy: Option<reqwest::Url>,
 }
 
 impl Default for GoogleSettings {
@@ -59,6 +62,7 @@ impl Default for GoogleSettings {
             public_url: "http://localhost:3000".into(),
             retry: crate::calendar::retry::RetryPolicy::default(),
             request_timeout: Duration::from_secs(60),
+            proxy: None,
         }
     }
 }
@@ -73,6 +77,15 @@ impl GoogleSettings {
                 .client_secret
                 .as_ref()
                 .is_some_and(|s| !s.expose_secret().trim().is_empty())
+    }
+
+    /// A client builder for Google's endpoints: the configured proxy only. The endpoints come
+    /// from the operator's configuration (a local fake in tests), so private addresses are fine.
+    pub fn http_builder(&self) -> Result<reqwest::ClientBuilder, crate::calendar::net::NetError> {
+        crate::calendar::net::client_builder(&crate::calendar::net::Outbound {
+            allow_private: true,
+            proxy: self.proxy.clone(),
+        })
     }
 
     pub fn redirect_uri(&self) -> String {

@@ -67,7 +67,9 @@ impl GoogleOAuth {
             .set_redirect_uri(RedirectUrl::new(settings.redirect_uri()).map_err(refused)?)
             // Google documents the client credentials in the request body.
             .set_auth_type(AuthType::RequestBody);
-        let http = reqwest::Client::builder()
+        let http = settings
+            .http_builder()
+            .map_err(|e| OAuthError::Network(e.to_string()))?
             // Following redirects from a token endpoint invites SSRF.
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.request_timeout)

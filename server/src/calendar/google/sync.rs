@@ -122,8 +122,12 @@ impl<'a> Session<'a> {
 }
 
 pub fn api(settings: &GoogleSettings) -> Result<CalendarApi, SyncFailure> {
+    let builder = settings
+        .http_builder()
+        .map_err(|e| explain_api(&ApiError::Network(e.to_string())))?;
     CalendarApi::new(
         &settings.endpoints.api_url,
+        builder,
         settings.retry.clone(),
         settings.request_timeout,
     )

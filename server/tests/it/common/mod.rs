@@ -106,6 +106,25 @@ impl Client {
             .await
     }
 
+    /// Posts to a server function with extra headers (e.g. what a browser says about the page
+    /// that sent the request).
+    pub async fn send_with(
+        &self,
+        endpoint: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(fields);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("request")
+    }
+
     /// Calls a server function with form fields, decoding its JSON result or `AppError`.
     pub async fn call<T: DeserializeOwned>(
         &self,
