@@ -361,7 +361,9 @@ impl Accounts {
                  CREATE $rid CONTENT { email: $email, email_key: $key, name: $name, password_hash: $hash, time_zone: $tz, created_at: time::now() };
                  COMMIT TRANSACTION;",
             )
-            .bind(("mode", match mode {
+            // The configured mode, not the effective one: of two racing "first" sign-ups in
+            // closed or invite mode, the later transaction sees the earlier account.
+            .bind(("mode", match self.signup {
                 SignupMode::Open => "open",
                 SignupMode::Closed => "closed",
                 SignupMode::Invite => "invite",

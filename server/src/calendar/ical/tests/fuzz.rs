@@ -252,17 +252,17 @@ proptest! {
     }
 }
 
-/// A valid single series: (DTSTART, frequency, interval, COUNT or UNTIL, duration minutes).
-fn series() -> impl Strategy<
-    Value = (
-        DateTime<Utc>,
-        &'static str,
-        u32,
-        Option<u32>,
-        Option<DateTime<Utc>>,
-        u32,
-    ),
-> {
+/// A valid single series: DTSTART, frequency, interval, COUNT or UNTIL, duration in minutes.
+type Series = (
+    DateTime<Utc>,
+    &'static str,
+    u32,
+    Option<u32>,
+    Option<DateTime<Utc>>,
+    u32,
+);
+
+fn series() -> impl Strategy<Value = Series> {
     let start = (0i64..3 * 365 * 24 * 60)
         .prop_map(|m| utc(2025, 1, 1, 0, 0) + chrono::Duration::minutes(m));
     let freq = prop::sample::select(vec![
