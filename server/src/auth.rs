@@ -172,6 +172,18 @@ pub struct SignInThrottle {
 /// Attempts one client address may make per window, across all addresses it tries.
 pub const CLIENT_ATTEMPTS: usize = 20;
 
+/// Whom the per-client limit counts: an IPv4 address, or an IPv6 /64 (one subscriber's
+/// network: a single host can pick any address in it).
+fn client_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
 impl SignInThrottle {
     /// `max_attempts` per address, [`CLIENT_ATTEMPTS`] per client, over `window`.
     pub fn new(max_attempts: usize, window: StdDuration) -> Self {
@@ -197,7 +209,7 @@ impl SignInThrottle {
         client: Option<IpAddr>,
         now: Instant,
     ) -> Result<(), StoreError> {
-        let client = client.map(|ip| ip.to_string());
+        let client = client.map(client_key);
         if let Some(client) = &client {
             self.per_client
                 .try_acquire(client, now)
@@ -218,7 +230,7 @@ impl SignInThrottle {
     pub fn succeeded(&self, email_key: &str, client: Option<IpAddr>, now: Instant) {
         self.per_email.clear(email_key);
         if let Some(client) = client {
-            self.per_client.release(&client.to_string(), now);
+            self.per_client.release(&client_key(client), now);
         }
     }
 }
@@ -589,4 +601,30 @@ pub async fn run_create_invite(config: &crate::config::Config, days: i64) -> any
         invite.expires_at.format("%Y-%m-%d %H:%M")
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_ipv6_network_is_one_client() {
+        let ip = |t: &str| t.parse::<IpAddr>().unwrap();
+        assert_eq!(client_key(ip("203.0.113.7")), "203.0.113.7");
+        assert_eq!(client_key(ip("::ffff:203.0.113.7")), "203.0.113.7");
+        assert_eq!(
+            client_key(ip("2001:db8:1:2:aaaa::1")),
+            client_key(ip("2001:db8:1:2:ffff:1:2:3"))
+        );
+        assert_ne!(
+            client_key(ip("2001:db8:1:2::1")),
+            client_key(ip("2001:db8:1:3::1"))
+        );
+        let throttle = SignInThrottle::with_client_limit(100, 2, StdDuration::from_secs(60));
+        let now = Instant::now();
+        throttle.reserve("a", Some(ip("2001:db8::1")), now).unwrap();
+        throttle.reserve("b", Some(ip("2001:db8::2")), now).unwrap();
+        assert!(throttle.reserve("c", Some(ip("2001:db8::3")), now).is_err());
+        assert!(throttle.reserve("c", Some(ip("2001:db9::3")), now).is_ok());
+    }
 }
