@@ -6,6 +6,47 @@ pub const PEOPLE_PER_PAGE: u32 = 25;
 pub const ACTIVITIES_PER_PAGE: u32 = 20;
 pub const MIN_PASSWORD_LEN: usize = 10;
 
+/// Who may create an account (`RONDO_SIGNUP`). The first account may always be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupMode {
+    /// Anyone who reaches the server.
+    #[default]
+    Open,
+    /// Nobody (accounts exist already; the administrator adds none through the web).
+    Closed,
+    /// Whoever holds a single-use invite code from `rondo invite create`.
+    Invite,
+}
+
+impl std::str::FromStr for SignupMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "open" => Ok(SignupMode::Open),
+            "closed" => Ok(SignupMode::Closed),
+            "invite" => Ok(SignupMode::Invite),
+            other => Err(format!("\"{other}\" is not one of open, closed, invite")),
+        }
+    }
+}
+
+/// What a sign-up form submits.
+#[derive(Debug, Clone, Default)]
+pub struct SignUpInput {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub time_zone: String,
+    /// Required in invite mode (except for the first account), ignored otherwise.
+    pub invite: Option<String>,
+}
+
+/// The one answer to every accepted sign-up, whether the address was new or already had an
+/// account, so the form cannot be used to find out who has one.
+pub const SIGNED_UP_NOTICE: &str = "Thanks. If this address was new, its account is ready: sign in with it now. If it already had an account, sign in with that account's password.";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserInfo {
     pub id: String,

@@ -41,10 +41,25 @@ pub enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Sign-up invites, for RONDO_SIGNUP=invite.
+    Invite {
+        #[command(subcommand)]
+        command: InviteCommand,
+    },
     /// Manage the master key that encrypts stored credentials.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InviteCommand {
+    /// Create a single-use invite code and print it (only its hash is stored: it is shown once).
+    Create {
+        /// Days until the code expires (1 to 365).
+        #[arg(long, default_value_t = crate::auth::INVITE_DAYS)]
+        days: i64,
     },
 }
 

@@ -1,10 +1,12 @@
 //! Configuration: defaults, then an optional TOML file, then environment variables.
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 use serde::Deserialize;
 use thiserror::Error;
+
+use app::models::SignupMode;
 
 use crate::calendar::google::GoogleEndpoints;
 use crate::db::DbSettings;
@@ -59,6 +61,12 @@ pub struct Config {
     pub google_client_secret: Option<SecretString>,
     /// Google's endpoints; overridable for tests against a local fake.
     pub google_endpoints: GoogleEndpoints,
+    /// Who may create accounts (`RONDO_SIGNUP`: open, closed or invite).
+    pub signup: SignupMode,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`RONDO_TRUSTED_PROXIES`, comma
+    /// separated): sign-ins are throttled per client address, which behind a proxy is the
+    /// forwarded one.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// The TOML file's shape; every key is optional.
@@ -94,6 +102,8 @@ struct FileConfig {
     google_revoke_url: Option<String>,
     google_userinfo_url: Option<String>,
     google_api_url: Option<String>,
+    signup: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 fn parse_env<T: std::str::FromStr>(
@@ -177,7 +187,32 @@ impl Config {
             .filter(|p| !p.trim().is_empty())
             .map(|p| parse_proxy(p.trim()))
             .transpose()?;
+        let signup = env("RONDO_SIGNUP")
+            .or(file.signup)
+            .map(|v| v.parse::<SignupMode>())
+            .transpose()
+            .map_err(|reason| ConfigError::Value {
+                name: "RONDO_SIGNUP",
+                reason,
+            })?
+            .unwrap_or_default();
+        let trusted_proxies = env("RONDO_TRUSTED_PROXIES")
+            .map(|v| v.split(',').map(str::to_string).collect())
+            .or(file.trusted_proxies)
+            .unwrap_or_default()
+            .iter()
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                v.parse::<IpAddr>().map_err(|e| ConfigError::Value {
+                    name: "RONDO_TRUSTED_PROXIES",
+                    reason: format!("{v}: {e}"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
+            signup,
+            trusted_proxies,
             bind,
             data_dir: env("RONDO_DATA_DIR")
                 .map(PathBuf::from)
@@ -332,6 +367,43 @@ mod tests {
             err.to_string().contains("RONDO_SYNC_LEASE_SECONDS"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn signup_mode_and_trusted_proxies_are_read() {
+        let c = Config::load_from(None, env_of(&[])).unwrap();
+        assert_eq!(c.signup, SignupMode::Open);
+        assert!(c.trusted_proxies.is_empty());
+        let c = Config::load_from(
+            None,
+            env_of(&[
+                ("RONDO_SIGNUP", "Invite"),
+                ("RONDO_TRUSTED_PROXIES", "127.0.0.1, ::1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.signup, SignupMode::Invite);
+        assert_eq!(c.trusted_proxies.len(), 2);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rondo.toml");
+        std::fs::write(
+            &path,
+            "signup = \"closed\"\ntrusted_proxies = [\"10.0.0.1\"]\n",
+        )
+        .unwrap();
+        let c = Config::load_from(Some(&path), env_of(&[])).unwrap();
+        assert_eq!(c.signup, SignupMode::Closed);
+        assert_eq!(
+            c.trusted_proxies,
+            vec!["10.0.0.1".parse::<IpAddr>().unwrap()]
+        );
+        for (name, value) in [
+            ("RONDO_SIGNUP", "sometimes"),
+            ("RONDO_TRUSTED_PROXIES", "proxy.local"),
+        ] {
+            let err = Config::load_from(None, env_of(&[(name, value)])).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
     }
 
     #[test]

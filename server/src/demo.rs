@@ -295,10 +295,22 @@ pub async fn run(
     let user = match (accounts.user_by_email(email).await, password) {
         (Ok(user), _) => user,
         (Err(StoreError::NotFound(_)), Some(password)) => {
-            accounts
-                .sign_up(email, password, "Demo User", "Europe/Amsterdam")
-                .await?
-                .0
+            let input = app::models::SignUpInput {
+                email: email.to_string(),
+                password: password.to_string(),
+                name: "Demo User".into(),
+                time_zone: "Europe/Amsterdam".into(),
+                invite: None,
+            };
+            // An administrator's command: whatever RONDO_SIGNUP says about the web form.
+            let admin = crate::auth::Accounts::new(
+                services.db.clone(),
+                crate::auth::SignInThrottle::default(),
+            );
+            match admin.sign_up(&input).await? {
+                crate::auth::SignUpOutcome::Created(user) => user,
+                crate::auth::SignUpOutcome::AlreadyExists => accounts.user_by_email(email).await?,
+            }
         }
         (Err(StoreError::NotFound(_)), None) => anyhow::bail!(
             "no account with email {email}: sign up first or pass --password to create it"

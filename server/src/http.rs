@@ -1,14 +1,19 @@
 //! The axum application: Leptos pages and server functions, the Google OAuth redirects, static
 //! files, and `/healthz`, behind the cross-site request refusal of [`crate::cross_site`].
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::services::ServeDir;
 
-use app::api::backend::Backend;
+use app::api::backend::{Backend, ClientAddr};
 use app::{shell, App};
 
 use crate::config::Config;
@@ -44,10 +49,118 @@ pub fn router(config: &Config, services: Arc<Services>) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context(
             context, shell,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(config.trusted_proxies.clone()),
+            record_client_addr,
+        ))
         .with_state(options)
         // Outermost: refused before any route, server function or cookie handling runs.
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(crate::cross_site::OriginGuard::new(&config.public_url)),
             crate::cross_site::refuse_cross_site,
         ))
+}
+
+/// Puts the client's address into the request's extensions, where sign-in finds it. Needs the
+/// router served with `into_make_service_with_connect_info::<SocketAddr>()`; without it no
+/// address is known and only the per-address throttle applies.
+async fn record_client_addr(
+    State(trusted): State<Arc<Vec<IpAddr>>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(ip) = client_ip(peer, request.headers(), &trusted) {
+        request.extensions_mut().insert(ClientAddr(ip));
+    }
+    next.run(request).await
+}
+
+/// The peer's address, or, when the peer is a trusted proxy, the nearest address in
+/// `X-Forwarded-For` that is not one (read right to left: each proxy appends the address it
+/// saw, so only the part added by trusted proxies is believed).
+pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let mut ip = peer?.to_canonical();
+    if !trusted.contains(&ip) {
+        return Some(ip);
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(hop) => {
+                ip = hop.to_canonical();
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            // Garbage from further out is not believed: stay with the last trusted hop.
+            Err(_) => break,
+        }
+    }
+    Some(ip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(forwarded: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for value in forwarded {
+            map.append("x-forwarded-for", value.parse().unwrap());
+        }
+        map
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let proxy = ip("10.0.0.1");
+        let spoofed = headers(&["6.6.6.6, 203.0.113.9"]);
+        // No proxies configured: the peer, whatever the header says.
+        assert_eq!(
+            client_ip(Some(ip("198.51.100.2")), &spoofed, &[]),
+            Some(ip("198.51.100.2"))
+        );
+        assert_eq!(client_ip(Some(proxy), &spoofed, &[]), Some(proxy));
+        // Through a trusted proxy: the address it saw, not what the client claimed before it.
+        assert_eq!(
+            client_ip(Some(proxy), &spoofed, &[proxy]),
+            Some(ip("203.0.113.9"))
+        );
+        // Two trusted hops, header split over two lines.
+        let inner = ip("10.0.0.2");
+        assert_eq!(
+            client_ip(
+                Some(proxy),
+                &headers(&["6.6.6.6", "203.0.113.9, 10.0.0.2"]),
+                &[proxy, inner]
+            ),
+            Some(ip("203.0.113.9"))
+        );
+        // Garbage or nothing after a trusted proxy: the proxy itself.
+        assert_eq!(
+            client_ip(Some(proxy), &headers(&["1.2.3.4, unknown"]), &[proxy]),
+            Some(proxy)
+        );
+        assert_eq!(client_ip(Some(proxy), &headers(&[]), &[proxy]), Some(proxy));
+        assert_eq!(client_ip(None, &spoofed, &[proxy]), None);
+        // IPv4-mapped IPv6 peers count as their IPv4 address.
+        assert_eq!(
+            client_ip(Some(ip("::ffff:10.0.0.1")), &spoofed, &[proxy]),
+            Some(ip("203.0.113.9"))
+        );
+    }
 }

@@ -3,7 +3,7 @@ use std::io::IsTerminal;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use server::cli::{Cli, Command, KeysCommand};
+use server::cli::{Cli, Command, InviteCommand, KeysCommand};
 use server::config::Config;
 
 #[tokio::main]
@@ -32,6 +32,9 @@ async fn main() {
             people,
             seed,
         } => server::demo::run(&config, &email, password.as_deref(), people, seed).await,
+        Command::Invite {
+            command: InviteCommand::Create { days },
+        } => server::auth::run_create_invite(&config, days).await,
         Command::Keys {
             command: KeysCommand::Rotate,
         } => server::keys::run_rotate(&config).await,

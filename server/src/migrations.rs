@@ -234,6 +234,18 @@ DEFINE FIELD IF NOT EXISTS expanded_to ON calendar TYPE option<datetime>;
 DEFINE FIELD IF NOT EXISTS data ON calendar_object TYPE option<string>;
 "#,
     },
+    Migration {
+        version: 7,
+        name: "sign-up invites",
+        sql: r#"
+-- Single-use codes from `rondo invite create`, stored hashed (see auth.rs).
+DEFINE TABLE IF NOT EXISTS invite SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS code_hash ON invite TYPE string;
+DEFINE FIELD IF NOT EXISTS created_at ON invite TYPE datetime;
+DEFINE FIELD IF NOT EXISTS expires_at ON invite TYPE datetime;
+DEFINE INDEX IF NOT EXISTS invite_code ON invite FIELDS code_hash UNIQUE;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

@@ -38,8 +38,49 @@ impl RateLimit {
 
     pub fn record(&self, key: &str, now: Instant) {
         let mut events = self.events.lock().expect("rate limit");
+        Self::push(&mut events, self.window, key, now);
+    }
+
+    /// Checks and counts in one step (under one lock): either `key` still has allowance and
+    /// this attempt is counted, or it is refused with the time to wait. However many callers
+    /// race, at most `max` attempts per window get through.
+    pub fn try_acquire(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        let mut events = self.events.lock().expect("rate limit");
+        if let Some(recent) = events.get_mut(key) {
+            while recent
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= self.window)
+            {
+                recent.pop_front();
+            }
+            if recent.len() >= self.max {
+                return Err(self.window.saturating_sub(now.duration_since(recent[0])));
+            }
+        }
+        Self::push(&mut events, self.window, key, now);
+        Ok(())
+    }
+
+    /// Gives back one attempt counted at `at` by [`RateLimit::try_acquire`].
+    pub fn release(&self, key: &str, at: Instant) {
+        let mut events = self.events.lock().expect("rate limit");
+        if let Some(recent) = events.get_mut(key) {
+            if let Some(i) = recent.iter().rposition(|t| *t == at) {
+                recent.remove(i);
+            }
+            if recent.is_empty() {
+                events.remove(key);
+            }
+        }
+    }
+
+    fn push(
+        events: &mut HashMap<String, VecDeque<Instant>>,
+        window: Duration,
+        key: &str,
+        now: Instant,
+    ) {
         if events.len() >= MAX_KEYS && !events.contains_key(key) {
-            let window = self.window;
             events.retain(|_, times| {
                 times
                     .back()
@@ -76,6 +117,52 @@ mod tests {
         assert_eq!(limit.wait("ana", t0 + Duration::from_secs(60)), None);
         limit.clear("ana");
         assert_eq!(limit.wait("ana", t0 + Duration::from_secs(20)), None);
+    }
+
+    #[test]
+    fn acquiring_counts_and_refuses_in_one_step() {
+        let limit = RateLimit::new(2, Duration::from_secs(60));
+        let t0 = Instant::now();
+        assert_eq!(limit.try_acquire("ana", t0), Ok(()));
+        let t1 = t0 + Duration::from_secs(10);
+        assert_eq!(limit.try_acquire("ana", t1), Ok(()));
+        assert_eq!(
+            limit.try_acquire("ana", t0 + Duration::from_secs(20)),
+            Err(Duration::from_secs(40))
+        );
+        // A refused attempt is not counted; a released one gives its place back.
+        limit.release("ana", t1);
+        assert_eq!(
+            limit.try_acquire("ana", t0 + Duration::from_secs(20)),
+            Ok(())
+        );
+        assert!(limit
+            .try_acquire("ana", t0 + Duration::from_secs(30))
+            .is_err());
+        assert_eq!(
+            limit.try_acquire("ana", t0 + Duration::from_secs(60)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn racing_acquirers_never_exceed_the_allowance() {
+        let limit = std::sync::Arc::new(RateLimit::new(5, Duration::from_secs(60)));
+        let now = Instant::now();
+        let granted: usize = (0..8)
+            .map(|_| {
+                let limit = limit.clone();
+                std::thread::spawn(move || {
+                    (0..50)
+                        .filter(|_| limit.try_acquire("ana", now).is_ok())
+                        .count()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .sum();
+        assert_eq!(granted, 5);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -288,9 +290,97 @@ pub fn keyring_from_base64(current: &str) -> Result<Keyring, SecretError> {
     })
 }
 
+/// The keyring in force for a running server. Keys from a file are re-read, once per
+/// attempt, when a sealed secret names a key id this process does not have: against a shared
+/// database another process may have run `rondo keys rotate` (which adds keys to the file and
+/// re-encrypts with the new one) since this one started.
+pub struct KeyringSource {
+    keyring: RwLock<Arc<Keyring>>,
+    file: Option<PathBuf>,
+    reloads: AtomicUsize,
+}
+
+impl std::fmt::Debug for KeyringSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyringSource")
+            .field("current_id", &self.current().current_id())
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
+impl From<Keyring> for KeyringSource {
+    /// Keys that never change (e.g. `RONDO_SECRET_KEY`).
+    fn from(keyring: Keyring) -> Self {
+        KeyringSource {
+            keyring: RwLock::new(Arc::new(keyring)),
+            file: None,
+            reloads: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl KeyringSource {
+    /// Keys from `path` (created on first start), re-read when needed.
+    pub fn from_file(path: &Path) -> Result<Self, SecretError> {
+        Ok(KeyringSource {
+            file: Some(path.to_path_buf()),
+            ..load_or_create_key_file(path)?.into()
+        })
+    }
+
+    pub fn current(&self) -> Arc<Keyring> {
+        self.keyring.read().expect("keyring lock").clone()
+    }
+
+    /// How often the key file was re-read.
+    pub fn reloads(&self) -> usize {
+        self.reloads.load(Ordering::Relaxed)
+    }
+
+    pub fn seal(&self, plaintext: &str, context: &SecretContext) -> SealedSecret {
+        self.current().seal(plaintext, context)
+    }
+
+    /// Opens `sealed`; when its key is unknown, re-reads the key file once and tries again.
+    pub fn open(
+        &self,
+        sealed: &SealedSecret,
+        context: &SecretContext,
+    ) -> Result<Secret, SecretError> {
+        match self.current().open(sealed, context) {
+            Err(SecretError::UnknownKeyId(id)) => match &self.file {
+                Some(path) => match read_key_file(path) {
+                    Ok(fresh) => {
+                        let fresh = Arc::new(fresh);
+                        *self.keyring.write().expect("keyring lock") = fresh.clone();
+                        self.reloads.fetch_add(1, Ordering::Relaxed);
+                        tracing::info!(key_id = %id, path = %path.display(), "re-read the key file for a key this server did not have");
+                        fresh.open(sealed, context)
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "could not re-read the key file");
+                        Err(SecretError::UnknownKeyId(id))
+                    }
+                },
+                None => Err(SecretError::UnknownKeyId(id)),
+            },
+            other => other,
+        }
+    }
+}
+
+/// Reads an existing key file (refusing one that others may read).
+pub fn read_key_file(path: &Path) -> Result<Keyring, SecretError> {
+    read_existing_key_file(path)?.ok_or_else(|| SecretError::KeyFile {
+        path: path.to_path_buf(),
+        reason: "does not exist".into(),
+    })
+}
+
 /// Loads the key file, creating it (mode 0600) with a fresh key on first start.
 pub fn load_or_create_key_file(path: &Path) -> Result<Keyring, SecretError> {
-    if let Some(keyring) = read_key_file(path)? {
+    if let Some(keyring) = read_existing_key_file(path)? {
         return Ok(keyring);
     }
     // Two first starts may race here: each writes a complete file under a name of its own and
@@ -306,7 +396,7 @@ pub fn load_or_create_key_file(path: &Path) -> Result<Keyring, SecretError> {
             Ok(keyring)
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            read_key_file(path)?.ok_or_else(|| SecretError::KeyFile {
+            read_existing_key_file(path)?.ok_or_else(|| SecretError::KeyFile {
                 path: path.to_path_buf(),
                 reason: "disappeared while being created".into(),
             })
@@ -319,7 +409,7 @@ pub fn load_or_create_key_file(path: &Path) -> Result<Keyring, SecretError> {
 }
 
 /// Reads an existing key file (`None`: there is none), refusing one other users could read.
-fn read_key_file(path: &Path) -> Result<Option<Keyring>, SecretError> {
+fn read_existing_key_file(path: &Path) -> Result<Option<Keyring>, SecretError> {
     let fail = |reason: String| SecretError::KeyFile {
         path: path.to_path_buf(),
         reason,
@@ -559,6 +649,49 @@ mod tests {
                 .collect();
             assert_eq!(leftovers, vec![std::ffi::OsString::from("secret.key")]);
         }
+    }
+
+    #[test]
+    fn a_key_rotated_by_another_process_is_picked_up_by_re_reading_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        let running = KeyringSource::from_file(&path).unwrap();
+        let before = running.seal("old-pw", &ANA);
+        // Another process rotates and seals with the new key.
+        let rotated = load_or_create_key_file(&path).unwrap().rotated();
+        write_key_file(&path, &rotated).unwrap();
+        let after = rotated.seal("new-pw", &ANA);
+        assert_eq!(running.reloads(), 0);
+        assert_eq!(
+            running.open(&after, &ANA).unwrap().expose_secret(),
+            "new-pw"
+        );
+        assert_eq!(running.reloads(), 1, "re-read once");
+        assert_eq!(running.current().current_id(), rotated.current_id());
+        // Known keys need no re-read, old ones included.
+        assert_eq!(
+            running.open(&before, &ANA).unwrap().expose_secret(),
+            "old-pw"
+        );
+        assert_eq!(
+            running.open(&after, &ANA).unwrap().expose_secret(),
+            "new-pw"
+        );
+        assert_eq!(running.reloads(), 1);
+        // A key nobody has: one re-read, then the same error as before.
+        let stranger = Keyring::generate().seal("x", &ANA);
+        assert!(matches!(
+            running.open(&stranger, &ANA),
+            Err(SecretError::UnknownKeyId(_))
+        ));
+        assert_eq!(running.reloads(), 2);
+        // Fixed keys (RONDO_SECRET_KEY) have no file to re-read.
+        let fixed = KeyringSource::from(Keyring::generate());
+        assert!(matches!(
+            fixed.open(&after, &ANA),
+            Err(SecretError::UnknownKeyId(_))
+        ));
+        assert_eq!(fixed.reloads(), 0);
     }
 
     #[test]

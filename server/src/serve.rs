@@ -4,18 +4,19 @@ use std::sync::Arc;
 use crate::calendar::google::GoogleSettings;
 use crate::calendar::service::CalendarSettings;
 use crate::config::Config;
-use crate::secrets::{self, ExposeSecret, Keyring};
+use crate::secrets::{self, ExposeSecret, KeyringSource};
 use crate::services::Services;
 
-/// The master key from configuration or the key file (created on first start).
-pub fn load_keyring(config: &Config) -> anyhow::Result<Keyring> {
+/// The master key from configuration, or the key file (created on first start; re-read when
+/// another process has rotated the keys).
+pub fn load_keyring(config: &Config) -> anyhow::Result<KeyringSource> {
     Ok(match &config.secret_key {
-        Some(key) => secrets::keyring_from_base64(key.expose_secret())?,
-        None => secrets::load_or_create_key_file(&config.secret_key_path())?,
+        Some(key) => secrets::keyring_from_base64(key.expose_secret())?.into(),
+        None => KeyringSource::from_file(&config.secret_key_path())?,
     })
 }
 
-pub fn calendar_settings(config: &Config, keyring: Keyring) -> CalendarSettings {
+pub fn calendar_settings(config: &Config, keyring: impl Into<KeyringSource>) -> CalendarSettings {
     CalendarSettings {
         connect_timeout: std::time::Duration::from_secs(config.http_connect_timeout_secs),
         request_timeout: std::time::Duration::from_secs(config.http_timeout_secs),
@@ -52,11 +53,14 @@ pub async fn open_db(config: &Config) -> anyhow::Result<crate::db::Db> {
 pub async fn open_services(config: &Config) -> anyhow::Result<Arc<Services>> {
     let keyring = load_keyring(config)?;
     let db = open_db(config).await?;
-    let services = Arc::new(Services::new(
-        db,
-        config.secure_cookies(),
-        calendar_settings(config, keyring),
-    ));
+    let services = Arc::new(
+        Services::new(
+            db,
+            config.secure_cookies(),
+            calendar_settings(config, keyring),
+        )
+        .with_signup(config.signup),
+    );
     services.calendars.verify_key().await?;
     Ok(services)
 }
@@ -76,9 +80,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let app = crate::http::router(&config, services.clone());
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     tracing::info!(address = %config.bind, public_url = %config.public_url, "Rondo is listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // With the peer's address: sign-ins are throttled per client too.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     if let Some(task) = scheduler {
         // An interrupted sync leaves nothing half-done: cursors are saved after their changes.
         task.abort();

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use app::api::backend::{Backend, NewSession};
+use app::api::backend::{Backend, ClientAddr, NewSession};
 use app::error::AppResult;
 use app::models::*;
 
@@ -54,6 +54,12 @@ impl Services {
         }
     }
 
+    /// Who may sign up (`RONDO_SIGNUP`); open unless told otherwise.
+    pub fn with_signup(mut self, mode: SignupMode) -> Self {
+        self.accounts.set_signup(mode);
+        self
+    }
+
     pub fn people(&self) -> &People {
         &self.contacts.people
     }
@@ -65,22 +71,27 @@ impl Backend for Services {
         self.secure_cookies
     }
 
-    async fn sign_up(
+    async fn sign_up(&self, input: SignUpInput) -> AppResult<()> {
+        // Created or already there: the same answer, and no session either way.
+        self.accounts.sign_up(&input).await?;
+        Ok(())
+    }
+
+    async fn signup_mode(&self) -> AppResult<SignupMode> {
+        Ok(self.accounts.signup_mode().await?)
+    }
+
+    async fn sign_in(
         &self,
         email: &str,
         password: &str,
-        name: &str,
-        time_zone: &str,
+        client: Option<ClientAddr>,
     ) -> AppResult<NewSession> {
         Ok(self
             .accounts
-            .sign_up(email, password, name, time_zone)
+            .sign_in(email, password, client.map(|c| c.0))
             .await?
             .1)
-    }
-
-    async fn sign_in(&self, email: &str, password: &str) -> AppResult<NewSession> {
-        Ok(self.accounts.sign_in(email, password).await?.1)
     }
 
     async fn sign_out(&self, token: &str) -> AppResult<()> {

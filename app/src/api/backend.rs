@@ -6,6 +6,11 @@ use chrono::{DateTime, Utc};
 use crate::error::AppResult;
 use crate::models::*;
 
+/// The client's IP address as the server determined it (the peer, or the forwarded address
+/// when the peer is a trusted proxy); put into each request's extensions by the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub token: String,
@@ -17,14 +22,19 @@ pub trait Backend: Send + Sync + 'static {
     /// Whether session cookies must carry `Secure` (public base URL is https).
     fn secure_cookies(&self) -> bool;
 
-    async fn sign_up(
+    /// Creates the account if the address is new; answers the same either way and never
+    /// starts a session (see [`SIGNED_UP_NOTICE`]).
+    async fn sign_up(&self, input: SignUpInput) -> AppResult<()>;
+    /// Who may sign up right now (open while no account exists, whatever the setting).
+    async fn signup_mode(&self) -> AppResult<SignupMode>;
+    /// `client` is the address the request came from, when known: failed sign-ins are
+    /// throttled per address and per client.
+    async fn sign_in(
         &self,
         email: &str,
         password: &str,
-        name: &str,
-        time_zone: &str,
+        client: Option<ClientAddr>,
     ) -> AppResult<NewSession>;
-    async fn sign_in(&self, email: &str, password: &str) -> AppResult<NewSession>;
     async fn sign_out(&self, token: &str) -> AppResult<()>;
     async fn user_for_session(&self, token: &str) -> AppResult<Option<UserInfo>>;
     async fn update_profile(

@@ -25,20 +25,34 @@ pub async fn sign_up(
     password: String,
     name: String,
     time_zone: String,
+    #[server(default)] invite: Option<String>,
 ) -> Result<(), AppError> {
     let backend = backend()?;
-    let session = backend
-        .sign_up(&email, &password, &name, &time_zone)
+    backend
+        .sign_up(SignUpInput {
+            email,
+            password,
+            name,
+            time_zone,
+            invite: invite.filter(|code| !code.trim().is_empty()),
+        })
         .await?;
-    session::start_session(&session, backend.secure_cookies());
-    leptos_axum::redirect("/");
+    // The same answer whether the address was new or not; no session either way.
+    leptos_axum::redirect("/login?signed_up=1");
     Ok(())
+}
+
+#[server(endpoint = "signup-options")]
+pub async fn signup_options() -> Result<SignupMode, AppError> {
+    backend()?.signup_mode().await
 }
 
 #[server(endpoint = "sign-in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let backend = backend()?;
-    let session = backend.sign_in(&email, &password).await?;
+    let session = backend
+        .sign_in(&email, &password, session::client_addr())
+        .await?;
     session::start_session(&session, backend.secure_cookies());
     leptos_axum::redirect("/");
     Ok(())

@@ -5,7 +5,7 @@ use http::header::{COOKIE, SET_COOKIE};
 use http::HeaderValue;
 use leptos::prelude::*;
 
-use super::backend::{Backend, NewSession};
+use super::backend::{Backend, ClientAddr, NewSession};
 use crate::error::{AppError, AppResult};
 use crate::models::UserInfo;
 
@@ -18,6 +18,14 @@ pub fn backend() -> AppResult<Arc<dyn Backend>> {
 pub fn session_token() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     session_from_headers(&parts.headers)
+}
+
+/// The client's address, as the server's middleware recorded it on the request.
+pub fn client_addr() -> Option<ClientAddr> {
+    use_context::<http::request::Parts>()?
+        .extensions
+        .get::<ClientAddr>()
+        .copied()
 }
 
 /// The session cookie's value among a request's headers.

@@ -1,7 +1,7 @@
 //! Sealing and opening one connection's credential, bound to its user and connection.
-use crate::secrets::{Keyring, SealedSecret, Secret, SecretContext};
+use crate::secrets::{KeyringSource, SealedSecret, Secret, SecretContext};
 
-pub fn seal(keyring: &Keyring, user: &str, connection: &str, plaintext: &str) -> String {
+pub fn seal(keyring: &KeyringSource, user: &str, connection: &str, plaintext: &str) -> String {
     keyring
         .seal(plaintext, &SecretContext { user, connection })
         .encode()
@@ -9,7 +9,7 @@ pub fn seal(keyring: &Keyring, user: &str, connection: &str, plaintext: &str) ->
 
 /// The plaintext, or a message for the user (never containing secret material).
 pub fn open(
-    keyring: &Keyring,
+    keyring: &KeyringSource,
     user: &str,
     connection: &str,
     stored: &str,

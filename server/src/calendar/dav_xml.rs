@@ -220,6 +220,11 @@ pub fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
 }
 
+/// Property tests: generated and mutated multistatus documents.
+#[cfg(test)]
+#[path = "dav_xml_fuzz.rs"]
+mod fuzz;
+
 #[cfg(test)]
 mod tests {
     use super::*;

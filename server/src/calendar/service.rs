@@ -26,11 +26,13 @@ use crate::db::Db;
 use crate::error::StoreError;
 use crate::matcher::Matcher;
 use crate::rate_limit::RateLimit;
-use crate::secrets::{ExposeSecret, Keyring};
+use crate::secrets::{ExposeSecret, KeyringSource};
 
 #[derive(Clone)]
 pub struct CalendarSettings {
-    pub keyring: Arc<Keyring>,
+    /// The master keys; re-read from the key file when a credential names a key this
+    /// process does not have yet (another process rotated them).
+    pub keyring: Arc<KeyringSource>,
     pub allow_private_servers: bool,
     /// The explicit proxy for CalDAV traffic (`RONDO_CALENDAR_PROXY`); none by default, and
     /// `HTTP_PROXY` and friends are ignored.
@@ -54,9 +56,9 @@ pub struct CalendarSettings {
 }
 
 impl CalendarSettings {
-    pub fn new(keyring: Keyring, allow_private_servers: bool) -> Self {
+    pub fn new(keyring: impl Into<KeyringSource>, allow_private_servers: bool) -> Self {
         CalendarSettings {
-            keyring: Arc::new(keyring),
+            keyring: Arc::new(keyring.into()),
             allow_private_servers,
             calendar_proxy: None,
             connect_timeout: Duration::from_secs(10),

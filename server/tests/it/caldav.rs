@@ -615,10 +615,15 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
         .await;
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("secret.key");
-    let original = server::secrets::load_or_create_key_file(&key_file).unwrap();
-    let old_id = original.current_id().to_string();
+    let original = server::secrets::KeyringSource::from_file(&key_file).unwrap();
+    let old_id = original.current().current_id().to_string();
     let mut f = fixture().await;
     f.calendars.settings.keyring = Arc::new(original);
+    let running = Calendars::new(
+        f.db.clone(),
+        Arc::new(Matcher::new(People::new(f.db.clone()))),
+        f.calendars.settings.clone(),
+    );
     let id = connect_all(&f, &radicale.base).await;
 
     let rotation = server::keys::rotate(&f.db, &key_file).await.unwrap();
@@ -633,6 +638,18 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
         "re-encrypted with the new key"
     );
 
+    // A server that was running all along (sharing the database) meets the new key id: it
+    // re-reads the key file once and syncs as before.
+    let report = running.sync(&f.user.id, &id).await.unwrap();
+    assert_eq!(report.error, None);
+    assert_eq!(running.settings.keyring.reloads(), 1);
+    running.sync(&f.user.id, &id).await.unwrap();
+    assert_eq!(
+        running.settings.keyring.reloads(),
+        1,
+        "once, not on every use"
+    );
+
     // A server started with the rotated key file syncs as before.
     let rotated = server::secrets::load_or_create_key_file(&key_file).unwrap();
     assert_eq!(rotated.current_id(), rotation.key_id);
@@ -640,7 +657,7 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
         f.db.clone(),
         Arc::new(Matcher::new(People::new(f.db.clone()))),
         CalendarSettings {
-            keyring: Arc::new(rotated),
+            keyring: Arc::new(rotated.into()),
             ..f.calendars.settings.clone()
         },
     );
@@ -652,7 +669,7 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
         f.db.clone(),
         Arc::new(Matcher::new(People::new(f.db.clone()))),
         CalendarSettings {
-            keyring: Arc::new(Keyring::generate()),
+            keyring: Arc::new(Keyring::generate().into()),
             ..f.calendars.settings.clone()
         },
     );

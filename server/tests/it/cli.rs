@@ -231,3 +231,50 @@ async fn calendar_sync_reports_each_connection_and_fails_when_one_fails() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(text(&unknown.stderr).contains("no matching connection"));
 }
+
+fn sign_up_fields<'a>(email: &'a str, invite: &'a str) -> [(&'a str, &'a str); 5] {
+    [
+        ("email", email),
+        ("password", "correct horse battery"),
+        ("name", "Invited"),
+        ("time_zone", "UTC"),
+        ("invite", invite),
+    ]
+}
+
+#[tokio::test]
+async fn invite_create_prints_a_single_use_code_for_invite_sign_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("RONDO_SIGNUP", "invite"), ("RONDO_SCHEDULER", "false")];
+    // The first account needs no code.
+    let mut server = RondoServer::start(dir.path(), &env).await;
+    Client::signed_up(&server.base, "admin@example.org").await;
+    server.stop();
+
+    let created = binary::run_async(dir.path(), &["invite", "create", "--days", "3"], &[]).await;
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let code = text(&created.stdout).trim().to_string();
+    assert!(code.len() >= 32 && !code.contains(' '), "{code:?}");
+    assert!(text(&created.stderr).contains("Single-use"));
+
+    let mut server = RondoServer::start(dir.path(), &env).await;
+    let ana = Client::new(&server.base);
+    let refused = ana
+        .call::<()>(
+            "sign-up",
+            &sign_up_fields("ana@example.org", "not-the-code"),
+        )
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    ana.call::<()>("sign-up", &sign_up_fields("ana@example.org", &code))
+        .await
+        .unwrap();
+    ana.sign_in("ana@example.org", "correct horse battery")
+        .await
+        .unwrap();
+    let again = Client::new(&server.base)
+        .call::<()>("sign-up", &sign_up_fields("bo@example.org", &code))
+        .await;
+    assert!(again.is_err(), "single use: {again:?}");
+    server.stop();
+}

@@ -1,16 +1,30 @@
 //! Domain behaviour below the HTTP layer: sessions, the unique source rule, demo data.
-use app::models::{ActivityKind, PersonInput};
+use app::models::{ActivityKind, PersonInput, SignUpInput};
 use chrono::{TimeZone, Utc};
 use server::activities::{Activities, NewActivity};
 use server::auth::{Accounts, SignInThrottle};
 use server::people::People;
 
+fn sign_up_input(email: &str) -> SignUpInput {
+    SignUpInput {
+        email: email.into(),
+        password: "correct horse battery".into(),
+        name: String::new(),
+        time_zone: "UTC".into(),
+        invite: None,
+    }
+}
+
 #[tokio::test]
 async fn expired_sessions_are_refused_and_removed() {
     let db = server::db::memory().await.unwrap();
     let accounts = Accounts::new(db.clone(), SignInThrottle::default());
+    accounts
+        .sign_up(&sign_up_input("exp@example.org"))
+        .await
+        .unwrap();
     let (user, session) = accounts
-        .sign_up("exp@example.org", "correct horse battery", "", "UTC")
+        .sign_in("exp@example.org", "correct horse battery", None)
         .await
         .unwrap();
     assert_eq!(
@@ -44,15 +58,15 @@ async fn expired_sessions_are_refused_and_removed() {
 async fn throttle_unlocks_after_the_window() {
     let throttle = SignInThrottle::new(2, std::time::Duration::from_secs(60));
     let t0 = std::time::Instant::now();
-    throttle.record_failure("a", t0);
-    throttle.record_failure("a", t0);
-    assert!(throttle.check("a", t0).is_err());
+    throttle.reserve("a", None, t0).unwrap();
+    throttle.reserve("a", None, t0).unwrap();
+    assert!(throttle.reserve("a", None, t0).is_err());
     assert!(
-        throttle.check("b", t0).is_ok(),
+        throttle.reserve("b", None, t0).is_ok(),
         "other addresses are unaffected"
     );
     assert!(throttle
-        .check("a", t0 + std::time::Duration::from_secs(61))
+        .reserve("a", None, t0 + std::time::Duration::from_secs(61))
         .is_ok());
 }
 

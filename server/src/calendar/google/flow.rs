@@ -17,7 +17,7 @@ use crate::calendar::store::{ConnectionStore, NewCalendar, NewConnection};
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::StoreError;
-use crate::secrets::Keyring;
+use crate::secrets::KeyringSource;
 
 pub const STATE_LIFETIME: Duration = Duration::minutes(10);
 
@@ -97,7 +97,7 @@ pub struct GoogleConnect {
     db: Db,
     connections: ConnectionStore,
     pub settings: GoogleSettings,
-    keyring: std::sync::Arc<Keyring>,
+    keyring: std::sync::Arc<KeyringSource>,
     clock: std::sync::Arc<dyn Clock>,
 }
 
@@ -106,7 +106,7 @@ impl GoogleConnect {
         db: Db,
         connections: ConnectionStore,
         settings: GoogleSettings,
-        keyring: std::sync::Arc<Keyring>,
+        keyring: std::sync::Arc<KeyringSource>,
         clock: std::sync::Arc<dyn Clock>,
     ) -> Self {
         GoogleConnect {

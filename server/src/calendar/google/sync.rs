@@ -17,7 +17,7 @@ use crate::calendar::model::{SyncFailure, SyncOutcome};
 use crate::calendar::store::{ConnectionRow, ConnectionStore};
 use crate::calendar::writer::{own_addresses, CalendarWriter, SyncStores};
 use crate::matcher::Index;
-use crate::secrets::Keyring;
+use crate::secrets::KeyringSource;
 
 /// Words for the user, and the status each failure leaves the connection in.
 pub fn explain_api(error: &ApiError) -> SyncFailure {
@@ -54,14 +54,14 @@ pub struct Session<'a> {
     tokens: TokenSet,
     refreshed: bool,
     store: &'a ConnectionStore,
-    keyring: &'a Keyring,
+    keyring: &'a KeyringSource,
     row: &'a ConnectionRow,
 }
 
 impl<'a> Session<'a> {
     pub async fn open(
         settings: &GoogleSettings,
-        keyring: &'a Keyring,
+        keyring: &'a KeyringSource,
         store: &'a ConnectionStore,
         row: &'a ConnectionRow,
         now: DateTime<Utc>,
@@ -137,7 +137,7 @@ pub fn api(settings: &GoogleSettings) -> Result<CalendarApi, SyncFailure> {
 pub async fn sync_connection(
     stores: &SyncStores,
     settings: &GoogleSettings,
-    keyring: &Keyring,
+    keyring: &KeyringSource,
     row: &ConnectionRow,
     index: &Index,
     now: DateTime<Utc>,

@@ -5,7 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::calendar::credentials;
-use crate::secrets::Keyring;
+use crate::secrets::KeyringSource;
 
 /// Refresh this long before the access token expires, so no request races the expiry.
 const REFRESH_MARGIN: Duration = Duration::seconds(120);
@@ -52,14 +52,14 @@ impl TokenSet {
             .is_some_and(|s| s.split_whitespace().any(|s| s == scope))
     }
 
-    pub fn seal(&self, keyring: &Keyring, user: &str, connection: &str) -> String {
+    pub fn seal(&self, keyring: &KeyringSource, user: &str, connection: &str) -> String {
         let json = serde_json::to_string(self).expect("tokens serialize");
         credentials::seal(keyring, user, connection, &json)
     }
 
     /// The stored tokens, or a message for the user.
     pub fn open(
-        keyring: &Keyring,
+        keyring: &KeyringSource,
         user: &str,
         connection: &str,
         stored: &str,
@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn sealed_tokens_hide_their_values_and_open_only_for_their_connection() {
-        let keyring = crate::secrets::Keyring::generate();
+        let keyring = crate::secrets::KeyringSource::from(crate::secrets::Keyring::generate());
         let t = tokens(3600);
         let sealed = t.seal(&keyring, "user-1", "conn-1");
         assert!(!sealed.contains("secret-access") && !sealed.contains("secret-refresh"));

@@ -47,6 +47,15 @@ pub(crate) fn expand(
         .filter(|rule| !rule.value.trim().is_empty()) // "RRULE:" alone: no rule
         .map(|rule| normalize_rrule(&rule.value, tz))
         .collect();
+    // The RRULE grammar is ASCII only, and `rrule` slices rule parts by bytes: some non-ASCII
+    // text makes it panic (`BYDAY=-1\u{4d802}U`, found by tests/fuzz.rs). Such a rule is broken
+    // anyway; like any broken rule it keeps the event itself, with a warning.
+    if rules.iter().any(|rule| !rule.is_ascii()) {
+        warnings.push(EventError::InvalidRule(
+            "characters outside ASCII in the rule".into(),
+        ));
+        rules.clear();
+    }
     let local_start = to_space(instant(&start.time)).naive_local();
     let series_start = match rules.as_slice() {
         [rule] => jump(local_start, rule, to_space(after).naive_local(), tz),

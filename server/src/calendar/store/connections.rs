@@ -393,6 +393,27 @@ impl ConnectionStore {
         Ok(())
     }
 
+    /// Replaces the credential only while it is still `old`, so a re-encryption (key
+    /// rotation) never overwrites a password or token saved meanwhile. Whether it replaced.
+    pub async fn replace_credential(
+        &self,
+        owner: &str,
+        id: &str,
+        old: &str,
+        new: String,
+    ) -> Result<bool, StoreError> {
+        let replaced: Vec<surrealdb::types::RecordId> = self
+            .db
+            .query("UPDATE $rid SET credential = $new WHERE owner = $owner AND credential = $old RETURN VALUE id")
+            .bind(("rid", connection_rid(id)?))
+            .bind(("owner", owner.to_string()))
+            .bind(("old", old.to_string()))
+            .bind(("new", new))
+            .await?
+            .take(0)?;
+        Ok(!replaced.is_empty())
+    }
+
     /// Saves the Edit dialog; unticked calendars drop their events and cursors (they start
     /// afresh if ticked again), in the same transaction.
     pub async fn update_settings(

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::error::AppError;
+use app::models::SignupMode;
 use serde::de::DeserializeOwned;
 use server::calendar::service::CalendarSettings;
 use server::clock::{Clock, SystemClock};
@@ -30,6 +31,14 @@ pub async fn start_with_clock(clock: Arc<dyn Clock>) -> TestServer {
 
 /// A server with adjusted calendar settings; Google's redirect URI points back at it.
 pub async fn start_with(adjust: impl FnOnce(&mut CalendarSettings)) -> TestServer {
+    start_with_signup(SignupMode::Open, adjust).await
+}
+
+/// A server whose sign-up follows `mode` (`RONDO_SIGNUP`).
+pub async fn start_with_signup(
+    mode: SignupMode,
+    adjust: impl FnOnce(&mut CalendarSettings),
+) -> TestServer {
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
         .with_env_filter("warn")
@@ -46,8 +55,9 @@ pub async fn start_with(adjust: impl FnOnce(&mut CalendarSettings)) -> TestServe
     let mut calendar =
         server::serve::calendar_settings(&config, server::secrets::Keyring::generate());
     adjust(&mut calendar);
-    let services = Arc::new(Services::new(db, false, calendar));
-    let app = server::http::router(&config, services.clone());
+    let services = Arc::new(Services::new(db, false, calendar).with_signup(mode));
+    let app = server::http::router(&config, services.clone())
+        .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     TestServer { base, services }
 }
@@ -82,13 +92,18 @@ impl Client {
         }
     }
 
-    /// A client signed in as a new account on the Rondo at `base`.
+    /// A client signed in as a new account on the Rondo at `base` (signing up starts no
+    /// session: it signs in next, as a person would).
     pub async fn signed_up(base: &str, email: &str) -> Client {
         let client = Client::new(base);
         client
             .sign_up(email, "correct horse battery")
             .await
             .expect("sign up");
+        client
+            .sign_in(email, "correct horse battery")
+            .await
+            .expect("sign in");
         client
     }
 

@@ -9,7 +9,7 @@ fn corpus_dir() -> PathBuf {
 }
 
 /// Every .ics file of the corpus, as (path relative to the corpus, text).
-fn corpus() -> Vec<(String, String)> {
+pub(super) fn corpus() -> Vec<(String, String)> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).expect("corpus folder") {
             let path = entry.expect("entry").path();

@@ -164,3 +164,25 @@ fn hostile_rules_and_dates_never_panic() {
         assert!(out.events.iter().any(|e| e.uid == "ok"), "{start} {extra}");
     }
 }
+
+#[test]
+fn a_non_ascii_rule_is_a_warning_not_a_panic() {
+    // Found by the property tests: `rrule` sliced "-1\u{4d802}U" inside a character.
+    for byday in ["-1\u{4d802}U", "MO,\u{e9}U", "1\u{20ac}"] {
+        let text = cal(&format!(
+            "BEGIN:VEVENT
+UID:fuzzed
+DTSTART:20260310T090000Z
+RRULE:FREQ=MONTHLY;BYDAY={byday}
+SUMMARY:Fuzzed
+END:VEVENT"
+        ));
+        let outcome = parse(&text);
+        assert_eq!(outcome.events.len(), 1, "the event itself is kept: {byday}");
+        assert!(
+            outcome.warnings[0].message.contains("outside ASCII"),
+            "{:?}",
+            outcome.warnings
+        );
+    }
+}

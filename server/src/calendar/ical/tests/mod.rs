@@ -6,6 +6,7 @@ pub(super) use super::*;
 
 mod corpus;
 mod events;
+mod fuzz;
 mod hostile;
 mod recurrence;
 mod zones;
