@@ -4,7 +4,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Keys remembered at once; past this, keys with nothing recent are forgotten first.
+/// Keys remembered at once; past this, keys with nothing recent are forgotten first, then those
+/// furthest from their limit.
 const MAX_KEYS: usize = 10_000;
 
 pub struct RateLimit {
@@ -38,7 +39,7 @@ impl RateLimit {
 
     pub fn record(&self, key: &str, now: Instant) {
         let mut events = self.events.lock().expect("rate limit");
-        Self::push(&mut events, self.window, key, now);
+        self.push(&mut events, key, now);
     }
 
     /// Checks and counts in one step (under one lock): either `key` still has allowance and
@@ -57,7 +58,7 @@ impl RateLimit {
                 return Err(self.window.saturating_sub(now.duration_since(recent[0])));
             }
         }
-        Self::push(&mut events, self.window, key, now);
+        self.push(&mut events, key, now);
         Ok(())
     }
 
@@ -74,20 +75,28 @@ impl RateLimit {
         }
     }
 
-    fn push(
-        events: &mut HashMap<String, VecDeque<Instant>>,
-        window: Duration,
-        key: &str,
-        now: Instant,
-    ) {
+    fn push(&self, events: &mut HashMap<String, VecDeque<Instant>>, key: &str, now: Instant) {
         if events.len() >= MAX_KEYS && !events.contains_key(key) {
             events.retain(|_, times| {
                 times
                     .back()
-                    .is_some_and(|t| now.duration_since(*t) < window)
+                    .is_some_and(|t| now.duration_since(*t) < self.window)
             });
             if events.len() >= MAX_KEYS {
-                events.clear();
+                // Still full of live keys (a flood of new ones): forget a tenth, those furthest
+                // from their limit and least recently active first, so keys being throttled
+                // stay throttled however many others arrive.
+                let mut ranked: Vec<(bool, Instant, String)> = events
+                    .iter()
+                    .map(|(k, times)| {
+                        let last = times.back().copied().unwrap_or(now);
+                        (times.len() >= self.max, last, k.clone())
+                    })
+                    .collect();
+                ranked.sort();
+                for (_, _, k) in ranked.into_iter().take(MAX_KEYS / 10) {
+                    events.remove(&k);
+                }
             }
         }
         events.entry(key.to_string()).or_default().push_back(now);
@@ -173,5 +182,24 @@ mod tests {
             limit.record(&format!("key-{i}"), t0);
         }
         assert!(limit.events.lock().unwrap().len() <= MAX_KEYS);
+    }
+
+    #[test]
+    fn a_flood_of_new_keys_does_not_free_a_throttled_one() {
+        let limit = RateLimit::new(3, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            limit.try_acquire("victim", t0).unwrap();
+        }
+        for i in 0..3 * MAX_KEYS {
+            let _ = limit.try_acquire(&format!("flood-{i}"), t0 + Duration::from_secs(1));
+        }
+        assert!(limit.events.lock().unwrap().len() <= MAX_KEYS);
+        assert!(
+            limit
+                .try_acquire("victim", t0 + Duration::from_secs(2))
+                .is_err(),
+            "still throttled"
+        );
     }
 }

@@ -7,6 +7,9 @@ use super::index::{Index, PersonEmail, PersonNames};
 use crate::error::StoreError;
 use crate::people::People;
 
+/// Users whose index is kept at most.
+const MAX_CACHED_USERS: usize = 1_000;
+
 pub struct Matcher {
     people: People,
     cache: RwLock<HashMap<String, Arc<Index>>>,
@@ -38,10 +41,12 @@ impl Matcher {
                 primary: e.primary,
             }),
         ));
-        self.cache
-            .write()
-            .expect("matcher cache")
-            .insert(owner.to_string(), index.clone());
+        let mut cache = self.cache.write().expect("matcher cache");
+        // One index per active user; a rebuild is cheap next to unbounded growth.
+        if cache.len() >= MAX_CACHED_USERS {
+            cache.clear();
+        }
+        cache.insert(owner.to_string(), index.clone());
         Ok(index)
     }
 

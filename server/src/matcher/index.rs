@@ -3,6 +3,9 @@
 //! matching produced false positives in the system Rondo descends from.
 use std::collections::HashMap;
 
+/// Names whose suggestions an index remembers at most.
+pub const MAX_CACHED_SUGGESTIONS: usize = 20_000;
+
 use serde::{Deserialize, Serialize};
 use strsim::jaro_winkler;
 
@@ -174,6 +177,11 @@ impl Index {
         })
     }
 
+    /// How many names' suggestions are in the cache.
+    pub fn cached_suggestions(&self) -> usize {
+        self.suggested.read().expect("suggestion cache").len()
+    }
+
     /// People whose full name looks like `name` (two or more tokens), best first.
     pub fn suggest(&self, name: &str) -> Vec<PersonMatch> {
         let wanted = normalize_name(name);
@@ -189,10 +197,12 @@ impl Index {
             return known.clone();
         }
         let found = self.score_names(&wanted);
-        self.suggested
-            .write()
-            .expect("suggestion cache")
-            .insert(wanted, found.clone());
+        let mut cache = self.suggested.write().expect("suggestion cache");
+        // Names come from calendars anyone can invite you to: bounded, refilled on demand.
+        if cache.len() >= MAX_CACHED_SUGGESTIONS {
+            cache.clear();
+        }
+        cache.insert(wanted, found.clone());
         found
     }
 

@@ -202,3 +202,14 @@ fn name_helpers() {
     assert_eq!(name_from_address("jdoe@x.example"), None);
     assert_eq!(name_from_address("info2024@x.example"), None);
 }
+
+#[test]
+fn the_suggestion_cache_stays_bounded_and_still_answers() {
+    let index = index();
+    for i in 0..super::index::MAX_CACHED_SUGGESTIONS + 10 {
+        index.suggest(&format!("Stranger Number{i}"));
+    }
+    assert!(index.cached_suggestions() <= super::index::MAX_CACHED_SUGGESTIONS);
+    let ana = index.suggest("Ana Sousa");
+    assert_eq!(ana.first().map(|m| m.person.as_str()), Some("ana"));
+}
