@@ -16,7 +16,7 @@ use super::caldav::{CalDavClient, CalDavError, Credentials};
 use super::ical;
 use super::model::{hex_color, AttendeeRecord, EventRecord, SyncFailure, SyncOutcome, When};
 use super::store::ConnectionRow;
-use super::writer::{own_addresses, CalendarWriter, Removal, SyncStores};
+use super::writer::{own_addresses, CalendarWriter, ObjectToStore, Removal, SyncStores};
 
 const MULTIGET_BATCH: usize = 50;
 
@@ -208,14 +208,15 @@ async fn reexpand(
         let page = writer.stored_objects(after.as_deref(), PAGE).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.href.clone());
+        let mut parsed = Vec::with_capacity(page.len());
         for object in page {
             match object.data {
-                Some(data) => {
-                    store_object(cx, writer, (object.href, object.etag, data), &mut scratch).await?
-                }
+                Some(data) => parsed
+                    .extend(parse_object(cx, (object.href, object.etag, data), &mut scratch).await),
                 None => refetch.push(object.href),
             }
         }
+        writer.store_all(parsed, &mut scratch).await?;
     }
     outcome.changes.added += scratch.changes.added;
     outcome.changes.removed += scratch.changes.removed;
@@ -340,28 +341,31 @@ async fn fetch_and_store(
         let fetched = client
             .multiget(&writer.calendar.remote_id, batch, MULTIGET_BATCH)
             .await?;
+        let mut parsed = Vec::with_capacity(fetched.found.len());
         for object in fetched.found {
-            store_object(
-                cx,
-                writer,
-                (object.href, object.etag, object.calendar_data),
-                outcome,
-            )
-            .await?;
+            parsed.extend(
+                parse_object(
+                    cx,
+                    (object.href, object.etag, object.calendar_data),
+                    outcome,
+                )
+                .await,
+            );
         }
+        // One transaction per fetched batch.
+        writer.store_all(parsed, outcome).await?;
         missing.extend(fetched.missing);
     }
     Ok(missing)
 }
 
-/// Parses one object (href, ETag, iCalendar text) in the window and stores its occurrences; an
-/// object that cannot be read becomes a warning and keeps what was stored for it.
-async fn store_object(
+/// Parses one object (href, ETag, iCalendar text) in the window, ready to store; an object that
+/// cannot be read becomes a warning (`None`) and keeps what was stored for it.
+async fn parse_object(
     cx: &Context,
-    writer: &CalendarWriter<'_>,
     object: (String, String, String),
     outcome: &mut SyncOutcome,
-) -> Result<(), Failure> {
+) -> Option<ObjectToStore> {
     let (href, etag, data) = object;
     let (from, to) = cx.window;
     // Parsing and expansion are CPU work: off the async workers, and a panic in them costs
@@ -372,14 +376,11 @@ async fn store_object(
         (parsed, data)
     })
     .await;
-    let (parsed, data) = match parsed {
-        Ok(done) => done,
-        Err(_) => {
-            outcome
-                .warnings
-                .push(format!("{href}: the event could not be read"));
-            return Ok(());
-        }
+    let Ok((parsed, data)) = parsed else {
+        outcome
+            .warnings
+            .push(format!("{href}: the event could not be read"));
+        return None;
     };
     match parsed {
         Ok(parsed) => {
@@ -390,18 +391,23 @@ async fn store_object(
                     warning.message
                 ));
             }
-            let events: Vec<EventRecord> = parsed
+            let events = parsed
                 .events
                 .into_iter()
                 .map(|e| to_record(e, &cx.self_emails))
                 .collect();
-            writer
-                .store((&href, &etag, Some(&data)), events, outcome)
-                .await?;
+            Some(ObjectToStore {
+                href,
+                etag,
+                data: Some(data),
+                events,
+            })
         }
-        Err(e) => outcome.warnings.push(format!("{href}: {e}")),
+        Err(e) => {
+            outcome.warnings.push(format!("{href}: {e}"));
+            None
+        }
     }
-    Ok(())
 }
 
 fn to_attendee(a: ical::Attendee, self_emails: &HashSet<String>) -> AttendeeRecord {

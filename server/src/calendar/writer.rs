@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::budget;
 use super::model::{EventRecord, SyncOutcome};
-use super::store::{CalendarRow, ConnectionStore, EventStore, StoredObject};
+use super::store::{CalendarRow, ConnectionStore, EventStore, ObjectWrite, StoredObject};
 use crate::activities::Activities;
 use crate::error::StoreError;
 use crate::matcher::Index;
@@ -39,6 +39,16 @@ impl Removal {
             )),
         }
     }
+}
+
+/// One fetched object, parsed and ready to store.
+#[derive(Debug, Clone)]
+pub struct ObjectToStore {
+    pub href: String,
+    pub etag: String,
+    /// Its iCalendar text, kept for re-expansion (CalDAV).
+    pub data: Option<String>,
+    pub events: Vec<EventRecord>,
 }
 
 /// The stores a sync writes to.
@@ -133,30 +143,62 @@ impl<'a> CalendarWriter<'a> {
             .collect()
     }
 
-    /// Replaces what one object holds with `events`, within the per-object budget, keeping
-    /// its iCalendar text `data` (when not too large) for re-expansion.
+    /// Replaces what one object holds with `events` (see [`CalendarWriter::store_all`]).
     pub async fn store(
         &self,
         object: (&str, &str, Option<&str>),
-        mut events: Vec<EventRecord>,
+        events: Vec<EventRecord>,
         outcome: &mut SyncOutcome,
     ) -> Result<(), StoreError> {
         let (href, etag, data) = object;
-        if let Some(warning) = budget::fit(&mut events, budget::MAX_STORED_BYTES_PER_OBJECT) {
-            let name = events.first().map_or(href, |e| e.uid.as_str());
-            outcome.warnings.push(format!("{name}: {warning}"));
+        self.store_all(
+            vec![ObjectToStore {
+                href: href.to_string(),
+                etag: etag.to_string(),
+                data: data.map(str::to_string),
+                events,
+            }],
+            outcome,
+        )
+        .await
+    }
+
+    /// Replaces what each object holds, in one transaction, each within the per-object budget
+    /// and keeping its iCalendar text (when not too large) for re-expansion.
+    pub async fn store_all(
+        &self,
+        mut objects: Vec<ObjectToStore>,
+        outcome: &mut SyncOutcome,
+    ) -> Result<(), StoreError> {
+        for object in objects.iter_mut() {
+            if let Some(warning) =
+                budget::fit(&mut object.events, budget::MAX_STORED_BYTES_PER_OBJECT)
+            {
+                let name = object.events.first().map_or(&object.href, |e| &e.uid);
+                outcome.warnings.push(format!("{name}: {warning}"));
+            }
+            if object
+                .data
+                .as_ref()
+                .is_some_and(|d| d.len() > budget::MAX_KEPT_OBJECT_BYTES)
+            {
+                object.data = None;
+            }
         }
-        let data = data.filter(|d| d.len() <= budget::MAX_KEPT_OBJECT_BYTES);
+        let writes: Vec<ObjectWrite<'_>> = objects
+            .iter()
+            .map(|o| ObjectWrite {
+                known: self.stored.contains_key(&o.href),
+                href: &o.href,
+                etag: &o.etag,
+                data: o.data.as_deref(),
+                events: &o.events,
+            })
+            .collect();
         outcome.changes += self
             .stores
             .events
-            .replace_object(
-                self.owner,
-                self.calendar.key(),
-                (href, etag, data),
-                &events,
-                self.index,
-            )
+            .replace_objects(self.owner, self.calendar.key(), &writes, self.index)
             .await?;
         Ok(())
     }

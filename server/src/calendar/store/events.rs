@@ -238,7 +238,7 @@ fn events(stored: Vec<StoredEvent>) -> Vec<EventRow> {
     stored.into_iter().map(EventRow::from).collect()
 }
 
-#[derive(Debug, SurrealValue)]
+#[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct EventInsert {
     id: RecordId,
@@ -353,7 +353,18 @@ pub enum GuestFilter<'a> {
     },
 }
 
-#[derive(Debug, SurrealValue)]
+/// One remote object to store: where it lives, its ETag, its kept text and its occurrences.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectWrite<'a> {
+    /// Whether the object was stored when the sync began (new ones skip the lookups).
+    pub known: bool,
+    pub href: &'a str,
+    pub etag: &'a str,
+    pub data: Option<&'a str>,
+    pub events: &'a [EventRecord],
+}
+
+#[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct Occurrence {
     uid: String,
@@ -448,49 +459,101 @@ impl EventStore {
         index: &Index,
     ) -> Result<Changes, StoreError> {
         let (href, etag, data) = object;
-        let object = (href, etag);
-        let before = self.identities(calendar.id, href).await?;
-        let now = Utc::now();
-        let rows: Vec<EventInsert> = events
+        self.replace_objects(
+            owner,
+            calendar,
+            &[ObjectWrite {
+                known: true,
+                href,
+                etag,
+                data,
+                events,
+            }],
+            index,
+        )
+        .await
+    }
+
+    /// Replaces what each of `objects` holds, all in one transaction: a sync writes a whole
+    /// fetched batch at once instead of paying a transaction (and a log flush) per object.
+    /// Guests are matched against `index` on the way in. When two objects name the same
+    /// occurrence, the later one wins (the same UID may move between objects).
+    pub async fn replace_objects(
+        &self,
+        owner: &str,
+        calendar: CalendarKey<'_>,
+        objects: &[ObjectWrite<'_>],
+        index: &Index,
+    ) -> Result<Changes, StoreError> {
+        if objects.is_empty() {
+            return Ok(Changes::default());
+        }
+        // Only objects stored before can hold occurrences already.
+        let hrefs: Vec<String> = objects
             .iter()
-            .map(|e| EventInsert::new(owner, calendar, object, e, index, now))
+            .filter(|o| o.known)
+            .map(|o| o.href.to_string())
             .collect();
-        let after: HashSet<String> = rows
-            .iter()
+        let before: HashSet<String> = self
+            .occurrences_of(calendar.id, &hrefs)
+            .await?
+            .into_iter()
             .map(|r| identity(&r.uid, &r.recurrence_id))
             .collect();
-        let result = self
-            .db
-            .query(
-                "BEGIN TRANSACTION;
-                 -- A connection deleted while its sync runs stays deleted: no zombie events.
-                 IF array::len((SELECT VALUE id FROM calendar WHERE id = type::record('calendar', $calendar))) = 0 {
-                    THROW 'calendar_gone';
-                 };
-                 DELETE event WHERE calendar = $calendar AND href = $href;
-                 -- The same UID may move between objects; never keep two copies.
-                 -- (Google instances share a UID and differ by occurrence, hence both.)
-                 DELETE event WHERE owner = $owner AND connection = $connection AND calendar = $calendar AND uid IN $uids AND recurrence_id IN $rids;
-                 INSERT INTO event $rows;
-                 IF (SELECT * FROM calendar_object WHERE calendar = $calendar AND href = $href) {
-                    UPDATE calendar_object SET etag = $etag, data = $data WHERE calendar = $calendar AND href = $href;
-                 } ELSE {
-                    CREATE calendar_object CONTENT { owner: $owner, calendar: $calendar, href: $href, etag: $etag, data: $data };
-                 };
-                 COMMIT TRANSACTION;",
+        let now = Utc::now();
+        let mut rows: Vec<EventInsert> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for object in objects {
+            for e in object.events {
+                let row =
+                    EventInsert::new(owner, calendar, (object.href, object.etag), e, index, now);
+                match seen.get(&identity(&row.uid, &row.recurrence_id)) {
+                    Some(&at) => rows[at] = row,
+                    None => {
+                        seen.insert(identity(&row.uid, &row.recurrence_id), rows.len());
+                        rows.push(row);
+                    }
+                }
+            }
+        }
+        let after: HashSet<String> = seen.into_keys().collect();
+        let keys: Vec<Occurrence> = rows
+            .iter()
+            .map(|r| Occurrence {
+                uid: r.uid.clone(),
+                recurrence_id: r.recurrence_id.clone(),
+            })
+            .collect();
+        let stored = |known: bool| -> Vec<StoredObject> {
+            objects
+                .iter()
+                .filter(|o| o.known == known)
+                .map(|o| StoredObject {
+                    href: o.href.to_string(),
+                    etag: o.etag.to_string(),
+                    data: o.data.map(str::to_string),
+                })
+                .collect()
+        };
+        // Optimistic first: new objects are created without looking for what they replace,
+        // and an occurrence normally lives in one object only. If that was wrong (a UID that
+        // moved between objects, an object stored meanwhile), a unique index refuses the
+        // write and the transaction runs again, looking everything up and removing copies.
+        let mut result = self
+            .write_objects(
+                owner,
+                calendar,
+                (&stored(true), &stored(false)),
+                None,
+                &rows,
             )
-            .bind(("calendar", calendar.id.to_string()))
-            .bind(("connection", calendar.connection.to_string()))
-            .bind(("owner", owner.to_string()))
-            .bind(("href", href.to_string()))
-            .bind(("etag", etag.to_string()))
-            .bind(("data", data.map(str::to_string)))
-            .bind(("uids", events.iter().map(|e| e.uid.clone()).collect::<Vec<_>>()))
-            .bind(("rids", rows.iter().map(|r| r.recurrence_id.clone()).collect::<Vec<_>>()))
-            .bind(("rows", rows))
-            .await
-            .and_then(|r| r.check())
-            .map_err(StoreError::from);
+            .await;
+        if matches!(&result, Err(e) if e.to_string().contains("index")) {
+            let all: Vec<StoredObject> = stored(true).into_iter().chain(stored(false)).collect();
+            result = self
+                .write_objects(owner, calendar, (&all, &[]), Some(&keys), &rows)
+                .await;
+        }
         match result {
             Err(e) if e.to_string().contains("calendar_gone") => {
                 return Err(StoreError::NotFound("calendar"))
@@ -502,6 +565,87 @@ impl EventStore {
             changed: after.intersection(&before).count() as u64,
             removed: before.difference(&after).count() as u64,
         })
+    }
+
+    /// One transaction storing objects (`known`: replacing what they held; `new`: created
+    /// outright) and `rows`; with `moved`, first removes those occurrences wherever they are.
+    async fn write_objects(
+        &self,
+        owner: &str,
+        calendar: CalendarKey<'_>,
+        (known, new): (&[StoredObject], &[StoredObject]),
+        moved: Option<&[Occurrence]>,
+        rows: &[EventInsert],
+    ) -> Result<(), StoreError> {
+        let moved_sql = if moved.is_some() {
+            "FOR $k IN $keys {
+                DELETE event WHERE owner = $owner AND connection = $connection AND calendar = $calendar AND uid = $k.uid AND recurrence_id = $k.recurrence_id;
+             };"
+        } else {
+            ""
+        };
+        self.db
+            .query(format!(
+                "BEGIN TRANSACTION;
+                 -- A connection deleted while its sync runs stays deleted: no zombie events.
+                 IF array::len((SELECT VALUE id FROM calendar WHERE id = type::record('calendar', $calendar))) = 0 {{
+                    THROW 'calendar_gone';
+                 }};
+                 FOR $o IN $objects {{
+                    DELETE event WHERE calendar = $calendar AND href = $o.href;
+                    IF (SELECT VALUE id FROM calendar_object WHERE calendar = $calendar AND href = $o.href) {{
+                        UPDATE calendar_object SET etag = $o.etag, data = $o.data WHERE calendar = $calendar AND href = $o.href;
+                    }} ELSE {{
+                        CREATE calendar_object CONTENT {{ owner: $owner, calendar: $calendar, href: $o.href, etag: $o.etag, data: $o.data }};
+                    }};
+                 }};
+                 FOR $o IN $new {{
+                    CREATE calendar_object CONTENT {{ owner: $owner, calendar: $calendar, href: $o.href, etag: $o.etag, data: $o.data }};
+                 }};
+                 {moved_sql}
+                 INSERT INTO event $rows;
+                 COMMIT TRANSACTION;"
+            ))
+            .bind(("calendar", calendar.id.to_string()))
+            .bind(("connection", calendar.connection.to_string()))
+            .bind(("owner", owner.to_string()))
+            .bind(("objects", known.to_vec()))
+            .bind(("new", new.to_vec()))
+            .bind(("keys", moved.map(<[Occurrence]>::to_vec).unwrap_or_default()))
+            .bind(("rows", rows.to_vec()))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// The occurrences stored for `hrefs` of one calendar.
+    async fn occurrences_of(
+        &self,
+        calendar: &str,
+        hrefs: &[String],
+    ) -> Result<Vec<Occurrence>, StoreError> {
+        // One indexed lookup per href, in one round trip (`href IN $hrefs` scans the table).
+        let statements: String = (0..hrefs.len())
+            .map(|i| {
+                format!(
+                    "SELECT uid, recurrence_id FROM event WHERE calendar = $calendar AND href = $h{i};"
+                )
+            })
+            .collect();
+        let mut query = self
+            .db
+            .query(statements)
+            .bind(("calendar", calendar.to_string()));
+        for (i, href) in hrefs.iter().enumerate() {
+            query = query.bind((format!("h{i}"), href.clone()));
+        }
+        let mut response = query.await?;
+        let mut found = Vec::new();
+        for i in 0..hrefs.len() {
+            let rows: Vec<Occurrence> = response.take(i)?;
+            found.extend(rows);
+        }
+        Ok(found)
     }
 
     pub async fn remove_object(

@@ -10,7 +10,8 @@ pub use connections::{
     NewConnection,
 };
 pub use events::{
-    event_source, CalendarKey, EventGuests, EventRow, EventStore, GuestFilter, StoredObject,
+    event_source, CalendarKey, EventGuests, EventRow, EventStore, GuestFilter, ObjectWrite,
+    StoredObject,
 };
 pub use history::SyncHistory;
 pub use leases::Lease;

@@ -78,6 +78,17 @@ impl Radicale {
         }
     }
 
+    /// Where Radicale keeps one of alice's calendars on disk (to write many objects at once; the
+    /// sync benchmark does).
+    #[allow(dead_code)]
+    pub fn collection_dir(&self, name: &str) -> PathBuf {
+        self._dir
+            .path()
+            .join("collections/collection-root")
+            .join(USER)
+            .join(name)
+    }
+
     pub fn calendar_url(&self, name: &str) -> String {
         format!("{}/{USER}/{name}/", self.base)
     }

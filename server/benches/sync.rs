@@ -1,0 +1,243 @@
+//! Sync speed against a real Radicale with generated data (run: `scripts/bench.sh`, or
+//! `cargo bench -p server --bench sync`; `BENCH_EVENTS` sets the calendar size, default 10,000).
+//! Measures the first full sync ("Connect"), an unchanged re-sync, one raw calendar-query
+//! REPORT of all the data for comparison, and the process's peak RSS, over an on-disk
+//! SurrealKV database as in production. Prints a Markdown table and rewrites the
+//! "Sync" section of BENCHMARKS.md between its markers.
+#[path = "../tests/it/common/radicale.rs"]
+#[allow(dead_code)]
+mod radicale;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::models::{CalDavInput, UserInfo};
+use chrono::{Duration as Days, Utc};
+use radicale::{Radicale, PASSWORD, USER};
+use server::calendar::service::{CalendarSettings, Calendars};
+use server::db::DbSettings;
+use server::matcher::Matcher;
+use server::people::People;
+use server::secrets::Keyring;
+
+const BEGIN: &str = "<!-- sync-bench:begin -->";
+const END: &str = "<!-- sync-bench:end -->";
+
+/// Event `i` of the generated calendar: meetings spread over ±60 days with three guests; every
+/// tenth a weekly series.
+fn generated(i: usize) -> String {
+    let start = Utc::now() - Days::days(60) + Days::minutes((i as i64 * 173) % (120 * 24 * 60));
+    let stamp = |t: chrono::DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+    let rule = if i.is_multiple_of(10) {
+        "RRULE:FREQ=WEEKLY;COUNT=20\r\n"
+    } else {
+        ""
+    };
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Rondo bench//EN\r\nBEGIN:VEVENT\r\nUID:bench-{i}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{}\r\nDTEND:{}\r\n{rule}SUMMARY:Meeting {i}\r\nDESCRIPTION:Agenda for meeting {i}: status\\, plans and questions.\r\nLOCATION:https://meet.example.org/{i}\r\nORGANIZER;CN=Alice:mailto:alice@example.org\r\nATTENDEE;CN=Guest {i};PARTSTAT=ACCEPTED:mailto:guest{i}@example.org\r\nATTENDEE;CN=Bob Builder;PARTSTAT=TENTATIVE:mailto:bob@example.org\r\nATTENDEE;CN=Carol;PARTSTAT=NEEDS-ACTION:mailto:carol{}@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        stamp(start),
+        stamp(start + Days::minutes(45)),
+        i % 97
+    )
+}
+
+/// Writes the objects straight into Radicale's store (PUT by PUT takes minutes for thousands);
+/// Radicale reads new files on the next request.
+fn fill(radicale: &Radicale, events: usize) {
+    let dir = radicale.collection_dir("work");
+    for i in 0..events {
+        std::fs::write(dir.join(format!("bench-{i}.ics")), generated(i)).unwrap();
+    }
+}
+
+/// One calendar-query REPORT returning every object's data: what the network and Radicale
+/// alone cost.
+async fn raw_report(radicale: &Radicale) -> (Duration, usize) {
+    let body = r#"<?xml version="1.0" encoding="utf-8"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"/></c:filter></c:calendar-query>"#;
+    let started = Instant::now();
+    let text = reqwest::Client::new()
+        .request(
+            reqwest::Method::from_bytes(b"REPORT").unwrap(),
+            radicale.calendar_url("work"),
+        )
+        .basic_auth(USER, Some(PASSWORD))
+        .header("depth", "1")
+        .header("content-type", "application/xml")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (started.elapsed(), text.len())
+}
+
+/// The multigets a first sync sends (batches of 50), timed alone.
+async fn raw_multigets(radicale: &Radicale, events: usize) -> Duration {
+    let http = reqwest::Client::new();
+    let path = format!("/{USER}/work/");
+    let started = Instant::now();
+    for batch in (0..events).collect::<Vec<_>>().chunks(50) {
+        let hrefs: String = batch
+            .iter()
+            .map(|i| format!("<d:href>{path}bench-{i}.ics</d:href>"))
+            .collect();
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>{hrefs}</c:calendar-multiget>"#
+        );
+        http.request(
+            reqwest::Method::from_bytes(b"REPORT").unwrap(),
+            radicale.calendar_url("work"),
+        )
+        .basic_auth(USER, Some(PASSWORD))
+        .header("depth", "1")
+        .header("content-type", "application/xml")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    }
+    started.elapsed()
+}
+
+/// The process's peak resident memory (VmHWM), in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+#[tokio::main]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo test --benches` asks for a list of tests; there are none.
+    }
+    let events: usize = std::env::var("BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#1BADF8").await;
+    let started = Instant::now();
+    fill(&radicale, events);
+    eprintln!("generated {events} events in {}", secs(started.elapsed()));
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = server::db::connect(&DbSettings {
+        endpoint: format!("surrealkv://{}", dir.path().join("db").display()),
+        ..DbSettings::memory()
+    })
+    .await
+    .unwrap();
+    let calendars = Calendars::new(
+        db.clone(),
+        Arc::new(Matcher::new(People::new(db.clone()))),
+        CalendarSettings {
+            request_timeout: Duration::from_secs(300),
+            sync_timeout: Duration::from_secs(3600),
+            ..CalendarSettings::new(Keyring::generate(), true)
+        },
+    );
+    let user = UserInfo {
+        id: "bench".into(),
+        email: "alice@example.org".into(),
+        name: "Alice".into(),
+        time_zone: "UTC".into(),
+    };
+
+    // Radicale builds its cache on first reading new files: warm it, then time the second.
+    raw_report(&radicale).await;
+    let (raw, bytes) = raw_report(&radicale).await;
+    let multigets = raw_multigets(&radicale, events).await;
+    let texts: Vec<String> = (0..events).map(generated).collect();
+    let started = Instant::now();
+    let (from, to) = (Utc::now() - Days::days(90), Utc::now() + Days::days(30));
+    let occurrences: usize = texts
+        .iter()
+        .map(|t| {
+            server::calendar::ical::parse_calendar(t, from, to, chrono_tz::Tz::UTC)
+                .map_or(0, |p| p.events.len())
+        })
+        .sum();
+    let parse = started.elapsed();
+    let started = Instant::now();
+    let connection = calendars
+        .create_caldav(
+            &user,
+            CalDavInput {
+                name: "Bench".into(),
+                server_url: radicale.base.clone(),
+                username: USER.into(),
+                password: PASSWORD.into(),
+                calendars: vec![radicale.calendar_url("work")],
+            },
+        )
+        .await
+        .unwrap();
+    let first = started.elapsed();
+    let stored: Vec<serde_json::Value> = db
+        .query("SELECT count() AS n FROM event GROUP ALL")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    let started = Instant::now();
+    let report = calendars.sync(&user.id, &connection.id).await.unwrap();
+    let resync = started.elapsed();
+    assert_eq!(report.error, None);
+    assert_eq!(report.added + report.changed + report.removed, 0);
+
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let table = format!(
+        "Calendar of {events} objects ({} stored occurrences) on Radicale, on-disk SurrealKV, \
+         {profile} build, {} cores, {}.\n\n\
+         | Measure | Result |\n| --- | --- |\n\
+         | First full sync (\"Connect\": discovery, listing, multiget, parse, match, store) | {} ({:.0} events/s) |\n\
+         | Unchanged re-sync (one sync-collection REPORT) | {} |\n\
+         | Parse and expand every object ({} occurrences in the window), one core | {} |\n\
+         | The same objects fetched by multiget in batches of 50, alone | {} |\n\
+         | Raw calendar-query REPORT of all data ({:.1} MB), for comparison | {} |\n\
+         | First sync ÷ raw REPORT | {:.1}× |\n\
+         | Peak RSS of the benchmark process (server side and Rondo's test client) | {:.0} MB |\n",
+        stored.first().and_then(|r| r["n"].as_i64()).unwrap_or(0),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        Utc::now().format("%Y-%m-%d"),
+        secs(first),
+        events as f64 / first.as_secs_f64(),
+        secs(resync),
+        occurrences,
+        secs(parse),
+        secs(multigets),
+        bytes as f64 / 1e6,
+        secs(raw),
+        first.as_secs_f64() / raw.as_secs_f64(),
+        peak_rss_mb(),
+    );
+    println!("{table}");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        if let (Some(a), Some(b)) = (text.find(BEGIN), text.find(END)) {
+            let updated = format!("{}{BEGIN}\n{table}{}", &text[..a], &text[b..]);
+            std::fs::write(&path, updated).unwrap();
+            eprintln!("updated {}", path.display());
+        }
+    }
+}
