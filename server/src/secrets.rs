@@ -395,12 +395,11 @@ pub fn load_or_create_key_file(path: &Path) -> Result<Keyring, SecretError> {
             tracing::info!(path = %path.display(), "created a new secret key file");
             Ok(keyring)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            read_existing_key_file(path)?.ok_or_else(|| SecretError::KeyFile {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_existing_key_file(path)?
+            .ok_or_else(|| SecretError::KeyFile {
                 path: path.to_path_buf(),
                 reason: "disappeared while being created".into(),
-            })
-        }
+            }),
         Err(e) => Err(SecretError::KeyFile {
             path: path.to_path_buf(),
             reason: e.to_string(),
