@@ -482,6 +482,16 @@ pub struct SyncReport {
     pub logged: u64,
 }
 
+impl SyncReport {
+    /// What "Sync now" tells the user after a successful run.
+    pub fn summary(&self) -> String {
+        format!(
+            "Synced: {} added, {} changed, {} removed, {} logged.",
+            self.added, self.changed, self.removed, self.logged
+        )
+    }
+}
+
 /// Form checkboxes as bools: a browser posts "on" when ticked and nothing when not; a client
 /// calling the server function directly sends `true`/`false`.
 pub mod checkbox {
@@ -751,6 +761,23 @@ pub struct SyncRun {
     /// Meetings auto-logged as activities after this run.
     pub logged: u64,
     pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod sync_report_tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_counts_logged_meetings() {
+        let report = SyncReport {
+            logged: 22,
+            ..Default::default()
+        };
+        assert_eq!(
+            report.summary(),
+            "Synced: 0 added, 0 changed, 0 removed, 22 logged."
+        );
+    }
 }
 
 #[cfg(test)]

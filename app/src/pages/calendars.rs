@@ -199,7 +199,7 @@ fn ConnectionCard(
                 Ok(r) if r.error.is_some() => view! { <p class="error" role="alert">{format!("Sync failed: {}", r.error.unwrap_or_default())}</p> }.into_any(),
                 Ok(r) => view! {
                     <p class="sync-result success" role="status">
-                        {format!("Synced: {} added, {} changed, {} removed.", r.added, r.changed, r.removed)}
+                        {r.summary()}
                         {(!r.warnings.is_empty()).then(|| format!(" {} event(s) skipped: {}", r.warnings.len(), r.warnings.join("; ")))}
                     </p>
                 }.into_any(),
