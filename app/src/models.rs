@@ -583,8 +583,20 @@ pub struct Meeting {
 }
 
 impl Meeting {
-    pub fn has_ended(&self, now: DateTime<Utc>) -> bool {
-        self.ends_at <= now
+    /// Whether it has ended for a user in `tz` (`time_zone` name): all-day meetings at the
+    /// user's midnight.
+    pub fn has_ended(&self, now: DateTime<Utc>, tz: &str) -> bool {
+        crate::time::has_ended(
+            self.ends_at,
+            self.end_date.filter(|_| self.all_day),
+            now,
+            crate::time::parse_tz(tz),
+        )
+    }
+
+    /// The link to join it online; none once it was cancelled.
+    pub fn join_url(&self) -> Option<String> {
+        self.meeting_url.clone().filter(|_| !self.cancelled)
     }
 
     pub fn in_progress(&self, now: DateTime<Utc>) -> bool {
