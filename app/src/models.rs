@@ -482,6 +482,16 @@ pub struct SyncReport {
     pub logged: u64,
 }
 
+impl SyncReport {
+    /// What "Sync now" tells the user after a successful run.
+    pub fn summary(&self) -> String {
+        format!(
+            "Synced: {} added, {} changed, {} removed, {} logged.",
+            self.added, self.changed, self.removed, self.logged
+        )
+    }
+}
+
 /// Form checkboxes as bools: a browser posts "on" when ticked and nothing when not; a client
 /// calling the server function directly sends `true`/`false`.
 pub mod checkbox {
@@ -573,8 +583,20 @@ pub struct Meeting {
 }
 
 impl Meeting {
-    pub fn has_ended(&self, now: DateTime<Utc>) -> bool {
-        self.ends_at <= now
+    /// Whether it has ended for a user in `tz` (`time_zone` name): all-day meetings at the
+    /// user's midnight.
+    pub fn has_ended(&self, now: DateTime<Utc>, tz: &str) -> bool {
+        crate::time::has_ended(
+            self.ends_at,
+            self.end_date.filter(|_| self.all_day),
+            now,
+            crate::time::parse_tz(tz),
+        )
+    }
+
+    /// The link to join it online; none once it was cancelled.
+    pub fn join_url(&self) -> Option<String> {
+        self.meeting_url.clone().filter(|_| !self.cancelled)
     }
 
     pub fn in_progress(&self, now: DateTime<Utc>) -> bool {
@@ -751,6 +773,23 @@ pub struct SyncRun {
     /// Meetings auto-logged as activities after this run.
     pub logged: u64,
     pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod sync_report_tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_counts_logged_meetings() {
+        let report = SyncReport {
+            logged: 22,
+            ..Default::default()
+        };
+        assert_eq!(
+            report.summary(),
+            "Synced: 0 added, 0 changed, 0 removed, 22 logged."
+        );
+    }
 }
 
 #[cfg(test)]

@@ -47,6 +47,21 @@ pub fn day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
     local_to_utc(day.and_hms_opt(0, 0, 0).expect("midnight"), tz)
 }
 
+/// Whether an event has ended at `now` for a user in `tz`: a timed one at its end instant, an
+/// all-day one (ending before `end_date`, iCalendar's exclusive DTEND) at the user's midnight
+/// starting that date, not at UTC midnight.
+pub fn has_ended(
+    ends_at: DateTime<Utc>,
+    all_day_end: Option<NaiveDate>,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> bool {
+    match all_day_end {
+        Some(end) => now.with_timezone(&tz).date_naive() >= end,
+        None => ends_at <= now,
+    }
+}
+
 /// "30 min", "1 h", "1 h 30 min".
 pub fn format_duration(minutes: i64) -> String {
     match (minutes / 60, minutes % 60) {
@@ -161,6 +176,22 @@ mod tests {
             "All day · Tue 1 Dec – Thu 3 Dec 2026"
         );
         assert_eq!(format_duration(45), "45 min");
+    }
+
+    #[test]
+    fn all_day_meetings_end_at_the_users_midnight() {
+        let one = meeting("2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z", true);
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        // 01:00 UTC on the 2nd is still the afternoon of the 1st in Los Angeles.
+        assert!(!one.has_ended(at("2026-12-02T01:00:00Z"), "America/Los_Angeles"));
+        assert!(one.has_ended(at("2026-12-02T08:00:00Z"), "America/Los_Angeles"));
+        // In Kiritimati (UTC+14) the 2nd began at 10:00 UTC on the 1st.
+        assert!(!one.has_ended(at("2026-12-01T09:59:00Z"), "Pacific/Kiritimati"));
+        assert!(one.has_ended(at("2026-12-01T10:00:00Z"), "Pacific/Kiritimati"));
+        assert!(one.has_ended(at("2026-12-02T00:00:00Z"), "UTC"));
+        let timed = meeting("2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z", false);
+        assert!(!timed.has_ended(at("2026-12-01T09:59:00Z"), "Pacific/Kiritimati"));
+        assert!(timed.has_ended(at("2026-12-01T10:00:00Z"), "America/Los_Angeles"));
     }
 
     #[test]

@@ -86,3 +86,35 @@ test('connect a CalDAV account, sync it, edit and delete it', async () => {
   await renamed.getByRole('button', { name: 'Yes, delete' }).click();
   await page.getByText('No calendars connected yet').waitFor();
 });
+
+test('a wrong new password keeps the Edit dialog open with its error', async () => {
+  const page = await (await browser.newContext()).newPage();
+  await signUp(page, server.base, 'cal-wrong');
+  await page.goto(`${server.base}/settings/calendars`);
+  await hydrated(page);
+  await page.click('text=Add CalDAV account');
+  const dialog = page.getByRole('dialog');
+  await page.fill('#caldav-url', radicale.base);
+  await page.fill('#caldav-username', USER);
+  await page.fill('#caldav-password', PASSWORD);
+  await page.click('text=Test connection');
+  await dialog.getByText('Found 2 calendar(s)').waitFor();
+  await page.fill('#caldav-name', 'Wrong password test');
+  await dialog.getByRole('button', { name: 'Add account' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  const card = page.locator('.connection', { hasText: 'Wrong password test' });
+  await card.waitFor();
+
+  await card.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('dialog');
+  await page.fill('#edit-password', 'not the password');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  // The error shows in the dialog, which stays open with what was typed.
+  await edit.getByRole('alert').filter({ hasText: 'username or password' }).waitFor();
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await edit.isVisible(), true);
+  assert.equal(await page.inputValue('#edit-password'), 'not the password');
+  await shot(page, '12-edit-wrong-password');
+  await edit.getByRole('button', { name: 'Cancel' }).click();
+  await edit.waitFor({ state: 'detached' });
+});

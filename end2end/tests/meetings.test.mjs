@@ -10,6 +10,7 @@ let browser;
 let radicale;
 const bob = { name: 'Bob Builder', email: 'bob@builders.example' };
 const erin = { name: 'Erin Example', email: 'erin@example.net' };
+const pat = { name: 'Pat Pager', email: 'pat@pager.example' };
 
 before(async () => {
   radicale = await startRadicale();
@@ -17,6 +18,13 @@ before(async () => {
   await radicale.putEvent('work', 'review.ics', vevent({ uid: 'review-1', summary: 'Design review', startOffsetHours: -30, attendees: [bob] }));
   await radicale.putEvent('work', 'planning.ics', vevent({ uid: 'planning-1', summary: 'Planning', startOffsetHours: 26, attendees: [bob, erin] }));
   await radicale.putEvent('work', 'standup.ics', vevent({ uid: 'standup-1', summary: 'Standup', startOffsetHours: 0, durationMinutes: 60, attendees: [bob] }));
+  // Pat: twelve past meetings ("Past 01" the newest), one upcoming call and a cancelled one.
+  for (let i = 1; i <= 12; i++) {
+    const n = String(i).padStart(2, '0');
+    await radicale.putEvent('work', `past-${n}.ics`, vevent({ uid: `past-${n}`, summary: `Past ${n}`, startOffsetHours: -48 - 24 * i, attendees: [pat] }));
+  }
+  await radicale.putEvent('work', 'call.ics', vevent({ uid: 'call-1', summary: 'Pat call', startOffsetHours: 50, attendees: [pat], extra: ['LOCATION:https://zoom.us/j/111222333'] }));
+  await radicale.putEvent('work', 'called-off.ics', vevent({ uid: 'called-off-1', summary: 'Called off', startOffsetHours: 52, attendees: [pat], extra: ['LOCATION:https://zoom.us/j/444555666', 'STATUS:CANCELLED'] }));
   server = await startRondo({ env: { RONDO_ALLOW_PRIVATE_SERVERS: 'true' } });
   browser = await launchBrowser();
 });
@@ -113,4 +121,46 @@ test('meetings on a person, log as activity, add an attendee, today on the dashb
   assert.equal((await synced.json()).added, 1);
   assert.equal(await todayClocked.locator('.today-item', { hasText: 'Coffee' }).count(), 0);
   await todayClocked.locator('.today-item', { hasText: 'Coffee' }).waitFor({ timeout: 75_000 });
+});
+
+test('past meetings page past ten; cancelled meetings offer no Join', { timeout: 180_000 }, async () => {
+  const page = await (await browser.newContext()).newPage();
+  await signUp(page, server.base, 'pager');
+  await page.click('nav >> text=People');
+  await page.click('text=Add person');
+  await page.getByRole('heading', { name: 'Add person' }).waitFor();
+  await page.fill('#first_name', 'Pat');
+  await page.fill('#last_name', 'Pager');
+  await page.fill('#email-0', pat.email);
+  await page.click('text=Save person');
+  await page.getByRole('heading', { name: 'Pat Pager' }).waitFor();
+  await addCalDavAccount(page, radicale, 'Pager calendar');
+  await openPerson(page, 'Pat Pager');
+  const meetings = page.locator('section.meetings');
+
+  // Upcoming: the call has its Join link, the cancelled one none.
+  const call = meetings.locator('.meeting', { hasText: 'Pat call' });
+  await call.waitFor();
+  assert.equal(await call.getByRole('link', { name: 'Join' }).count(), 1);
+  const calledOff = meetings.locator('.meeting', { hasText: 'Called off' });
+  await calledOff.locator('.tag', { hasText: 'Cancelled' }).waitFor();
+  assert.equal(await calledOff.getByRole('link', { name: 'Join' }).count(), 0);
+
+  await meetings.getByRole('tab', { name: 'Past' }).click();
+  await meetings.locator('.meeting', { hasText: 'Past 01' }).waitFor();
+  assert.equal(await meetings.locator('.meeting').count(), 10);
+  const pager = meetings.locator('nav.pager');
+  assert.equal((await pager.locator('span').textContent()).trim(), 'Page 1 of 2');
+  const next = pager.getByRole('button', { name: 'Next →', exact: true });
+  assert.equal(await next.isEnabled(), true);
+  assert.equal((await next.textContent()).trim(), 'Next →');
+  assert.equal(await pager.getByRole('button', { name: '← Previous', exact: true }).isDisabled(), true);
+  await next.click();
+  await meetings.locator('.meeting', { hasText: 'Past 11' }).waitFor();
+  assert.deepEqual(await meetings.locator('.meeting h3').allTextContents(), ['Past 11', 'Past 12']);
+  assert.equal((await pager.locator('span').textContent()).trim(), 'Page 2 of 2');
+  assert.equal(await pager.getByRole('button', { name: 'Next →', exact: true }).isDisabled(), true);
+  await pager.getByRole('button', { name: '← Previous', exact: true }).click();
+  await meetings.locator('.meeting', { hasText: 'Past 01' }).waitFor();
+  await shot(page, '23-past-meetings-pager');
 });

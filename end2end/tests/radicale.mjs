@@ -53,7 +53,7 @@ export async function startRadicale() {
 }
 
 /** A VEVENT relative to now, in UTC. */
-export function vevent({ uid, summary, startOffsetHours, durationMinutes = 60, attendees = [] }) {
+export function vevent({ uid, summary, startOffsetHours, durationMinutes = 60, attendees = [], extra = [] }) {
   const start = new Date(Date.now() + startOffsetHours * 3600_000);
   start.setUTCMinutes(0, 0, 0);
   const end = new Date(start.getTime() + durationMinutes * 60_000);
@@ -61,6 +61,7 @@ export function vevent({ uid, summary, startOffsetHours, durationMinutes = 60, a
   return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Rondo tests//EN', 'BEGIN:VEVENT', `UID:${uid}`, `DTSTAMP:${fmt(new Date())}`,
     `DTSTART:${fmt(start)}`, `DTEND:${fmt(end)}`, `SUMMARY:${summary}`,
     ...attendees.map((a) => `ATTENDEE;CN=${a.name};PARTSTAT=ACCEPTED:mailto:${a.email}`),
+    ...extra,
     'END:VEVENT', 'END:VCALENDAR', ''].join('\n');
 }
 

@@ -12,6 +12,7 @@ use crate::auth::validate_email;
 use crate::db::{count_of, CountRow, Db};
 use crate::error::StoreError;
 use crate::ids::{new_id, record};
+use crate::matcher::index::gmail_key;
 use crate::text::{fold, normalize_email};
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -70,6 +71,14 @@ struct EmailRow {
     address: String,
     label: String,
     primary: bool,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct GmailRow {
+    person: String,
+    address: String,
+    normalized: String,
 }
 
 /// Everyone's names and normalized addresses: what the matcher indexes.
@@ -350,25 +359,48 @@ impl People {
             .collect())
     }
 
-    /// Which of `addresses` (normalized) already belong to someone other than `except`.
+    /// Which of `addresses` (normalized) already belong to someone other than `except`, also as
+    /// a Gmail alias (the matcher's `gmail_key`: dots, `+tags`, googlemail.com): each as the
+    /// address to name in the error, and the person it belongs to.
     async fn email_owners(
         &self,
         owner: &str,
         addresses: &[String],
         except: Option<&str>,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let taken: Vec<EmailRow> = self
+        let mut response = self
             .db
-            .query("SELECT person, address, label, primary FROM person_email WHERE owner = $owner AND normalized IN $addresses")
+            .query(
+                "SELECT person, address, label, primary FROM person_email WHERE owner = $owner AND normalized IN $addresses;
+                 SELECT person, address, normalized FROM person_email WHERE owner = $owner
+                   AND (string::ends_with(normalized, '@gmail.com') OR string::ends_with(normalized, '@googlemail.com'));",
+            )
             .bind(("owner", owner.to_string()))
             .bind(("addresses", addresses.to_vec()))
-            .await?
-            .take(0)?;
-        Ok(taken
+            .await?;
+        let taken: Vec<EmailRow> = response.take(0)?;
+        let gmail: Vec<GmailRow> = response.take(1)?;
+        let mut owners: Vec<(String, String)> = taken
             .into_iter()
             .filter(|e| Some(e.person.as_str()) != except)
             .map(|e| (e.address, e.person))
-            .collect())
+            .collect();
+        for address in addresses {
+            let Some(key) = gmail_key(address) else {
+                continue;
+            };
+            if let Some(row) = gmail.iter().find(|row| {
+                Some(row.person.as_str()) != except
+                    && row.normalized != *address
+                    && gmail_key(&row.normalized).as_deref() == Some(key.as_str())
+            }) {
+                owners.push((
+                    format!("{address} (a Gmail alias of {})", row.address),
+                    row.person.clone(),
+                ));
+            }
+        }
+        Ok(owners)
     }
 
     pub async fn save(&self, owner: &str, input: PersonInput) -> Result<String, StoreError> {

@@ -261,7 +261,12 @@ impl Backend for Services {
     async fn log_meeting(&self, user: &UserInfo, event_id: &str) -> AppResult<String> {
         Ok(self
             .meetings
-            .log(&user.id, event_id, chrono::Utc::now())
+            .log(
+                &user.id,
+                app::time::parse_tz(&user.time_zone),
+                event_id,
+                chrono::Utc::now(),
+            )
             .await?)
     }
 

@@ -56,7 +56,7 @@ pub fn MeetingCard(
         .clone()
         .unwrap_or_else(|| "#868e96".into());
     let first_person = meeting.matched_people().first().map(|p| p.id.clone());
-    let can_log = meeting.has_ended(Utc::now()) && !meeting.cancelled;
+    let can_log = meeting.has_ended(Utc::now(), &tz) && !meeting.cancelled;
     let id = meeting.id.clone();
     let logged = meeting.logged_activity.clone();
     let place = [
@@ -85,7 +85,7 @@ pub fn MeetingCard(
             <p class="meeting-when">{when}</p>
             {(!place.is_empty()).then(|| view! { <p class="meta">{place}</p> })}
             <div class="meeting-actions">
-                {meeting.meeting_url.clone().map(|url| view! { <a class="button join" href=url target="_blank" rel="noopener noreferrer">"Join"</a> })}
+                {meeting.join_url().map(|url| view! { <a class="button join" href=url target="_blank" rel="noopener noreferrer">"Join"</a> })}
                 {can_log.then(|| view! { <LogButton id=id.clone() logged first_person changes/> })}
             </div>
             <ul class="attendees">
@@ -252,7 +252,7 @@ pub fn TodayItem(meeting: Meeting, #[prop(into)] now: Signal<DateTime<Utc>>) -> 
     };
     let done = {
         let m = meeting.clone();
-        move || m.has_ended(now.get()) && !m.all_day
+        move || m.has_ended(now.get(), &tz) && !m.all_day
     };
     view! {
         <li class="today-item" class:now=in_progress class:done=done data-meeting=meeting.title.clone() style=format!("border-left-color:{color}")>
@@ -262,7 +262,74 @@ pub fn TodayItem(meeting: Meeting, #[prop(into)] now: Signal<DateTime<Utc>>) -> 
             <span class="today-people">
                 {people.into_iter().map(|p| view! { <a href=format!("/people/{}", p.id)>{p.name}</a> }).collect_view()}
             </span>
-            {meeting.meeting_url.clone().map(|url| view! { <a class="button join" href=url target="_blank" rel="noopener noreferrer">"Join"</a> })}
+            {meeting.join_url().map(|url| view! { <a class="button join" href=url target="_blank" rel="noopener noreferrer">"Join"</a> })}
         </li>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::components::layout::CurrentUser;
+    use crate::models::UserInfo;
+
+    fn meeting(cancelled: bool) -> Meeting {
+        Meeting {
+            id: "m".into(),
+            title: "Standup".into(),
+            starts_at: "2030-01-01T10:00:00Z".parse().unwrap(),
+            ends_at: "2030-01-01T10:30:00Z".parse().unwrap(),
+            all_day: false,
+            start_date: None,
+            end_date: None,
+            location: None,
+            meeting_url: Some("https://meet.example.com/abc".into()),
+            cancelled,
+            calendar_name: "Work".into(),
+            calendar_color: None,
+            attendees: vec![],
+            logged_activity: None,
+        }
+    }
+
+    fn render<V: RenderHtml>(view: impl FnOnce() -> V) -> String {
+        Owner::new().with(|| {
+            provide_context(CurrentUser(RwSignal::new(UserInfo {
+                id: "u".into(),
+                email: "u@example.com".into(),
+                name: "U".into(),
+                time_zone: "UTC".into(),
+            })));
+            view().to_html()
+        })
+    }
+
+    fn now() -> Signal<DateTime<Utc>> {
+        Signal::stored("2029-12-31T00:00:00Z".parse::<DateTime<Utc>>().unwrap())
+    }
+
+    fn card(meeting: Meeting) -> String {
+        render(move || view! { <MeetingCard meeting changes=MeetingChanges::new() now=now()/> })
+    }
+
+    fn today_item(meeting: Meeting) -> String {
+        render(move || view! { <TodayItem meeting now=now()/> })
+    }
+
+    #[test]
+    fn cancelled_meetings_have_no_join_link() {
+        assert!(card(meeting(false)).contains("meet.example.com"));
+        assert!(today_item(meeting(false)).contains("meet.example.com"));
+        let html = card(meeting(true));
+        assert!(html.contains("Cancelled"), "{html}");
+        assert!(
+            !html.contains("Join") && !html.contains("meet.example.com"),
+            "{html}"
+        );
+        let html = today_item(meeting(true));
+        assert!(
+            !html.contains("Join") && !html.contains("meet.example.com"),
+            "{html}"
+        );
     }
 }

@@ -52,11 +52,19 @@ pub fn CalendarsPage() -> impl IntoView {
     let update = ServerAction::<UpdateConnection>::new();
     let delete = ServerAction::<DeleteConnection>::new();
     let sync = ServerAction::<SyncConnection>::new();
+    // Refetched after a successful edit only: a failed one must leave the card, its dialog and
+    // the dialog's error where they are (a refetch re-creates the cards, closing the dialog).
+    let updated = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = update.value().get() {
+            updated.update(|n| *n += 1);
+        }
+    });
     let connections = Resource::new(
         move || {
             (
                 create.version().get(),
-                update.version().get(),
+                updated.get(),
                 delete.version().get(),
                 sync.version().get(),
             )
@@ -199,7 +207,7 @@ fn ConnectionCard(
                 Ok(r) if r.error.is_some() => view! { <p class="error" role="alert">{format!("Sync failed: {}", r.error.unwrap_or_default())}</p> }.into_any(),
                 Ok(r) => view! {
                     <p class="sync-result success" role="status">
-                        {format!("Synced: {} added, {} changed, {} removed.", r.added, r.changed, r.removed)}
+                        {r.summary()}
                         {(!r.warnings.is_empty()).then(|| format!(" {} event(s) skipped: {}", r.warnings.len(), r.warnings.join("; ")))}
                     </p>
                 }.into_any(),

@@ -8,7 +8,7 @@ use crate::api::{
 use crate::components::activity::{ActivityForm, ActivityItem};
 use crate::components::favorite::FavoriteToggle;
 use crate::components::meeting::{MeetingCard, MeetingChanges};
-use crate::components::pager::Pager;
+use crate::components::pager::{MeetingPager, Pager};
 use crate::components::status::{ActionError, ErrorBox, Loading};
 use crate::models::{MeetingScope, Person};
 
@@ -233,13 +233,7 @@ fn PersonMeetings(person_id: String, changes: MeetingChanges) -> impl IntoView {
                                 <div class="meeting-list">
                                     {result.items.into_iter().map(|meeting| view! { <MeetingCard meeting changes now/> }).collect_view()}
                                 </div>
-                                {(count > 1).then(|| view! {
-                                    <nav class="pager" aria-label="Meeting pages">
-                                        <button type="button" class="link" disabled=current <= 1 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"← Previous"</button>
-                                        <span>{format!("Page {current} of {count}")}</span>
-                                        <button type="button" class="link" disabled=current >= count on:click=move |_| page.update(|p| *p += 1)>"Next →"</button>
-                                    </nav>
-                                })}
+                                <MeetingPager current count page/>
                             }.into_any()
                         }
                     }

@@ -80,7 +80,7 @@ impl Meetings {
                 person,
                 scope,
                 (from, to),
-                now,
+                (now, now.with_timezone(&tz).date_naive()),
                 MEETINGS_PER_PAGE,
                 (page - 1) * MEETINGS_PER_PAGE,
             )
@@ -115,6 +115,7 @@ impl Meetings {
     pub async fn log(
         &self,
         owner: &str,
+        tz: Tz,
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<String, StoreError> {
@@ -122,7 +123,8 @@ impl Meetings {
         if event.cancelled() {
             return Err(StoreError::Invalid("This meeting was cancelled.".into()));
         }
-        if event.ends_at > now {
+        let all_day_end = event.end_date.filter(|_| event.all_day);
+        if !app::time::has_ended(event.ends_at, all_day_end, now, tz) {
             return Err(StoreError::Invalid(
                 "This meeting has not ended yet.".into(),
             ));

@@ -268,6 +268,83 @@ async fn an_email_cannot_belong_to_two_people() {
 }
 
 #[tokio::test]
+async fn a_gmail_alias_cannot_belong_to_a_second_person() {
+    let server = common::start().await;
+    let client = server.user("alias-owner@example.org").await;
+    let zoe = client
+        .save_person(&[
+            ("first_name", "Zoe"),
+            ("last_name", "Zed"),
+            ("emails.0.address", "zoez@gmail.com"),
+        ])
+        .await
+        .unwrap();
+    for alias in [
+        "zoez+crm@googlemail.com",
+        "Zoe.Z@gmail.com",
+        "zoez+work@gmail.com",
+    ] {
+        let err = client
+            .save_person(&[("first_name", "Other"), ("emails.0.address", alias)])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            AppError::Conflict(format!(
+                "{} (a Gmail alias of zoez@gmail.com) already belongs to Zoe Zed.",
+                alias.to_lowercase()
+            )),
+            "{alias}"
+        );
+    }
+    // The other way round: an alias stored first blocks the plain address too.
+    client
+        .save_person(&[
+            ("first_name", "Max"),
+            ("emails.0.address", "m.ax+news@googlemail.com"),
+        ])
+        .await
+        .unwrap();
+    let err = client
+        .save_person(&[
+            ("first_name", "Other"),
+            ("emails.0.address", "max@gmail.com"),
+        ])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Conflict(m) if m.ends_with("already belongs to Max.")),
+        "{err:?}"
+    );
+    // The same person may keep several spellings of their own address.
+    client
+        .save_person(&[
+            ("id", &zoe),
+            ("first_name", "Zoe"),
+            ("last_name", "Zed"),
+            ("emails.0.address", "zoez@gmail.com"),
+            ("emails.1.address", "zoez+crm@googlemail.com"),
+        ])
+        .await
+        .unwrap();
+    // Not Gmail: dots and tags are different addresses elsewhere.
+    client
+        .save_person(&[
+            ("first_name", "Ana"),
+            ("emails.0.address", "ana@example.org"),
+        ])
+        .await
+        .unwrap();
+    client
+        .save_person(&[
+            ("first_name", "Ana2"),
+            ("emails.0.address", "ana+x@example.org"),
+        ])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn people_are_paged_and_sorted() {
     let server = common::start().await;
     let client = server.user("pager@example.org").await;

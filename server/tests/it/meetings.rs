@@ -538,3 +538,89 @@ async fn todays_meetings_follow_the_users_time_zone() {
     );
     assert!(list[0].all_day && list[0].start_date == Some(today));
 }
+
+#[tokio::test]
+async fn all_day_meetings_end_at_the_users_midnight_not_utcs() {
+    use app::models::MeetingScope;
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#e8590c").await;
+    let day = Utc::now().date_naive() - Duration::days(5);
+    let next = day.succ_opt().unwrap();
+    let offsite = format!(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\nBEGIN:VEVENT\nUID:offsite\nDTSTAMP:20260101T000000Z\nDTSTART;VALUE=DATE:{}\nDTEND;VALUE=DATE:{}\nSUMMARY:Offsite\nORGANIZER;CN=Alice:mailto:alice@example.org\nATTENDEE;CN=Bob;PARTSTAT=ACCEPTED:mailto:bob@builders.example\nEND:VEVENT\nEND:VCALENDAR\n",
+        day.format("%Y%m%d"),
+        next.format("%Y%m%d")
+    );
+    radicale.put_event("work", "offsite.ics", &offsite).await;
+    let server = common::start().await;
+    let alice = server.user("alice-allday@example.org").await;
+    let bob = alice
+        .save_person(&[
+            ("first_name", "Bob"),
+            ("emails.0.address", "bob@builders.example"),
+        ])
+        .await
+        .unwrap();
+    let connection = connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
+    let owner = common::calendar::connection_owner(&server, &connection).await;
+    let meetings = &server.services.meetings;
+    let scope_at = |tz: chrono_tz::Tz, now: chrono::DateTime<Utc>| {
+        let (owner, bob) = (owner.clone(), bob.clone());
+        async move {
+            let list = |scope| {
+                let (owner, bob) = (owner.clone(), bob.clone());
+                async move {
+                    meetings
+                        .for_person(&owner, tz, &bob, scope, 1, None, None, now)
+                        .await
+                        .unwrap()
+                        .items
+                }
+            };
+            let upcoming = list(MeetingScope::Upcoming).await;
+            let past = list(MeetingScope::Past).await;
+            match (upcoming.as_slice(), past.as_slice()) {
+                ([m], []) => ("upcoming", m.id.clone()),
+                ([], [m]) => ("past", m.id.clone()),
+                _ => panic!("{tz} at {now}: upcoming {upcoming:?}, past {past:?}"),
+            }
+        }
+    };
+    let utc_midnight = Utc.from_utc_datetime(&next.and_hms_opt(0, 0, 0).unwrap());
+    let la = chrono_tz::America::Los_Angeles;
+    let kiritimati = chrono_tz::Pacific::Kiritimati;
+
+    // 01:00 UTC on the day after is still the afternoon of the offsite in Los Angeles.
+    let (scope, id) = scope_at(la, utc_midnight + Duration::hours(1)).await;
+    assert_eq!(scope, "upcoming");
+    let err = meetings
+        .log(&owner, la, &id, utc_midnight + Duration::hours(1))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not ended"), "{err}");
+    // Past from Los Angeles' midnight (08:00 UTC in winter, 07:00 in summer).
+    assert_eq!(
+        scope_at(la, utc_midnight + Duration::hours(9)).await.0,
+        "past"
+    );
+    // In Kiritimati (UTC+14) the day after began at 10:00 UTC on the offsite's day.
+    assert_eq!(
+        scope_at(kiritimati, utc_midnight - Duration::hours(15))
+            .await
+            .0,
+        "upcoming"
+    );
+    let (scope, id) = scope_at(kiritimati, utc_midnight - Duration::hours(1)).await;
+    assert_eq!(scope, "past");
+    meetings
+        .log(&owner, kiritimati, &id, utc_midnight - Duration::hours(1))
+        .await
+        .unwrap();
+    // UTC users see it end at UTC midnight, as before.
+    let utc = chrono_tz::UTC;
+    assert_eq!(
+        scope_at(utc, utc_midnight - Duration::minutes(1)).await.0,
+        "upcoming"
+    );
+    assert_eq!(scope_at(utc, utc_midnight).await.0, "past");
+}

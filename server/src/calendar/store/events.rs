@@ -713,14 +713,22 @@ impl EventStore {
         person: &str,
         scope: MeetingScope,
         range: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
-        now: DateTime<Utc>,
+        (now, today): (DateTime<Utc>, NaiveDate),
         limit: u32,
         start: u32,
     ) -> Result<(Vec<EventRow>, u64), StoreError> {
         let (from, to) = range;
+        // An all-day event ends at the user's midnight before its (exclusive) end date, not at
+        // UTC midnight: compare dates in the user's zone (`today`), like `on_day`.
         let (time_rule, order) = match scope {
-            MeetingScope::Upcoming => ("ends_at > $now", "ASC"),
-            MeetingScope::Past => ("ends_at <= $now", "DESC"),
+            MeetingScope::Upcoming => (
+                "((all_day = true AND end_date != NONE AND end_date > $today) OR ((all_day = false OR end_date = NONE) AND ends_at > $now))",
+                "ASC",
+            ),
+            MeetingScope::Past => (
+                "((all_day = true AND end_date != NONE AND end_date <= $today) OR ((all_day = false OR end_date = NONE) AND ends_at <= $now))",
+                "DESC",
+            ),
         };
         let filter = format!(
             "owner = $owner AND people CONTAINS $person AND {time_rule}{}{}",
@@ -744,6 +752,7 @@ impl EventStore {
             .bind(("owner", owner.to_string()))
             .bind(("person", person.to_string()))
             .bind(("now", now))
+            .bind(("today", today.to_string()))
             .bind(("from", from))
             .bind(("to", to))
             .bind(("limit", limit as i64))
