@@ -3,6 +3,7 @@
 mod common;
 
 mod api;
+mod assets;
 mod background;
 mod caldav;
 mod calendar_api;

@@ -30,6 +30,19 @@ pub async fn start_with_clock(clock: Arc<dyn Clock>) -> TestServer {
 
 /// A server with adjusted calendar settings; Google's redirect URI points back at it.
 pub async fn start_with(adjust: impl FnOnce(&mut CalendarSettings)) -> TestServer {
+    start_configured(|_| {}, adjust).await
+}
+
+/// A server whose built client (`pkg/`, `hash.txt`, public files) is in `site_root`.
+pub async fn start_with_site(site_root: &std::path::Path) -> TestServer {
+    let site_root = site_root.to_path_buf();
+    start_configured(move |config| config.site_root = site_root, |_| {}).await
+}
+
+async fn start_configured(
+    configure: impl FnOnce(&mut Config),
+    adjust: impl FnOnce(&mut CalendarSettings),
+) -> TestServer {
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
         .with_env_filter("warn")
@@ -43,6 +56,7 @@ pub async fn start_with(adjust: impl FnOnce(&mut CalendarSettings)) -> TestServe
     config.bind = addr;
     config.public_url = base.clone();
     config.site_root = std::env::temp_dir().join("rondo-test-site");
+    configure(&mut config);
     let mut calendar =
         server::serve::calendar_settings(&config, server::secrets::Keyring::generate());
     adjust(&mut calendar);
