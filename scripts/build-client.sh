@@ -2,8 +2,11 @@
 # Builds the hydrating WASM client into target/site:
 #   cargo (wasm32, profile wasm-release: fat LTO, opt-level z, stripped)
 #   → wasm-bindgen (no name or producers section)
-#   → wasm-opt -Oz (binaryen from npm, scripts/build-tools; Debian's binaryen 108 corrupts the
-#     externref tables wasm-bindgen 0.2.13x emits, so it is never used)
+#   → only when RONDO_WASM_OPT_FLAGS is set (e.g. "-Oz"): wasm-opt with those flags (binaryen
+#     from npm, scripts/build-tools; Debian's binaryen 108 corrupts the externref tables
+#     wasm-bindgen 0.2.13x emits, so it is never used). Off by default: measured on this app,
+#     -Oz makes the file 11% smaller raw but 13% larger gzipped and 11% larger with brotli, and
+#     the compressed size is what browsers download (BENCHMARKS.md, "Client bundle").
 #   → content-hashed names pkg/rondo.<hash>.{js,wasm,css}, listed in <site>/hash.txt (the format
 #     Leptos's HydrationScripts and HashedStylesheet read)
 #   → brotli (.br) and gzip (.gz) siblings, served as they are by the server.
@@ -14,8 +17,12 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 SITE="${RONDO_SITE_ROOT:-$ROOT/target/site}"
 PROFILE=wasm-release
 WASM_OPT="${WASM_OPT:-$ROOT/scripts/build-tools/node_modules/.bin/wasm-opt}"
+WASM_OPT_FLAGS="${RONDO_WASM_OPT_FLAGS:-}"
 cd "$ROOT"
-[ -x "$WASM_OPT" ] || { echo "wasm-opt not found at $WASM_OPT: run scripts/setup.sh" >&2; exit 1; }
+if [ -n "$WASM_OPT_FLAGS" ] && [ ! -x "$WASM_OPT" ]; then
+  echo "wasm-opt not found at $WASM_OPT: run scripts/setup.sh" >&2
+  exit 1
+fi
 command -v brotli >/dev/null || { echo "brotli not found: run scripts/setup.sh" >&2; exit 1; }
 
 cargo build -q -p frontend --lib --target wasm32-unknown-unknown --profile "$PROFILE"
@@ -38,14 +45,21 @@ publish() {
 }
 
 STAMP="$OUT/.built-from"
-if [ ! -f "$OUT/rondo.wasm" ] || [ "$WASM" -nt "$STAMP" ] || [ "$ROOT/scripts/build-client.sh" -nt "$STAMP" ]; then
+if [ ! -f "$OUT/rondo.wasm" ] || [ "$WASM" -nt "$STAMP" ] || [ "$ROOT/scripts/build-client.sh" -nt "$STAMP" ] \
+  || [ "$(cat "$OUT/.wasm-opt-flags" 2>/dev/null)" != "$WASM_OPT_FLAGS" ]; then
   wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
     --out-dir "$OUT" --out-name rondo "$WASM"
-  # The features rustc's wasm32 target and wasm-bindgen's output use (externref tables etc.).
-  "$WASM_OPT" -Oz --strip-debug --strip-producers \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
-    --enable-sign-ext --enable-mutable-globals --enable-multivalue \
-    "$OUT/rondo_bg.wasm" -o "$OUT/rondo.wasm"
+  if [ -n "$WASM_OPT_FLAGS" ]; then
+    # The features rustc's wasm32 target and wasm-bindgen's output use (externref tables etc.).
+    # shellcheck disable=SC2086 # several flags
+    "$WASM_OPT" $WASM_OPT_FLAGS --strip-debug --strip-producers \
+      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
+      --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+      "$OUT/rondo_bg.wasm" -o "$OUT/rondo.wasm"
+  else
+    cp "$OUT/rondo_bg.wasm" "$OUT/rondo.wasm"
+  fi
+  printf '%s' "$WASM_OPT_FLAGS" > "$OUT/.wasm-opt-flags"
   touch "$STAMP"
 fi
 
