@@ -23,7 +23,7 @@ apt_install() {
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v cargo >/dev/null || { log "cargo not found: install Rust with rustup first"; exit 1; }
 
-apt_install pkg-config libssl-dev ca-certificates curl gzip
+apt_install pkg-config libssl-dev ca-certificates curl gzip brotli
 
 # --- rustfmt and clippy for the lint gates in test.sh, on rustup's own toolchain ---
 RONDO_LINT_TOOLCHAIN="${RONDO_LINT_TOOLCHAIN:-$(rustup show active-toolchain 2>/dev/null | cut -d' ' -f1)}"
@@ -88,6 +88,14 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WB_VERSION\$"; then
     || cargo install -q wasm-bindgen-cli --version "=$WB_VERSION"
 fi
 
+# --- wasm-opt for the client: binaryen from npm (Debian's binaryen 108 is too old) ---
+command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+BUILD_TOOLS="$ROOT/scripts/build-tools"
+if [ ! -x "$BUILD_TOOLS/node_modules/.bin/wasm-opt" ] || [ "$BUILD_TOOLS/package-lock.json" -nt "$BUILD_TOOLS/node_modules/.package-lock.json" ]; then
+  log "installing build tools (binaryen) from npm"
+  (cd "$BUILD_TOOLS" && (npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent))
+fi
+
 if [ "$MODE" = test ]; then
   apt_install chromium
   # Radicale: a real CalDAV server for integration and end-to-end tests.
@@ -95,7 +103,6 @@ if [ "$MODE" = test ]; then
     log "installing Radicale from PyPI"
     python3 -m pip install -q radicale 2>/dev/null || python3 -m pip install -q --break-system-packages radicale
   fi
-  command -v node >/dev/null || apt_install nodejs npm
   if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
     log "installing end-to-end test packages"
     (cd "$ROOT/end2end" && (npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent))

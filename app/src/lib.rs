@@ -8,7 +8,7 @@ pub mod pages;
 pub mod time;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -17,6 +17,7 @@ use pages::{auth, calendars, dashboard, people, person, person_form, settings};
 
 /// The HTML document the server renders around the app. Pages render in `SsrMode::Async`:
 /// the server waits for their data, so every page and form works before (or without) WASM.
+/// The stylesheet and scripts link to the content-hashed names in the site's `hash.txt`.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -25,6 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HashedStylesheet options=options.clone() id="rondo"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -39,7 +41,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="rondo" href="/pkg/rondo.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Rondo".to_string() } else { format!("{page} · Rondo") }/>
         <Router>
             <Routes fallback=|| view! { <main class="narrow"><h1>"Page not found"</h1><a href="/">"Back to the dashboard"</a></main> }>

@@ -1,16 +1,25 @@
 //! The axum application: Leptos pages and server functions, the Google OAuth redirects, static
 //! files, and `/healthz`, behind the cross-site request refusal of [`crate::cross_site`].
+//!
+//! Client assets (`/pkg`) are served as built by `scripts/build-client.sh`: content-hashed names
+//! listed in `<site_root>/hash.txt` (Leptos's own hash-file format, so `HydrationScripts` and
+//! `HashedStylesheet` link to them), precompressed `.br`/`.gz` siblings chosen by
+//! `Accept-Encoding`, and cached for a year as immutable. Everything else (pages, server
+//! functions, public files) is compressed on the fly and pages are revalidated on every visit.
 use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::HeaderMap;
-use axum::middleware::Next;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, VARY};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 
 use app::api::backend::{Backend, ClientAddr};
@@ -19,12 +28,22 @@ use app::{shell, App};
 use crate::config::Config;
 use crate::services::Services;
 
+/// The file in the site root that names the hashed client assets (`js: <hash>` etc.).
+pub const HASH_FILE: &str = "hash.txt";
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+
 pub fn leptos_options(config: &Config) -> LeptosOptions {
+    // Leptos looks for the hash file next to the server binary unless the path is absolute.
+    let site_root = std::path::absolute(&config.site_root).unwrap_or(config.site_root.clone());
+    let hash_file = site_root.join(HASH_FILE);
     LeptosOptions::builder()
         .output_name("rondo")
-        .site_root(config.site_root.display().to_string())
+        .site_root(site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.bind)
+        .hash_files(hash_file.is_file())
+        .hash_file(hash_file.display().to_string().into())
         .build()
 }
 
@@ -36,11 +55,9 @@ pub fn router(config: &Config, services: Arc<Services>) -> Router {
         let backend = backend.clone();
         move || provide_context(backend.clone())
     };
-    let pkg = ServeDir::new(config.site_root.join("pkg")).precompressed_gzip();
-    Router::new()
+    let dynamic = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(crate::google_routes::routes(services))
-        .nest_service("/pkg", pkg)
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -53,6 +70,10 @@ pub fn router(config: &Config, services: Arc<Services>) -> Router {
             Arc::new(config.trusted_proxies.clone()),
             record_client_addr,
         ))
+        .layer(middleware::map_response(revalidate_pages))
+        .layer(CompressionLayer::new().br(true).gzip(true));
+    dynamic
+        .nest_service("/pkg", pkg_service(&config.site_root))
         .with_state(options)
         // Outermost: refused before any route, server function or cookie handling runs.
         .layer(axum::middleware::from_fn_with_state(
@@ -162,5 +183,67 @@ mod tests {
             client_ip(Some(ip("::ffff:10.0.0.1")), &spoofed, &[proxy]),
             Some(ip("203.0.113.9"))
         );
+    }
+}
+
+/// `/pkg`: the client assets, precompressed at build time (never compressed again here).
+fn pkg_service(site_root: &Path) -> Router {
+    let files = ServeDir::new(PathBuf::from(site_root).join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn(cache_assets))
+}
+
+async fn cache_assets(request: Request, next: Next) -> Response {
+    let hashed = is_hashed_asset(request.uri().path());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
+    headers.insert(CACHE_CONTROL, if hashed { IMMUTABLE } else { NO_CACHE });
+    response
+}
+
+/// Pages always come back to the server (with their own hashed asset links); other dynamic
+/// answers keep whatever caching they set.
+async fn revalidate_pages(mut response: Response) -> Response {
+    let html = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html && !response.headers().contains_key(CACHE_CONTROL) {
+        response.headers_mut().insert(CACHE_CONTROL, NO_CACHE);
+    }
+    response
+}
+
+/// `name.<16 hex digits>.ext` as written by `scripts/build-client.sh`: its content never changes.
+pub fn is_hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let mut parts = name.split('.');
+    let (Some(stem), Some(hash), Some(_ext)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !stem.is_empty() && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod asset_tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn hashed_asset_names() {
+        assert!(is_hashed_asset("/rondo.0123456789abcdef.js"));
+        assert!(is_hashed_asset("/rondo.0123456789abcdef.wasm"));
+        assert!(is_hashed_asset("/rondo.0123456789abcdef.css"));
+        // The precompressed siblings are requested under the plain name; still, they match.
+        assert!(is_hashed_asset("rondo.0123456789abcdef.wasm.br"));
+        assert!(!is_hashed_asset("/rondo.js"));
+        assert!(!is_hashed_asset("/rondo_bg.wasm"));
+        assert!(!is_hashed_asset("/rondo.0123456789abcdeg.js"));
+        assert!(!is_hashed_asset("/rondo.0123.js"));
+        assert!(!is_hashed_asset("/.0123456789abcdef.js"));
     }
 }

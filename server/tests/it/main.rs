@@ -3,6 +3,7 @@
 mod common;
 
 mod api;
+mod assets;
 mod auth;
 mod background;
 mod caldav;

@@ -31,11 +31,30 @@ pub async fn start_with_clock(clock: Arc<dyn Clock>) -> TestServer {
 
 /// A server with adjusted calendar settings; Google's redirect URI points back at it.
 pub async fn start_with(adjust: impl FnOnce(&mut CalendarSettings)) -> TestServer {
-    start_with_signup(SignupMode::Open, adjust).await
+    start_configured(|_| {}, SignupMode::Open, adjust).await
 }
 
 /// A server whose sign-up follows `mode` (`RONDO_SIGNUP`).
 pub async fn start_with_signup(
+    mode: SignupMode,
+    adjust: impl FnOnce(&mut CalendarSettings),
+) -> TestServer {
+    start_configured(|_| {}, mode, adjust).await
+}
+
+/// A server whose built client (`pkg/`, `hash.txt`, public files) is in `site_root`.
+pub async fn start_with_site(site_root: &std::path::Path) -> TestServer {
+    let site_root = site_root.to_path_buf();
+    start_configured(
+        move |config| config.site_root = site_root,
+        SignupMode::Open,
+        |_| {},
+    )
+    .await
+}
+
+async fn start_configured(
+    configure: impl FnOnce(&mut Config),
     mode: SignupMode,
     adjust: impl FnOnce(&mut CalendarSettings),
 ) -> TestServer {
@@ -52,6 +71,7 @@ pub async fn start_with_signup(
     config.bind = addr;
     config.public_url = base.clone();
     config.site_root = std::env::temp_dir().join("rondo-test-site");
+    configure(&mut config);
     let mut calendar =
         server::serve::calendar_settings(&config, server::secrets::Keyring::generate());
     adjust(&mut calendar);
