@@ -50,27 +50,32 @@ fn fill(radicale: &Radicale, events: usize) {
     }
 }
 
+/// One REPORT on the calendar, as Rondo's client would send it; the answer's length.
+async fn report(http: &reqwest::Client, radicale: &Radicale, body: String) -> usize {
+    http.request(
+        reqwest::Method::from_bytes(b"REPORT").unwrap(),
+        radicale.calendar_url("work"),
+    )
+    .basic_auth(USER, Some(PASSWORD))
+    .header("depth", "1")
+    .header("content-type", "application/xml")
+    .body(body)
+    .send()
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap()
+    .len()
+}
+
 /// One calendar-query REPORT returning every object's data: what the network and Radicale
 /// alone cost.
 async fn raw_report(radicale: &Radicale) -> (Duration, usize) {
     let body = r#"<?xml version="1.0" encoding="utf-8"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"/></c:filter></c:calendar-query>"#;
     let started = Instant::now();
-    let text = reqwest::Client::new()
-        .request(
-            reqwest::Method::from_bytes(b"REPORT").unwrap(),
-            radicale.calendar_url("work"),
-        )
-        .basic_auth(USER, Some(PASSWORD))
-        .header("depth", "1")
-        .header("content-type", "application/xml")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    (started.elapsed(), text.len())
+    let bytes = report(&reqwest::Client::new(), radicale, body.to_string()).await;
+    (started.elapsed(), bytes)
 }
 
 /// The multigets a first sync sends (batches of 50), timed alone.
@@ -86,20 +91,7 @@ async fn raw_multigets(radicale: &Radicale, events: usize) -> Duration {
         let body = format!(
             r#"<?xml version="1.0" encoding="utf-8"?><c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>{hrefs}</c:calendar-multiget>"#
         );
-        http.request(
-            reqwest::Method::from_bytes(b"REPORT").unwrap(),
-            radicale.calendar_url("work"),
-        )
-        .basic_auth(USER, Some(PASSWORD))
-        .header("depth", "1")
-        .header("content-type", "application/xml")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        report(&http, radicale, body).await;
     }
     started.elapsed()
 }

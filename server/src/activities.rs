@@ -1,5 +1,5 @@
 //! Activities: meetings, calls, emails and notes linked to one or more people.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
@@ -224,7 +224,9 @@ impl Activities {
         let result = self
             .db
             .query(
-                "CREATE $rid CONTENT { owner: $owner, kind: $kind, occurred_at: $at, title: $title, notes: $notes, people: $people,
+                // Logging a meeting by hand undoes an earlier deletion of its activity.
+                "IF $auto = false { DELETE dismissed_source WHERE owner = $owner AND source_key = $key; };
+                 CREATE $rid CONTENT { owner: $owner, kind: $kind, occurred_at: $at, title: $title, notes: $notes, people: $people,
                    source: $source, source_key: $key, edited: false, auto_logged: $auto, created_at: time::now(), updated_at: time::now() }",
             )
             .bind(("rid", Self::rid(&id)?))
@@ -298,22 +300,55 @@ impl Activities {
         }
     }
 
+    /// Deletes an activity. One logged from a meeting leaves a tombstone, so auto-logging never
+    /// logs that meeting again (logging it by hand does).
     pub async fn delete(&self, owner: &str, id: &str) -> Result<(), StoreError> {
-        let deleted: Vec<CountRow> = self
+        let gone: Vec<serde_json::Value> = self
             .db
             .query("DELETE $rid WHERE owner = $owner RETURN BEFORE")
             .bind(("rid", Self::rid(id)?))
             .bind(("owner", owner.to_string()))
             .await?
-            .take::<Vec<surrealdb::types::Value>>(0)?
-            .into_iter()
-            .map(|_| CountRow { n: 1 })
-            .collect();
-        if deleted.is_empty() {
-            Err(StoreError::NotFound("activity"))
-        } else {
-            Ok(())
+            .take(0)?;
+        let Some(gone) = gone.first() else {
+            return Err(StoreError::NotFound("activity"));
+        };
+        let from_meeting = gone.get("source").is_some_and(|s| s.is_string());
+        if let (true, Some(key)) = (
+            from_meeting,
+            gone.get("source_key").and_then(|k| k.as_str()),
+        ) {
+            self.db
+                .query(
+                    "IF array::len((SELECT VALUE id FROM dismissed_source WHERE owner = $owner AND source_key = $key)) = 0 {
+                        CREATE dismissed_source CONTENT { owner: $owner, source_key: $key, dismissed_at: time::now() };
+                     };",
+                )
+                .bind(("owner", owner.to_string()))
+                .bind(("key", key.to_string()))
+                .await?
+                .check()?;
         }
+        Ok(())
+    }
+
+    /// Which of `sources` had their activity deleted by the user (never to be auto-logged again).
+    pub async fn dismissed_sources(
+        &self,
+        owner: &str,
+        sources: Vec<String>,
+    ) -> Result<HashSet<String>, StoreError> {
+        if sources.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let keys: Vec<String> = self
+            .db
+            .query("SELECT VALUE source_key FROM dismissed_source WHERE owner = $owner AND source_key IN $sources")
+            .bind(("owner", owner.to_string()))
+            .bind(("sources", sources))
+            .await?
+            .take(0)?;
+        Ok(keys.into_iter().collect())
     }
 
     /// After a person was deleted: their activities stay, without them. (A link left behind by

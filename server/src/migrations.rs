@@ -246,6 +246,18 @@ DEFINE FIELD IF NOT EXISTS expires_at ON invite TYPE datetime;
 DEFINE INDEX IF NOT EXISTS invite_code ON invite FIELDS code_hash UNIQUE;
 "#,
     },
+    Migration {
+        version: 8,
+        name: "dismissed meeting activities",
+        sql: r#"
+-- Meetings whose logged activity the user deleted: auto-logging leaves them alone.
+DEFINE TABLE IF NOT EXISTS dismissed_source SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS owner ON dismissed_source TYPE string;
+DEFINE FIELD IF NOT EXISTS source_key ON dismissed_source TYPE string;
+DEFINE FIELD IF NOT EXISTS dismissed_at ON dismissed_source TYPE datetime;
+DEFINE INDEX IF NOT EXISTS dismissed_source_key ON dismissed_source FIELDS owner, source_key UNIQUE;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

@@ -1,7 +1,8 @@
 //! Auto-logging: every meeting that ended, was not cancelled or declined, is not all-day and has
 //! a matched person becomes a meeting activity, exactly once (the unique source rule makes
 //! repeated and concurrent runs harmless). Cancelled meetings lose their auto-created activity
-//! unless the user edited it.
+//! unless the user edited it. A meeting whose activity the user deleted is never logged again
+//! automatically.
 use chrono::{DateTime, Utc};
 
 use super::meetings::activity_for;
@@ -27,13 +28,14 @@ pub async fn run(
     let owner = connection.owner.as_str();
     let (from, _) = connection.window(now);
     let candidates = events.loggable(owner, &connection.id, from, now).await?;
-    let logged = activities
-        .logged_sources(owner, candidates.iter().map(|e| e.source()).collect())
-        .await?;
+    let sources: Vec<String> = candidates.iter().map(|e| e.source()).collect();
+    let logged = activities.logged_sources(owner, sources.clone()).await?;
+    // A meeting whose activity the user deleted stays un-logged.
+    let dismissed = activities.dismissed_sources(owner, sources).await?;
     let mut report = AutoLogReport::default();
     for event in candidates
         .iter()
-        .filter(|e| !logged.contains_key(&e.source()))
+        .filter(|e| !logged.contains_key(&e.source()) && !dismissed.contains(&e.source()))
     {
         if !dry_run {
             let mut activity = activity_for(event);

@@ -215,6 +215,58 @@ async fn cancelling_drops_auto_logged_activities_but_keeps_edited_ones() {
 }
 
 #[tokio::test]
+async fn a_deleted_auto_logged_meeting_stays_unlogged_until_logged_by_hand() {
+    let a = auto_logging().await;
+    first_auto_logged_sync(&a).await;
+    let page: Page<Activity> = a
+        .dana
+        .call("person-activities", &[("person_id", &a.bob), ("page", "1")])
+        .await
+        .unwrap();
+    let ended = page
+        .items
+        .iter()
+        .find(|activity| activity.title == "Ended meeting")
+        .unwrap();
+    a.dana
+        .call::<()>("delete-activity", &[("id", &ended.id)])
+        .await
+        .unwrap();
+
+    // Later syncs leave it deleted.
+    for _ in 0..2 {
+        let again = sync_now(&a).await;
+        assert_eq!((again.logged, again.error), (0, None));
+    }
+    assert_eq!(titles(&a.dana, &a.bob).await, vec!["Edited later"]);
+
+    // Logging it by hand brings it back, once.
+    let past: Page<app::models::Meeting> = a
+        .dana
+        .call(
+            "person-meetings",
+            &[("person_id", &a.bob), ("scope", "past"), ("page", "1")],
+        )
+        .await
+        .unwrap();
+    let meeting = past
+        .items
+        .iter()
+        .find(|m| m.title == "Ended meeting")
+        .unwrap();
+    let _: String = a
+        .dana
+        .call("log-meeting", &[("event_id", &meeting.id)])
+        .await
+        .unwrap();
+    assert_eq!(sync_now(&a).await.logged, 0);
+    assert_eq!(
+        titles(&a.dana, &a.bob).await,
+        vec!["Edited later", "Ended meeting"]
+    );
+}
+
+#[tokio::test]
 async fn every_sync_is_in_the_history_newest_first() {
     let a = auto_logging().await;
     first_auto_logged_sync(&a).await;

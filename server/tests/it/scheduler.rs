@@ -23,16 +23,11 @@ const SECOND: Duration = Duration::seconds(1);
 /// A server on a manual clock starting now (whole seconds, so stored times compare exactly), and
 /// Radicale with one upcoming meeting in Dana's calendar.
 async fn setup() -> (Radicale, Arc<ManualClock>, TestServer) {
-    let radicale = Radicale::start().await;
-    dana_put(
-        &radicale,
-        "a.ics",
-        &event("a", "Planning", Utc::now() + Duration::days(1), BOB),
+    setup_timed(
+        server::calendar::service::DEFAULT_SYNC_TIMEOUT,
+        server::calendar::service::DEFAULT_LEASE,
     )
-    .await;
-    let clock = Arc::new(ManualClock::new(Utc::now().trunc_subsecs(0)));
-    let server = common::start_with_clock(clock.clone()).await;
-    (radicale, clock, server)
+    .await
 }
 
 fn scheduler(server: &TestServer, concurrency: usize) -> Scheduler {
@@ -44,6 +39,18 @@ fn scheduler(server: &TestServer, concurrency: usize) -> Scheduler {
             rate_per_provider: 100.0,
         },
     )
+}
+
+/// Who holds each connection's sync lease (`null` for nobody).
+async fn lease_holders(server: &TestServer) -> Vec<serde_json::Value> {
+    server
+        .services
+        .db
+        .query("SELECT VALUE lease_owner FROM connection")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap()
 }
 
 async fn row(server: &TestServer, id: &str) -> ConnectionRow {
@@ -279,14 +286,7 @@ async fn a_crashed_instances_lease_lapses() {
         vec![connection.id.clone()],
         "the dead holder's lease has lapsed"
     );
-    let holders: Vec<serde_json::Value> = server
-        .services
-        .db
-        .query("SELECT VALUE lease_owner FROM connection")
-        .await
-        .unwrap()
-        .take(0)
-        .unwrap();
+    let holders = lease_holders(&server).await;
     assert!(
         holders.iter().all(|h| h.is_null()),
         "released after the sync: {holders:?}"
@@ -479,16 +479,8 @@ async fn a_sync_stops_when_another_process_took_its_lease() {
         runs_before,
         "the new holder records its own run"
     );
-    let holder: Vec<serde_json::Value> = server
-        .services
-        .db
-        .query("SELECT VALUE lease_owner FROM connection")
-        .await
-        .unwrap()
-        .take(0)
-        .unwrap();
     assert_eq!(
-        holder,
+        lease_holders(&server).await,
         vec![serde_json::json!("other-process")],
         "not released by the loser"
     );
