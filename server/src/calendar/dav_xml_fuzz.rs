@@ -7,18 +7,7 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 
 use super::*;
-
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        max_shrink_iters: 256,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+use crate::calendar::proptest_config::config;
 
 #[derive(Debug, Clone)]
 struct Response {

@@ -11,6 +11,8 @@ pub mod ical;
 pub mod meetings;
 pub mod model;
 pub mod net;
+#[cfg(test)]
+mod proptest_config;
 pub mod retry;
 pub mod service;
 pub mod store;

@@ -9,22 +9,10 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 
 use super::*;
+use crate::calendar::proptest_config::config;
 
 /// One parse must never take long; a hang shows up as a failure, not a stuck CI job later.
 const SLOW: Duration = Duration::from_secs(5);
-
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(cases),
-        // Failures are shrunk, but not for minutes.
-        max_shrink_iters: 256,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
 
 fn window() -> (DateTime<Utc>, DateTime<Utc>) {
     (utc(2026, 1, 1, 0, 0), utc(2027, 1, 1, 0, 0))
