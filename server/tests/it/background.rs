@@ -118,6 +118,19 @@ async fn first_auto_logged_sync(a: &AutoLog) -> SyncReport {
         .unwrap()
 }
 
+/// Bob's activity with this title.
+async fn bobs_activity(a: &AutoLog, title: &str) -> Activity {
+    let page: Page<Activity> = a
+        .dana
+        .call("person-activities", &[("person_id", &a.bob), ("page", "1")])
+        .await
+        .unwrap();
+    page.items
+        .into_iter()
+        .find(|activity| activity.title == title)
+        .unwrap()
+}
+
 async fn sync_now(a: &AutoLog) -> SyncReport {
     a.dana
         .call("sync-connection", &[("id", &a.connection.id)])
@@ -156,16 +169,7 @@ async fn cancelling_drops_auto_logged_activities_but_keeps_edited_ones() {
     let a = auto_logging().await;
     first_auto_logged_sync(&a).await;
     // The user edits one activity; then both meetings are cancelled on the server.
-    let page: Page<Activity> = a
-        .dana
-        .call("person-activities", &[("person_id", &a.bob), ("page", "1")])
-        .await
-        .unwrap();
-    let kept = page
-        .items
-        .iter()
-        .find(|activity| activity.title == "Edited later")
-        .unwrap();
+    let kept = bobs_activity(&a, "Edited later").await;
     let when = kept.occurred_at.format("%Y-%m-%dT%H:%M").to_string();
     let _: String = a
         .dana
@@ -218,16 +222,7 @@ async fn cancelling_drops_auto_logged_activities_but_keeps_edited_ones() {
 async fn a_deleted_auto_logged_meeting_stays_unlogged_until_logged_by_hand() {
     let a = auto_logging().await;
     first_auto_logged_sync(&a).await;
-    let page: Page<Activity> = a
-        .dana
-        .call("person-activities", &[("person_id", &a.bob), ("page", "1")])
-        .await
-        .unwrap();
-    let ended = page
-        .items
-        .iter()
-        .find(|activity| activity.title == "Ended meeting")
-        .unwrap();
+    let ended = bobs_activity(&a, "Ended meeting").await;
     a.dana
         .call::<()>("delete-activity", &[("id", &ended.id)])
         .await

@@ -13,6 +13,7 @@ use common::radicale::{Radicale, PASSWORD, USER};
 use serde_json::Value;
 use server::calendar::model::{EventRecord, When};
 use server::calendar::service::{CalendarSettings, Calendars};
+use server::calendar::store::ObjectWrite;
 use server::db::Db;
 use server::matcher::Matcher;
 use server::people::People;
@@ -457,11 +458,16 @@ async fn a_broken_sync_token_triggers_a_full_resync() {
     let stale = hour_long("ghost-1", "Ghost", Utc::now() + chrono::Duration::hours(2));
     f.calendars
         .events
-        .replace_object(
+        .replace_objects(
             &f.user.id,
             calendar.key(),
-            ("/alice/work/ghost.ics", "\"ghost\"", None),
-            &[stale],
+            &[ObjectWrite {
+                known: false,
+                href: "/alice/work/ghost.ics",
+                etag: "\"ghost\"",
+                data: None,
+                events: &[stale],
+            }],
             &Default::default(),
         )
         .await
@@ -694,11 +700,16 @@ async fn a_sync_that_outlives_its_deleted_connection_stores_nothing() {
     let written = f
         .calendars
         .events
-        .replace_object(
+        .replace_objects(
             &f.user.id,
             calendar.key(),
-            ("/alice/work/late.ics", "\"late\"", None),
-            &[late],
+            &[ObjectWrite {
+                known: false,
+                href: "/alice/work/late.ics",
+                etag: "\"late\"",
+                data: None,
+                events: &[late],
+            }],
             &Default::default(),
         )
         .await;

@@ -447,33 +447,6 @@ impl EventStore {
             .collect())
     }
 
-    /// Replaces everything stored for one object (`href`) with `events`, in one transaction,
-    /// keeping `data` (its iCalendar text) when given. Guests are matched against `index` on
-    /// the way in.
-    pub async fn replace_object(
-        &self,
-        owner: &str,
-        calendar: CalendarKey<'_>,
-        object: (&str, &str, Option<&str>),
-        events: &[EventRecord],
-        index: &Index,
-    ) -> Result<Changes, StoreError> {
-        let (href, etag, data) = object;
-        self.replace_objects(
-            owner,
-            calendar,
-            &[ObjectWrite {
-                known: true,
-                href,
-                etag,
-                data,
-                events,
-            }],
-            index,
-        )
-        .await
-    }
-
     /// Replaces what each of `objects` holds, all in one transaction: a sync writes a whole
     /// fetched batch at once instead of paying a transaction (and a log flush) per object.
     /// Guests are matched against `index` on the way in. When two objects name the same
