@@ -22,6 +22,21 @@ pub enum AppError {
     Transport(String),
 }
 
+impl AppError {
+    /// The HTTP status a failed server function answers with: only `Internal` is a server
+    /// fault (500); the rest are expected outcomes of what the user sent.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthorized => 401,
+            AppError::NotFound(_) => 404,
+            AppError::Invalid(_) | AppError::Transport(_) => 400,
+            AppError::Conflict(_) => 409,
+            AppError::RateLimited(_) => 429,
+            AppError::Internal => 500,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
@@ -31,3 +46,23 @@ impl FromServerFnError for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_internal_errors_are_server_faults() {
+        assert_eq!(AppError::Internal.status_code(), 500);
+        for expected in [
+            AppError::Unauthorized,
+            AppError::NotFound("Person".into()),
+            AppError::Invalid("Too long".into()),
+            AppError::Conflict("Taken".into()),
+            AppError::RateLimited(5),
+            AppError::Transport("bad body".into()),
+        ] {
+            assert!((400..500).contains(&expected.status_code()), "{expected:?}");
+        }
+    }
+}

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod limits;
 pub mod models;
 pub mod pages;
 pub mod time;

@@ -101,6 +101,18 @@ pub struct Person {
     pub favorite: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Filled in for the person page only.
+    #[serde(default)]
+    pub cadence: Cadence,
+}
+
+/// How often the user meets a person (see `server::cadence`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Cadence {
+    pub last_met: Option<DateTime<Utc>>,
+    /// The usual number of days between meetings, once there are enough to tell.
+    pub usual_days: Option<u32>,
+    pub next: Option<DateTime<Utc>>,
 }
 
 impl Person {
@@ -210,6 +222,13 @@ pub struct PersonRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecentContact {
+    pub person: PersonRef,
+    /// When their latest activity was.
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Activity {
     pub id: String,
     pub kind: ActivityKind,
@@ -248,6 +267,8 @@ pub struct Counts {
 pub struct Dashboard {
     pub favorites: Vec<PersonSummary>,
     pub recent_activities: Vec<Activity>,
+    /// People by their latest activity, newest first.
+    pub recently_contacted: Vec<RecentContact>,
     pub counts: Counts,
     pub has_calendar_connections: bool,
 }

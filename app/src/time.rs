@@ -112,6 +112,42 @@ pub fn format_meeting_when(meeting: &crate::models::Meeting, tz: &str) -> String
     }
 }
 
+/// "last met 12 days ago · usually every 7 days · next: Thu", or `None` when there is nothing
+/// to say. Days are counted in the user's time zone.
+pub fn format_cadence(
+    cadence: &crate::models::Cadence,
+    now: DateTime<Utc>,
+    tz: &str,
+) -> Option<String> {
+    let zone = parse_tz(tz);
+    let today = now.with_timezone(&zone).date_naive();
+    let day = |at: DateTime<Utc>| at.with_timezone(&zone).date_naive();
+    let mut parts = Vec::new();
+    if let Some(last) = cadence.last_met {
+        parts.push(match (today - day(last)).num_days() {
+            ..=0 => "last met today".to_string(),
+            1 => "last met yesterday".to_string(),
+            n @ 2..=59 => format!("last met {n} days ago"),
+            n => format!("last met {} months ago", n / 30),
+        });
+    }
+    match cadence.usual_days {
+        Some(0 | 1) => parts.push("usually every day".to_string()),
+        Some(n) => parts.push(format!("usually every {n} days")),
+        None => {}
+    }
+    if let Some(next) = cadence.next {
+        let next_day = day(next);
+        parts.push(match (next_day - today).num_days() {
+            ..=0 => "next: today".to_string(),
+            1 => "next: tomorrow".to_string(),
+            2..=6 => format!("next: {}", next_day.format("%a")),
+            _ => format!("next: {}", next_day.format("%a %-d %b")),
+        });
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 /// Just the clock times, for the dashboard's list of today.
 pub fn format_meeting_times(meeting: &crate::models::Meeting, tz: &str) -> String {
     if meeting.all_day {
@@ -128,6 +164,45 @@ pub fn format_meeting_times(meeting: &crate::models::Meeting, tz: &str) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::Cadence;
+
+    #[test]
+    fn cadence_reads_as_a_sentence_in_the_users_days() {
+        // Thu 3 Dec 2026, 10:00 UTC.
+        let now: DateTime<Utc> = "2026-12-03T10:00:00Z".parse().unwrap();
+        let cadence = Cadence {
+            last_met: Some("2026-11-21T09:00:00Z".parse().unwrap()),
+            usual_days: Some(7),
+            next: Some("2026-12-10T09:00:00Z".parse().unwrap()),
+        };
+        assert_eq!(
+            format_cadence(&cadence, now, "UTC").unwrap(),
+            "last met 12 days ago · usually every 7 days · next: Thu 10 Dec"
+        );
+        let soon = Cadence {
+            last_met: Some("2026-12-02T23:30:00Z".parse().unwrap()),
+            usual_days: Some(1),
+            next: Some("2026-12-05T09:00:00Z".parse().unwrap()),
+        };
+        assert_eq!(
+            format_cadence(&soon, now, "UTC").unwrap(),
+            "last met yesterday · usually every day · next: Sat"
+        );
+        // 23:30 UTC on the 2nd is already the 3rd in Berlin.
+        assert_eq!(
+            format_cadence(&soon, now, "Europe/Berlin").unwrap(),
+            "last met today · usually every day · next: Sat"
+        );
+        let long_ago = Cadence {
+            last_met: Some("2026-06-01T09:00:00Z".parse().unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(
+            format_cadence(&long_ago, now, "UTC").unwrap(),
+            "last met 6 months ago"
+        );
+        assert_eq!(format_cadence(&Cadence::default(), now, "UTC"), None);
+    }
 
     fn meeting(start: &str, end: &str, all_day: bool) -> crate::models::Meeting {
         crate::models::Meeting {

@@ -1,4 +1,5 @@
 //! The browser entry point: hydrates the server-rendered app.
+#![recursion_limit = "512"]
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 

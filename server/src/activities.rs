@@ -4,11 +4,14 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
-use app::models::{Activity, ActivityInput, ActivityKind, Page, UserInfo, ACTIVITIES_PER_PAGE};
+use app::limits;
+use app::models::{
+    Activity, ActivityInput, ActivityKind, Page, RecentContact, UserInfo, ACTIVITIES_PER_PAGE,
+};
 use app::time::from_local_input;
 
 use crate::db::{count_of, CountRow, Db};
-use crate::error::StoreError;
+use crate::error::{within, StoreError};
 use crate::ids::{new_id, record};
 use crate::people::People;
 
@@ -73,6 +76,10 @@ impl Activities {
 
     fn rid(id: &str) -> Result<RecordId, StoreError> {
         record("activity", id).ok_or(StoreError::NotFound("activity"))
+    }
+
+    fn trash_rid(id: &str) -> Result<RecordId, StoreError> {
+        record("activity_trash", id).ok_or(StoreError::NotFound("activity"))
     }
 
     async fn to_models(
@@ -149,6 +156,49 @@ impl Activities {
         self.to_models(people, owner, rows).await
     }
 
+    /// The people with the latest activities up to `now` (logged meetings included), most
+    /// recent first, each with when that was.
+    pub async fn recently_contacted(
+        &self,
+        people: &People,
+        owner: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<RecentContact>, StoreError> {
+        #[derive(Debug, SurrealValue)]
+        #[surreal(crate = "surrealdb::types")]
+        struct Touch {
+            people: Vec<String>,
+            occurred_at: DateTime<Utc>,
+        }
+        // Newest activities first, walked until enough different people turned up; bounded, so
+        // a very busy week costs no more than this many rows.
+        let touches: Vec<Touch> = self
+            .db
+            .query("SELECT people, occurred_at FROM activity WHERE owner = $owner AND occurred_at <= $now ORDER BY occurred_at DESC LIMIT 500")
+            .bind(("owner", owner.to_string()))
+            .bind(("now", now))
+            .await?
+            .take(0)?;
+        let mut latest: Vec<(String, DateTime<Utc>)> = Vec::new();
+        for touch in touches {
+            for person in touch.people {
+                if latest.len() < limit && !latest.iter().any(|(p, _)| *p == person) {
+                    latest.push((person, touch.occurred_at));
+                }
+            }
+        }
+        let ids: Vec<String> = latest.iter().map(|(p, _)| p.clone()).collect();
+        let refs = people.refs(owner, &ids).await?;
+        Ok(latest
+            .into_iter()
+            .filter_map(|(id, at)| {
+                let person = refs.iter().find(|r| r.id == id)?.clone();
+                Some(RecentContact { person, at })
+            })
+            .collect())
+    }
+
     pub async fn count(&self, owner: &str) -> Result<u64, StoreError> {
         let row: Option<CountRow> = self
             .db
@@ -187,6 +237,8 @@ impl Activities {
         if title.is_empty() {
             return Err(StoreError::Invalid("Give the activity a title.".into()));
         }
+        within("The title", &title, limits::TITLE)?;
+        within("The notes", input.notes.trim(), limits::NOTES)?;
         let occurred_at = from_local_input(&input.occurred_at, &user.time_zone)
             .ok_or_else(|| StoreError::Invalid("Enter a valid date and time.".into()))?;
         let mut ids: Vec<String> = input
@@ -300,16 +352,27 @@ impl Activities {
         }
     }
 
-    /// Deletes an activity. One logged from a meeting leaves a tombstone, so auto-logging never
-    /// logs that meeting again (logging it by hand does).
+    /// Deletes an activity, keeping it a week for [`Activities::restore`]. One logged from a
+    /// meeting leaves a tombstone, so auto-logging never logs that meeting again (logging it by
+    /// hand, or undoing the deletion, does).
     pub async fn delete(&self, owner: &str, id: &str) -> Result<(), StoreError> {
         let gone: Vec<serde_json::Value> = self
             .db
-            .query("DELETE $rid WHERE owner = $owner RETURN BEFORE")
+            .query(
+                "BEGIN TRANSACTION;
+                 LET $gone = (DELETE $rid WHERE owner = $owner RETURN BEFORE);
+                 IF array::len($gone) > 0 {
+                     UPSERT $trash CONTENT { owner: $owner, deleted_at: time::now(), row: $gone[0] };
+                 };
+                 DELETE activity_trash WHERE owner = $owner AND deleted_at < time::now() - 7d;
+                 RETURN $gone;
+                 COMMIT TRANSACTION;",
+            )
             .bind(("rid", Self::rid(id)?))
+            .bind(("trash", Self::trash_rid(id)?))
             .bind(("owner", owner.to_string()))
             .await?
-            .take(0)?;
+            .take(4)?; // BEGIN and COMMIT count as statements: RETURN is the fifth
         let Some(gone) = gone.first() else {
             return Err(StoreError::NotFound("activity"));
         };
@@ -330,6 +393,49 @@ impl Activities {
                 .check()?;
         }
         Ok(())
+    }
+
+    /// Undoes [`Activities::delete`] within a week: the activity comes back as it was (same id,
+    /// links and source) and its meeting may be auto-logged again.
+    pub async fn restore(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        let mut response = self
+            .db
+            .query(
+                "BEGIN TRANSACTION;
+                 LET $rows = (SELECT VALUE row FROM $trash WHERE owner = $owner);
+                 IF array::len($rows) > 0 {
+                     CREATE $rid CONTENT $rows[0];
+                     DELETE dismissed_source WHERE owner = $owner AND source_key = $rows[0].source_key;
+                     DELETE $trash;
+                 };
+                 RETURN array::len($rows);
+                 COMMIT TRANSACTION;",
+            )
+            .bind(("rid", Self::rid(id)?))
+            .bind(("trash", Self::trash_rid(id)?))
+            .bind(("owner", owner.to_string()))
+            .await?;
+        // In a failed transaction every statement reports an error; the cause is among them.
+        let errors = response.take_errors();
+        if errors
+            .values()
+            .any(|e| e.to_string().contains("activity_source"))
+        {
+            return Err(StoreError::Conflict(
+                "This meeting was logged again meanwhile; that activity is kept.".into(),
+            ));
+        }
+        if let Some(error) = errors.into_values().next() {
+            return Err(error.into());
+        }
+        let restored: Option<i64> = response.take(3)?; // after BEGIN, LET and IF
+        match restored {
+            Some(n) if n > 0 => Ok(()),
+            _ => Err(StoreError::Invalid(
+                "This activity can no longer be restored (deleted activities are kept a week)."
+                    .into(),
+            )),
+        }
     }
 
     /// Which of `sources` had their activity deleted by the user (never to be auto-logged again).

@@ -17,12 +17,13 @@ use sha2::{Digest, Sha256};
 use surrealdb::types::SurrealValue;
 
 use app::api::backend::NewSession;
+use app::limits;
 use app::models::{SignUpInput, SignupMode, UserInfo, MIN_PASSWORD_LEN};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
 use crate::db::Db;
-use crate::error::StoreError;
+use crate::error::{within, StoreError};
 use crate::ids::{new_id, record};
 use crate::rate_limit::RateLimit;
 use crate::text::normalize_email;
@@ -30,6 +31,7 @@ use crate::text::normalize_email;
 pub const SESSION_TTL_DAYS: i64 = 30;
 
 pub fn validate_email(email: &str) -> Result<(), StoreError> {
+    within("An email address", email, limits::EMAIL)?;
     let ok = match email.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -338,6 +340,8 @@ impl Accounts {
     pub async fn sign_up(&self, input: &SignUpInput) -> Result<SignUpOutcome, StoreError> {
         let email = input.email.trim();
         validate_email(email)?;
+        within("The name", input.name.trim(), limits::NAME)?;
+        within("The password", &input.password, limits::PASSWORD)?;
         if input.password.chars().count() < MIN_PASSWORD_LEN {
             return Err(StoreError::Invalid(format!(
                 "The password must be at least {MIN_PASSWORD_LEN} characters long."
@@ -569,6 +573,7 @@ impl Accounts {
         name: &str,
         time_zone: &str,
     ) -> Result<UserInfo, StoreError> {
+        within("The name", name.trim(), limits::NAME)?;
         if time_zone.parse::<chrono_tz::Tz>().is_err() {
             return Err(StoreError::Invalid(format!(
                 "\"{time_zone}\" is not a known time zone."

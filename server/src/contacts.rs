@@ -179,15 +179,24 @@ fn split_name(name: &str, email: &str) -> (String, String) {
     } else {
         reordered
     };
+    // A calendar may send any name; a person's name fields have a limit, so cut rather than fail.
+    let cut = |s: &str| s.trim().chars().take(app::limits::NAME).collect::<String>();
     match full.rsplit_once(' ') {
-        Some((first, last)) => (first.trim().to_string(), last.trim().to_string()),
-        None => (full, String::new()),
+        Some((first, last)) => (cut(first), cut(last)),
+        None => (cut(&full), String::new()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::split_name;
+
+    #[test]
+    fn overlong_attendee_names_are_cut_to_the_name_limit() {
+        let (first, last) = split_name(&format!("{} Doe", "A".repeat(500)), "a@example.org");
+        assert_eq!(first.chars().count(), app::limits::NAME);
+        assert_eq!(last, "Doe");
+    }
 
     #[test]
     fn attendee_names_become_first_and_last_names() {

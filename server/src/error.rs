@@ -29,6 +29,11 @@ impl StoreError {
     }
 }
 
+/// The shared length rule ([`app::limits`]) as a store error naming the field.
+pub fn within(field: &str, value: &str, max: usize) -> Result<(), StoreError> {
+    app::limits::too_long(field, value, max).map_err(StoreError::Invalid)
+}
+
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {

@@ -12,12 +12,13 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, VARY};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
@@ -71,6 +72,7 @@ pub fn router(config: &Config, services: Arc<Services>) -> Router {
             record_client_addr,
         ))
         .layer(middleware::map_response(revalidate_pages))
+        .layer(middleware::map_response(server_fn_status))
         .layer(CompressionLayer::new().br(true).gzip(true));
     dynamic
         .nest_service("/pkg", pkg_service(&config.site_root))
@@ -203,6 +205,27 @@ async fn cache_assets(request: Request, next: Next) -> Response {
     headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
     headers.insert(CACHE_CONTROL, if hashed { IMMUTABLE } else { NO_CACHE });
     response
+}
+
+/// server_fn answers every failed call with 500. Expected failures (a wrong password, a name too
+/// long, something not found) get their own 4xx status, so neither the browser console nor a
+/// log reports them as server faults; the JSON body the client decodes is unchanged.
+async fn server_fn_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are a few hundred bytes of JSON; anything larger is left as it was sent.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Pages always come back to the server (with their own hashed asset links); other dynamic

@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 pub mod activities;
 pub mod auth;
+pub mod cadence;
 pub mod calendar;
 pub mod calendar_cli;
 pub mod cli;

@@ -258,6 +258,15 @@ DEFINE FIELD IF NOT EXISTS dismissed_at ON dismissed_source TYPE datetime;
 DEFINE INDEX IF NOT EXISTS dismissed_source_key ON dismissed_source FIELDS owner, source_key UNIQUE;
 "#,
     },
+    Migration {
+        version: 9,
+        name: "deleted activities kept a week for undo",
+        sql: r#"
+-- `row` is the activity as it was, with its own types, so undo restores it exactly.
+DEFINE TABLE IF NOT EXISTS activity_trash SCHEMALESS;
+DEFINE INDEX IF NOT EXISTS activity_trash_owner ON activity_trash FIELDS owner, deleted_at;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

@@ -4,13 +4,14 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
+use app::limits;
 use app::models::{
     EmailAddress, Page, Person, PersonInput, PersonRef, PersonSummary, PhoneNumber, PEOPLE_PER_PAGE,
 };
 
 use crate::auth::validate_email;
 use crate::db::{count_of, CountRow, Db};
-use crate::error::StoreError;
+use crate::error::{within, StoreError};
 use crate::ids::{new_id, record};
 use crate::matcher::index::gmail_key;
 use crate::text::{fold, normalize_email};
@@ -147,6 +148,34 @@ pub fn clean_emails(
         first.primary = true;
     }
     Ok(clean)
+}
+
+/// Every field of a person form within [`limits`] (emails are checked by `validate_email`).
+fn check_lengths(input: &PersonInput) -> Result<(), StoreError> {
+    within("The first name", input.first_name.trim(), limits::NAME)?;
+    within("The last name", input.last_name.trim(), limits::NAME)?;
+    within(
+        "The organization",
+        input.organization.trim(),
+        limits::ORGANIZATION,
+    )?;
+    within("The job title", input.job_title.trim(), limits::JOB_TITLE)?;
+    within("The notes", input.notes.trim(), limits::NOTES)?;
+    if input.emails.len() > limits::ENTRIES || input.phones.len() > limits::ENTRIES {
+        return Err(StoreError::Invalid(format!(
+            "A person can have at most {} email addresses and {} phone numbers.",
+            limits::ENTRIES,
+            limits::ENTRIES
+        )));
+    }
+    for email in &input.emails {
+        within("An email label", email.label.trim(), limits::LABEL)?;
+    }
+    for phone in &input.phones {
+        within("A phone number", phone.number.trim(), limits::PHONE)?;
+        within("A phone label", phone.label.trim(), limits::LABEL)?;
+    }
+    Ok(())
 }
 
 /// People created in bulk (demo data): stored as given, in one statement per batch.
@@ -327,6 +356,7 @@ impl People {
             favorite: row.favorite,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            cadence: Default::default(),
         })
     }
 
@@ -406,6 +436,7 @@ impl People {
     pub async fn save(&self, owner: &str, input: PersonInput) -> Result<String, StoreError> {
         let first_name = input.first_name.trim().to_string();
         let last_name = input.last_name.trim().to_string();
+        check_lengths(&input)?;
         let emails = clean_emails(&input.emails, input.primary_email)?;
         if first_name.is_empty() && last_name.is_empty() && emails.is_empty() {
             return Err(StoreError::Invalid(

@@ -10,6 +10,7 @@ use app::models::*;
 
 use crate::activities::Activities;
 use crate::auth::{Accounts, SignInThrottle};
+use crate::cadence::Cadences;
 use crate::calendar::meetings::Meetings;
 use crate::calendar::service::{CalendarSettings, Calendars};
 use crate::contacts::Contacts;
@@ -24,6 +25,7 @@ pub struct Services {
     pub activities: Activities,
     pub calendars: Arc<Calendars>,
     pub meetings: Meetings,
+    cadences: Cadences,
     secure_cookies: bool,
 }
 
@@ -49,6 +51,7 @@ impl Services {
             ),
             activities,
             calendars,
+            cadences: Cadences::new(db.clone()),
             db,
             secure_cookies,
         }
@@ -121,7 +124,13 @@ impl Backend for Services {
     }
 
     async fn get_person(&self, user: &UserInfo, id: &str) -> AppResult<Person> {
-        Ok(self.people().get(&user.id, id).await?)
+        let mut person = self.people().get(&user.id, id).await?;
+        let tz = app::time::parse_tz(&user.time_zone);
+        person.cadence = self
+            .cadences
+            .of(&user.id, id, tz, self.calendars.settings.clock.now())
+            .await?;
+        Ok(person)
     }
 
     async fn save_person(&self, user: &UserInfo, input: PersonInput) -> AppResult<String> {
@@ -170,12 +179,25 @@ impl Backend for Services {
         Ok(self.activities.delete(&user.id, id).await?)
     }
 
+    async fn restore_activity(&self, user: &UserInfo, id: &str) -> AppResult<()> {
+        Ok(self.activities.restore(&user.id, id).await?)
+    }
+
     async fn dashboard(&self, user: &UserInfo) -> AppResult<Dashboard> {
         let people_store = self.people();
         let (people, favorites) = people_store.counts(&user.id).await?;
         Ok(Dashboard {
             favorites: people_store.favorites(&user.id, 24).await?,
             recent_activities: self.activities.recent(people_store, &user.id, 10).await?,
+            recently_contacted: self
+                .activities
+                .recently_contacted(
+                    people_store,
+                    &user.id,
+                    self.calendars.settings.clock.now(),
+                    8,
+                )
+                .await?,
             counts: Counts {
                 people,
                 favorites,

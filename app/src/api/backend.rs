@@ -64,6 +64,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn get_activity(&self, user: &UserInfo, id: &str) -> AppResult<Activity>;
     async fn save_activity(&self, user: &UserInfo, input: ActivityInput) -> AppResult<String>;
     async fn delete_activity(&self, user: &UserInfo, id: &str) -> AppResult<()>;
+    /// Undoes a deletion (within a week).
+    async fn restore_activity(&self, user: &UserInfo, id: &str) -> AppResult<()>;
 
     async fn dashboard(&self, user: &UserInfo) -> AppResult<Dashboard>;
 

@@ -131,7 +131,24 @@ pub async fn save_activity(activity: ActivityInput) -> Result<String, AppError> 
 #[server(endpoint = "delete-activity")]
 pub async fn delete_activity(id: String) -> Result<(), AppError> {
     let (backend, user) = require_user().await?;
-    backend.delete_activity(&user, &id).await
+    backend.delete_activity(&user, &id).await?;
+    // Back to the page with an "Undo" offer (also after a plain form post, without the client).
+    if id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if let Some(back) = session::back_with_query(&format!("deleted={id}")) {
+            leptos_axum::redirect(&back);
+        }
+    }
+    Ok(())
+}
+
+#[server(endpoint = "restore-activity")]
+pub async fn restore_activity(id: String) -> Result<(), AppError> {
+    let (backend, user) = require_user().await?;
+    backend.restore_activity(&user, &id).await?;
+    if let Some(back) = session::back_with_query("") {
+        leptos_axum::redirect(&back);
+    }
+    Ok(())
 }
 
 #[server(endpoint = "load-dashboard")]

@@ -40,6 +40,21 @@ pub fn session_from_headers(headers: &http::HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
+/// The path of the page the request came from, with its query replaced by `query` ("" drops
+/// it). Only the path is kept, so a redirect built from it never leaves the site.
+pub fn back_with_query(query: &str) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
+    let path = referer.parse::<http::Uri>().ok()?.path().to_string();
+    if !path.starts_with('/') || path.starts_with("//") {
+        return None;
+    }
+    Some(match query {
+        "" => path,
+        query => format!("{path}?{query}"),
+    })
+}
+
 pub async fn current_user() -> AppResult<Option<UserInfo>> {
     match session_token() {
         Some(token) => backend()?.user_for_session(&token).await,

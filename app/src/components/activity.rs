@@ -1,6 +1,8 @@
 //! Activity form and timeline entries.
 use leptos::prelude::*;
 
+use crate::limits;
+
 use crate::api::{DeleteActivity, SaveActivity};
 use crate::components::layout::use_user;
 use crate::components::status::ActionError;
@@ -61,9 +63,9 @@ pub fn ActivityForm(
                 <input id=field_id("when") type="datetime-local" name="activity[occurred_at]" value=when required/>
             </div>
             <label for=field_id("title")>"Title"</label>
-            <input id=field_id("title") name="activity[title]" value=title required maxlength="300"/>
+            <input id=field_id("title") name="activity[title]" value=title required maxlength=limits::TITLE/>
             <label for=field_id("notes")>"Notes"</label>
-            <textarea id=field_id("notes") name="activity[notes]" rows="3">{notes}</textarea>
+            <textarea id=field_id("notes") name="activity[notes]" rows="3" maxlength=limits::NOTES>{notes}</textarea>
             <ActionError value=action.value()/>
             <button type="submit" disabled=move || action.pending().get()>
                 {if existing.is_some() { "Save activity" } else { "Add activity" }}

@@ -2,5 +2,6 @@ pub mod activity;
 pub mod favorite;
 pub mod layout;
 pub mod meeting;
+pub mod modal;
 pub mod pager;
 pub mod status;

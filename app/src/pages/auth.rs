@@ -1,5 +1,7 @@
 //! Sign-in and sign-up.
 use leptos::prelude::*;
+
+use crate::limits;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -42,7 +44,7 @@ pub fn SignInPage() -> impl IntoView {
             </Show>
             <ActionForm action>
                 <label for="email">"Email"</label>
-                <input id="email" type="email" name="email" autocomplete="username" required/>
+                <input id="email" type="email" name="email" autocomplete="username" required maxlength=limits::EMAIL/>
                 <label for="password">"Password"</label>
                 <input id="password" type="password" name="password" autocomplete="current-password" required/>
                 <ActionError value=action.value()/>
@@ -86,9 +88,9 @@ fn SignUpForm(invite: bool) -> impl IntoView {
     view! {
         <ActionForm action>
             <label for="name">"Your name"</label>
-            <input id="name" name="name" autocomplete="name"/>
+            <input id="name" name="name" autocomplete="name" maxlength=limits::NAME/>
             <label for="email">"Email"</label>
-            <input id="email" type="email" name="email" autocomplete="username" required/>
+            <input id="email" type="email" name="email" autocomplete="username" required maxlength=limits::EMAIL/>
             <label for="password">"Password"</label>
             <input id="password" type="password" name="password" autocomplete="new-password" required
                    minlength=MIN_PASSWORD_LEN.to_string() aria-describedby="password-hint"/>

@@ -33,16 +33,65 @@ fn DashboardView(dashboard: Dashboard, today: TodayState) -> impl IntoView {
     let Dashboard {
         favorites,
         recent_activities,
+        recently_contacted,
         counts,
         has_calendar_connections,
     } = dashboard;
+    let steps = [
+        (
+            counts.people > 0,
+            "Add the people you keep in touch with",
+            "/people/new",
+            "Add a person",
+        ),
+        (
+            has_calendar_connections,
+            "Connect a calendar, so meetings show up with your people",
+            "/settings/calendars",
+            "Connect a calendar",
+        ),
+        (
+            counts.activities > 0,
+            "Log a call, meeting or note on a person's page",
+            "/people",
+            "Open your people",
+        ),
+    ];
+    let done = steps.iter().filter(|s| s.0).count();
+    let checklist = (done < steps.len()).then(|| view! {
+        <section class="checklist card" aria-labelledby="checklist-heading">
+            <h2 id="checklist-heading">"Get started"</h2>
+            <p class="meta">{format!("{done} of {} done", steps.len())}</p>
+            <ol>
+                {steps.into_iter().map(|(is_done, text, href, action)| view! {
+                    <li class:done=is_done>
+                        <span class="check" aria-hidden="true">{if is_done { "✓" } else { "○" }}</span>
+                        <span>{text}{is_done.then_some(" (done)")}</span>
+                        {(!is_done).then(|| view! { <a class="button small" href=href>{action}</a> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    });
     view! {
+        {checklist}
         <section class="counts" aria-label="Counts">
             <a class="count" href="/people"><strong data-testid="count-people">{counts.people}</strong>" people"</a>
             <div class="count"><strong data-testid="count-favorites">{counts.favorites}</strong>" favorites"</div>
             <div class="count"><strong data-testid="count-activities">{counts.activities}</strong>" activities"</div>
         </section>
         {has_calendar_connections.then(|| view! { <TodaysMeetings state=today/> })}
+        {(!recently_contacted.is_empty()).then(|| view! {
+            <section class="recently-contacted" aria-labelledby="contacted-heading">
+                <h2 id="contacted-heading">"Recently contacted"</h2>
+                <ul class="contact-list">
+                    {recently_contacted.into_iter().map(|c| view! {
+                        <li><a href=format!("/people/{}", c.person.id)>{c.person.name}</a>
+                            <span class="meta">{crate::pages::calendars::ago(c.at)}</span></li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
         <section class="favorites" aria-labelledby="favorites-heading">
             <h2 id="favorites-heading">"Favorites"</h2>
             {if favorites.is_empty() {

@@ -3,10 +3,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
-    get_person, person_activities, person_meetings, DeleteActivity, DeletePerson, SaveActivity,
+    get_person, person_activities, person_meetings, DeleteActivity, DeletePerson, RestoreActivity,
+    SaveActivity,
 };
 use crate::components::activity::{ActivityForm, ActivityItem};
 use crate::components::favorite::FavoriteToggle;
+use crate::components::layout::use_user;
 use crate::components::meeting::{MeetingCard, MeetingChanges};
 use crate::components::pager::{MeetingPager, Pager};
 use crate::components::status::{ActionError, ErrorBox, Loading};
@@ -39,6 +41,8 @@ fn PersonView(person: Person, timeline: TimelineState) -> impl IntoView {
     let delete_id = person.id.clone();
     let timeline_id = person.id.clone();
     let changes = timeline.changes;
+    let tz = use_user().with_untracked(|u| u.time_zone.clone());
+    let cadence = crate::time::format_cadence(&person.cadence, chrono::Utc::now(), &tz);
     let role = [person.job_title.as_str(), person.organization.as_str()]
         .into_iter()
         .filter(|s| !s.is_empty())
@@ -64,6 +68,7 @@ fn PersonView(person: Person, timeline: TimelineState) -> impl IntoView {
                 </details>
             </div>
         </div>
+        {cadence.map(|line| view! { <p class="cadence meta" data-testid="cadence">{line}</p> })}
         <div class="person-grid">
             <section class="profile card" aria-labelledby="profile-heading">
                 <h2 id="profile-heading">"Profile"</h2>
@@ -102,6 +107,7 @@ fn PersonView(person: Person, timeline: TimelineState) -> impl IntoView {
 struct TimelineState {
     save: ServerAction<SaveActivity>,
     delete: ServerAction<DeleteActivity>,
+    restore: ServerAction<RestoreActivity>,
     changes: MeetingChanges,
     activities:
         Resource<Result<crate::models::Page<crate::models::Activity>, crate::error::AppError>>,
@@ -114,6 +120,7 @@ impl TimelineState {
             move || query.with(|q| q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1u32));
         let save = ServerAction::<SaveActivity>::new();
         let delete = ServerAction::<DeleteActivity>::new();
+        let restore = ServerAction::<RestoreActivity>::new();
         let changes = MeetingChanges::new();
         let activities = Resource::new(
             move || {
@@ -122,14 +129,16 @@ impl TimelineState {
                     page(),
                     save.version().get(),
                     delete.version().get(),
+                    restore.version().get(),
                     changes.version(),
                 )
             },
-            |(pid, page, _, _, _)| person_activities(pid, page),
+            |(pid, page, ..)| person_activities(pid, page),
         );
         TimelineState {
             save,
             delete,
+            restore,
             changes,
             activities,
         }
@@ -141,13 +150,27 @@ fn Timeline(person_id: String, state: TimelineState) -> impl IntoView {
     let TimelineState {
         save,
         delete,
+        restore,
         activities,
         ..
     } = state;
     let base = format!("/people/{person_id}");
+    // Set by a deletion's redirect: the activity can be brought back from here.
+    let query = use_query_map();
+    let deleted = move || query.with(|q| q.get("deleted"));
     view! {
         <section class="timeline-section card" aria-labelledby="timeline-heading">
             <h2 id="timeline-heading">"Timeline"</h2>
+            {move || deleted().map(|id| view! {
+                <div class="notice card undo" role="status">
+                    <ActionForm action=restore attr:class="undo-form">
+                        <input type="hidden" name="id" value=id/>
+                        "Activity deleted. "
+                        <button type="submit" class="link">"Undo"</button>
+                    </ActionForm>
+                    <ActionError value=restore.value()/>
+                </div>
+            })}
             <details class="add-activity" open>
                 <summary>"Log an activity"</summary>
                 <ActivityForm action=save person_id=person_id.clone()/>

@@ -1,6 +1,8 @@
 //! Create and edit a person. Blank email and phone rows are ignored, so the form needs no
 //! JavaScript to take several of each; with JS, "Add" buttons grow it.
 use leptos::prelude::*;
+
+use crate::limits;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -68,22 +70,22 @@ fn PersonForm(person: Option<Person>) -> impl IntoView {
             {person.as_ref().map(|p| view! { <input type="hidden" name="person[id]" value=p.id.clone()/> })}
             <div class="grid2">
                 <div><label for="first_name">"First name"</label>
-                    <input id="first_name" name="person[first_name]" value=text(|p| &p.first_name) autocomplete="off"/></div>
+                    <input id="first_name" name="person[first_name]" value=text(|p| &p.first_name) autocomplete="off" maxlength=limits::NAME/></div>
                 <div><label for="last_name">"Last name"</label>
-                    <input id="last_name" name="person[last_name]" value=text(|p| &p.last_name) autocomplete="off"/></div>
+                    <input id="last_name" name="person[last_name]" value=text(|p| &p.last_name) autocomplete="off" maxlength=limits::NAME/></div>
                 <div><label for="organization">"Organization"</label>
-                    <input id="organization" name="person[organization]" value=text(|p| &p.organization)/></div>
+                    <input id="organization" name="person[organization]" value=text(|p| &p.organization) maxlength=limits::ORGANIZATION/></div>
                 <div><label for="job_title">"Job title"</label>
-                    <input id="job_title" name="person[job_title]" value=text(|p| &p.job_title)/></div>
+                    <input id="job_title" name="person[job_title]" value=text(|p| &p.job_title) maxlength=limits::JOB_TITLE/></div>
             </div>
             <fieldset>
                 <legend>"Email addresses"</legend>
                 {move || email_rows.get().into_iter().enumerate().map(|(i, e)| view! {
                     <div class="row email-row">
                         <label class="visually-hidden" for=format!("email-{i}")>{format!("Email {}", i + 1)}</label>
-                        <input id=format!("email-{i}") type="email" name=format!("person[emails][{i}][address]") value=e.address placeholder="name@example.com"/>
+                        <input id=format!("email-{i}") type="email" name=format!("person[emails][{i}][address]") value=e.address placeholder="name@example.com" maxlength=limits::EMAIL/>
                         <label class="visually-hidden" for=format!("email-label-{i}")>{format!("Label for email {}", i + 1)}</label>
-                        <input id=format!("email-label-{i}") class="label-input" name=format!("person[emails][{i}][label]") value=e.label placeholder="work, personal…" list="email-labels"/>
+                        <input id=format!("email-label-{i}") class="label-input" name=format!("person[emails][{i}][label]") value=e.label placeholder="work, personal…" list="email-labels" maxlength=limits::LABEL/>
                         <label class="inline"><input type="radio" name="person[primary_email]" value=i.to_string() checked=i == primary/>"Primary"</label>
                     </div>
                 }).collect_view()}
@@ -95,15 +97,15 @@ fn PersonForm(person: Option<Person>) -> impl IntoView {
                 {move || phone_rows.get().into_iter().enumerate().map(|(i, p)| view! {
                     <div class="row">
                         <label class="visually-hidden" for=format!("phone-{i}")>{format!("Phone {}", i + 1)}</label>
-                        <input id=format!("phone-{i}") type="tel" name=format!("person[phones][{i}][number]") value=p.number/>
+                        <input id=format!("phone-{i}") type="tel" name=format!("person[phones][{i}][number]") value=p.number maxlength=limits::PHONE/>
                         <label class="visually-hidden" for=format!("phone-label-{i}")>{format!("Label for phone {}", i + 1)}</label>
-                        <input id=format!("phone-label-{i}") class="label-input" name=format!("person[phones][{i}][label]") value=p.label placeholder="mobile, work…"/>
+                        <input id=format!("phone-label-{i}") class="label-input" name=format!("person[phones][{i}][label]") value=p.label placeholder="mobile, work…" maxlength=limits::LABEL/>
                     </div>
                 }).collect_view()}
                 <button type="button" class="secondary small" on:click=move |_| phone_rows.update(|rows| rows.push(PhoneNumber::default()))>"Add phone"</button>
             </fieldset>
             <label for="notes">"Notes"</label>
-            <textarea id="notes" name="person[notes]" rows="4">{text(|p| &p.notes)}</textarea>
+            <textarea id="notes" name="person[notes]" rows="4" maxlength=limits::NOTES>{text(|p| &p.notes)}</textarea>
             <label class="inline"><input type="checkbox" name="person[favorite]" value="on" checked=favorite/>"Favorite"</label>
             <ActionError value=action.value()/>
             <div class="form-actions">

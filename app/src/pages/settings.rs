@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::limits;
 use leptos_meta::Title;
 
 use crate::api::UpdateProfile;
@@ -23,7 +25,7 @@ pub fn SettingsPage() -> impl IntoView {
             <h2 id="profile-heading">"Profile"</h2>
             <ActionForm action>
                 <label for="name">"Name"</label>
-                <input id="name" name="name" value=current.name.clone()/>
+                <input id="name" name="name" value=current.name.clone() maxlength=limits::NAME/>
                 <label for="email">"Email"</label>
                 <input id="email" value=current.email.clone() disabled/>
                 <label for="time_zone">"Time zone"</label>

@@ -432,6 +432,8 @@ impl CalendarStore {
     fn store(&mut self, cal: usize, id: String, mut body: Map<String, Value>, stamp: i64) -> Value {
         self.seq += 1;
         body.insert("kind".into(), json!("calendar#event"));
+        // Google names every event's type; plain events are "default".
+        body.entry("eventType").or_insert_with(|| json!("default"));
         body.insert("etag".into(), json!(format!("\"{stamp}\"")));
         body.insert("updated".into(), json!(rfc3339(stamp_time(stamp))));
         let body = Value::Object(body);

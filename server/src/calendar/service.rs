@@ -20,10 +20,12 @@ use super::store::{
     NewConnection, SyncHistory,
 };
 use super::writer::SyncStores;
+use app::limits;
+
 use crate::activities::Activities;
 use crate::clock::{Clock, SystemClock};
 use crate::db::Db;
-use crate::error::StoreError;
+use crate::error::{within, StoreError};
 use crate::matcher::Matcher;
 use crate::rate_limit::RateLimit;
 use crate::secrets::{ExposeSecret, KeyringSource};
@@ -192,6 +194,9 @@ impl Calendars {
         if server_url.trim().is_empty() || username.trim().is_empty() || password.is_empty() {
             return Err(invalid("Enter the server URL, username and password."));
         }
+        within("The server URL", server_url.trim(), limits::URL)?;
+        within("The username", username.trim(), limits::USERNAME)?;
+        within("The password", password, limits::PASSWORD)?;
         Ok(CalDavAccount {
             server_url: server_url.trim().to_string(),
             username: username.trim().to_string(),
@@ -259,6 +264,7 @@ impl Calendars {
         if !found.iter().any(|c| chosen.contains(&c.remote_id)) {
             return Err(invalid("Tick at least one calendar to sync."));
         }
+        within("The connection name", input.name.trim(), limits::NAME)?;
         let name = match input.name.trim() {
             "" => format!(
                 "{} ({})",
@@ -318,6 +324,7 @@ impl Calendars {
         if name.is_empty() {
             return Err(invalid("Give the connection a name."));
         }
+        within("The connection name", name, limits::NAME)?;
         let days_back = update.days_back.unwrap_or(row.days_back.max(0) as u32);
         let days_ahead = update.days_ahead.unwrap_or(row.days_ahead.max(0) as u32);
         if days_back > 3650 || days_ahead > 3650 {

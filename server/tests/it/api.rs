@@ -879,3 +879,31 @@ async fn pages_render_on_the_server_and_health_answers() {
     let people = client.get("/people").await.text().await.unwrap();
     assert!(people.contains("Zoë Ångström"), "server-rendered list");
 }
+
+#[tokio::test]
+async fn the_dashboard_lists_people_by_their_latest_activity_so_far() {
+    let p = ana_and_bo().await;
+    add_history(&p).await; // Ana's calls, then the lunch with Ana and Bo on 1 March
+    p.client
+        .add_activity(&p.ana, "Another call", "2026-03-05T09:00")
+        .await
+        .unwrap();
+    // Planned for the future: not a contact yet.
+    p.client
+        .add_activity(&p.bo, "Planned call", "2099-01-01T09:00")
+        .await
+        .unwrap();
+    let dashboard: Dashboard = p.client.call("load-dashboard", &[]).await.unwrap();
+    let seen: Vec<(&str, String)> = dashboard
+        .recently_contacted
+        .iter()
+        .map(|c| (c.person.name.as_str(), c.at.to_rfc3339()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Ana", "2026-03-05T08:00:00+00:00".to_string()),
+            ("Bo", "2026-03-01T13:30:00+00:00".to_string())
+        ]
+    );
+}

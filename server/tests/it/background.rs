@@ -284,3 +284,45 @@ async fn every_sync_is_in_the_history_newest_first() {
     );
     assert!(history[0].started_at >= history[1].started_at);
 }
+
+#[tokio::test]
+async fn undoing_the_deletion_of_an_auto_logged_meeting_brings_it_back_as_it_was() {
+    let a = auto_logging().await;
+    first_auto_logged_sync(&a).await;
+    let ended = bobs_activity(&a, "Ended meeting").await;
+    a.dana
+        .call::<()>("delete-activity", &[("id", &ended.id)])
+        .await
+        .unwrap();
+    a.dana
+        .call::<()>("restore-activity", &[("id", &ended.id)])
+        .await
+        .unwrap();
+    let back = bobs_activity(&a, "Ended meeting").await;
+    assert_eq!(back, ended, "same id, time, links and source");
+    // The meeting is no longer dismissed, and the restored activity is its one log.
+    assert_eq!(sync_now(&a).await.logged, 0);
+    assert_eq!(
+        titles(&a.dana, &a.bob).await,
+        vec!["Edited later", "Ended meeting"]
+    );
+    // Deleting it again works like the first time; a second undo of one deletion does not.
+    a.dana
+        .call::<()>("delete-activity", &[("id", &ended.id)])
+        .await
+        .unwrap();
+    assert_eq!(sync_now(&a).await.logged, 0, "dismissed again");
+    a.dana
+        .call::<()>("restore-activity", &[("id", &ended.id)])
+        .await
+        .unwrap();
+    let twice = a
+        .dana
+        .call::<()>("restore-activity", &[("id", &ended.id)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&twice, app::error::AppError::Invalid(m) if m.contains("can no longer be restored")),
+        "{twice:?}"
+    );
+}

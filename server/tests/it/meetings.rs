@@ -3,7 +3,9 @@
 //! added, name suggestions, today's meetings, and isolation between users.
 use crate::common;
 
-use app::models::{Activity, Connection, DiscoveredCalendar, MatchReason, Meeting, Page, Response};
+use app::models::{
+    Activity, Cadence, Connection, DiscoveredCalendar, MatchReason, Meeting, Page, Person, Response,
+};
 use chrono::{Duration, TimeZone, Utc};
 use common::radicale::{Radicale, PASSWORD, USER};
 
@@ -623,4 +625,44 @@ async fn all_day_meetings_end_at_the_users_midnight_not_utcs() {
         "upcoming"
     );
     assert_eq!(scope_at(utc, utc_midnight).await.0, "past");
+}
+
+#[tokio::test]
+async fn a_person_page_tells_how_often_you_meet_from_meetings_and_calls() {
+    let s = synced().await;
+    let bob: Person = s.alice.call("get-person", &[("id", &s.bob)]).await.unwrap();
+    let review = review(&s).await;
+    assert_eq!(bob.cadence.last_met, Some(review.starts_at));
+    let visit = meetings(&s.alice, &s.bob, "upcoming").await.items.remove(0);
+    assert_eq!(visit.title, "Site visit");
+    assert_eq!(bob.cadence.next, Some(visit.starts_at));
+    assert_eq!(
+        bob.cadence.usual_days, None,
+        "two meetings are no rhythm yet"
+    );
+
+    // A call a week before the Kick-off makes three meeting days, a week apart; a note is no
+    // meeting.
+    let call_at = (Utc::now() - Duration::days(17))
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    s.alice
+        .add_activity(&s.bob, "Catch-up call", &call_at)
+        .await
+        .unwrap();
+    let bob: Person = s.alice.call("get-person", &[("id", &s.bob)]).await.unwrap();
+    assert_eq!(bob.cadence.usual_days, Some(7));
+    assert_eq!(bob.cadence.last_met, Some(review.starts_at));
+
+    let dana: Person = s
+        .alice
+        .call("get-person", &[("id", &s.dana)])
+        .await
+        .unwrap();
+    assert_eq!(
+        dana.cadence,
+        Cadence::default(),
+        "Dana is only suggested, never matched"
+    );
 }

@@ -45,11 +45,24 @@ pub struct GoogleEvent {
     pub ical_uid: Option<String>,
     #[serde(default)]
     pub updated: Option<DateTime<Utc>>,
+    /// "default", "outOfOffice", "focusTime", "workingLocation", "birthday", "fromGmail".
+    #[serde(default)]
+    pub event_type: Option<String>,
 }
 
 impl GoogleEvent {
     pub fn is_cancelled(&self) -> bool {
         self.status.as_deref() == Some("cancelled")
+    }
+
+    /// Google's status entries, which are no meetings: where the user works that day and focus
+    /// time always, out of office unless the connection shows it.
+    pub fn is_status_entry(&self, show_out_of_office: bool) -> bool {
+        match self.event_type.as_deref() {
+            Some("workingLocation" | "focusTime") => true,
+            Some("outOfOffice") => !show_out_of_office,
+            _ => false,
+        }
     }
 }
 
@@ -213,6 +226,21 @@ mod tests {
 
     fn me() -> HashSet<String> {
         ["me@example.com".to_string()].into_iter().collect()
+    }
+
+    #[test]
+    fn status_entries_are_no_meetings_out_of_office_only_when_asked() {
+        let of_type = |t: &str| parse(json!({ "id": "x", "eventType": t }));
+        for hidden in ["workingLocation", "focusTime"] {
+            assert!(of_type(hidden).is_status_entry(false), "{hidden}");
+            assert!(of_type(hidden).is_status_entry(true), "{hidden}");
+        }
+        assert!(of_type("outOfOffice").is_status_entry(false));
+        assert!(!of_type("outOfOffice").is_status_entry(true));
+        for shown in ["default", "birthday", "fromGmail"] {
+            assert!(!of_type(shown).is_status_entry(false), "{shown}");
+        }
+        assert!(!parse(json!({ "id": "x" })).is_status_entry(false));
     }
 
     #[test]

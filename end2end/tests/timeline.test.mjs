@@ -1,0 +1,114 @@
+// A person's timeline: how often you meet them, and deleting an activity with an Undo, with
+// and without JavaScript.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRondo, launchBrowser, hydrated, shot, signUp } from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startRondo();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** `datetime-local` text for `days` days ago at 10:00 in the browser's zone. */
+function daysAgo(days) {
+  const d = new Date(Date.now() - days * 86_400_000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T10:00`;
+}
+
+async function logActivity(page, kind, title, when) {
+  await page.selectOption('#activity-new-kind', kind);
+  await page.fill('#activity-new-when', when);
+  await page.fill('#activity-new-title', title);
+  await page.click('text=Add activity');
+  await page.locator('.timeline .activity', { hasText: title }).waitFor();
+}
+
+test('the person page says how often you meet, and a deleted activity can be brought back', async () => {
+  const context = await browser.newContext({ timezoneId: 'UTC' });
+  const page = await context.newPage();
+  await signUp(page, server.base, 'cadence');
+  // A new account starts with a checklist.
+  const checklist = page.getByRole('region', { name: 'Get started' });
+  assert.match(await checklist.textContent(), /0 of 3 done/);
+  await checklist.getByRole('link', { name: 'Add a person' }).click();
+  await page.waitForURL('**/people/new');
+  await hydrated(page);
+  await page.fill('#first_name', 'Wei');
+  await page.fill('#last_name', 'Chen');
+  await page.click('text=Save person');
+  await page.getByRole('heading', { name: 'Wei Chen' }).waitFor();
+  await hydrated(page);
+  assert.equal(await page.getByTestId('cadence').count(), 0, 'nothing to say before any meeting');
+
+  await logActivity(page, 'meeting', 'Coffee', daysAgo(15));
+  await logActivity(page, 'call', 'Quick call', daysAgo(8));
+  await logActivity(page, 'meeting', 'Lunch', daysAgo(1));
+  await logActivity(page, 'note', 'Likes green tea', daysAgo(0));
+  await page.reload();
+  await hydrated(page);
+  assert.equal(
+    (await page.getByTestId('cadence').textContent()).trim(),
+    'last met yesterday · usually every 7 days',
+  );
+
+  // Delete "Lunch", then undo.
+  const lunch = page.locator('.timeline .activity', { hasText: 'Lunch' });
+  await lunch.locator('summary', { hasText: 'Delete' }).click();
+  await lunch.getByRole('button', { name: 'Yes, delete' }).click();
+  await page.getByRole('status').filter({ hasText: 'Activity deleted.' }).waitFor();
+  await page.locator('.timeline .activity', { hasText: 'Lunch' }).waitFor({ state: 'detached' });
+  await shot(page, 'timeline-undo');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.locator('.timeline .activity', { hasText: 'Lunch' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Activity deleted.' }).waitFor({ state: 'detached' });
+
+  // The dashboard: Wei among the recently contacted, two of three first steps done.
+  await page.click('nav >> text=Dashboard');
+  const contacted = page.getByRole('region', { name: 'Recently contacted' });
+  await contacted.getByRole('link', { name: 'Wei Chen' }).waitFor();
+  assert.match(await contacted.textContent(), /Wei Chen\s*(just now|\d+ (minutes?|hours?|days?) ago)/);
+  assert.match(await page.getByRole('region', { name: 'Get started' }).textContent(), /2 of 3 done/);
+  await shot(page, 'dashboard-recently-contacted');
+  await context.close();
+});
+
+test('deleting and undoing work without JavaScript', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  // Sign up and in without the client: plain form posts.
+  const email = `undo-${Date.now()}@example.org`;
+  await page.goto(`${server.base}/signup`);
+  await page.fill('#email', email);
+  await page.fill('#password', 'a long enough password');
+  await page.click('button[type=submit]');
+  await page.waitForURL('**/login?signed_up=1');
+  await page.fill('#email', email);
+  await page.fill('#password', 'a long enough password');
+  await page.click('button[type=submit]');
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await page.goto(`${server.base}/people/new`);
+  await page.fill('#first_name', 'Plain');
+  await page.click('text=Save person');
+  await page.getByRole('heading', { name: 'Plain' }).waitFor();
+  await page.fill('#activity-new-title', 'Posted without JS');
+  await page.click('text=Add activity');
+  const item = page.locator('.timeline .activity', { hasText: 'Posted without JS' });
+  await item.waitFor();
+  await item.locator('summary', { hasText: 'Delete' }).click();
+  await item.getByRole('button', { name: 'Yes, delete' }).click();
+  await page.getByRole('status').filter({ hasText: 'Activity deleted.' }).waitFor();
+  assert.equal(await page.locator('.timeline .activity').count(), 0);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.locator('.timeline .activity', { hasText: 'Posted without JS' }).waitFor();
+  assert.ok(!page.url().includes('deleted='), page.url());
+  await context.close();
+});
