@@ -271,6 +271,8 @@ pub struct Dashboard {
     pub recently_contacted: Vec<RecentContact>,
     pub counts: Counts,
     pub has_calendar_connections: bool,
+    /// Names of connections that failed or need signing in again.
+    pub needs_attention: Vec<String>,
 }
 
 // ---------------------------------------------------------------- calendar connections

@@ -42,7 +42,7 @@ async function openPerson(page, name) {
 }
 
 test('meetings on a person, log as activity, add an attendee, today on the dashboard', { timeout: 180_000 }, async () => {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ timezoneId: 'UTC' });
   const page = await context.newPage();
   await signUp(page, server.base, 'meet');
   assert.equal(await page.locator('.today').count(), 0, 'no widget before a calendar is connected');
@@ -68,6 +68,25 @@ test('meetings on a person, log as activity, add an attendee, today on the dashb
   await standup.locator('.now-marker').waitFor();
   assert.match(await standup.locator('.today-people').textContent(), /Bob Builder/);
   await shot(page, '20-dashboard-today');
+
+  // Day navigation: the title names the day, the badge counts its meetings, links work.
+  const heading = today.locator('#today-heading');
+  assert.match(await heading.textContent(), /^Today · /);
+  assert.equal(Number(await today.getByTestId('today-count').textContent()), await today.locator('.today-item').count());
+  // Planning is 26 hours ahead: open its day (UTC, the browser's zone here) with "›" steps.
+  const iso = (d) => d.toISOString().slice(0, 10);
+  const planningStart = new Date(Date.now() + 26 * 3600_000);
+  const stepsAhead = Math.round((Date.parse(iso(planningStart)) - Date.parse(iso(new Date()))) / 86_400_000);
+  for (let i = 0; i < stepsAhead; i++) {
+    await today.getByRole('link', { name: 'Next day' }).click();
+  }
+  await page.waitForURL(`**/?day=${iso(planningStart)}`);
+  await today.locator('.today-item', { hasText: 'Planning' }).waitFor();
+  assert.doesNotMatch(await heading.textContent(), /Today/);
+  assert.equal(await today.locator('.today-item', { hasText: 'Standup' }).count(), 0);
+  await today.getByRole('link', { name: 'Today' }).click();
+  await today.locator('.today-item', { hasText: 'Standup' }).waitFor();
+  assert.match(await heading.textContent(), /^Today · /);
 
   // Bob's page: upcoming soonest first, then past with "Log as activity".
   await openPerson(page, 'Bob Builder');

@@ -186,6 +186,7 @@ impl Backend for Services {
     async fn dashboard(&self, user: &UserInfo) -> AppResult<Dashboard> {
         let people_store = self.people();
         let (people, favorites) = people_store.counts(&user.id).await?;
+        let connections = self.calendars.connections.list_rows(&user.id).await?;
         Ok(Dashboard {
             favorites: people_store.favorites(&user.id, 24).await?,
             recent_activities: self.activities.recent(people_store, &user.id, 10).await?,
@@ -203,7 +204,17 @@ impl Backend for Services {
                 favorites,
                 activities: self.activities.count(&user.id).await?,
             },
-            has_calendar_connections: self.calendars.connections.has_any(&user.id).await?,
+            has_calendar_connections: !connections.is_empty(),
+            needs_attention: connections
+                .into_iter()
+                .filter(|c| {
+                    matches!(
+                        c.status,
+                        ConnectionStatus::Error | ConnectionStatus::NeedsReauth
+                    )
+                })
+                .map(|c| c.name)
+                .collect(),
         })
     }
 
@@ -308,11 +319,11 @@ impl Backend for Services {
             .await?)
     }
 
-    async fn todays_meetings(&self, user: &UserInfo) -> AppResult<Vec<Meeting>> {
+    async fn todays_meetings(&self, user: &UserInfo, day: Option<&str>) -> AppResult<Vec<Meeting>> {
         let tz = app::time::parse_tz(&user.time_zone);
         Ok(self
             .meetings
-            .today(&user.id, tz, chrono::Utc::now())
+            .on_day(&user.id, tz, day, self.calendars.settings.clock.now())
             .await?)
     }
 }

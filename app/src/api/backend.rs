@@ -105,5 +105,6 @@ pub trait Backend: Send + Sync + 'static {
         name: &str,
     ) -> AppResult<String>;
     async fn link_attendee(&self, user: &UserInfo, person_id: &str, email: &str) -> AppResult<()>;
-    async fn todays_meetings(&self, user: &UserInfo) -> AppResult<Vec<Meeting>>;
+    /// One day's meetings (`YYYY-MM-DD` in the user's zone), today when `day` is `None`.
+    async fn todays_meetings(&self, user: &UserInfo, day: Option<&str>) -> AppResult<Vec<Meeting>>;
 }

@@ -252,10 +252,13 @@ pub async fn link_attendee(person_id: String, email: String) -> Result<(), AppEr
 }
 
 /// Today's meetings in the user's time zone, in order.
+/// The meetings of one day (`YYYY-MM-DD` in the user's time zone; today when absent).
 #[server(endpoint = "todays-meetings")]
-pub async fn todays_meetings() -> Result<Vec<Meeting>, AppError> {
+pub async fn todays_meetings(
+    #[server(default)] day: Option<String>,
+) -> Result<Vec<Meeting>, AppError> {
     let (backend, user) = require_user().await?;
-    backend.todays_meetings(&user).await
+    backend.todays_meetings(&user, day.as_deref()).await
 }
 
 /// The last 50 sync runs of a connection, newest first.

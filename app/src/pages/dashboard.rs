@@ -1,9 +1,12 @@
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::api::{load_dashboard, todays_meetings};
 use crate::components::activity::ActivityItem;
 use crate::components::favorite::FavoriteToggle;
+use crate::components::layout::use_user;
 use crate::components::meeting::TodayItem;
 use crate::components::status::{ErrorBox, Loading};
 use crate::models::{Dashboard, PersonSummary};
@@ -36,6 +39,7 @@ fn DashboardView(dashboard: Dashboard, today: TodayState) -> impl IntoView {
         recently_contacted,
         counts,
         has_calendar_connections,
+        needs_attention,
     } = dashboard;
     let steps = [
         (
@@ -80,7 +84,7 @@ fn DashboardView(dashboard: Dashboard, today: TodayState) -> impl IntoView {
             <div class="count"><strong data-testid="count-favorites">{counts.favorites}</strong>" favorites"</div>
             <div class="count"><strong data-testid="count-activities">{counts.activities}</strong>" activities"</div>
         </section>
-        {has_calendar_connections.then(|| view! { <TodaysMeetings state=today/> })}
+        {has_calendar_connections.then(|| view! { <TodaysMeetings state=today needs_attention/> })}
         {(!recently_contacted.is_empty()).then(|| view! {
             <section class="recently-contacted" aria-labelledby="contacted-heading">
                 <h2 id="contacted-heading">"Recently contacted"</h2>
@@ -129,11 +133,13 @@ pub fn PersonCard(person: PersonSummary) -> impl IntoView {
     }
 }
 
-/// Today's meetings and the clock they are shown against; refetched every minute in the
-/// browser (gloo-timers), so the "now" marker moves and new meetings appear without a reload.
+/// One day's meetings (today unless `?day=YYYY-MM-DD`) and the clock they are shown against;
+/// refetched every minute in the browser (gloo-timers), so the "now" marker moves and new
+/// meetings appear without a reload.
 #[derive(Clone, Copy)]
 struct TodayState {
     now: RwSignal<chrono::DateTime<chrono::Utc>>,
+    day: Memo<Option<String>>,
     meetings: Resource<Result<Vec<crate::models::Meeting>, crate::error::AppError>>,
 }
 
@@ -141,7 +147,12 @@ impl TodayState {
     fn new() -> Self {
         let tick = RwSignal::new(0u32);
         let now = RwSignal::new(chrono::Utc::now());
-        let meetings = Resource::new(move || tick.get(), |_| todays_meetings());
+        let query = use_query_map();
+        let day = Memo::new(move |_| query.with(|q| q.get("day")));
+        let meetings = Resource::new(
+            move || (tick.get(), day.get()),
+            |(_, day)| todays_meetings(day),
+        );
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             loop {
@@ -154,21 +165,77 @@ impl TodayState {
                 }
             }
         });
-        TodayState { now, meetings }
+        TodayState { now, day, meetings }
     }
 }
 
+/// The widget's day: the one asked for, else today in the user's zone.
+fn shown_day(asked: Option<&str>, now: chrono::DateTime<chrono::Utc>, tz: &str) -> NaiveDate {
+    asked
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| now.with_timezone(&crate::time::parse_tz(tz)).date_naive())
+}
+
 #[component]
-fn TodaysMeetings(state: TodayState) -> impl IntoView {
-    let TodayState { now, meetings } = state;
+fn TodaysMeetings(state: TodayState, needs_attention: Vec<String>) -> impl IntoView {
+    let TodayState { now, day, meetings } = state;
+    let tz = use_user().with_untracked(|u| u.time_zone.clone());
+    let today = now
+        .get_untracked()
+        .with_timezone(&crate::time::parse_tz(&tz))
+        .date_naive();
+    let shown = Memo::new(move |_| shown_day(day.get().as_deref(), now.get_untracked(), &tz));
+    let link = |d: NaiveDate| format!("/?day={}", d.format("%Y-%m-%d"));
+    let title = move || {
+        let d = shown.get();
+        let date = d.format("%a %-d %b").to_string();
+        if d == today {
+            format!("Today · {date}")
+        } else {
+            date
+        }
+    };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        // Bring the meeting in progress into view once the list is there.
+        if let Some(Ok(_)) = meetings.get() {
+            request_animation_frame(|| {
+                if let Ok(Some(el)) = document().query_selector(".today-item.now") {
+                    el.scroll_into_view_with_bool(false);
+                }
+            });
+        }
+    });
     view! {
         <section class="today card" aria-labelledby="today-heading">
-            <h2 id="today-heading">"Today's meetings"</h2>
+            {(!needs_attention.is_empty()).then(|| view! {
+                <div class="notice error attention" role="alert">
+                    {format!("{} need{} attention: ", needs_attention.join(", "), if needs_attention.len() == 1 { "s" } else { "" })}
+                    <a href="/settings/calendars">"Open Calendars"</a>
+                </div>
+            })}
+            <div class="today-head">
+                <h2 id="today-heading">
+                    {title}
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            meetings.await.ok().map(|list| view! { <span class="count-badge" data-testid="today-count">{list.len()}</span> })
+                        })}
+                    </Transition>
+                </h2>
+                <nav class="day-nav" aria-label="Day">
+                    <a href=move || link(shown.get().pred_opt().unwrap_or(shown.get())) aria-label="Previous day">"‹"</a>
+                    <a href=link(today) aria-current=move || (shown.get() == today).then_some("date")>"Today"</a>
+                    <a href=move || link(shown.get().succ_opt().unwrap_or(shown.get())) aria-label="Next day">"›"</a>
+                </nav>
+            </div>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || Suspend::new(async move {
                     match meetings.await {
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <p class="empty">"Nothing on your calendar today."</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="empty">{if shown.get_untracked() == today { "Nothing on your calendar today." } else { "Nothing on your calendar that day." }}</p>
+                        }.into_any(),
                         Ok(list) => view! {
                             <ul class="today-list">
                                 {list.into_iter().map(|meeting| view! { <TodayItem meeting now/> }).collect_view()}

@@ -93,16 +93,24 @@ impl Meetings {
         })
     }
 
-    /// Everything on the user's calendars today in their time zone (cancelled ones left out).
-    pub async fn today(
+    /// Everything on the user's calendars on `day` (`YYYY-MM-DD`, today when absent) in their
+    /// time zone; cancelled ones left out.
+    pub async fn on_day(
         &self,
         owner: &str,
         tz: Tz,
+        day: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Meeting>, StoreError> {
-        let today = now.with_timezone(&tz).date_naive();
+        let today = match parse_day(day)? {
+            Some(day) => day,
+            None => now.with_timezone(&tz).date_naive(),
+        };
+        let (Some(next), true) = (today.succ_opt(), today.pred_opt().is_some()) else {
+            return Err(StoreError::Invalid("That date is out of range.".into()));
+        };
         let start = day_start(today, tz);
-        let end = day_start(today.succ_opt().expect("tomorrow"), tz);
+        let end = day_start(next, tz);
         let rows = self
             .events
             .on_day(owner, today, start, end, TODAY_LIMIT)

@@ -666,3 +666,38 @@ async fn a_person_page_tells_how_often_you_meet_from_meetings_and_calls() {
         "Dana is only suggested, never matched"
     );
 }
+
+#[tokio::test]
+async fn the_widget_shows_any_day_asked_for() {
+    let s = synced().await;
+    let amsterdam = chrono_tz::Europe::Amsterdam;
+    let day_of =
+        |at: chrono::DateTime<Utc>| at.with_timezone(&amsterdam).format("%Y-%m-%d").to_string();
+    let visit = Utc::now() + Duration::days(1);
+    let that_day: Vec<Meeting> = s
+        .alice
+        .call("todays-meetings", &[("day", &day_of(visit))])
+        .await
+        .unwrap();
+    assert!(
+        that_day.iter().any(|m| m.title == "Site visit"),
+        "{:?}",
+        that_day.iter().map(|m| &m.title).collect::<Vec<_>>()
+    );
+    let review_day: Vec<Meeting> = s
+        .alice
+        .call(
+            "todays-meetings",
+            &[("day", &day_of(Utc::now() - Duration::days(3)))],
+        )
+        .await
+        .unwrap();
+    assert!(review_day.iter().any(|m| m.title == "Quarterly review"));
+    assert!(!review_day.iter().any(|m| m.title == "Site visit"));
+    let bad = s
+        .alice
+        .call::<Vec<Meeting>>("todays-meetings", &[("day", "someday")])
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, app::error::AppError::Invalid(_)), "{bad:?}");
+}

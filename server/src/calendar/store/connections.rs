@@ -329,17 +329,6 @@ impl ConnectionStore {
             .collect())
     }
 
-    /// Whether the user has connected any calendar account.
-    pub async fn has_any(&self, owner: &str) -> Result<bool, StoreError> {
-        let ids: Vec<serde_json::Value> = self
-            .db
-            .query("SELECT VALUE id FROM connection WHERE owner = $owner LIMIT 1")
-            .bind(("owner", owner.to_string()))
-            .await?
-            .take(0)?;
-        Ok(!ids.is_empty())
-    }
-
     /// The user's connections with their calendars; `event_counts` maps calendar ids to how many
     /// occurrences are stored (the events store counts them).
     pub async fn list(
