@@ -237,6 +237,9 @@ pub struct Activity {
     pub notes: String,
     pub people: Vec<PersonRef>,
     pub source: Option<String>,
+    /// The notes written on the meeting this activity was logged from.
+    #[serde(default)]
+    pub meeting_notes: Option<String>,
 }
 
 /// What the activity form submits; `occurred_at` is a `datetime-local` value in the user's zone.
@@ -603,6 +606,16 @@ pub struct Meeting {
     pub attendees: Vec<MeetingAttendee>,
     /// The activity this meeting was logged as, if any.
     pub logged_activity: Option<String>,
+}
+
+/// One meeting with what only its own page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingDetail {
+    pub meeting: Meeting,
+    pub description: Option<String>,
+    /// The user's notes on this meeting, kept across syncs.
+    pub notes: String,
+    pub notes_saved_at: Option<DateTime<Utc>>,
 }
 
 impl Meeting {

@@ -113,6 +113,35 @@ test('meetings on a person, log as activity, add an attendee, today on the dashb
   await page.locator('.meeting', { hasText: 'Design review' }).getByRole('link', { name: 'Logged ✓' }).waitFor();
   assert.equal(await page.locator('.timeline .activity', { hasText: 'Design review' }).count(), 1);
 
+  // The meeting's own page: notes saved as typed, kept, and shown on the logged activity.
+  await page.locator('.meeting', { hasText: 'Design review' }).getByRole('link', { name: 'Design review' }).click();
+  await page.getByRole('heading', { name: 'Design review', level: 1 }).waitFor();
+  const meetingUrl = page.url();
+  assert.match(meetingUrl, /\/meetings\//);
+  await page.locator('.attendees a.matched', { hasText: 'Bob Builder' }).waitFor();
+  await page.fill('#meeting-notes', 'Agreed on the new layout.');
+  await page.getByTestId('notes-status').filter({ hasText: /^Saved$/ }).waitFor();
+  await shot(page, '23-meeting-page');
+  await page.reload();
+  await hydrated(page);
+  assert.equal(await page.inputValue('#meeting-notes'), 'Agreed on the new layout.');
+  await page.locator('.attendees a.matched', { hasText: 'Bob Builder' }).click();
+  await page.getByRole('heading', { name: 'Bob Builder' }).waitFor();
+  await page.locator('.timeline .activity', { hasText: 'Design review' })
+    .locator('.meeting-notes-shown', { hasText: 'Agreed on the new layout.' }).waitFor();
+  await page.reload();
+  await hydrated(page);
+  // Without JavaScript the Save button posts the notes.
+  const plain = await browser.newContext({ javaScriptEnabled: false, storageState: await context.storageState() });
+  const noJs = await plain.newPage();
+  await noJs.goto(meetingUrl);
+  await noJs.fill('#meeting-notes', 'Edited without JavaScript.');
+  await noJs.click('text=Save notes');
+  await noJs.waitForLoadState('load');
+  assert.equal(noJs.url().replace(/\?$/, ''), meetingUrl, 'back on the meeting, no error');
+  assert.equal(await noJs.inputValue('#meeting-notes'), 'Edited without JavaScript.');
+  await plain.close();
+
   // Erin is not one of our people yet: add her in one click from the meeting.
   await page.locator('section.meetings').getByRole('tab', { name: 'Upcoming' }).click();
   const planningAgain = page.locator('.meeting', { hasText: 'Planning' });

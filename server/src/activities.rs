@@ -13,6 +13,7 @@ use app::time::from_local_input;
 use crate::db::{count_of, CountRow, Db};
 use crate::error::{within, StoreError};
 use crate::ids::{new_id, record};
+use crate::meeting_notes::MeetingNotes;
 use crate::people::People;
 
 #[derive(Debug, SurrealValue)]
@@ -67,11 +68,15 @@ pub struct ImportedActivity {
 #[derive(Clone)]
 pub struct Activities {
     db: Db,
+    meeting_notes: MeetingNotes,
 }
 
 impl Activities {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            meeting_notes: MeetingNotes::new(db.clone()),
+            db,
+        }
     }
 
     fn rid(id: &str) -> Result<RecordId, StoreError> {
@@ -92,9 +97,12 @@ impl Activities {
         ids.sort();
         ids.dedup();
         let refs = people.refs(owner, &ids).await?;
+        let sources = rows.iter().filter_map(|r| r.source.clone()).collect();
+        let mut notes = self.meeting_notes.for_sources(owner, sources).await?;
         Ok(rows
             .into_iter()
             .map(|r| Activity {
+                meeting_notes: r.source.as_ref().and_then(|s| notes.remove(s)),
                 kind: ActivityKind::parse(&r.kind).unwrap_or(ActivityKind::Other),
                 people: r
                     .people

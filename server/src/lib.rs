@@ -19,6 +19,7 @@ pub mod http;
 pub mod ids;
 pub mod keys;
 pub mod matcher;
+pub mod meeting_notes;
 pub mod migrations;
 pub mod people;
 pub mod rate_limit;

@@ -267,6 +267,19 @@ DEFINE TABLE IF NOT EXISTS activity_trash SCHEMALESS;
 DEFINE INDEX IF NOT EXISTS activity_trash_owner ON activity_trash FIELDS owner, deleted_at;
 "#,
     },
+    Migration {
+        version: 10,
+        name: "meeting notes",
+        sql: r#"
+-- Notes per meeting occurrence, by the event's source key (kept across re-syncs).
+DEFINE TABLE IF NOT EXISTS meeting_note SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS owner ON meeting_note TYPE string;
+DEFINE FIELD IF NOT EXISTS source_key ON meeting_note TYPE string;
+DEFINE FIELD IF NOT EXISTS text ON meeting_note TYPE string;
+DEFINE FIELD IF NOT EXISTS updated_at ON meeting_note TYPE datetime;
+DEFINE INDEX IF NOT EXISTS meeting_note_source ON meeting_note FIELDS owner, source_key UNIQUE;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

@@ -16,6 +16,7 @@ use crate::calendar::service::{CalendarSettings, Calendars};
 use crate::contacts::Contacts;
 use crate::db::Db;
 use crate::matcher::Matcher;
+use crate::meeting_notes::MeetingNotes;
 use crate::people::People;
 
 pub struct Services {
@@ -48,6 +49,7 @@ impl Services {
                 calendars.connections.clone(),
                 activities.clone(),
                 people,
+                MeetingNotes::new(db.clone()),
             ),
             activities,
             calendars,
@@ -289,6 +291,14 @@ impl Backend for Services {
                 chrono::Utc::now(),
             )
             .await?)
+    }
+
+    async fn get_meeting(&self, user: &UserInfo, id: &str) -> AppResult<MeetingDetail> {
+        Ok(self.meetings.detail(&user.id, id).await?)
+    }
+
+    async fn save_meeting_notes(&self, user: &UserInfo, id: &str, notes: &str) -> AppResult<()> {
+        Ok(self.meetings.save_notes(&user.id, id, notes).await?)
     }
 
     async fn log_meeting(&self, user: &UserInfo, event_id: &str) -> AppResult<String> {

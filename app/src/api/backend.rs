@@ -98,6 +98,8 @@ pub trait Backend: Send + Sync + 'static {
         to: Option<&str>,
     ) -> AppResult<Page<Meeting>>;
     async fn log_meeting(&self, user: &UserInfo, event_id: &str) -> AppResult<String>;
+    async fn get_meeting(&self, user: &UserInfo, id: &str) -> AppResult<MeetingDetail>;
+    async fn save_meeting_notes(&self, user: &UserInfo, id: &str, notes: &str) -> AppResult<()>;
     async fn add_attendee_person(
         &self,
         user: &UserInfo,

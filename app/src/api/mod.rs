@@ -230,6 +230,20 @@ pub async fn person_meetings(
         .await
 }
 
+/// One meeting with its description and the user's notes.
+#[server(endpoint = "get-meeting")]
+pub async fn get_meeting(id: String) -> Result<MeetingDetail, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.get_meeting(&user, &id).await
+}
+
+/// Saves the notes on a meeting (as typed, or with the Save button without JavaScript).
+#[server(endpoint = "save-meeting-notes")]
+pub async fn save_meeting_notes(id: String, notes: String) -> Result<(), AppError> {
+    let (backend, user) = require_user().await?;
+    backend.save_meeting_notes(&user, &id, &notes).await
+}
+
 /// Logs a past meeting as a meeting activity; pressing it again returns the same activity.
 #[server(endpoint = "log-meeting")]
 pub async fn log_meeting(event_id: String) -> Result<String, AppError> {

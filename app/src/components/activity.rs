@@ -114,6 +114,9 @@ pub fn ActivityItem(
             </div>
             <div class="activity-title">{activity.title.clone()}</div>
             {(!activity.notes.is_empty()).then(|| view! { <p class="notes">{activity.notes.clone()}</p> })}
+            {activity.meeting_notes.clone().map(|notes| view! {
+                <div class="meeting-notes-shown"><span class="kind">"Meeting notes"</span><p class="notes">{notes}</p></div>
+            })}
             {(!others.is_empty()).then(|| view! {
                 <div class="with">"With "
                     {others.into_iter().map(|p| view! { <a href=format!("/people/{}", p.id)>{p.name}</a>" " }).collect_view()}

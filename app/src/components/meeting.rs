@@ -78,7 +78,7 @@ pub fn MeetingCard(
         <article class="meeting card" class:cancelled=meeting.cancelled class:now=in_progress data-meeting=meeting.title.clone()
                  style=format!("border-left-color:{color}")>
             <header class="meeting-head">
-                <h3>{meeting.title.clone()}</h3>
+                <h3><a href=format!("/meetings/{}", meeting.id)>{meeting.title.clone()}</a></h3>
                 {move || in_progress.get().then(|| view! { <span class="now-marker">"Now"</span> })}
                 {meeting.cancelled.then(|| view! { <span class="tag">"Cancelled"</span> })}
             </header>
@@ -257,7 +257,7 @@ pub fn TodayItem(meeting: Meeting, #[prop(into)] now: Signal<DateTime<Utc>>) -> 
     view! {
         <li class="today-item" class:now=in_progress class:done=done data-meeting=meeting.title.clone() style=format!("border-left-color:{color}")>
             <span class="today-time">{times}</span>
-            <span class="today-title">{meeting.title.clone()}</span>
+            <a class="today-title" href=format!("/meetings/{}", meeting.id)>{meeting.title.clone()}</a>
             {move || in_progress.get().then(|| view! { <span class="now-marker">"Now"</span> })}
             <span class="today-people">
                 {people.into_iter().map(|p| view! { <a href=format!("/people/{}", p.id)>{p.name}</a> }).collect_view()}

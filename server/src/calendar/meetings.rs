@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use app::models::{
-    ActivityKind, Meeting, MeetingAttendee, MeetingScope, Page, PersonRef, MEETINGS_PER_PAGE,
+    ActivityKind, Meeting, MeetingAttendee, MeetingDetail, MeetingScope, Page, PersonRef,
+    MEETINGS_PER_PAGE,
 };
 use app::time::day_start;
 
@@ -13,6 +14,7 @@ use super::model::AttendeeRecord;
 use super::store::{ConnectionStore, EventRow, EventStore};
 use crate::activities::{Activities, NewActivity};
 use crate::error::StoreError;
+use crate::meeting_notes::MeetingNotes;
 use crate::people::People;
 use crate::text::normalize_email;
 
@@ -36,6 +38,7 @@ pub struct Meetings {
     connections: ConnectionStore,
     activities: Activities,
     people: People,
+    notes: MeetingNotes,
 }
 
 impl Meetings {
@@ -44,8 +47,10 @@ impl Meetings {
         connections: ConnectionStore,
         activities: Activities,
         people: People,
+        notes: MeetingNotes,
     ) -> Self {
         Meetings {
+            notes,
             events,
             connections,
             activities,
@@ -144,6 +149,26 @@ impl Meetings {
             ));
         }
         self.activities.create(owner, activity_for(&event)).await
+    }
+
+    /// One meeting for its own page: with its description and the user's notes.
+    pub async fn detail(&self, owner: &str, id: &str) -> Result<MeetingDetail, StoreError> {
+        let event = self.events.get(owner, id).await?;
+        let description = event.description.clone().filter(|d| !d.trim().is_empty());
+        let notes = self.notes.get(owner, &event.source()).await?;
+        let meeting = self.to_meetings(owner, vec![event]).await?.remove(0);
+        Ok(MeetingDetail {
+            meeting,
+            description,
+            notes_saved_at: notes.as_ref().map(|(_, at)| *at),
+            notes: notes.map(|(text, _)| text).unwrap_or_default(),
+        })
+    }
+
+    /// Saves the notes on one meeting (kept by its source, so they outlive re-syncs).
+    pub async fn save_notes(&self, owner: &str, id: &str, text: &str) -> Result<(), StoreError> {
+        let event = self.events.get(owner, id).await?;
+        self.notes.save(owner, &event.source(), text).await
     }
 
     async fn to_meetings(

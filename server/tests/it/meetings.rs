@@ -4,7 +4,8 @@
 use crate::common;
 
 use app::models::{
-    Activity, Cadence, Connection, DiscoveredCalendar, MatchReason, Meeting, Page, Person, Response,
+    Activity, Cadence, Connection, DiscoveredCalendar, MatchReason, Meeting, MeetingDetail, Page,
+    Person, Response,
 };
 use chrono::{Duration, TimeZone, Utc};
 use common::radicale::{Radicale, PASSWORD, USER};
@@ -700,4 +701,116 @@ async fn the_widget_shows_any_day_asked_for() {
         .await
         .unwrap_err();
     assert!(matches!(bad, app::error::AppError::Invalid(_)), "{bad:?}");
+}
+
+#[tokio::test]
+async fn meeting_notes_outlive_resyncs_and_show_on_the_logged_activity() {
+    let s = synced().await;
+    let first = review(&s).await;
+    let _: () = s
+        .alice
+        .call(
+            "save-meeting-notes",
+            &[("id", &first.id), ("notes", "Decided: ship it.")],
+        )
+        .await
+        .unwrap();
+    let detail: MeetingDetail = s
+        .alice
+        .call("get-meeting", &[("id", &first.id)])
+        .await
+        .unwrap();
+    assert_eq!(
+        (detail.meeting.title.as_str(), detail.notes.as_str()),
+        ("Quarterly review", "Decided: ship it.")
+    );
+    assert!(detail.notes_saved_at.is_some());
+
+    // The event is edited on the server and synced again: the notes stay with it.
+    s._radicale
+        .put_event(
+            "work",
+            "past.ics",
+            &meeting(
+                "past-1",
+                "Quarterly review",
+                Utc::now() - Duration::days(3),
+                90,
+                &[("Bob Builder", "BOB@builders.example"), DANA],
+            ),
+        )
+        .await;
+    let connections: Vec<Connection> = s.alice.call("list-connections", &[]).await.unwrap();
+    for c in &connections {
+        let _: app::models::SyncReport = s
+            .alice
+            .call("sync-connection", &[("id", &c.id)])
+            .await
+            .unwrap();
+    }
+    let again = review(&s).await;
+    assert_eq!(
+        (again.ends_at - again.starts_at).num_minutes(),
+        90,
+        "resynced"
+    );
+    let detail: MeetingDetail = s
+        .alice
+        .call("get-meeting", &[("id", &again.id)])
+        .await
+        .unwrap();
+    assert_eq!(detail.notes, "Decided: ship it.");
+
+    // Logged, the activity shows them.
+    log(&s.alice, &again.id).await.unwrap();
+    let logged = logged_reviews(&s).await;
+    assert_eq!(
+        logged[0].meeting_notes.as_deref(),
+        Some("Decided: ship it.")
+    );
+
+    // Too long, or someone else's meeting: refused.
+    let long = "x".repeat(app::limits::NOTES + 1);
+    let too_long = s
+        .alice
+        .call::<()>("save-meeting-notes", &[("id", &again.id), ("notes", &long)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(too_long, app::error::AppError::Invalid(_)),
+        "{too_long:?}"
+    );
+    let mallory = s.server.user("mallory-notes@example.org").await;
+    let theirs = mallory
+        .call::<MeetingDetail>("get-meeting", &[("id", &again.id)])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(theirs, app::error::AppError::NotFound(_)),
+        "{theirs:?}"
+    );
+    let write = mallory
+        .call::<()>(
+            "save-meeting-notes",
+            &[("id", &again.id), ("notes", "mine")],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(write, app::error::AppError::NotFound(_)),
+        "{write:?}"
+    );
+
+    // Emptied, the notes are gone.
+    let _: () = s
+        .alice
+        .call("save-meeting-notes", &[("id", &again.id), ("notes", "  ")])
+        .await
+        .unwrap();
+    let detail: MeetingDetail = s
+        .alice
+        .call("get-meeting", &[("id", &again.id)])
+        .await
+        .unwrap();
+    assert_eq!((detail.notes.as_str(), detail.notes_saved_at), ("", None));
 }
