@@ -145,6 +145,7 @@ mod tests {
             calendar_color: None,
             attendees: vec![],
             logged_activity: None,
+            my_response: None,
         }
     }
 

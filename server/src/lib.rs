@@ -19,6 +19,7 @@ pub mod ids;
 pub mod keys;
 pub mod matcher;
 pub mod migrations;
+pub mod my_addresses;
 pub mod people;
 pub mod rate_limit;
 pub mod scheduler;

@@ -11,7 +11,7 @@ use crate::calendar::model::{self, web_link, AttendeeRecord, Changes, EventRecor
 use crate::db::{count_of, CountRow, Db};
 use crate::error::StoreError;
 use crate::ids::new_id;
-use crate::matcher::{self, Guest, Index, MatchRecord};
+use crate::matcher::{self, Guest, Index, MatchRecord, OwnAddresses};
 
 /// For deleting calendars (binds `$owner`, `$calendars`): their occurrences and objects go.
 /// (One calendar at a time: `calendar IN $calendars` missed `calendar_object` rows through its
@@ -222,11 +222,25 @@ impl EventRow {
         self.status == EventStatus::Cancelled
     }
 
-    /// Whether the connected account itself declined.
-    pub fn declined_by_self(&self) -> bool {
-        self.attendees
+    /// The user's own answer: from the attendees the provider marked as the account, or with
+    /// one of the user's addresses. A decline under any of them wins, then tentative, then
+    /// any other answer.
+    pub fn my_response(&self, own: &OwnAddresses) -> Option<Response> {
+        let mine: Vec<Response> = self
+            .attendees
             .iter()
-            .any(|a| a.is_self && a.response == Some(Response::Declined))
+            .filter(|a| a.is_self || own.contains(&a.email))
+            .filter_map(|a| a.response)
+            .collect();
+        [Response::Declined, Response::Tentative]
+            .into_iter()
+            .find(|r| mine.contains(r))
+            .or_else(|| mine.first().copied())
+    }
+
+    /// Whether the user declined (under any of their addresses).
+    pub fn declined_by_me(&self, own: &OwnAddresses) -> bool {
+        self.my_response(own) == Some(Response::Declined)
     }
 
     pub fn guests(&self) -> impl Iterator<Item = Guest<'_>> {
@@ -770,8 +784,8 @@ impl EventStore {
         &self,
         owner: &str,
         connection: &str,
-        from: DateTime<Utc>,
-        now: DateTime<Utc>,
+        (from, now): (DateTime<Utc>, DateTime<Utc>),
+        own: &OwnAddresses,
     ) -> Result<Vec<EventRow>, StoreError> {
         let rows = events(
             self.db
@@ -786,7 +800,33 @@ impl EventStore {
                 .await?
                 .take(0)?,
         );
-        Ok(rows.into_iter().filter(|e| !e.declined_by_self()).collect())
+        Ok(rows
+            .into_iter()
+            .filter(|e| !e.declined_by_me(own))
+            .collect())
+    }
+
+    /// Sources of a connection's meetings the user declined, whose auto-logged activities must
+    /// go (like cancelled ones'). Only events with a declined answer are read.
+    pub async fn declined_sources(
+        &self,
+        owner: &str,
+        connection: &str,
+        own: &OwnAddresses,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = events(
+            self.db
+                .query(format!("SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND connection = $connection AND attendees.*.response CONTAINS 'declined'"))
+                .bind(("owner", owner.to_string()))
+                .bind(("connection", connection.to_string()))
+                .await?
+                .take(0)?,
+        );
+        Ok(rows
+            .iter()
+            .filter(|e| e.declined_by_me(own))
+            .map(EventRow::source)
+            .collect())
     }
 
     /// Sources of a connection's cancelled events, whose auto-logged activities must go.
@@ -850,6 +890,24 @@ impl EventStore {
                     .collect(),
             })
             .collect())
+    }
+
+    /// Matches the guests of the user's events selected by `filter` again, against `index`.
+    /// Returns how many events were looked at.
+    pub async fn rematch(
+        &self,
+        owner: &str,
+        filter: GuestFilter<'_>,
+        index: &Index,
+    ) -> Result<usize, StoreError> {
+        let events = self.guests(owner, filter).await?;
+        let count = events.len();
+        let updates = events
+            .iter()
+            .map(|e| (e.id.clone(), matcher::match_guests(index, e.guests())))
+            .collect();
+        self.set_matches(owner, updates).await?;
+        Ok(count)
     }
 
     /// Stores new matches for events (id → matches), in batches.
