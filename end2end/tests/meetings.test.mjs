@@ -198,6 +198,7 @@ test('your own address: no "Add as new person" for you, declines not logged and 
   await page.fill('#my-address', alex.email);
   await mine.getByRole('button', { name: 'Add address' }).click();
   await mine.locator('.my-address', { hasText: alex.email }).locator('.meta', { hasText: 'added by you' }).waitFor();
+  await page.waitForFunction(() => document.querySelector('#my-address').value === '');
   await shot(page, '24-my-addresses');
 
   // Connect alex's calendar, switch auto-logging on, sync.

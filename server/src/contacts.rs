@@ -145,8 +145,9 @@ impl Contacts {
         self.own_addresses_changed(owner, &[address]).await
     }
 
-    /// After the user's own addresses changed (by hand, or as a calendar reported them).
-    pub async fn own_addresses_changed(
+    /// After the user's own addresses changed by hand (the calendar service re-matches what
+    /// connections report).
+    async fn own_addresses_changed(
         &self,
         owner: &str,
         addresses: &[String],

@@ -143,6 +143,9 @@ impl MyAddresses {
             .collect();
         wanted.sort_by(|a, b| a.1.cmp(&b.1));
         wanted.dedup_by(|a, b| a.1 == b.1);
+        if wanted.is_empty() && !replace {
+            return Ok(Vec::new()); // every sync of a connection whose username is no address
+        }
         let stored: Vec<StoredAddress> = self
             .list(owner)
             .await?

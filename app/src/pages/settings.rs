@@ -55,6 +55,13 @@ fn MyAddresses() -> impl IntoView {
         move || (add.version().get(), remove.version().get()),
         |_| my_addresses(),
     );
+    // The field starts blank again after an address was added.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(form)) = (add.value().get(), form.get_untracked()) {
+            form.reset();
+        }
+    });
     view! {
         <section class="card narrow my-addresses" aria-labelledby="my-addresses-heading">
             <h2 id="my-addresses-heading">"Your addresses"</h2>
@@ -70,7 +77,7 @@ fn MyAddresses() -> impl IntoView {
                 })}
             </Transition>
             <ActionError value=remove.value()/>
-            <ActionForm action=add attr:class="add-my-address">
+            <ActionForm action=add node_ref=form attr:class="add-my-address">
                 <label for="my-address">"Add an address of yours"</label>
                 <input id="my-address" name="address" type="email" required placeholder="you@example.org"/>
                 <ActionError value=add.value()/>

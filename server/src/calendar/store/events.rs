@@ -935,3 +935,73 @@ impl EventStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guest(email: &str, response: Option<Response>, is_self: bool) -> AttendeeRecord {
+        AttendeeRecord {
+            email: email.into(),
+            name: None,
+            response,
+            role: None,
+            is_resource: false,
+            is_self,
+        }
+    }
+
+    fn row(attendees: Vec<AttendeeRecord>) -> EventRow {
+        let at = "2026-01-01T10:00:00Z".parse().unwrap();
+        EventRow {
+            id: "e".into(),
+            connection: "c".into(),
+            calendar: "k".into(),
+            uid: "u".into(),
+            recurrence_id: String::new(),
+            title: "t".into(),
+            description: None,
+            location: None,
+            starts_at: at,
+            ends_at: at,
+            all_day: false,
+            start_date: None,
+            end_date: None,
+            status: EventStatus::Confirmed,
+            organizer: None,
+            attendees,
+            meeting_url: None,
+            people: vec![],
+            matches: vec![],
+        }
+    }
+
+    #[test]
+    fn your_answer_is_read_under_any_of_your_addresses_and_a_decline_wins() {
+        let own = OwnAddresses::new(["me@home.example", "me.too@gmail.com"]);
+        let bob = guest("bob@x.example", Some(Response::Declined), false);
+        // Nobody is you: no answer, even if others declined.
+        assert_eq!(row(vec![bob.clone()]).my_response(&own), None);
+        // Under a Gmail spelling of one of your addresses.
+        let declined = row(vec![
+            bob.clone(),
+            guest("metoo+x@googlemail.com", Some(Response::Declined), false),
+        ]);
+        assert!(declined.declined_by_me(&own));
+        // Invited twice (account and alias): the decline wins over the acceptance.
+        let twice = row(vec![
+            guest("ME@home.example", Some(Response::Accepted), false),
+            guest("account@provider.example", Some(Response::Declined), true),
+        ]);
+        assert_eq!(twice.my_response(&own), Some(Response::Declined));
+        let maybe = row(vec![
+            guest("me@home.example", Some(Response::Accepted), false),
+            guest("me.too@gmail.com", Some(Response::Tentative), false),
+        ]);
+        assert_eq!(maybe.my_response(&own), Some(Response::Tentative));
+        assert!(!maybe.declined_by_me(&own));
+        // The provider's `self` counts without any address known.
+        let flagged = row(vec![guest("x@y.example", Some(Response::Declined), true)]);
+        assert!(flagged.declined_by_me(&OwnAddresses::default()));
+    }
+}
