@@ -606,6 +606,9 @@ pub struct Meeting {
     pub attendees: Vec<MeetingAttendee>,
     /// The activity this meeting was logged as, if any.
     pub logged_activity: Option<String>,
+    /// Your own answer, when one of your addresses is invited (declined wins over others).
+    #[serde(default)]
+    pub my_response: Option<Response>,
 }
 
 /// One meeting with what only its own page shows.
@@ -639,6 +642,19 @@ impl Meeting {
         !self.all_day && self.starts_at <= now && now < self.ends_at
     }
 
+    /// "You declined" / "Tentative": the mark a card shows for your own answer, if any.
+    pub fn my_mark(&self) -> Option<&'static str> {
+        match self.my_response? {
+            Response::Declined => Some("You declined"),
+            Response::Tentative => Some("Tentative"),
+            _ => None,
+        }
+    }
+
+    pub fn declined_by_me(&self) -> bool {
+        self.my_response == Some(Response::Declined)
+    }
+
     pub fn matched_people(&self) -> Vec<PersonRef> {
         let mut people: Vec<PersonRef> = Vec::new();
         for p in self.attendees.iter().filter_map(|a| a.person.clone()) {
@@ -651,6 +667,64 @@ impl Meeting {
 }
 
 pub const MEETINGS_PER_PAGE: u32 = 10;
+
+/// Where one of your own addresses comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MyAddressSource {
+    /// The address you sign in with.
+    Account,
+    /// Reported by a calendar connection: the CalDAV principal's `calendar-user-address-set`,
+    /// a CalDAV username that is an address, Google's account and `self` attendee.
+    Calendar,
+    /// Added by you in Settings → Profile.
+    Manual,
+}
+
+impl MyAddressSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MyAddressSource::Account => "account",
+            MyAddressSource::Calendar => "calendar",
+            MyAddressSource::Manual => "manual",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Account, Self::Calendar, Self::Manual]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// One of your own addresses: never matched to a person, marked "you" on meetings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyAddress {
+    /// Empty for the sign-in address (it cannot be removed).
+    pub id: String,
+    pub address: String,
+    pub source: MyAddressSource,
+    /// For calendar-reported addresses: the connection's name.
+    pub connection: Option<String>,
+}
+
+impl MyAddress {
+    pub fn source_label(&self) -> String {
+        match self.source {
+            MyAddressSource::Account => "your sign-in address".into(),
+            MyAddressSource::Calendar => match &self.connection {
+                Some(name) => format!("reported by the calendar connection \u{201c}{name}\u{201d}"),
+                None => "reported by a calendar connection".into(),
+            },
+            MyAddressSource::Manual => "added by you".into(),
+        }
+    }
+
+    /// Only the ones you added; the others follow your account and your connections.
+    pub fn removable(&self) -> bool {
+        self.source == MyAddressSource::Manual
+    }
+}
 
 /// Why an attendee is (or may be) one of the user's people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -220,6 +220,7 @@ mod tests {
             calendar_color: None,
             attendees: vec![],
             logged_activity: None,
+            my_response: None,
         }
     }
 

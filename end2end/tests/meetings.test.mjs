@@ -1,13 +1,18 @@
 // Meetings from a real Radicale on a person's page, "Log as activity", adding an unmatched
-// attendee as a person, and today's meetings on the dashboard.
+// attendee as a person, today's meetings on the dashboard, and the user's own addresses
+// (Settings → Profile) making meetings know them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { signUp, startRondo, launchBrowser, hydrated, shot } from './support.mjs';
+import { signUp, startRondo, launchBrowser, hydrated, shot, uniqueEmail } from './support.mjs';
 import { startRadicale, vevent, addCalDavAccount } from './radicale.mjs';
 
 let server;
 let browser;
 let radicale;
+// Alex's own calendar server: the username "alex" is no address, so Rondo cannot know that
+// alex@home.example in the invitations is the user until they say so.
+let alexRadicale;
+const alex = { name: 'Alex Doe', email: 'alex@home.example' };
 const bob = { name: 'Bob Builder', email: 'bob@builders.example' };
 const erin = { name: 'Erin Example', email: 'erin@example.net' };
 const pat = { name: 'Pat Pager', email: 'pat@pager.example' };
@@ -25,6 +30,14 @@ before(async () => {
   }
   await radicale.putEvent('work', 'call.ics', vevent({ uid: 'call-1', summary: 'Pat call', startOffsetHours: 50, attendees: [pat], extra: ['LOCATION:https://zoom.us/j/111222333'] }));
   await radicale.putEvent('work', 'called-off.ics', vevent({ uid: 'called-off-1', summary: 'Called off', startOffsetHours: 52, attendees: [pat], extra: ['LOCATION:https://zoom.us/j/444555666', 'STATUS:CANCELLED'] }));
+  alexRadicale = await startRadicale({ user: 'alex', password: 'alex-radicale-pw' });
+  await alexRadicale.makeCalendar('work', 'Work', '#1971c2');
+  const me = (partstat) => ({ ...alex, partstat });
+  await alexRadicale.putEvent('work', 'declined.ics', vevent({ uid: 'declined-1', summary: 'Declined sync', startOffsetHours: -30, attendees: [bob, me('DECLINED')] }));
+  await alexRadicale.putEvent('work', 'tentative.ics', vevent({ uid: 'tentative-1', summary: 'Tentative sync', startOffsetHours: -50, attendees: [bob, me('TENTATIVE')] }));
+  await alexRadicale.putEvent('work', 'accepted.ics', vevent({ uid: 'accepted-1', summary: 'Accepted sync', startOffsetHours: -70, attendees: [bob, me('ACCEPTED')] }));
+  await alexRadicale.putEvent('work', 'skipped.ics', vevent({ uid: 'skipped-1', summary: 'Skipped standup', startOffsetHours: 0, attendees: [bob, me('DECLINED')] }));
+  await alexRadicale.putEvent('work', 'maybe.ics', vevent({ uid: 'maybe-1', summary: 'Maybe standup', startOffsetHours: 0, attendees: [bob, me('TENTATIVE')] }));
   server = await startRondo({ env: { RONDO_ALLOW_PRIVATE_SERVERS: 'true' } });
   browser = await launchBrowser();
 });
@@ -33,6 +46,7 @@ after(async () => {
   await browser?.close();
   await server?.stop();
   await radicale?.stop();
+  await alexRadicale?.stop();
 });
 
 async function openPerson(page, name) {
@@ -211,4 +225,95 @@ test('past meetings page past ten; cancelled meetings offer no Join', { timeout:
   await pager.getByRole('button', { name: '← Previous', exact: true }).click();
   await meetings.locator('.meeting', { hasText: 'Past 01' }).waitFor();
   await shot(page, '23-past-meetings-pager');
+});
+
+test('your own address: no "Add as new person" for you, declines not logged and marked', { timeout: 180_000 }, async () => {
+  const page = await (await browser.newContext()).newPage();
+  await signUp(page, server.base, 'alex');
+  await page.click('nav >> text=People');
+  await page.click('text=Add person');
+  await page.getByRole('heading', { name: 'Add person' }).waitFor();
+  await page.fill('#first_name', 'Bob');
+  await page.fill('#last_name', 'Builder');
+  await page.fill('#email-0', bob.email);
+  await page.click('text=Save person');
+  await page.getByRole('heading', { name: 'Bob Builder' }).waitFor();
+
+  // Settings → Profile: the sign-in address is listed; add the calendar address.
+  await page.click('nav >> text=Settings');
+  const mine = page.locator('section.my-addresses');
+  await mine.locator('.my-address', { hasText: 'your sign-in address' }).waitFor();
+  await page.fill('#my-address', alex.email);
+  await mine.getByRole('button', { name: 'Add address' }).click();
+  await mine.locator('.my-address', { hasText: alex.email }).locator('.meta', { hasText: 'added by you' }).waitFor();
+  await page.waitForFunction(() => document.querySelector('#my-address').value === '');
+  await shot(page, '24-my-addresses');
+
+  // Connect alex's calendar, switch auto-logging on, sync.
+  await addCalDavAccount(page, alexRadicale, 'Alex calendar');
+  const card = page.locator('.connection', { hasText: 'Alex calendar' });
+  await card.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('dialog');
+  await edit.getByLabel('Log past meetings as activities automatically').check();
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await edit.waitFor({ state: 'detached' });
+  await card.getByRole('button', { name: 'Sync now' }).click();
+  await card.getByText('0 added, 0 changed, 0 removed, 2 logged').waitFor();
+
+  // Bob's past meetings: you are "you" with nothing to add; your answers are marked; only
+  // the meetings you did not decline were logged.
+  await openPerson(page, 'Bob Builder');
+  const meetings = page.locator('section.meetings');
+  await meetings.getByRole('tab', { name: 'Past' }).click();
+  const declined = meetings.locator('.meeting', { hasText: 'Declined sync' });
+  await declined.waitFor();
+  for (const title of ['Declined sync', 'Tentative sync', 'Accepted sync']) {
+    const you = meetings.locator('.meeting', { hasText: title }).locator('.attendee', { hasText: alex.name });
+    await you.waitFor();
+    assert.match(await you.locator('.meta').textContent(), /\(you\)/, title);
+    assert.equal(await you.locator('summary', { hasText: 'Add…' }).count(), 0, `${title}: no "Add…" for you`);
+    assert.equal(await you.getByRole('button', { name: 'Add as new person' }).count(), 0, title);
+  }
+  await declined.locator('.tag', { hasText: 'You declined' }).waitFor();
+  assert.match(await declined.getAttribute('class'), /\bdeclined\b/);
+  assert.equal(await declined.getByRole('button', { name: 'Log as activity' }).count(), 1, 'not auto-logged');
+  const tentative = meetings.locator('.meeting', { hasText: 'Tentative sync' });
+  await tentative.locator('.tag', { hasText: 'Tentative' }).waitFor();
+  await tentative.getByRole('link', { name: 'Logged ✓' }).waitFor();
+  await meetings.locator('.meeting', { hasText: 'Accepted sync' }).getByRole('link', { name: 'Logged ✓' }).waitFor();
+  const timeline = page.locator('.timeline');
+  await timeline.locator('.activity', { hasText: 'Accepted sync' }).waitFor();
+  assert.equal(await timeline.locator('.activity', { hasText: 'Declined sync' }).count(), 0);
+  await shot(page, '25-you-declined');
+
+  // Today's widget marks them too.
+  await page.click('nav >> text=Dashboard');
+  const skipped = page.locator('.today .today-item', { hasText: 'Skipped standup' });
+  await skipped.locator('.tag', { hasText: 'You declined' }).waitFor();
+  assert.match(await skipped.getAttribute('class'), /\bdeclined\b/);
+  await page.locator('.today .today-item', { hasText: 'Maybe standup' }).locator('.tag', { hasText: 'Tentative' }).waitFor();
+});
+
+test('your addresses are added and removed without JavaScript', { timeout: 60_000 }, async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const email = uniqueEmail('nojs-me');
+  await page.goto(`${server.base}/signup`);
+  await page.fill('#email', email);
+  await page.fill('#password', 'a long enough password');
+  await page.click('button[type=submit]');
+  await page.waitForURL('**/login?signed_up=1');
+  await page.fill('#email', email);
+  await page.fill('#password', 'a long enough password');
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${server.base}/`);
+  await page.goto(`${server.base}/settings`);
+  await page.fill('#my-address', 'plain@home.example');
+  await page.click('text=Add address');
+  const added = page.locator('.my-address', { hasText: 'plain@home.example' });
+  await added.waitFor();
+  await added.getByRole('button', { name: 'Remove plain@home.example' }).click();
+  await page.locator('.my-address', { hasText: 'your sign-in address' }).waitFor();
+  assert.equal(await page.locator('.my-address', { hasText: 'plain@home.example' }).count(), 0);
+  await context.close();
 });

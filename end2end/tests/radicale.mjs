@@ -9,10 +9,11 @@ import { freePort } from './support.mjs';
 export const USER = 'alice';
 export const PASSWORD = 'radicale-secret-pw';
 
-export async function startRadicale() {
+/** Starts Radicale with one htpasswd user (by default alice, whose username is no address). */
+export async function startRadicale({ user = USER, password = PASSWORD } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'radicale-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'users'), `${USER}:${PASSWORD}\n`);
+  writeFileSync(join(dir, 'users'), `${user}:${password}\n`);
   writeFileSync(join(dir, 'config'), [
     '[server]', `hosts = 127.0.0.1:${port}`,
     '[auth]', 'type = htpasswd', `htpasswd_filename = ${join(dir, 'users')}`, 'htpasswd_encryption = plain',
@@ -21,7 +22,7 @@ export async function startRadicale() {
   ].join('\n'));
   const child = spawn(process.env.PYTHON || 'python3', ['-m', 'radicale', '--config', join(dir, 'config')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
-  const auth = 'Basic ' + Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+  const auth = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
   const deadline = Date.now() + 30_000;
   for (;;) {
     try { await fetch(`${base}/.web/`); break; } catch { /* starting */ }
@@ -34,15 +35,17 @@ export async function startRadicale() {
   }
   return {
     base,
+    user,
+    password,
     async makeCalendar(name, display, color) {
-      await fetch(`${base}/${USER}/`, { method: 'PROPFIND', headers: { authorization: auth, depth: '0' } });
-      await dav('MKCALENDAR', `/${USER}/${name}/`, `<?xml version="1.0" encoding="utf-8"?>
+      await fetch(`${base}/${user}/`, { method: 'PROPFIND', headers: { authorization: auth, depth: '0' } });
+      await dav('MKCALENDAR', `/${user}/${name}/`, `<?xml version="1.0" encoding="utf-8"?>
 <C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:A="http://apple.com/ns/ical/">
 <D:set><D:prop><D:displayname>${display}</D:displayname><A:calendar-color>${color}</A:calendar-color>
 <C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set></D:prop></D:set></C:mkcalendar>`);
     },
     async putEvent(calendar, file, ics) {
-      await dav('PUT', `/${USER}/${calendar}/${file}`, ics.replace(/\r?\n/g, '\r\n'), 'text/calendar');
+      await dav('PUT', `/${user}/${calendar}/${file}`, ics.replace(/\r?\n/g, '\r\n'), 'text/calendar');
     },
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
@@ -52,7 +55,7 @@ export async function startRadicale() {
   };
 }
 
-/** A VEVENT relative to now, in UTC. */
+/** A VEVENT relative to now, in UTC; an attendee's `partstat` defaults to ACCEPTED. */
 export function vevent({ uid, summary, startOffsetHours, durationMinutes = 60, attendees = [], extra = [] }) {
   const start = new Date(Date.now() + startOffsetHours * 3600_000);
   start.setUTCMinutes(0, 0, 0);
@@ -60,7 +63,7 @@ export function vevent({ uid, summary, startOffsetHours, durationMinutes = 60, a
   const fmt = (d) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Rondo tests//EN', 'BEGIN:VEVENT', `UID:${uid}`, `DTSTAMP:${fmt(new Date())}`,
     `DTSTART:${fmt(start)}`, `DTEND:${fmt(end)}`, `SUMMARY:${summary}`,
-    ...attendees.map((a) => `ATTENDEE;CN=${a.name};PARTSTAT=ACCEPTED:mailto:${a.email}`),
+    ...attendees.map((a) => `ATTENDEE;CN=${a.name};PARTSTAT=${a.partstat || 'ACCEPTED'}:mailto:${a.email}`),
     ...extra,
     'END:VEVENT', 'END:VCALENDAR', ''].join('\n');
 }
@@ -73,8 +76,8 @@ export async function addCalDavAccount(page, radicale, name) {
   const dialog = page.getByRole('dialog');
   await dialog.waitFor();
   await page.fill('#caldav-url', radicale.base);
-  await page.fill('#caldav-username', USER);
-  await page.fill('#caldav-password', PASSWORD);
+  await page.fill('#caldav-username', radicale.user);
+  await page.fill('#caldav-password', radicale.password);
   await page.click('text=Test connection');
   await dialog.getByText(/Found \d+ calendar/).waitFor();
   await page.fill('#caldav-name', name);

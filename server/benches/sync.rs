@@ -17,7 +17,6 @@ use radicale::{Radicale, PASSWORD, USER};
 use server::calendar::service::{CalendarSettings, Calendars};
 use server::db::DbSettings;
 use server::matcher::Matcher;
-use server::people::People;
 use server::secrets::Keyring;
 
 const BEGIN: &str = "<!-- sync-bench:begin -->";
@@ -137,7 +136,7 @@ async fn main() {
     .unwrap();
     let calendars = Calendars::new(
         db.clone(),
-        Arc::new(Matcher::new(People::new(db.clone()))),
+        Arc::new(Matcher::new(db.clone())),
         CalendarSettings {
             request_timeout: Duration::from_secs(300),
             sync_timeout: Duration::from_secs(3600),

@@ -30,6 +30,18 @@ use crate::text::normalize_email;
 
 pub const SESSION_TTL_DAYS: i64 = 30;
 
+/// The address a user signs in with (none for an unknown id); also one of their own addresses.
+pub(crate) async fn account_email(db: &Db, id: &str) -> Result<Option<String>, StoreError> {
+    let Some(rid) = record("user", id) else {
+        return Ok(None);
+    };
+    Ok(db
+        .query("SELECT VALUE email FROM $rid")
+        .bind(("rid", rid))
+        .await?
+        .take(0)?)
+}
+
 pub fn validate_email(email: &str) -> Result<(), StoreError> {
     within("An email address", email, limits::EMAIL)?;
     let ok = match email.split_once('@') {

@@ -115,10 +115,12 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
             let now = clock.now();
             let mut total = 0;
             for row in rows.iter().filter(|r| r.auto_log) {
+                let own = services.calendars.matcher.index(&row.owner).await?;
                 let report = autolog::run(
                     &services.calendars.events,
                     &services.activities,
                     row,
+                    own.own(),
                     now,
                     dry_run,
                 )
@@ -133,7 +135,7 @@ pub async fn run(config: &Config, command: CalendarCommand) -> anyhow::Result<()
                 }
                 if report.removed > 0 {
                     println!(
-                        "{} {} activity(ies) of cancelled meetings in {}",
+                        "{} {} activity(ies) of cancelled or declined meetings in {}",
                         if dry_run { "would remove" } else { "removed" },
                         report.removed,
                         row.name

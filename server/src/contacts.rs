@@ -1,5 +1,7 @@
 //! People as the user changes them, with their meetings kept in step: every change of a
-//! person's addresses (form, attendee fixes, CLI, demo data) re-links the events it touches.
+//! person's addresses (form, attendee fixes, CLI, demo data) or of the user's own addresses
+//! re-links the events it touches. An address is either the user's or one person's, never both
+//! by the user's hand (a calendar may report one of the user's that a person has: the user wins).
 use std::sync::Arc;
 
 use app::models::{EmailAddress, PersonInput};
@@ -8,7 +10,8 @@ use crate::activities::Activities;
 use crate::calendar::store::{EventStore, GuestFilter};
 use crate::error::StoreError;
 use crate::matcher::index::{lookup_keys, reading_order};
-use crate::matcher::{self, Matcher};
+use crate::matcher::Matcher;
+use crate::my_addresses::{MyAddresses, StoredAddress};
 use crate::people::People;
 use crate::text::{capitalize, normalize_email};
 
@@ -18,6 +21,7 @@ pub struct Contacts {
     pub matcher: Arc<Matcher>,
     activities: Activities,
     events: EventStore,
+    mine: MyAddresses,
 }
 
 impl Contacts {
@@ -26,8 +30,10 @@ impl Contacts {
         matcher: Arc<Matcher>,
         activities: Activities,
         events: EventStore,
+        mine: MyAddresses,
     ) -> Self {
         Contacts {
+            mine,
             people,
             matcher,
             activities,
@@ -36,9 +42,24 @@ impl Contacts {
     }
 
     /// Creates or updates a person and re-links the meetings their old and new addresses touch.
+    /// None of the user's own addresses may be given to a person.
     pub async fn save_person(&self, owner: &str, input: PersonInput) -> Result<String, StoreError> {
         let before = self.emails_of(owner, input.id.as_deref()).await;
         let after = input.emails.clone();
+        let own = self.matcher.index(owner).await?;
+        let had = |address: &str| {
+            let key = normalize_email(address);
+            before.iter().any(|e| normalize_email(&e.address) == key)
+        };
+        if let Some(mine) = after
+            .iter()
+            .map(|e| e.address.trim())
+            .find(|a| !had(a) && own.own().contains(a))
+        {
+            return Err(StoreError::Invalid(format!(
+                "{mine} is one of your own addresses (Settings → Profile), so it cannot belong to a person."
+            )));
+        }
         let id = self.people.save(owner, input).await?;
         self.addresses_changed(owner, &id, &before, &after).await?;
         Ok(id)
@@ -98,6 +119,51 @@ impl Contacts {
         Ok(())
     }
 
+    /// The user's stored own addresses (the sign-in address is not stored).
+    pub async fn my_addresses(&self, owner: &str) -> Result<Vec<StoredAddress>, StoreError> {
+        self.mine.list(owner).await
+    }
+
+    /// Adds one of the user's own addresses by hand and unlinks the meetings it was matched
+    /// in. An address one of the user's people has is refused, naming them: it is either theirs
+    /// or the user's, and only the user can say which.
+    pub async fn add_my_address(&self, owner: &str, address: &str) -> Result<String, StoreError> {
+        if let Some((shown, name)) = self.people.holder_of(owner, address).await? {
+            return Err(StoreError::Conflict(format!(
+                "{shown} belongs to {name}. Remove it from {name} first (or delete {name} if that is you)."
+            )));
+        }
+        let id = self.mine.add_manual(owner, address).await?;
+        self.own_addresses_changed(owner, &[address.to_string()])
+            .await?;
+        Ok(id)
+    }
+
+    /// Removes an address the user added; its meetings are matched again.
+    pub async fn remove_my_address(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        let address = self.mine.remove_manual(owner, id).await?;
+        self.own_addresses_changed(owner, &[address]).await
+    }
+
+    /// After the user's own addresses changed by hand (the calendar service re-matches what
+    /// connections report).
+    async fn own_addresses_changed(
+        &self,
+        owner: &str,
+        addresses: &[String],
+    ) -> Result<(), StoreError> {
+        let keys: Vec<String> = addresses.iter().flat_map(|a| lookup_keys(a)).collect();
+        self.relink(
+            owner,
+            GuestFilter::Touching {
+                keys: &keys,
+                people: &[],
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Re-matches every event of a user (after bulk changes: demo data, `calendar rematch`).
     /// Returns how many events were looked at.
     pub async fn rematch_all(&self, owner: &str) -> Result<usize, StoreError> {
@@ -133,14 +199,7 @@ impl Contacts {
     async fn relink(&self, owner: &str, filter: GuestFilter<'_>) -> Result<usize, StoreError> {
         self.matcher.invalidate(owner);
         let index = self.matcher.index(owner).await?;
-        let events = self.events.guests(owner, filter).await?;
-        let count = events.len();
-        let updates = events
-            .iter()
-            .map(|e| (e.id.clone(), matcher::match_guests(&index, e.guests())))
-            .collect();
-        self.events.set_matches(owner, updates).await?;
-        Ok(count)
+        self.events.rematch(owner, filter, &index).await
     }
 
     async fn emails_of(&self, owner: &str, id: Option<&str>) -> Vec<EmailAddress> {

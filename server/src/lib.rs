@@ -21,6 +21,7 @@ pub mod keys;
 pub mod matcher;
 pub mod meeting_notes;
 pub mod migrations;
+pub mod my_addresses;
 pub mod people;
 pub mod rate_limit;
 pub mod scheduler;

@@ -280,6 +280,24 @@ DEFINE FIELD IF NOT EXISTS updated_at ON meeting_note TYPE datetime;
 DEFINE INDEX IF NOT EXISTS meeting_note_source ON meeting_note FIELDS owner, source_key UNIQUE;
 "#,
     },
+    Migration {
+        version: 11,
+        name: "my addresses",
+        sql: r#"
+-- The user's own addresses besides the sign-in one: reported by a calendar connection
+-- (`connection` set, `scope` = its id) or added by hand (`scope` = 'manual'). See my_addresses.rs.
+DEFINE TABLE IF NOT EXISTS my_address SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS owner ON my_address TYPE string;
+DEFINE FIELD IF NOT EXISTS address ON my_address TYPE string;
+DEFINE FIELD IF NOT EXISTS normalized ON my_address TYPE string;
+DEFINE FIELD IF NOT EXISTS source ON my_address TYPE string ASSERT $value IN ["calendar", "manual"];
+DEFINE FIELD IF NOT EXISTS connection ON my_address TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS scope ON my_address TYPE string;
+DEFINE FIELD IF NOT EXISTS created_at ON my_address TYPE datetime DEFAULT time::now();
+DEFINE INDEX IF NOT EXISTS my_address_unique ON my_address FIELDS owner, scope, normalized UNIQUE;
+DEFINE INDEX IF NOT EXISTS my_address_owner ON my_address FIELDS owner;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

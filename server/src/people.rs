@@ -433,6 +433,30 @@ impl People {
         Ok(owners)
     }
 
+    /// Who of the user's people has `address` (also as a Gmail alias): the address as they
+    /// have it, and their name.
+    pub async fn holder_of(
+        &self,
+        owner: &str,
+        address: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let Some((shown, person)) = self
+            .email_owners(owner, &[normalize_email(address)], None)
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let name = self
+            .refs(owner, &[person])
+            .await?
+            .pop()
+            .map(|r| r.name)
+            .unwrap_or_else(|| "one of your people".into());
+        Ok(Some((shown, name)))
+    }
+
     pub async fn save(&self, owner: &str, input: PersonInput) -> Result<String, StoreError> {
         let first_name = input.first_name.trim().to_string();
         let last_name = input.last_name.trim().to_string();

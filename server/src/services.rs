@@ -17,6 +17,7 @@ use crate::contacts::Contacts;
 use crate::db::Db;
 use crate::matcher::Matcher;
 use crate::meeting_notes::MeetingNotes;
+use crate::my_addresses::MyAddresses;
 use crate::people::People;
 
 pub struct Services {
@@ -33,16 +34,17 @@ pub struct Services {
 impl Services {
     pub fn new(db: Db, secure_cookies: bool, calendar: CalendarSettings) -> Self {
         let people = People::new(db.clone());
-        let matcher = Arc::new(Matcher::new(people.clone()));
+        let matcher = Arc::new(Matcher::new(db.clone()));
         let calendars = Arc::new(Calendars::new(db.clone(), matcher.clone(), calendar));
         let activities = Activities::new(db.clone());
         Self {
             accounts: Accounts::new(db.clone(), SignInThrottle::default()),
             contacts: Contacts::new(
                 people.clone(),
-                matcher,
+                matcher.clone(),
                 activities.clone(),
                 calendars.events.clone(),
+                MyAddresses::new(db.clone()),
             ),
             meetings: Meetings::new(
                 calendars.events.clone(),
@@ -50,6 +52,7 @@ impl Services {
                 activities.clone(),
                 people,
                 MeetingNotes::new(db.clone()),
+                matcher,
             ),
             activities,
             calendars,
@@ -114,6 +117,40 @@ impl Backend for Services {
         time_zone: &str,
     ) -> AppResult<UserInfo> {
         Ok(self.accounts.update_profile(user, name, time_zone).await?)
+    }
+
+    async fn my_addresses(&self, user: &UserInfo) -> AppResult<Vec<MyAddress>> {
+        let stored = self.contacts.my_addresses(&user.id).await?;
+        let connections = self.calendars.connections.list_rows(&user.id).await?;
+        let name = |id: &str| {
+            connections
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.name.clone())
+        };
+        let account = MyAddress {
+            id: String::new(),
+            address: user.email.clone(),
+            source: MyAddressSource::Account,
+            connection: None,
+        };
+        Ok(std::iter::once(account)
+            .chain(stored.into_iter().map(|a| MyAddress {
+                source: a.source(),
+                connection: a.connection.as_deref().and_then(name),
+                id: a.id,
+                address: a.address,
+            }))
+            .collect())
+    }
+
+    async fn add_my_address(&self, user: &UserInfo, address: &str) -> AppResult<()> {
+        self.contacts.add_my_address(&user.id, address).await?;
+        Ok(())
+    }
+
+    async fn remove_my_address(&self, user: &UserInfo, id: &str) -> AppResult<()> {
+        Ok(self.contacts.remove_my_address(&user.id, id).await?)
     }
 
     async fn list_people(

@@ -43,6 +43,10 @@ pub trait Backend: Send + Sync + 'static {
         name: &str,
         time_zone: &str,
     ) -> AppResult<UserInfo>;
+    /// The user's own addresses: the sign-in one first, then reported and added ones.
+    async fn my_addresses(&self, user: &UserInfo) -> AppResult<Vec<MyAddress>>;
+    async fn add_my_address(&self, user: &UserInfo, address: &str) -> AppResult<()>;
+    async fn remove_my_address(&self, user: &UserInfo, id: &str) -> AppResult<()>;
 
     async fn list_people(
         &self,

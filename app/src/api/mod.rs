@@ -75,6 +75,25 @@ pub async fn update_profile(name: String, time_zone: String) -> Result<UserInfo,
     backend.update_profile(&user, &name, &time_zone).await
 }
 
+/// Your own addresses (Settings → Profile): never matched to a person.
+#[server(endpoint = "my-addresses")]
+pub async fn my_addresses() -> Result<Vec<MyAddress>, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.my_addresses(&user).await
+}
+
+#[server(endpoint = "add-my-address")]
+pub async fn add_my_address(address: String) -> Result<(), AppError> {
+    let (backend, user) = require_user().await?;
+    backend.add_my_address(&user, &address).await
+}
+
+#[server(endpoint = "remove-my-address")]
+pub async fn remove_my_address(id: String) -> Result<(), AppError> {
+    let (backend, user) = require_user().await?;
+    backend.remove_my_address(&user, &id).await
+}
+
 #[server(endpoint = "list-people")]
 pub async fn list_people(query: String, page: u32) -> Result<Page<PersonSummary>, AppError> {
     let (backend, user) = require_user().await?;

@@ -74,13 +74,18 @@ pub fn MeetingCard(
         let m = meeting.clone();
         Signal::derive(move || m.in_progress(now.get()))
     };
+    let declined = meeting.declined_by_me();
+    let mark = meeting
+        .my_mark()
+        .map(|mark| view! { <MyMark mark declined/> });
     view! {
-        <article class="meeting card" class:cancelled=meeting.cancelled class:now=in_progress data-meeting=meeting.title.clone()
+        <article class="meeting card" class:cancelled=meeting.cancelled class:declined=declined class:now=in_progress data-meeting=meeting.title.clone()
                  style=format!("border-left-color:{color}")>
             <header class="meeting-head">
                 <h3><a href=format!("/meetings/{}", meeting.id)>{meeting.title.clone()}</a></h3>
                 {move || in_progress.get().then(|| view! { <span class="now-marker">"Now"</span> })}
                 {meeting.cancelled.then(|| view! { <span class="tag">"Cancelled"</span> })}
+                {mark}
             </header>
             <p class="meeting-when">{when}</p>
             {(!place.is_empty()).then(|| view! { <p class="meta">{place}</p> })}
@@ -94,6 +99,12 @@ pub fn MeetingCard(
         </article>
     }
     .into_any()
+}
+
+/// "You declined" / "Tentative": your own answer to a meeting.
+#[component]
+fn MyMark(mark: &'static str, declined: bool) -> impl IntoView {
+    view! { <span class="tag my-response" class:declined=declined class:tentative=!declined>{mark}</span> }
 }
 
 #[component]
@@ -139,12 +150,11 @@ fn AttendeeItem(attendee: MeetingAttendee, changes: MeetingChanges) -> impl Into
         "attendee response-{}",
         attendee.response.map(Response::as_str).unwrap_or("none")
     );
-    let role = if attendee.organizer {
-        " (organizer)"
-    } else if attendee.is_self {
-        " (you)"
-    } else {
-        ""
+    let role = match (attendee.is_self, attendee.organizer) {
+        (true, true) => " (you, organizer)",
+        (true, false) => " (you)",
+        (false, true) => " (organizer)",
+        (false, false) => "",
     };
     let who = match attendee.person.clone() {
         Some(person) => {
@@ -163,7 +173,7 @@ fn AttendeeItem(attendee: MeetingAttendee, changes: MeetingChanges) -> impl Into
     let fix = (attendee.person.is_none() && !attendee.is_self && !attendee.email.is_empty())
         .then(|| view! { <UnmatchedActions attendee=attendee.clone() changes/> });
     view! {
-        <li class=class>
+        <li class=class class:me=attendee.is_self>
             {who}
             // One text node: an empty one next to another vanishes in HTML and breaks hydration.
             <span class="meta">{format!("{role} · {response}")}</span>
@@ -254,11 +264,16 @@ pub fn TodayItem(meeting: Meeting, #[prop(into)] now: Signal<DateTime<Utc>>) -> 
         let m = meeting.clone();
         move || m.has_ended(now.get(), &tz) && !m.all_day
     };
+    let declined = meeting.declined_by_me();
+    let mark = meeting
+        .my_mark()
+        .map(|mark| view! { <MyMark mark declined/> });
     view! {
-        <li class="today-item" class:now=in_progress class:done=done data-meeting=meeting.title.clone() style=format!("border-left-color:{color}")>
+        <li class="today-item" class:now=in_progress class:done=done class:declined=declined data-meeting=meeting.title.clone() style=format!("border-left-color:{color}")>
             <span class="today-time">{times}</span>
             <a class="today-title" href=format!("/meetings/{}", meeting.id)>{meeting.title.clone()}</a>
             {move || in_progress.get().then(|| view! { <span class="now-marker">"Now"</span> })}
+            {mark}
             <span class="today-people">
                 {people.into_iter().map(|p| view! { <a href=format!("/people/{}", p.id)>{p.name}</a> }).collect_view()}
             </span>
@@ -289,6 +304,7 @@ mod tests {
             calendar_color: None,
             attendees: vec![],
             logged_activity: None,
+            my_response: None,
         }
     }
 
@@ -314,6 +330,28 @@ mod tests {
 
     fn today_item(meeting: Meeting) -> String {
         render(move || view! { <TodayItem meeting now=now()/> })
+    }
+
+    #[test]
+    fn your_own_answer_is_marked_on_cards_and_today() {
+        let mut declined = meeting(false);
+        declined.my_response = Some(Response::Declined);
+        for html in [card(declined.clone()), today_item(declined)] {
+            assert!(html.contains("You declined"), "{html}");
+            assert!(html.contains("declined"), "{html}");
+        }
+        let mut tentative = meeting(false);
+        tentative.my_response = Some(Response::Tentative);
+        for html in [card(tentative.clone()), today_item(tentative)] {
+            assert!(
+                html.contains("Tentative") && !html.contains("You declined"),
+                "{html}"
+            );
+        }
+        let mut accepted = meeting(false);
+        accepted.my_response = Some(Response::Accepted);
+        let html = card(accepted);
+        assert!(!html.contains("my-response"), "{html}");
     }
 
     #[test]

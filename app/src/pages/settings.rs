@@ -3,9 +3,10 @@ use leptos::prelude::*;
 use crate::limits;
 use leptos_meta::Title;
 
-use crate::api::UpdateProfile;
+use crate::api::{my_addresses, AddMyAddress, RemoveMyAddress, UpdateProfile};
 use crate::components::layout::use_user;
-use crate::components::status::ActionError;
+use crate::components::status::{ActionError, ErrorBox, Loading};
+use crate::models::MyAddress;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -41,6 +42,69 @@ pub fn SettingsPage() -> impl IntoView {
                 <button type="submit" disabled=move || action.pending().get()>"Save profile"</button>
             </ActionForm>
         </section>
+        <MyAddresses/>
+    }
+}
+
+/// Your own addresses: meetings mark you under them and never offer to add you as a person.
+/// Addresses you added can be removed; the sign-in one and those a calendar connection reports
+/// follow the account and the connection (deleting it removes them).
+#[component]
+fn MyAddresses() -> impl IntoView {
+    let add = ServerAction::<AddMyAddress>::new();
+    let remove = ServerAction::<RemoveMyAddress>::new();
+    let list = Resource::new(
+        move || (add.version().get(), remove.version().get()),
+        |_| my_addresses(),
+    );
+    // The field starts blank again after an address was added.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(form)) = (add.value().get(), form.get_untracked()) {
+            form.reset();
+        }
+    });
+    view! {
+        <section class="card narrow my-addresses" aria-labelledby="my-addresses-heading">
+            <h2 id="my-addresses-heading">"Your addresses"</h2>
+            <p class="meta">"Meetings show you as \u{201c}you\u{201d} under these addresses, never offer to add you as a person, and meetings you declined are not logged."</p>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || list.get().map(|found| match found {
+                    Ok(addresses) => view! {
+                        <ul class="my-address-list">
+                            {addresses.into_iter().map(|a| view! { <MyAddressItem address=a remove/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                })}
+            </Transition>
+            <ActionError value=remove.value()/>
+            <ActionForm action=add node_ref=form attr:class="add-my-address">
+                <label for="my-address">"Add an address of yours"</label>
+                <input id="my-address" name="address" type="email" required placeholder="you@example.org"/>
+                <ActionError value=add.value()/>
+                <button type="submit" class="secondary" disabled=move || add.pending().get()>"Add address"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn MyAddressItem(address: MyAddress, remove: ServerAction<RemoveMyAddress>) -> impl IntoView {
+    let source = address.source_label();
+    let removable = address.removable();
+    let label = format!("Remove {}", address.address);
+    view! {
+        <li class="my-address" data-address=address.address.clone()>
+            <span class="address">{address.address.clone()}</span>
+            <span class="meta">{source}</span>
+            {removable.then(|| view! {
+                <ActionForm action=remove attr:class="inline">
+                    <input type="hidden" name="id" value=address.id.clone()/>
+                    <button type="submit" class="secondary small" aria-label=label>"Remove"</button>
+                </ActionForm>
+            })}
+        </li>
     }
 }
 

@@ -320,6 +320,7 @@ impl CalendarStore {
             .unwrap_or_else(|| json!(rfc3339(stamp_time(stamp))));
         body.entry("created").or_insert(created);
         body.entry("status").or_insert_with(|| json!("confirmed"));
+        mark_self(&mut body, &self.calendars[cal].info.id);
         if !body.contains_key("iCalUID") {
             let uid = self.default_ical_uid(cal, &id, &body);
             body.insert("iCalUID".into(), json!(uid));
@@ -523,6 +524,35 @@ fn in_window(
     time_min.is_none_or(|min| end > min) && time_max.is_none_or(|max| start < max)
 }
 
+/// Google sets the read-only `self` on the attendee, organizer and creator that stand for "the
+/// calendar on which this copy of the event appears" (Events resource reference): here, the
+/// entries whose email is the calendar's id (a primary calendar's id is the account's email).
+/// Google leaves `self` out when false; a `self` the test gave is replaced.
+fn mark_self(body: &mut Map<String, Value>, calendar_id: &str) {
+    let mut mark = |person: &mut Value| {
+        let Value::Object(fields) = person else {
+            return;
+        };
+        let is_self = fields
+            .get("email")
+            .and_then(Value::as_str)
+            .is_some_and(|e| e.eq_ignore_ascii_case(calendar_id));
+        if is_self {
+            fields.insert("self".into(), json!(true));
+        } else {
+            fields.remove("self");
+        }
+    };
+    if let Some(Value::Array(attendees)) = body.get_mut("attendees") {
+        attendees.iter_mut().for_each(&mut mark);
+    }
+    for key in ["organizer", "creator"] {
+        if let Some(person) = body.get_mut(key) {
+            mark(person);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,6 +614,22 @@ mod tests {
             .collect();
         assert_eq!(ids, vec![json!("a"), json!("b")]);
         assert_eq!(store.seq(), 3);
+    }
+
+    #[test]
+    fn the_calendars_own_entries_are_marked_self() {
+        let mut store = CalendarStore::new("me@example.com");
+        let event = store
+            .put_event(
+                "primary",
+                json!({"id": "m", "organizer": {"email": "boss@example.com"},
+                       "attendees": [{"email": "Me@Example.com", "responseStatus": "declined"},
+                                     {"email": "boss@example.com", "self": true}]}),
+            )
+            .unwrap();
+        assert_eq!(event["attendees"][0]["self"], json!(true));
+        assert!(event["attendees"][1].get("self").is_none());
+        assert!(event["organizer"].get("self").is_none());
     }
 
     #[test]

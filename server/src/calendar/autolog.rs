@@ -1,7 +1,8 @@
 //! Auto-logging: every meeting that ended, was not cancelled or declined, is not all-day and has
 //! a matched person becomes a meeting activity, exactly once (the unique source rule makes
-//! repeated and concurrent runs harmless). Cancelled meetings lose their auto-created activity
-//! unless the user edited it. A meeting whose activity the user deleted is never logged again
+//! repeated and concurrent runs harmless). Meetings cancelled, or declined by the user under any
+//! of their addresses, lose their auto-created activity unless the user edited it (one logged
+//! by hand stays). A meeting whose activity the user deleted is never logged again
 //! automatically.
 use chrono::{DateTime, Utc};
 
@@ -9,6 +10,7 @@ use super::meetings::activity_for;
 use super::store::{ConnectionRow, EventStore};
 use crate::activities::Activities;
 use crate::error::StoreError;
+use crate::matcher::OwnAddresses;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct AutoLogReport {
@@ -22,12 +24,15 @@ pub async fn run(
     events: &EventStore,
     activities: &Activities,
     connection: &ConnectionRow,
+    own: &OwnAddresses,
     now: DateTime<Utc>,
     dry_run: bool,
 ) -> Result<AutoLogReport, StoreError> {
     let owner = connection.owner.as_str();
     let (from, _) = connection.window(now);
-    let candidates = events.loggable(owner, &connection.id, from, now).await?;
+    let candidates = events
+        .loggable(owner, &connection.id, (from, now), own)
+        .await?;
     let sources: Vec<String> = candidates.iter().map(|e| e.source()).collect();
     let logged = activities.logged_sources(owner, sources.clone()).await?;
     // A meeting whose activity the user deleted stays un-logged.
@@ -44,9 +49,8 @@ pub async fn run(
         }
         report.logged.push(event.title.clone());
     }
-    let cancelled = events.cancelled_sources(owner, &connection.id).await?;
-    report.removed = activities
-        .forget_auto_logged(owner, cancelled, dry_run)
-        .await?;
+    let mut gone = events.cancelled_sources(owner, &connection.id).await?;
+    gone.extend(events.declined_sources(owner, &connection.id, own).await?);
+    report.removed = activities.forget_auto_logged(owner, gone, dry_run).await?;
     Ok(report)
 }

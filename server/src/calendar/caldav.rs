@@ -67,6 +67,14 @@ pub struct RemoteCalendar {
     pub supports_sync_collection: bool,
 }
 
+/// What discovery found: the event calendars, and the addresses the server knows the account
+/// by (the principal's `calendar-user-address-set`, RFC 6638).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Discovery {
+    pub calendars: Vec<RemoteCalendar>,
+    pub addresses: Vec<String>,
+}
+
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct SyncDelta {
     pub changed: Vec<(String, String)>,
@@ -243,11 +251,20 @@ impl CalDavClient {
         Ok((reply.url, ms))
     }
 
-    /// RFC 6764 and RFC 4791 discovery: principal, calendar home, then the VEVENT collections.
-    /// Calendars on another origin are left out (their sync would need the password there);
-    /// when only such calendars exist, the answer is [`CalDavError::OtherOrigin`].
-    pub async fn discover(&self) -> Result<Vec<RemoteCalendar>, CalDavError> {
-        let home = self.calendar_home().await?;
+    /// RFC 6764 and RFC 4791 discovery: principal, calendar home, then the VEVENT collections;
+    /// the principal's addresses on the way. Calendars on another origin are left out (their
+    /// sync would need the password there); when only such calendars exist, the answer is
+    /// [`CalDavError::OtherOrigin`].
+    pub async fn discover(&self) -> Result<Discovery, CalDavError> {
+        let (home, addresses) = self.calendar_home().await?;
+        let calendars = self.calendars_in(home).await?;
+        Ok(Discovery {
+            calendars,
+            addresses,
+        })
+    }
+
+    async fn calendars_in(&self, home: Url) -> Result<Vec<RemoteCalendar>, CalDavError> {
         let (at, ms) = self
             .multistatus("PROPFIND", home.clone(), "1", &propfind(COLLECTION_PROPS))
             .await?;
@@ -296,7 +313,7 @@ impl CalDavClient {
         }
     }
 
-    async fn calendar_home(&self) -> Result<Url, CalDavError> {
+    async fn calendar_home(&self) -> Result<(Url, Vec<String>), CalDavError> {
         let well_known = self.base.join("/.well-known/caldav").expect("static path");
         let at_root = self.base.path() == "/" || self.base.path().is_empty();
         let candidates = if at_root {
@@ -328,8 +345,8 @@ impl CalDavClient {
     }
 
     /// From a starting URL: its calendar-home-set, or the principal's, or the URL itself when it
-    /// is a calendar collection.
-    async fn home_from(&self, start: Url) -> Result<Option<Url>, CalDavError> {
+    /// is a calendar collection; with the addresses of the principal that answered.
+    async fn home_from(&self, start: Url) -> Result<Option<(Url, Vec<String>)>, CalDavError> {
         let (at, ms) = self
             .multistatus("PROPFIND", start, "0", &propfind(PRINCIPAL_PROPS))
             .await?;
@@ -337,13 +354,13 @@ impl CalDavClient {
             return Ok(None);
         };
         if let Some(home) = href_in(response, CALDAV, "calendar-home-set") {
-            return join(&at, &home).map(Some);
+            return Ok(Some((join(&at, &home)?, user_addresses(response))));
         }
         if response
             .prop(DAV, "resourcetype")
             .is_some_and(|t| t.child(CALDAV, "calendar").is_some())
         {
-            return join(&at, &response.href).map(Some);
+            return Ok(Some((join(&at, &response.href)?, Vec::new())));
         }
         let Some(principal) = href_in(response, DAV, "current-user-principal") else {
             return Ok(None);
@@ -352,12 +369,11 @@ impl CalDavClient {
         let (at, ms) = self
             .multistatus("PROPFIND", principal, "0", &propfind(PRINCIPAL_PROPS))
             .await?;
-        match ms
-            .responses
-            .first()
-            .and_then(|r| href_in(r, CALDAV, "calendar-home-set"))
-        {
-            Some(home) => join(&at, &home).map(Some),
+        let Some(response) = ms.responses.first() else {
+            return Ok(None);
+        };
+        match href_in(response, CALDAV, "calendar-home-set") {
+            Some(home) => Ok(Some((join(&at, &home)?, user_addresses(response)))),
             None => Ok(None),
         }
     }
@@ -494,13 +510,39 @@ impl CalDavClient {
     }
 }
 
-const PRINCIPAL_PROPS: &str = r#"<d:current-user-principal/><d:resourcetype/><c:calendar-home-set xmlns:c="urn:ietf:params:xml:ns:caldav"/>"#;
+const PRINCIPAL_PROPS: &str = r#"<d:current-user-principal/><d:resourcetype/><c:calendar-home-set xmlns:c="urn:ietf:params:xml:ns:caldav"/><c:calendar-user-address-set xmlns:c="urn:ietf:params:xml:ns:caldav"/>"#;
 const COLLECTION_PROPS: &str = r#"<d:resourcetype/><d:displayname/><d:sync-token/><d:supported-report-set/><c:supported-calendar-component-set xmlns:c="urn:ietf:params:xml:ns:caldav"/><cs:getctag xmlns:cs="http://calendarserver.org/ns/"/><a:calendar-color xmlns:a="http://apple.com/ns/ical/"/>"#;
 
 fn propfind(props: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop>{props}</d:prop></d:propfind>"#
     )
+}
+
+/// The email addresses in a principal's `calendar-user-address-set` (RFC 6638 §2.4.1): its
+/// `mailto:` hrefs, in any case. Principal paths, `urn:uuid:` and `tel:` entries are no
+/// addresses; the order (the preferred one first, as servers list them) is kept.
+fn user_addresses(response: &DavResponse) -> Vec<String> {
+    let Some(set) = response.prop(CALDAV, "calendar-user-address-set") else {
+        return Vec::new();
+    };
+    let mut found: Vec<String> = Vec::new();
+    for href in set.children_named(DAV, "href") {
+        let Some(text) = href.trimmed_text() else {
+            continue;
+        };
+        let Some(scheme) = text.get(..7) else {
+            continue;
+        };
+        let address = text[7..].trim();
+        if scheme.eq_ignore_ascii_case("mailto:")
+            && address.contains('@')
+            && !found.iter().any(|f| f.eq_ignore_ascii_case(address))
+        {
+            found.push(address.to_string());
+        }
+    }
+    found
 }
 
 fn href_in(response: &DavResponse, ns: &str, prop: &str) -> Option<String> {
@@ -579,6 +621,52 @@ mod tests {
         assert_eq!(found[0].display_name.as_deref(), Some("Work"));
         assert_eq!(found[0].color.as_deref(), Some("#FF2968FF"));
         assert!(found[0].supports_sync_collection);
+    }
+
+    fn addresses_in(xml: &str) -> Vec<String> {
+        let ms = dav_xml::multistatus(xml).unwrap();
+        user_addresses(ms.responses.first().unwrap())
+    }
+
+    #[test]
+    fn the_principals_mailto_addresses_are_read_from_real_answers() {
+        // Radicale 3.9 (captured): the set holds only the principal's path, no address.
+        let radicale = r#"<?xml version='1.0' encoding='utf-8'?>
+<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><response><href>/alex/</href><propstat><prop><current-user-principal><href>/alex/</href></current-user-principal><resourcetype><principal /><collection /></resourcetype><C:calendar-home-set><href>/alex/</href></C:calendar-home-set><C:calendar-user-address-set><href>/alex/</href></C:calendar-user-address-set></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"#;
+        assert!(addresses_in(radicale).is_empty());
+        // Apple's CalendarServer / iCloud: a default CalDAV namespace on the property, hrefs
+        // in DAV:, `preferred` attributes, upper-case MAILTO, principal paths and urn:uuid.
+        let icloud = r#"<?xml version='1.0' encoding='UTF-8'?>
+<multistatus xmlns='DAV:'><response><href>/1234567/principal/</href><propstat><prop>
+<calendar-home-set xmlns='urn:ietf:params:xml:ns:caldav'><href xmlns='DAV:'>https://p42-caldav.icloud.com:443/1234567/calendars/</href></calendar-home-set>
+<calendar-user-address-set xmlns='urn:ietf:params:xml:ns:caldav'>
+  <href xmlns='DAV:' preferred='1'>mailto:alex@icloud.com</href>
+  <href xmlns='DAV:' preferred='0'>MAILTO:Alex.Doe@me.com</href>
+  <href xmlns='DAV:' preferred='0'>/1234567/principal/</href>
+  <href xmlns='DAV:' preferred='0'>urn:uuid:A211480B-0708-4022-A2BC-90D8B3506DFC</href>
+  <href xmlns='DAV:' preferred='0'>tel:+15555550100</href>
+  <href xmlns='DAV:' preferred='0'>mailto:ALEX@icloud.com</href>
+</calendar-user-address-set></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>"#;
+        assert_eq!(
+            addresses_in(icloud),
+            vec!["alex@icloud.com".to_string(), "Alex.Doe@me.com".to_string()]
+        );
+        // Nextcloud (sabre/dav): prefixed namespaces, the address then the principal.
+        let nextcloud = r#"<?xml version="1.0"?>
+<d:multistatus xmlns:d="DAV:" xmlns:s="http://sabredav.org/ns" xmlns:cal="urn:ietf:params:xml:ns:caldav" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns">
+ <d:response><d:href>/remote.php/dav/principals/users/alex/</d:href><d:propstat><d:prop>
+  <cal:calendar-home-set><d:href>/remote.php/dav/calendars/alex/</d:href></cal:calendar-home-set>
+  <cal:calendar-user-address-set><d:href>mailto:alex@cloud.example.org</d:href><d:href>/remote.php/dav/principals/users/alex/</d:href></cal:calendar-user-address-set>
+ </d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"#;
+        assert_eq!(
+            addresses_in(nextcloud),
+            vec!["alex@cloud.example.org".to_string()]
+        );
+        // A server that does not know the property (a 404 propstat) or leaves it empty.
+        let missing = r#"<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response><d:href>/p/</d:href>
+<d:propstat><d:prop><c:calendar-home-set><d:href>/cal/</d:href></c:calendar-home-set></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>
+<d:propstat><d:prop><c:calendar-user-address-set/></d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat></d:response></d:multistatus>"#;
+        assert!(addresses_in(missing).is_empty());
     }
 
     #[test]

@@ -77,10 +77,23 @@ async fn client(account: &CalDavAccount) -> Result<CalDavClient, SyncFailure> {
     .map_err(|e| explain(&e))
 }
 
-pub async fn discover(account: &CalDavAccount) -> Result<Vec<FoundCalendar>, SyncFailure> {
+/// A CalDAV account's calendars, and the addresses it is known by: the principal's
+/// `calendar-user-address-set`, and the username when it is an address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discovered {
+    pub calendars: Vec<FoundCalendar>,
+    pub addresses: Vec<String>,
+}
+
+pub async fn discover(account: &CalDavAccount) -> Result<Discovered, SyncFailure> {
     let client = client(account).await?;
-    let calendars = client.discover().await.map_err(|e| explain(&e))?;
-    Ok(calendars
+    let found = client.discover().await.map_err(|e| explain(&e))?;
+    let mut addresses = found.addresses;
+    if account.username.contains('@') {
+        addresses.push(account.username.clone());
+    }
+    let calendars = found
+        .calendars
         .into_iter()
         .map(|c| FoundCalendar {
             name: c
@@ -91,7 +104,11 @@ pub async fn discover(account: &CalDavAccount) -> Result<Vec<FoundCalendar>, Syn
             color: c.color.as_deref().and_then(hex_color),
             supports_sync: c.supports_sync_collection,
         })
-        .collect())
+        .collect();
+    Ok(Discovered {
+        calendars,
+        addresses,
+    })
 }
 
 fn fallback_name(href: &str) -> String {

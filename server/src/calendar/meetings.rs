@@ -1,5 +1,6 @@
 //! Stored events as meetings: on a person's page, on today's dashboard, and logged as activities.
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -15,6 +16,7 @@ use super::store::{ConnectionStore, EventRow, EventStore};
 use crate::activities::{Activities, NewActivity};
 use crate::error::StoreError;
 use crate::meeting_notes::MeetingNotes;
+use crate::matcher::{Matcher, OwnAddresses};
 use crate::people::People;
 use crate::text::normalize_email;
 
@@ -39,6 +41,8 @@ pub struct Meetings {
     activities: Activities,
     people: People,
     notes: MeetingNotes,
+    /// For the user's own addresses (cached with their match index).
+    matcher: Arc<Matcher>,
 }
 
 impl Meetings {
@@ -48,6 +52,7 @@ impl Meetings {
         activities: Activities,
         people: People,
         notes: MeetingNotes,
+        matcher: Arc<Matcher>,
     ) -> Self {
         Meetings {
             notes,
@@ -55,6 +60,7 @@ impl Meetings {
             connections,
             activities,
             people,
+            matcher,
         }
     }
 
@@ -197,13 +203,16 @@ impl Meetings {
             .activities
             .logged_sources(owner, rows.iter().map(EventRow::source).collect())
             .await?;
+        let index = self.matcher.index(owner).await?;
+        let own = index.own();
         Ok(rows
             .into_iter()
             .map(|row| {
                 let calendar = calendars.get(&row.calendar);
                 Meeting {
                     logged_activity: logged.get(&row.source()).cloned(),
-                    attendees: attendees(&row, &refs),
+                    my_response: row.my_response(own),
+                    attendees: attendees(&row, &refs, own),
                     id: row.id.clone(),
                     title: if row.title.trim().is_empty() {
                         "(no title)".into()
@@ -226,8 +235,12 @@ impl Meetings {
     }
 }
 
-/// The organizer first, then attendees, each with their match.
-fn attendees(row: &EventRow, refs: &HashMap<String, PersonRef>) -> Vec<MeetingAttendee> {
+/// The organizer first, then attendees, each with their match; the user marked as such.
+fn attendees(
+    row: &EventRow,
+    refs: &HashMap<String, PersonRef>,
+    own: &OwnAddresses,
+) -> Vec<MeetingAttendee> {
     let organizer_email = row.organizer.as_ref().map(|o| normalize_email(&o.email));
     let mut list: Vec<(AttendeeRecord, bool)> = Vec::new();
     if let Some(o) = row.organizer.clone() {
@@ -250,7 +263,12 @@ fn attendees(row: &EventRow, refs: &HashMap<String, PersonRef>) -> Vec<MeetingAt
     list.into_iter()
         .map(|(a, organizer)| {
             let key = normalize_email(&a.email);
-            let linked = row.matches.iter().find(|m| m.email == key && !m.suggested);
+            let is_self = a.is_self || own.contains(&a.email);
+            // Matches stored before the address became the user's are not shown.
+            let linked = row
+                .matches
+                .iter()
+                .find(|m| m.email == key && !m.suggested && !is_self);
             MeetingAttendee {
                 person: linked.and_then(|m| refs.get(&m.person).cloned()),
                 reason: linked.map(|m| m.reason),
@@ -258,13 +276,13 @@ fn attendees(row: &EventRow, refs: &HashMap<String, PersonRef>) -> Vec<MeetingAt
                 suggestions: row
                     .matches
                     .iter()
-                    .filter(|m| m.email == key && m.suggested)
+                    .filter(|m| m.email == key && m.suggested && !is_self)
                     .filter_map(|m| refs.get(&m.person).cloned())
                     .collect(),
                 name: a.name,
                 response: a.response,
                 organizer,
-                is_self: a.is_self,
+                is_self,
                 is_resource: a.is_resource,
                 email: a.email,
             }

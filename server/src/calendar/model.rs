@@ -153,6 +153,9 @@ impl SyncFailure {
 pub struct SyncOutcome {
     pub changes: Changes,
     pub warnings: Vec<String>,
+    /// Addresses the provider marked as the account itself (Google's `self`), as seen in the
+    /// stored events: recorded as the user's own.
+    pub self_addresses: std::collections::BTreeSet<String>,
 }
 
 /// A calendar colour as pages may use it: `#rrggbb` (Apple's `#rrggbbaa` loses its alpha).

@@ -16,8 +16,8 @@ use super::google::flow::GoogleConnect;
 use super::google::{self, GoogleSettings};
 use super::model::{SyncFailure, SyncOutcome};
 use super::store::{
-    ConnectionRow, ConnectionSettings, ConnectionStore, EventStore, Lease, NewCalendar,
-    NewConnection, SyncHistory,
+    ConnectionRow, ConnectionSettings, ConnectionStore, EventStore, GuestFilter, Lease,
+    NewCalendar, NewConnection, SyncHistory,
 };
 use super::writer::SyncStores;
 use app::limits;
@@ -26,7 +26,9 @@ use crate::activities::Activities;
 use crate::clock::{Clock, SystemClock};
 use crate::db::Db;
 use crate::error::{within, StoreError};
+use crate::matcher::index::lookup_keys;
 use crate::matcher::Matcher;
+use crate::my_addresses::MyAddresses;
 use crate::rate_limit::RateLimit;
 use crate::secrets::{ExposeSecret, KeyringSource};
 
@@ -108,6 +110,8 @@ pub struct Calendars {
     pub matcher: Arc<Matcher>,
     pub google: GoogleConnect,
     activities: Activities,
+    /// The addresses connections report as the user's.
+    pub mine: MyAddresses,
     discovery_limit: RateLimit,
     db: Db,
 }
@@ -138,6 +142,7 @@ impl Calendars {
             events: EventStore::new(db.clone()),
             history: SyncHistory::new(db.clone()),
             activities: Activities::new(db.clone()),
+            mine: MyAddresses::new(db.clone()),
             discovery_limit: discovery_limit(),
             connections,
             settings,
@@ -241,6 +246,7 @@ impl Calendars {
             .await
             .map_err(|f| invalid(f.message))?;
         Ok(found
+            .calendars
             .into_iter()
             .map(|c| DiscoveredCalendar {
                 remote_id: c.remote_id,
@@ -257,7 +263,10 @@ impl Calendars {
     ) -> Result<Connection, StoreError> {
         let account = self.account(&input.server_url, &input.username, &input.password)?;
         self.count_discovery(&user.id)?;
-        let found = caldav_sync::discover(&account)
+        let caldav_sync::Discovered {
+            calendars: found,
+            addresses,
+        } = caldav_sync::discover(&account)
             .await
             .map_err(|f| invalid(f.message))?;
         let chosen: HashSet<&String> = input.calendars.iter().collect();
@@ -309,6 +318,7 @@ impl Calendars {
         self.connections
             .set_credential(&user.id, &id, Some(sealed))
             .await?;
+        self.reported(&user.id, &id, &addresses, true).await?;
         // The first sync right away, so the user sees their events counted.
         self.sync(&user.id, &id).await?;
         self.get(&user.id, &id).await
@@ -343,9 +353,11 @@ impl Calendars {
                 &update.password,
             )?;
             self.count_discovery(&user.id)?;
-            caldav_sync::discover(&account)
+            let found = caldav_sync::discover(&account)
                 .await
                 .map_err(|f| invalid(f.message))?;
+            self.reported(&user.id, &row.id, &found.addresses, true)
+                .await?;
             let sealed =
                 credentials::seal(&self.settings.keyring, &user.id, &row.id, &update.password);
             self.connections
@@ -379,7 +391,53 @@ impl Calendars {
 
     pub async fn delete(&self, user: &UserInfo, id: &str) -> Result<(), StoreError> {
         self.google.revoke(&user.id, id).await;
-        self.connections.delete(&user.id, id).await
+        let reported: Vec<String> = self
+            .mine
+            .list(&user.id)
+            .await?
+            .into_iter()
+            .filter(|a| a.connection.as_deref() == Some(id))
+            .map(|a| a.normalized)
+            .collect();
+        self.connections.delete(&user.id, id).await?;
+        // Its addresses went with it: other calendars' meetings may match them to people now.
+        self.rematch_addresses(&user.id, &reported).await
+    }
+
+    /// Records the addresses a connection reports as the user's (`replace`: all of them, so
+    /// others it reported before go) and re-matches the meetings they touch when that changed.
+    pub async fn reported(
+        &self,
+        owner: &str,
+        connection: &str,
+        addresses: &[String],
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        let changed = self
+            .mine
+            .record_reported(owner, connection, addresses, replace)
+            .await?;
+        self.rematch_addresses(owner, &changed).await
+    }
+
+    async fn rematch_addresses(&self, owner: &str, addresses: &[String]) -> Result<(), StoreError> {
+        if addresses.is_empty() {
+            return Ok(());
+        }
+        self.matcher.invalidate(owner);
+        let index = self.matcher.index(owner).await?;
+        let keys: Vec<String> = addresses.iter().flat_map(|a| lookup_keys(a)).collect();
+        self.events
+            .rematch(
+                owner,
+                GuestFilter::Touching {
+                    keys: &keys,
+                    people: &[],
+                },
+                &index,
+            )
+            .await?;
+        Ok(())
     }
 
     /// Syncs every chosen calendar of a connection under its lease (one sync per connection,
@@ -439,7 +497,21 @@ impl Calendars {
             }
         };
         if report.error.is_none() && row.auto_log {
-            match autolog::run(&self.events, &self.activities, &row, clock.now(), false).await {
+            let logged = match self.matcher.index(owner).await {
+                Ok(index) => {
+                    autolog::run(
+                        &self.events,
+                        &self.activities,
+                        &row,
+                        index.own(),
+                        clock.now(),
+                        false,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            match logged {
                 Ok(logged) => report.logged = logged.logged.len() as u64,
                 Err(e) => tracing::error!(connection = id, error = %e, "auto-logging failed"),
             }
@@ -504,6 +576,15 @@ impl Calendars {
                 false,
             )
             .await?;
+        // What the connection is known to be, before matching: a CalDAV username that is an
+        // address, the Google account it is named after.
+        let known: Vec<String> = match row.provider {
+            Provider::CalDav => row.username.clone(),
+            Provider::Google => row.account_email.clone(),
+        }
+        .into_iter()
+        .collect();
+        self.reported(owner, id, &known, false).await?;
         let index = self.matcher.index(owner).await?;
         let now = self.settings.clock.now();
         let result = match row.provider {
@@ -522,6 +603,8 @@ impl Calendars {
         };
         match result {
             Ok(outcome) => {
+                let seen: Vec<String> = outcome.self_addresses.iter().cloned().collect();
+                self.reported(owner, id, &seen, false).await?;
                 self.connections
                     .set_status(owner, id, ConnectionStatus::Ok, None, true)
                     .await?;

@@ -171,6 +171,12 @@ impl<'a> CalendarWriter<'a> {
         outcome: &mut SyncOutcome,
     ) -> Result<(), StoreError> {
         for object in objects.iter_mut() {
+            for e in &object.events {
+                let me = e.organizer.iter().chain(&e.attendees).filter(|a| a.is_self);
+                outcome
+                    .self_addresses
+                    .extend(me.map(|a| normalize_email(&a.email)));
+            }
             if let Some(warning) =
                 budget::fit(&mut object.events, budget::MAX_STORED_BYTES_PER_OBJECT)
             {

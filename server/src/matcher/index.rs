@@ -11,6 +11,7 @@ use strsim::jaro_winkler;
 
 pub use app::models::MatchReason;
 
+use super::own::OwnAddresses;
 use crate::text::fold;
 use crate::text::normalize_email;
 
@@ -101,6 +102,8 @@ pub struct Index {
     by_initials: HashMap<(char, char), Vec<usize>>,
     /// Suggestions already computed: the same attendees come back meeting after meeting.
     suggested: std::sync::RwLock<HashMap<String, Vec<PersonMatch>>>,
+    /// The user's own addresses: never matched, whoever else has them.
+    own: OwnAddresses,
 }
 
 pub struct PersonNames<'a> {
@@ -153,6 +156,16 @@ impl Index {
             });
         }
         index
+    }
+
+    /// The same index, knowing the user's own addresses.
+    pub fn with_own(mut self, own: OwnAddresses) -> Self {
+        self.own = own;
+        self
+    }
+
+    pub fn own(&self) -> &OwnAddresses {
+        &self.own
     }
 
     pub fn match_email(&self, address: &str) -> Option<PersonMatch> {
@@ -246,7 +259,7 @@ impl Index {
         display_name: Option<&str>,
         is_self: bool,
     ) -> Outcome {
-        if is_self {
+        if is_self || self.own.contains(address) {
             return Outcome::Unmatched;
         }
         if let Some(found) = self.match_email(address) {

@@ -2,9 +2,11 @@
 //! in-memory index; `cache` keeps one index per user, built from the people store.
 pub mod cache;
 pub mod index;
+pub mod own;
 
 pub use cache::Matcher;
 pub use index::{Index, MatchReason, Outcome, PersonMatch};
+pub use own::OwnAddresses;
 
 use serde::{Deserialize, Serialize};
 

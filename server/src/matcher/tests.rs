@@ -213,3 +213,39 @@ fn the_suggestion_cache_stays_bounded_and_still_answers() {
     let ana = index.suggest("Ana Sousa");
     assert_eq!(ana.first().map(|m| m.person.as_str()), Some("ana"));
 }
+
+#[test]
+fn my_addresses_are_never_matched_nor_suggested_even_when_a_person_has_them() {
+    // "ana@work.example" is also Ana's (the user added themselves as a person once); the
+    // user's own Gmail address matches in any spelling.
+    let ix = index().with_own(OwnAddresses::new([
+        "Ana@Work.example",
+        "li.wei@gmail.com",
+        "alex", // a CalDAV username: not an address
+    ]));
+    assert_eq!(
+        ix.match_attendee("mailto:ana@work.example", Some("Ana Sousa"), false),
+        Outcome::Unmatched,
+        "no link"
+    );
+    assert_eq!(
+        ix.match_attendee("LiWei+crm@googlemail.com", Some("Li Wei"), false),
+        Outcome::Unmatched,
+        "no alias link and no name suggestion"
+    );
+    assert!(ix.own().contains("liwei@gmail.com"));
+    assert!(!ix.own().contains("alex"));
+    assert!(!ix.own().contains(""));
+    // Everyone else is matched as before.
+    assert_eq!(
+        linked(ix.match_attendee("jose@nunez.example", None, false)).0,
+        "jose"
+    );
+    let guests = [
+        attendee("ana@work.example", Some("Ana Sousa")),
+        attendee("ana.sousa@home.example", None),
+    ];
+    let matches = match_guests(&ix, guests);
+    assert_eq!(linked_people(&matches), vec!["ana".to_string()]);
+    assert!(matches.iter().all(|m| m.email == "ana.sousa@home.example"));
+}

@@ -16,7 +16,6 @@ use server::calendar::service::{CalendarSettings, Calendars};
 use server::calendar::store::ObjectWrite;
 use server::db::Db;
 use server::matcher::Matcher;
-use server::people::People;
 use server::secrets::Keyring;
 
 struct Fixture {
@@ -36,11 +35,7 @@ async fn fixture() -> Fixture {
         request_timeout: Duration::from_secs(20),
         ..CalendarSettings::new(Keyring::generate(), true)
     };
-    let calendars = Calendars::new(
-        db.clone(),
-        Arc::new(Matcher::new(People::new(db.clone()))),
-        settings,
-    );
+    let calendars = Calendars::new(db.clone(), Arc::new(Matcher::new(db.clone())), settings);
     let user = UserInfo {
         id: "user-1".into(),
         email: "alice@example.org".into(),
@@ -598,7 +593,7 @@ async fn private_addresses_are_refused_unless_allowed() {
     let f = fixture().await;
     let strict = Calendars::new(
         f.db.clone(),
-        Arc::new(Matcher::new(People::new(f.db.clone()))),
+        Arc::new(Matcher::new(f.db.clone())),
         CalendarSettings {
             allow_private_servers: false,
             ..f.calendars.settings.clone()
@@ -627,7 +622,7 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
     f.calendars.settings.keyring = Arc::new(original);
     let running = Calendars::new(
         f.db.clone(),
-        Arc::new(Matcher::new(People::new(f.db.clone()))),
+        Arc::new(Matcher::new(f.db.clone())),
         f.calendars.settings.clone(),
     );
     let id = connect_all(&f, &radicale.base).await;
@@ -661,7 +656,7 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
     assert_eq!(rotated.current_id(), rotation.key_id);
     let after = Calendars::new(
         f.db.clone(),
-        Arc::new(Matcher::new(People::new(f.db.clone()))),
+        Arc::new(Matcher::new(f.db.clone())),
         CalendarSettings {
             keyring: Arc::new(rotated.into()),
             ..f.calendars.settings.clone()
@@ -673,7 +668,7 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
     // A stranger key is refused at start-up instead of failing silently later.
     let stranger = Calendars::new(
         f.db.clone(),
-        Arc::new(Matcher::new(People::new(f.db.clone()))),
+        Arc::new(Matcher::new(f.db.clone())),
         CalendarSettings {
             keyring: Arc::new(Keyring::generate().into()),
             ..f.calendars.settings.clone()

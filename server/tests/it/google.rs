@@ -910,3 +910,93 @@ async fn a_sync_longer_than_its_lease_keeps_the_lease() {
     let refused = meanwhile.error.expect("refused while the first sync runs");
     assert!(refused.contains("already running"), "{refused}");
 }
+
+#[tokio::test]
+async fn googles_self_attendee_is_you_and_your_declines_are_not_logged() {
+    let s = setup().await;
+    let ana = s
+        .client
+        .save_person(&[
+            ("first_name", "Ana"),
+            ("last_name", "Lima"),
+            ("emails.0.address", "ana@example.org"),
+        ])
+        .await
+        .unwrap();
+    // No `self` given: the fake sets it on the account's own entry, as Google does.
+    let event = |id: &str, title: &str, answer: &str| {
+        let start = at(-30);
+        json!({
+            "id": id, "summary": title,
+            "start": {"dateTime": start.to_rfc3339()},
+            "end": {"dateTime": (start + chrono::Duration::minutes(30)).to_rfc3339()},
+            "attendees": [
+                {"email": ACCOUNT, "responseStatus": answer},
+                {"email": "ana@example.org", "displayName": "Ana Lima", "responseStatus": "accepted"}
+            ]
+        })
+    };
+    let stored = s
+        .fake
+        .put_event("primary", event("no", "Declined sync", "declined"));
+    assert_eq!(stored["attendees"][0]["self"], json!(true));
+    s.fake
+        .put_event("primary", event("maybe", "Tentative sync", "tentative"));
+    s.fake
+        .put_event("primary", event("yes", "Accepted sync", "accepted"));
+    let connection = s.connect().await;
+
+    // The Google account is one of the user's addresses, reported by its connection.
+    let addresses: Vec<app::models::MyAddress> = s.client.call("my-addresses", &[]).await.unwrap();
+    let google = addresses
+        .iter()
+        .find(|a| a.address == ACCOUNT)
+        .expect("the Google account");
+    assert_eq!(google.source, app::models::MyAddressSource::Calendar);
+    assert_eq!(google.connection.as_deref(), Some(connection.name.as_str()));
+
+    let past: app::models::Page<app::models::Meeting> = s
+        .client
+        .call(
+            "person-meetings",
+            &[("person_id", &ana), ("scope", "past"), ("page", "1")],
+        )
+        .await
+        .unwrap();
+    let answer = |title: &str| {
+        let m = past.items.iter().find(|m| m.title == title).unwrap();
+        assert!(m.attendees.iter().any(|a| a.is_self && a.email == ACCOUNT));
+        m.my_response
+    };
+    assert_eq!(
+        answer("Declined sync"),
+        Some(app::models::Response::Declined)
+    );
+    assert_eq!(
+        answer("Tentative sync"),
+        Some(app::models::Response::Tentative)
+    );
+
+    let owner = s.owner().await;
+    let services = &s.rondo.services;
+    let row = services
+        .calendars
+        .connections
+        .row(&owner, &connection.id)
+        .await
+        .unwrap();
+    let index = services.calendars.matcher.index(&owner).await.unwrap();
+    let report = server::calendar::autolog::run(
+        &services.calendars.events,
+        &services.activities,
+        &row,
+        index.own(),
+        Utc::now(),
+        true,
+    )
+    .await
+    .unwrap();
+    let mut logged = report.logged;
+    logged.sort();
+    assert_eq!(logged, vec!["Accepted sync", "Tentative sync"]);
+}

@@ -449,10 +449,12 @@ impl ConnectionStore {
                  LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id);
                  {}
                  DELETE calendar WHERE owner = $owner AND connection = $id;
+                 {}
                  DELETE $rid WHERE owner = $owner;
                  COMMIT TRANSACTION;",
                 activities::UNLINK_SOURCES_WITH_PREFIX,
                 events::DELETE_FOR_CALENDARS,
+                crate::my_addresses::DELETE_FOR_CONNECTION,
             ))
             .bind(("rid", connection_rid(id)?))
             .bind(("id", id.to_string()))

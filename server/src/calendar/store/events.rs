@@ -11,7 +11,7 @@ use crate::calendar::model::{self, web_link, AttendeeRecord, Changes, EventRecor
 use crate::db::{count_of, CountRow, Db};
 use crate::error::StoreError;
 use crate::ids::new_id;
-use crate::matcher::{self, Guest, Index, MatchRecord};
+use crate::matcher::{self, Guest, Index, MatchRecord, OwnAddresses};
 
 /// For deleting calendars (binds `$owner`, `$calendars`): their occurrences and objects go.
 /// (One calendar at a time: `calendar IN $calendars` missed `calendar_object` rows through its
@@ -222,11 +222,25 @@ impl EventRow {
         self.status == EventStatus::Cancelled
     }
 
-    /// Whether the connected account itself declined.
-    pub fn declined_by_self(&self) -> bool {
-        self.attendees
+    /// The user's own answer: from the attendees the provider marked as the account, or with
+    /// one of the user's addresses. A decline under any of them wins, then tentative, then
+    /// any other answer.
+    pub fn my_response(&self, own: &OwnAddresses) -> Option<Response> {
+        let mine: Vec<Response> = self
+            .attendees
             .iter()
-            .any(|a| a.is_self && a.response == Some(Response::Declined))
+            .filter(|a| a.is_self || own.contains(&a.email))
+            .filter_map(|a| a.response)
+            .collect();
+        [Response::Declined, Response::Tentative]
+            .into_iter()
+            .find(|r| mine.contains(r))
+            .or_else(|| mine.first().copied())
+    }
+
+    /// Whether the user declined (under any of their addresses).
+    pub fn declined_by_me(&self, own: &OwnAddresses) -> bool {
+        self.my_response(own) == Some(Response::Declined)
     }
 
     pub fn guests(&self) -> impl Iterator<Item = Guest<'_>> {
@@ -770,8 +784,8 @@ impl EventStore {
         &self,
         owner: &str,
         connection: &str,
-        from: DateTime<Utc>,
-        now: DateTime<Utc>,
+        (from, now): (DateTime<Utc>, DateTime<Utc>),
+        own: &OwnAddresses,
     ) -> Result<Vec<EventRow>, StoreError> {
         let rows = events(
             self.db
@@ -786,7 +800,33 @@ impl EventStore {
                 .await?
                 .take(0)?,
         );
-        Ok(rows.into_iter().filter(|e| !e.declined_by_self()).collect())
+        Ok(rows
+            .into_iter()
+            .filter(|e| !e.declined_by_me(own))
+            .collect())
+    }
+
+    /// Sources of a connection's meetings the user declined, whose auto-logged activities must
+    /// go (like cancelled ones'). Only events with a declined answer are read.
+    pub async fn declined_sources(
+        &self,
+        owner: &str,
+        connection: &str,
+        own: &OwnAddresses,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = events(
+            self.db
+                .query(format!("SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND connection = $connection AND attendees.*.response CONTAINS 'declined'"))
+                .bind(("owner", owner.to_string()))
+                .bind(("connection", connection.to_string()))
+                .await?
+                .take(0)?,
+        );
+        Ok(rows
+            .iter()
+            .filter(|e| e.declined_by_me(own))
+            .map(EventRow::source)
+            .collect())
     }
 
     /// Sources of a connection's cancelled events, whose auto-logged activities must go.
@@ -852,6 +892,24 @@ impl EventStore {
             .collect())
     }
 
+    /// Matches the guests of the user's events selected by `filter` again, against `index`.
+    /// Returns how many events were looked at.
+    pub async fn rematch(
+        &self,
+        owner: &str,
+        filter: GuestFilter<'_>,
+        index: &Index,
+    ) -> Result<usize, StoreError> {
+        let events = self.guests(owner, filter).await?;
+        let count = events.len();
+        let updates = events
+            .iter()
+            .map(|e| (e.id.clone(), matcher::match_guests(index, e.guests())))
+            .collect();
+        self.set_matches(owner, updates).await?;
+        Ok(count)
+    }
+
     /// Stores new matches for events (id → matches), in batches.
     pub async fn set_matches(
         &self,
@@ -875,5 +933,75 @@ impl EventStore {
                 .check()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guest(email: &str, response: Option<Response>, is_self: bool) -> AttendeeRecord {
+        AttendeeRecord {
+            email: email.into(),
+            name: None,
+            response,
+            role: None,
+            is_resource: false,
+            is_self,
+        }
+    }
+
+    fn row(attendees: Vec<AttendeeRecord>) -> EventRow {
+        let at = "2026-01-01T10:00:00Z".parse().unwrap();
+        EventRow {
+            id: "e".into(),
+            connection: "c".into(),
+            calendar: "k".into(),
+            uid: "u".into(),
+            recurrence_id: String::new(),
+            title: "t".into(),
+            description: None,
+            location: None,
+            starts_at: at,
+            ends_at: at,
+            all_day: false,
+            start_date: None,
+            end_date: None,
+            status: EventStatus::Confirmed,
+            organizer: None,
+            attendees,
+            meeting_url: None,
+            people: vec![],
+            matches: vec![],
+        }
+    }
+
+    #[test]
+    fn your_answer_is_read_under_any_of_your_addresses_and_a_decline_wins() {
+        let own = OwnAddresses::new(["me@home.example", "me.too@gmail.com"]);
+        let bob = guest("bob@x.example", Some(Response::Declined), false);
+        // Nobody is you: no answer, even if others declined.
+        assert_eq!(row(vec![bob.clone()]).my_response(&own), None);
+        // Under a Gmail spelling of one of your addresses.
+        let declined = row(vec![
+            bob.clone(),
+            guest("metoo+x@googlemail.com", Some(Response::Declined), false),
+        ]);
+        assert!(declined.declined_by_me(&own));
+        // Invited twice (account and alias): the decline wins over the acceptance.
+        let twice = row(vec![
+            guest("ME@home.example", Some(Response::Accepted), false),
+            guest("account@provider.example", Some(Response::Declined), true),
+        ]);
+        assert_eq!(twice.my_response(&own), Some(Response::Declined));
+        let maybe = row(vec![
+            guest("me@home.example", Some(Response::Accepted), false),
+            guest("me.too@gmail.com", Some(Response::Tentative), false),
+        ]);
+        assert_eq!(maybe.my_response(&own), Some(Response::Tentative));
+        assert!(!maybe.declined_by_me(&own));
+        // The provider's `self` counts without any address known.
+        let flagged = row(vec![guest("x@y.example", Some(Response::Declined), true)]);
+        assert!(flagged.declined_by_me(&OwnAddresses::default()));
     }
 }
