@@ -15,8 +15,9 @@ use super::model::AttendeeRecord;
 use super::store::{ConnectionStore, EventRow, EventStore};
 use crate::activities::{Activities, NewActivity};
 use crate::error::StoreError;
-use crate::meeting_notes::MeetingNotes;
+use crate::matcher::index::{Index, Outcome};
 use crate::matcher::{Matcher, OwnAddresses};
+use crate::meeting_notes::MeetingNotes;
 use crate::people::People;
 use crate::text::normalize_email;
 
@@ -185,9 +186,18 @@ impl Meetings {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        let index = self.matcher.index(owner).await?;
+        let own = index.own();
+        // Suggestions are worked out when shown, not at sync time: someone added since is
+        // suggested at once ("Wei Chen" for "Chen, Wei").
+        let suggested: Vec<HashMap<String, Vec<String>>> = rows
+            .iter()
+            .map(|row| fresh_suggestions(row, &index))
+            .collect();
         let mut ids: Vec<String> = rows
             .iter()
             .flat_map(|r| r.matches.iter().map(|m| m.person.clone()))
+            .chain(suggested.iter().flat_map(|s| s.values().flatten().cloned()))
             .collect();
         ids.sort();
         ids.dedup();
@@ -203,16 +213,15 @@ impl Meetings {
             .activities
             .logged_sources(owner, rows.iter().map(EventRow::source).collect())
             .await?;
-        let index = self.matcher.index(owner).await?;
-        let own = index.own();
         Ok(rows
             .into_iter()
-            .map(|row| {
+            .zip(suggested)
+            .map(|(row, suggested)| {
                 let calendar = calendars.get(&row.calendar);
                 Meeting {
                     logged_activity: logged.get(&row.source()).cloned(),
                     my_response: row.my_response(own),
-                    attendees: attendees(&row, &refs, own),
+                    attendees: attendees(&row, &refs, own, &suggested),
                     id: row.id.clone(),
                     title: if row.title.trim().is_empty() {
                         "(no title)".into()
@@ -236,10 +245,33 @@ impl Meetings {
 }
 
 /// The organizer first, then attendees, each with their match; the user marked as such.
+/// For each guest the stored matches do not link (by normalized address): the people whose
+/// names look like theirs, by the current index.
+fn fresh_suggestions(row: &EventRow, index: &Index) -> HashMap<String, Vec<String>> {
+    row.organizer
+        .iter()
+        .chain(&row.attendees)
+        .filter(|a| !a.is_resource)
+        .filter_map(|a| {
+            let key = normalize_email(&a.email);
+            if row.matches.iter().any(|m| m.email == key && !m.suggested) {
+                return None;
+            }
+            match index.match_attendee(&a.email, a.name.as_deref(), a.is_self) {
+                Outcome::Suggested(list) => {
+                    Some((key, list.into_iter().map(|m| m.person).collect()))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 fn attendees(
     row: &EventRow,
     refs: &HashMap<String, PersonRef>,
     own: &OwnAddresses,
+    suggested: &HashMap<String, Vec<String>>,
 ) -> Vec<MeetingAttendee> {
     let organizer_email = row.organizer.as_ref().map(|o| normalize_email(&o.email));
     let mut list: Vec<(AttendeeRecord, bool)> = Vec::new();
@@ -273,11 +305,12 @@ fn attendees(
                 person: linked.and_then(|m| refs.get(&m.person).cloned()),
                 reason: linked.map(|m| m.reason),
                 confidence: linked.map(|m| m.confidence).unwrap_or(0),
-                suggestions: row
-                    .matches
-                    .iter()
-                    .filter(|m| m.email == key && m.suggested && !is_self)
-                    .filter_map(|m| refs.get(&m.person).cloned())
+                suggestions: suggested
+                    .get(&key)
+                    .filter(|_| linked.is_none() && !is_self)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| refs.get(id).cloned())
                     .collect(),
                 name: a.name,
                 response: a.response,

@@ -814,3 +814,35 @@ async fn meeting_notes_outlive_resyncs_and_show_on_the_logged_activity() {
         .unwrap();
     assert_eq!((detail.notes.as_str(), detail.notes_saved_at), ("", None));
 }
+
+#[tokio::test]
+async fn a_person_added_after_the_sync_is_suggested_at_once() {
+    let s = synced().await;
+    // Dana goes, and comes back as a new person, after the sync: no re-sync happens.
+    let _: () = s
+        .alice
+        .call("delete-person", &[("id", &s.dana)])
+        .await
+        .unwrap();
+    let gone = review(&s).await;
+    let dana = gone.attendees.iter().find(|a| a.email == DANA.1).unwrap();
+    assert!(dana.suggestions.is_empty(), "{:?}", dana.suggestions);
+    let again = s
+        .alice
+        .save_person(&[("first_name", "Dana"), ("last_name", "Scully")])
+        .await
+        .unwrap();
+    let review = review(&s).await;
+    let dana = review.attendees.iter().find(|a| a.email == DANA.1).unwrap();
+    assert_eq!(
+        dana.suggestions
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>(),
+        [again.as_str()]
+    );
+    assert!(
+        dana.person.is_none(),
+        "a name is a suggestion, never a link"
+    );
+}
