@@ -286,11 +286,11 @@ impl Backend for Services {
             .await?)
     }
 
-    async fn todays_meetings(&self, user: &UserInfo) -> AppResult<Vec<Meeting>> {
+    async fn todays_meetings(&self, user: &UserInfo, all: bool) -> AppResult<MeetingsToday> {
         let tz = app::time::parse_tz(&user.time_zone);
         Ok(self
             .meetings
-            .today(&user.id, tz, chrono::Utc::now())
+            .today(&user.id, tz, chrono::Utc::now(), all)
             .await?)
     }
 }

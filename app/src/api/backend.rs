@@ -103,5 +103,5 @@ pub trait Backend: Send + Sync + 'static {
         name: &str,
     ) -> AppResult<String>;
     async fn link_attendee(&self, user: &UserInfo, person_id: &str, email: &str) -> AppResult<()>;
-    async fn todays_meetings(&self, user: &UserInfo) -> AppResult<Vec<Meeting>>;
+    async fn todays_meetings(&self, user: &UserInfo, all: bool) -> AppResult<MeetingsToday>;
 }

@@ -234,11 +234,12 @@ pub async fn link_attendee(person_id: String, email: String) -> Result<(), AppEr
     backend.link_attendee(&user, &person_id, &email).await
 }
 
-/// Today's meetings in the user's time zone, in order.
+/// Today's meetings in the user's time zone, in order: on a busy day only the next few,
+/// unless `all` (see [`MeetingsToday`]).
 #[server(endpoint = "todays-meetings")]
-pub async fn todays_meetings() -> Result<Vec<Meeting>, AppError> {
+pub async fn todays_meetings(#[server(default)] all: bool) -> Result<MeetingsToday, AppError> {
     let (backend, user) = require_user().await?;
-    backend.todays_meetings(&user).await
+    backend.todays_meetings(&user, all).await
 }
 
 /// The last 50 sync runs of a connection, newest first.

@@ -1,12 +1,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::api::{load_dashboard, todays_meetings};
 use crate::components::activity::ActivityItem;
 use crate::components::favorite::FavoriteToggle;
 use crate::components::meeting::TodayItem;
 use crate::components::status::{ErrorBox, Loading};
-use crate::models::{Dashboard, PersonSummary};
+use crate::models::{Dashboard, MeetingsToday, PersonSummary};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -42,7 +43,7 @@ fn DashboardView(dashboard: Dashboard, today: TodayState) -> impl IntoView {
             <div class="count"><strong data-testid="count-favorites">{counts.favorites}</strong>" favorites"</div>
             <div class="count"><strong data-testid="count-activities">{counts.activities}</strong>" activities"</div>
         </section>
-        {has_calendar_connections.then(|| view! { <TodaysMeetings state=today/> })}
+        {has_calendar_connections.then(|| view! { <MeetingsToday state=today/> })}
         <section class="favorites" aria-labelledby="favorites-heading">
             <h2 id="favorites-heading">"Favorites"</h2>
             {if favorites.is_empty() {
@@ -85,14 +86,21 @@ pub fn PersonCard(person: PersonSummary) -> impl IntoView {
 #[derive(Clone, Copy)]
 struct TodayState {
     now: RwSignal<chrono::DateTime<chrono::Utc>>,
-    meetings: Resource<Result<Vec<crate::models::Meeting>, crate::error::AppError>>,
+    meetings: Resource<Result<MeetingsToday, crate::error::AppError>>,
+    /// `?today=all`: every meeting of the day instead of the next few.
+    all: Memo<bool>,
 }
 
 impl TodayState {
     fn new() -> Self {
         let tick = RwSignal::new(0u32);
         let now = RwSignal::new(chrono::Utc::now());
-        let meetings = Resource::new(move || tick.get(), |_| todays_meetings());
+        let query = use_query_map();
+        let all = Memo::new(move |_| query.with(|q| q.get("today").as_deref() == Some("all")));
+        let meetings = Resource::new(
+            move || (tick.get(), all.get()),
+            |(_, all)| todays_meetings(all),
+        );
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             loop {
@@ -105,13 +113,13 @@ impl TodayState {
                 }
             }
         });
-        TodayState { now, meetings }
+        TodayState { now, meetings, all }
     }
 }
 
 #[component]
-fn TodaysMeetings(state: TodayState) -> impl IntoView {
-    let TodayState { now, meetings } = state;
+fn MeetingsToday(state: TodayState) -> impl IntoView {
+    let TodayState { now, meetings, all } = state;
     view! {
         <section class="today card" aria-labelledby="today-heading">
             <h2 id="today-heading">"Today's meetings"</h2>
@@ -119,12 +127,22 @@ fn TodaysMeetings(state: TodayState) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match meetings.await {
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <p class="empty">"Nothing on your calendar today."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="today-list">
-                                {list.into_iter().map(|meeting| view! { <TodayItem meeting now/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        Ok(today) if today.meetings.is_empty() => view! { <p class="empty">"Nothing on your calendar today."</p> }.into_any(),
+                        Ok(today) => {
+                            let shown = today.meetings.len();
+                            // A plain link, so it also works before hydration and without JS.
+                            let more = if all.get_untracked() {
+                                (today.total as usize > crate::models::TODAY_SHOWN).then(|| view! { <a class="today-more" href="/">"Show fewer"</a> }.into_any())
+                            } else {
+                                (today.total as usize > shown).then(|| view! { <a class="today-more" href="/?today=all">{format!("Show all {} meetings today", today.total)}</a> }.into_any())
+                            };
+                            view! {
+                                <ul class="today-list">
+                                    {today.meetings.into_iter().map(|meeting| view! { <TodayItem meeting now/> }).collect_view()}
+                                </ul>
+                                {more}
+                            }.into_any()
+                        }
                     }
                 })}
             </Transition>

@@ -3,7 +3,9 @@
 //! added, name suggestions, today's meetings, and isolation between users.
 use crate::common;
 
-use app::models::{Activity, Connection, DiscoveredCalendar, MatchReason, Meeting, Page, Response};
+use app::models::{
+    Activity, Connection, DiscoveredCalendar, MatchReason, Meeting, MeetingsToday, Page, Response,
+};
 use chrono::{Duration, TimeZone, Utc};
 use common::radicale::{Radicale, PASSWORD, USER};
 
@@ -469,8 +471,9 @@ async fn another_user_sees_none_of_the_meetings() {
         )
         .await
         .is_err());
-    let theirs: Vec<Meeting> = mallory.call("todays-meetings", &[]).await.unwrap();
-    assert!(theirs.is_empty());
+    let theirs: MeetingsToday = mallory.call("todays-meetings", &[]).await.unwrap();
+    assert!(theirs.meetings.is_empty());
+    assert_eq!(theirs.total, 0);
 }
 
 #[tokio::test]
@@ -531,7 +534,11 @@ async fn todays_meetings_follow_the_users_time_zone() {
     let server = common::start().await;
     let alice = server.user("alice-today@example.org").await;
     connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
-    let list: Vec<Meeting> = alice.call("todays-meetings", &[]).await.unwrap();
+    let list = alice
+        .call::<MeetingsToday>("todays-meetings", &[])
+        .await
+        .unwrap()
+        .meetings;
     assert_eq!(
         list.iter().map(|m| m.title.as_str()).collect::<Vec<_>>(),
         vec!["Conference", "Breakfast", "Lunch"]
