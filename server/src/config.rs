@@ -386,6 +386,24 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_database_memory_is_bounded_and_configurable() {
+        let c = Config::load_from(None, env_of(&[])).unwrap();
+        assert_eq!(
+            (c.db_settings().cache_mb, c.db_settings().memtable_mb),
+            (32, 16)
+        );
+        let c = Config::load_from(
+            None,
+            env_of(&[("RONDO_DB_CACHE_MB", "256"), ("RONDO_DB_MEMTABLE_MB", "0")]),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.db_settings().cache_mb, c.db_settings().memtable_mb),
+            (256, 1)
+        );
+    }
+
+    #[test]
     fn signup_mode_and_trusted_proxies_are_read() {
         let c = Config::load_from(None, env_of(&[])).unwrap();
         assert_eq!(c.signup, SignupMode::Open);

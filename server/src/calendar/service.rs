@@ -405,8 +405,11 @@ impl Calendars {
         };
         drop(heartbeat);
         if !matches!(end, SyncEnd::LeaseLost) {
-            // Still holding the lease, so no other sync writes these calendars meanwhile.
-            self.events.recount(id).await?;
+            // Still holding the lease, so no other sync writes these calendars meanwhile. A
+            // failed count leaves them marked; the next sync counts them.
+            if let Err(e) = self.events.recount(id).await {
+                tracing::error!(connection = id, error = %e, "counting events failed");
+            }
         }
         let mut report = match end {
             SyncEnd::Finished(Ok(report)) => report,

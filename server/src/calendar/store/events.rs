@@ -31,6 +31,20 @@ const MULTI_DAY: chrono::Duration = chrono::Duration::days(1);
 /// compared as dates in the user's zone.
 const UPCOMING: &str = "((all_day = true AND end_date != NONE AND end_date > $today) OR ((all_day = false OR end_date = NONE) AND ends_at > $now))";
 
+/// A page of a person's meetings starting after `$now`, soonest first, and how many there are.
+const PERSON_LATER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at > $now ORDER BY starts_at ASC LIMIT $limit START $start;
+    SELECT count() AS n FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at > $now GROUP ALL;";
+/// A page of a person's meetings that started by `$now` and ended, newest first, and how many
+/// started by then.
+const PERSON_EARLIER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now AND NOT ({UPCOMING}) ORDER BY starts_at DESC LIMIT $limit START $start;
+    SELECT count() AS n FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now GROUP ALL;";
+/// A page of a person's meetings that started by `$now`, newest first.
+const PERSON_STARTED: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now ORDER BY starts_at DESC LIMIT $limit START $skip";
+/// A page of a user's occurrences from `$after` on, in start order.
+const STARTING_FROM: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND starts_at >= $after ORDER BY starts_at ASC LIMIT $limit START $skip";
+/// The multi-day occurrences of a user still running after `$since`.
+const MULTI_DAY_RUNNING: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND multi_day = true AND ends_at > $since";
+
 /// Where a logged activity came from: one event occurrence of one connection.
 pub fn event_source(connection: &str, calendar: &str, uid: &str, recurrence_id: &str) -> String {
     format!("event:{connection}:{calendar}:{uid}:{recurrence_id}")
@@ -709,17 +723,11 @@ impl EventStore {
         let (start, limit) = (start as usize, limit as usize);
         let (sql, skip, take) = match scope {
             MeetingScope::Upcoming => (
-                "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at > $now ORDER BY starts_at ASC LIMIT $limit START $start;
-                 SELECT count() AS n FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at > $now GROUP ALL;",
+                PERSON_LATER,
                 start.saturating_sub(ongoing.len()),
                 limit - ongoing.len().saturating_sub(start).min(limit),
             ),
-            MeetingScope::Past => (
-                "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now AND NOT ({UPCOMING}) ORDER BY starts_at DESC LIMIT $limit START $start;
-                 SELECT count() AS n FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now GROUP ALL;",
-                start,
-                limit,
-            ),
+            MeetingScope::Past => (PERSON_EARLIER, start, limit),
         };
         let mut response = self
             .db
@@ -775,9 +783,7 @@ impl EventStore {
         loop {
             let page = events(
                 self.db
-                    .query(format!(
-                        "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now ORDER BY starts_at DESC LIMIT $limit START $skip"
-                    ))
+                    .query(PERSON_STARTED.replace("{EVENT_FIELDS}", EVENT_FIELDS))
                     .bind(("owner", owner.to_string()))
                     .bind(("person", person.to_string()))
                     .bind(("now", now))
@@ -887,11 +893,9 @@ impl EventStore {
         let mut rows = self.starting_from(owner, start - MULTI_DAY, end).await?;
         let long: Vec<StoredEvent> = self
             .db
-            .query(format!(
-                "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND multi_day = true AND ends_at > $start"
-            ))
+            .query(MULTI_DAY_RUNNING.replace("{EVENT_FIELDS}", EVENT_FIELDS))
             .bind(("owner", owner.to_string()))
-            .bind(("start", start - MULTI_DAY))
+            .bind(("since", start - MULTI_DAY))
             .await?
             .take(0)?;
         let ids: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
@@ -921,14 +925,18 @@ impl EventStore {
         loop {
             let page = events(
                 self.db
-                    .query(format!(
-                        "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND starts_at >= $after ORDER BY starts_at ASC LIMIT $limit START $skip"
-                    ))
+                    .query(STARTING_FROM.replace("{EVENT_FIELDS}", EVENT_FIELDS))
                     .bind(("owner", owner.to_string()))
                     .bind(("after", after))
                     .bind(("limit", PAGE as i64))
                     // Those starting at `after` itself were read with the page before.
-                    .bind(("skip", rows.iter().rev().take_while(|r| r.starts_at == after).count() as i64))
+                    .bind((
+                        "skip",
+                        rows.iter()
+                            .rev()
+                            .take_while(|r| r.starts_at == after)
+                            .count() as i64,
+                    ))
                     .await?
                     .take(0)?,
             );
@@ -1053,5 +1061,63 @@ impl EventStore {
                 .check()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the planner does with `statement` (one statement) on the current schema.
+    async fn plan(db: &Db, statement: &str) -> String {
+        let now = Utc::now();
+        let mut response = db
+            .query(format!(
+                "EXPLAIN {}",
+                statement
+                    .replace("{EVENT_FIELDS}", EVENT_FIELDS)
+                    .replace("{UPCOMING}", UPCOMING)
+            ))
+            .bind(("owner", "u"))
+            .bind(("person", "p"))
+            .bind(("now", now))
+            .bind(("after", now))
+            .bind(("since", now))
+            .bind(("start", 0))
+            .bind(("today", "2026-01-01"))
+            .bind(("limit", 10))
+            .bind(("skip", 0))
+            .await
+            .unwrap();
+        let plan: surrealdb::types::Value = response.take(0).unwrap();
+        format!("{plan:?}")
+    }
+
+    #[tokio::test]
+    async fn page_queries_read_ranges_of_an_index() {
+        let db = crate::db::memory().await.unwrap();
+        for (sql, index) in [
+            (PERSON_LATER, "event_person_time"),
+            (PERSON_EARLIER, "event_person_time"),
+            (PERSON_STARTED, "event_person_time"),
+            (STARTING_FROM, "event_owner_time"),
+            (MULTI_DAY_RUNNING, "event_owner_multi_day"),
+        ] {
+            for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
+                let plan = plan(&db, statement).await;
+                assert!(
+                    plan.contains("IndexScan")
+                        && plan.contains(index)
+                        && !plan.contains("TableScan"),
+                    "{statement}: {plan}"
+                );
+            }
+        }
+        // The page queries stop after their page: the limit is pushed into the index scan.
+        for sql in [PERSON_LATER, STARTING_FROM] {
+            let statement = sql.split(';').next().unwrap();
+            let plan = plan(&db, statement).await;
+            assert!(plan.contains("limit: $limit"), "{statement}: {plan}");
+        }
     }
 }
