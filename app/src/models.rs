@@ -726,6 +726,17 @@ impl MyAddress {
     }
 }
 
+/// How many of today's meetings the dashboard shows until "Show all" is chosen.
+pub const TODAY_SHOWN: usize = 8;
+
+/// Today's meetings as the dashboard shows them: all of them, or (on a busy day) at most
+/// [`TODAY_SHOWN`] from the first one that has not ended; `total` counts the whole day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingsToday {
+    pub meetings: Vec<Meeting>,
+    pub total: u32,
+}
+
 /// Why an attendee is (or may be) one of the user's people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

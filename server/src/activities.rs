@@ -502,14 +502,22 @@ impl Activities {
         if sources.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows: Vec<Logged> = self
-            .db
-            .query("SELECT record::id(id) AS id, source_key FROM activity WHERE owner = $owner AND source_key IN $sources")
-            .bind(("owner", owner.to_string()))
-            .bind(("sources", sources))
-            .await?
-            .take(0)?;
-        Ok(rows.into_iter().map(|l| (l.source_key, l.id)).collect())
+        // One lookup of the (owner, source_key) index per source, in one round trip
+        // (`source_key IN $sources` read all of the user's activities).
+        let statements: String = (0..sources.len())
+            .map(|i| format!("SELECT record::id(id) AS id, source_key FROM activity WHERE owner = $owner AND source_key = $s{i};"))
+            .collect();
+        let mut query = self.db.query(statements).bind(("owner", owner.to_string()));
+        for (i, source) in sources.iter().enumerate() {
+            query = query.bind((format!("s{i}"), source.clone()));
+        }
+        let mut response = query.await?;
+        let mut logged = HashMap::new();
+        for i in 0..sources.len() {
+            let rows: Vec<Logged> = response.take(i)?;
+            logged.extend(rows.into_iter().map(|l| (l.source_key, l.id)));
+        }
+        Ok(logged)
     }
 
     /// Removes the auto-logged, unedited activities of `sources` (cancelled meetings); returns

@@ -29,6 +29,10 @@ pub struct Config {
     pub database_name: String,
     pub database_user: Option<String>,
     pub database_password: Option<SecretString>,
+    /// Embedded SurrealKV: block cache size (MiB).
+    pub db_cache_mb: u64,
+    /// Embedded SurrealKV: memtable size (MiB) before it is flushed to disk.
+    pub db_memtable_mb: u64,
     pub secret_key_file: Option<PathBuf>,
     pub public_url: String,
     pub log: String,
@@ -80,6 +84,8 @@ struct FileConfig {
     database_name: Option<String>,
     database_user: Option<String>,
     database_password: Option<SecretString>,
+    db_cache_mb: Option<u64>,
+    db_memtable_mb: Option<u64>,
     secret_key_file: Option<PathBuf>,
     public_url: Option<String>,
     log: Option<String>,
@@ -229,6 +235,14 @@ impl Config {
             database_password: env("RONDO_DATABASE_PASSWORD")
                 .map(SecretString::from)
                 .or(file.database_password),
+            db_cache_mb: parse_env(&env, "RONDO_DB_CACHE_MB")?
+                .or(file.db_cache_mb)
+                .unwrap_or(crate::db::DEFAULT_CACHE_MB)
+                .clamp(1, 1 << 20),
+            db_memtable_mb: parse_env(&env, "RONDO_DB_MEMTABLE_MB")?
+                .or(file.db_memtable_mb)
+                .unwrap_or(crate::db::DEFAULT_MEMTABLE_MB)
+                .clamp(1, 1 << 20),
             secret_key_file: env("RONDO_SECRET_KEY_FILE")
                 .map(PathBuf::from)
                 .or(file.secret_key_file),
@@ -314,6 +328,8 @@ impl Config {
             database: self.database_name.clone(),
             username: self.database_user.clone(),
             password: self.database_password.clone(),
+            cache_mb: self.db_cache_mb,
+            memtable_mb: self.db_memtable_mb,
         }
     }
 
@@ -366,6 +382,24 @@ mod tests {
         assert!(
             err.to_string().contains("RONDO_SYNC_LEASE_SECONDS"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_embedded_database_memory_is_bounded_and_configurable() {
+        let c = Config::load_from(None, env_of(&[])).unwrap();
+        assert_eq!(
+            (c.db_settings().cache_mb, c.db_settings().memtable_mb),
+            (32, 64)
+        );
+        let c = Config::load_from(
+            None,
+            env_of(&[("RONDO_DB_CACHE_MB", "256"), ("RONDO_DB_MEMTABLE_MB", "0")]),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.db_settings().cache_mb, c.db_settings().memtable_mb),
+            (256, 1)
         );
     }
 

@@ -32,7 +32,17 @@ pub struct DbSettings {
     /// Root credentials, only used for remote endpoints.
     pub username: Option<String>,
     pub password: Option<SecretString>,
+    /// Embedded SurrealKV only: block cache and memtable sizes (MiB). Left to itself, the
+    /// engine sizes the cache at half the machine's memory minus 1 GiB and the memtable at up
+    /// to 1 GiB; unflushed writes also make every read slower and every start replay them.
+    pub cache_mb: u64,
+    pub memtable_mb: u64,
 }
+
+/// Rondo's defaults for `RONDO_DB_CACHE_MB` and `RONDO_DB_MEMTABLE_MB` (BENCHMARKS.md).
+pub const DEFAULT_CACHE_MB: u64 = 32;
+/// Room for one large transaction (deleting a connection with tens of thousands of events).
+pub const DEFAULT_MEMTABLE_MB: u64 = 64;
 
 impl DbSettings {
     pub fn memory() -> Self {
@@ -42,12 +52,26 @@ impl DbSettings {
             database: "main".into(),
             username: None,
             password: None,
+            cache_mb: DEFAULT_CACHE_MB,
+            memtable_mb: DEFAULT_MEMTABLE_MB,
         }
     }
 }
 
 /// Connects, selects namespace and database, and brings the schema up to date.
 pub async fn connect(settings: &DbSettings) -> Result<Db, StoreError> {
+    if settings.endpoint.starts_with("surrealkv:") {
+        // Read when the datastore opens (process-wide; `SURREAL_SURREALKV_*` still win).
+        const MIB: u64 = 1024 * 1024;
+        surrealdb_kvs_surrealkv::set_default(
+            "surrealkv_block_cache_capacity",
+            (settings.cache_mb * MIB).to_string(),
+        );
+        surrealdb_kvs_surrealkv::set_default(
+            "surrealkv_max_memtable_size",
+            (settings.memtable_mb * MIB).to_string(),
+        );
+    }
     let db = any::connect(settings.endpoint.as_str()).await?;
     if let (Some(username), Some(password)) = (&settings.username, &settings.password) {
         db.signin(Root {

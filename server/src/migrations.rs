@@ -298,6 +298,31 @@ DEFINE INDEX IF NOT EXISTS my_address_unique ON my_address FIELDS owner, scope, 
 DEFINE INDEX IF NOT EXISTS my_address_owner ON my_address FIELDS owner;
 "#,
     },
+    Migration {
+        version: 12,
+        name: "page speed: index-backed day views, people's meetings and activities",
+        sql: r#"
+-- Occurrences longer than a day (events::MULTI_DAY): every other one overlapping a moment
+-- starts at most a day before it, so day views read a short range of the start index.
+DEFINE FIELD IF NOT EXISTS multi_day ON event TYPE bool DEFAULT false;
+UPDATE event SET multi_day = (ends_at - starts_at) > 1d WHERE (ends_at - starts_at) > 1d;
+DEFINE INDEX IF NOT EXISTS event_owner_multi_day ON event FIELDS owner, multi_day, ends_at;
+-- A person's meetings in time order. (Named to sort after the owner-only indexes: the planner
+-- breaks ties in name order, and a fanned-out index makes queries by owner alone slower.)
+DEFINE INDEX IF NOT EXISTS event_person_time ON event FIELDS owner, people.*, starts_at;
+-- A person's timeline, newest first.
+DEFINE INDEX IF NOT EXISTS activity_person_time ON activity FIELDS owner, people.*, occurred_at;
+-- Each calendar's number of occurrences, counted after each sync that wrote to it (the
+-- calendars page read every event to count them).
+DEFINE FIELD IF NOT EXISTS event_count ON calendar TYPE option<int>;
+DEFINE FIELD IF NOT EXISTS recount ON calendar TYPE bool DEFAULT false;
+FOR $c IN (SELECT VALUE record::id(id) FROM calendar) {
+    UPDATE type::record('calendar', $c) SET event_count = count((SELECT VALUE id FROM event WHERE calendar = $c)), recount = false;
+};
+-- The dashboard's favorites in name order.
+DEFINE INDEX IF NOT EXISTS person_owner_favorite_sort ON person FIELDS owner, favorite, sort_name;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

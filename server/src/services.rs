@@ -366,11 +366,16 @@ impl Backend for Services {
             .await?)
     }
 
-    async fn todays_meetings(&self, user: &UserInfo, day: Option<&str>) -> AppResult<Vec<Meeting>> {
+    async fn todays_meetings(
+        &self,
+        user: &UserInfo,
+        day: Option<&str>,
+        all: bool,
+    ) -> AppResult<MeetingsToday> {
         let tz = app::time::parse_tz(&user.time_zone);
         Ok(self
             .meetings
-            .on_day(&user.id, tz, day, self.calendars.settings.clock.now())
+            .on_day(&user.id, tz, day, self.calendars.settings.clock.now(), all)
             .await?)
     }
 }

@@ -111,6 +111,12 @@ pub trait Backend: Send + Sync + 'static {
         name: &str,
     ) -> AppResult<String>;
     async fn link_attendee(&self, user: &UserInfo, person_id: &str, email: &str) -> AppResult<()>;
-    /// One day's meetings (`YYYY-MM-DD` in the user's zone), today when `day` is `None`.
-    async fn todays_meetings(&self, user: &UserInfo, day: Option<&str>) -> AppResult<Vec<Meeting>>;
+    /// One day's meetings (`YYYY-MM-DD` in the user's zone, today when `None`): on a busy day
+    /// only the next few, unless `all`.
+    async fn todays_meetings(
+        &self,
+        user: &UserInfo,
+        day: Option<&str>,
+        all: bool,
+    ) -> AppResult<MeetingsToday>;
 }

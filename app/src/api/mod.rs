@@ -284,14 +284,15 @@ pub async fn link_attendee(person_id: String, email: String) -> Result<(), AppEr
     backend.link_attendee(&user, &person_id, &email).await
 }
 
-/// Today's meetings in the user's time zone, in order.
-/// The meetings of one day (`YYYY-MM-DD` in the user's time zone; today when absent).
+/// The meetings of one day (`YYYY-MM-DD` in the user's time zone; today when absent), in
+/// order: on a busy day only the next few, unless `all` (see [`MeetingsToday`]).
 #[server(endpoint = "todays-meetings")]
 pub async fn todays_meetings(
     #[server(default)] day: Option<String>,
-) -> Result<Vec<Meeting>, AppError> {
+    #[server(default)] all: bool,
+) -> Result<MeetingsToday, AppError> {
     let (backend, user) = require_user().await?;
-    backend.todays_meetings(&user, day.as_deref()).await
+    backend.todays_meetings(&user, day.as_deref(), all).await
 }
 
 /// The last 50 sync runs of a connection, newest first.

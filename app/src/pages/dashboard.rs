@@ -9,7 +9,7 @@ use crate::components::favorite::FavoriteToggle;
 use crate::components::layout::use_user;
 use crate::components::meeting::TodayItem;
 use crate::components::status::{ErrorBox, Loading};
-use crate::models::{Dashboard, PersonSummary};
+use crate::models::{Dashboard, MeetingsToday, PersonSummary};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -140,7 +140,9 @@ pub fn PersonCard(person: PersonSummary) -> impl IntoView {
 struct TodayState {
     now: RwSignal<chrono::DateTime<chrono::Utc>>,
     day: Memo<Option<String>>,
-    meetings: Resource<Result<Vec<crate::models::Meeting>, crate::error::AppError>>,
+    meetings: Resource<Result<MeetingsToday, crate::error::AppError>>,
+    /// `?today=all`: every meeting of the day instead of the next few.
+    all: Memo<bool>,
 }
 
 impl TodayState {
@@ -149,9 +151,10 @@ impl TodayState {
         let now = RwSignal::new(chrono::Utc::now());
         let query = use_query_map();
         let day = Memo::new(move |_| query.with(|q| q.get("day")));
+        let all = Memo::new(move |_| query.with(|q| q.get("today").as_deref() == Some("all")));
         let meetings = Resource::new(
-            move || (tick.get(), day.get()),
-            |(_, day)| todays_meetings(day),
+            move || (tick.get(), day.get(), all.get()),
+            |(_, day, all)| todays_meetings(day, all),
         );
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
@@ -165,7 +168,12 @@ impl TodayState {
                 }
             }
         });
-        TodayState { now, day, meetings }
+        TodayState {
+            now,
+            day,
+            meetings,
+            all,
+        }
     }
 }
 
@@ -178,7 +186,12 @@ fn shown_day(asked: Option<&str>, now: chrono::DateTime<chrono::Utc>, tz: &str) 
 
 #[component]
 fn TodaysMeetings(state: TodayState, needs_attention: Vec<String>) -> impl IntoView {
-    let TodayState { now, day, meetings } = state;
+    let TodayState {
+        now,
+        day,
+        meetings,
+        all,
+    } = state;
     let tz = use_user().with_untracked(|u| u.time_zone.clone());
     let today = now
         .get_untracked()
@@ -219,7 +232,7 @@ fn TodaysMeetings(state: TodayState, needs_attention: Vec<String>) -> impl IntoV
                     {title}
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
-                            meetings.await.ok().map(|list| view! { <span class="count-badge" data-testid="today-count">{list.len()}</span> })
+                            meetings.await.ok().map(|list| view! { <span class="count-badge" data-testid="today-count">{list.total}</span> })
                         })}
                     </Transition>
                 </h2>
@@ -233,14 +246,30 @@ fn TodaysMeetings(state: TodayState, needs_attention: Vec<String>) -> impl IntoV
                 {move || Suspend::new(async move {
                     match meetings.await {
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
+                        Ok(list) if list.meetings.is_empty() => view! {
                             <p class="empty">{if shown.get_untracked() == today { "Nothing on your calendar today." } else { "Nothing on your calendar that day." }}</p>
                         }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="today-list">
-                                {list.into_iter().map(|meeting| view! { <TodayItem meeting now/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        Ok(list) => {
+                            let count = list.meetings.len();
+                            // Plain links (keeping the day), so they work before hydration and without JS.
+                            let day_query = day.get_untracked().map(|d| format!("day={d}&")).unwrap_or_default();
+                            let more = if all.get_untracked() {
+                                (list.total as usize > crate::models::TODAY_SHOWN).then(|| {
+                                    let href = format!("/?{}", day_query.trim_end_matches('&'));
+                                    view! { <a class="today-more" href=href>"Show fewer"</a> }.into_any()
+                                })
+                            } else {
+                                (list.total as usize > count).then(|| view! {
+                                    <a class="today-more" href=format!("/?{day_query}today=all")>{format!("Show all {} meetings", list.total)}</a>
+                                }.into_any())
+                            };
+                            view! {
+                                <ul class="today-list">
+                                    {list.meetings.into_iter().map(|meeting| view! { <TodayItem meeting now/> }).collect_view()}
+                                </ul>
+                                {more}
+                            }.into_any()
+                        }
                     }
                 })}
             </Transition>

@@ -442,7 +442,8 @@ fn to_attendee(a: ical::Attendee, self_emails: &HashSet<String>) -> AttendeeReco
     }
 }
 
-fn to_record(e: ical::EventOccurrence, self_emails: &HashSet<String>) -> EventRecord {
+/// A parsed occurrence as stored; attendees at `self_emails` are the account itself.
+pub fn to_record(e: ical::EventOccurrence, self_emails: &HashSet<String>) -> EventRecord {
     let when = |t: ical::EventTime| match t {
         ical::EventTime::DateTime(at) => When::At(at),
         ical::EventTime::Date(d) => When::Day(d),

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use app::models::{
-    ActivityKind, Meeting, MeetingAttendee, MeetingDetail, MeetingScope, Page, PersonRef,
-    MEETINGS_PER_PAGE,
+    ActivityKind, Meeting, MeetingAttendee, MeetingDetail, MeetingScope, MeetingsToday, Page,
+    PersonRef, MEETINGS_PER_PAGE, TODAY_SHOWN,
 };
 use app::time::day_start;
 
@@ -105,15 +105,17 @@ impl Meetings {
         })
     }
 
-    /// Everything on the user's calendars on `day` (`YYYY-MM-DD`, today when absent) in their
-    /// time zone; cancelled ones left out.
+    /// What is on the user's calendars on `day` (`YYYY-MM-DD`, today when absent) in their
+    /// time zone, cancelled ones left out: everything with `all`, else on a busy day only
+    /// [`TODAY_SHOWN`] (see [`shown_today`]).
     pub async fn on_day(
         &self,
         owner: &str,
         tz: Tz,
         day: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Meeting>, StoreError> {
+        all: bool,
+    ) -> Result<MeetingsToday, StoreError> {
         let today = match parse_day(day)? {
             Some(day) => day,
             None => now.with_timezone(&tz).date_naive(),
@@ -127,7 +129,16 @@ impl Meetings {
             .events
             .on_day(owner, today, start, end, TODAY_LIMIT)
             .await?;
-        self.to_meetings(owner, rows).await
+        let total = rows.len() as u32;
+        let rows = if all {
+            rows
+        } else {
+            shown_today(rows, |r| r.all_day, |r| r.ends_at <= now)
+        };
+        Ok(MeetingsToday {
+            meetings: self.to_meetings(owner, rows).await?,
+            total,
+        })
     }
 
     /// Logs a past meeting as a meeting activity linked to its matched people. The event is the
@@ -244,6 +255,28 @@ impl Meetings {
     }
 }
 
+/// Of a day's meetings (all-day ones first, then by start), the ones the dashboard shows
+/// before "Show all": the all-day ones and the timed ones from the first that has not ended,
+/// [`TODAY_SHOWN`] in all (the day's last ones once everything has ended).
+fn shown_today<T>(
+    rows: Vec<T>,
+    all_day: impl Fn(&T) -> bool,
+    ended: impl Fn(&T) -> bool,
+) -> Vec<T> {
+    if rows.len() <= TODAY_SHOWN {
+        return rows;
+    }
+    let (all_day, timed): (Vec<T>, Vec<T>) = rows.into_iter().partition(all_day);
+    let open = timed.iter().position(|r| !ended(r)).unwrap_or(timed.len());
+    let room = TODAY_SHOWN.saturating_sub(all_day.len());
+    let start = open.min(timed.len().saturating_sub(room));
+    all_day
+        .into_iter()
+        .chain(timed.into_iter().skip(start))
+        .take(TODAY_SHOWN)
+        .collect()
+}
+
 /// The organizer first, then attendees, each with their match; the user marked as such.
 /// For each guest the stored matches do not link (by normalized address): the people whose
 /// names look like theirs, by the current index.
@@ -357,5 +390,47 @@ pub fn activity_for(event: &EventRow) -> NewActivity {
         people: event.people.clone(),
         source: Some(event.source()),
         auto_logged: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (all-day, ended, label) in the day's order.
+    fn shown(rows: &[(bool, bool, u32)]) -> Vec<u32> {
+        shown_today(rows.to_vec(), |r| r.0, |r| r.1)
+            .into_iter()
+            .map(|r| r.2)
+            .collect()
+    }
+
+    #[test]
+    fn a_quiet_day_shows_everything() {
+        let day: Vec<_> = (0..TODAY_SHOWN as u32).map(|i| (false, i < 3, i)).collect();
+        assert_eq!(shown(&day), (0..TODAY_SHOWN as u32).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_busy_day_shows_all_day_ones_then_from_the_first_not_ended() {
+        let mut day = vec![(true, false, 100)];
+        day.extend((0..20).map(|i| (false, i < 5, i)));
+        let mut expected = vec![100];
+        expected.extend(5..5 + TODAY_SHOWN as u32 - 1);
+        assert_eq!(shown(&day), expected);
+    }
+
+    #[test]
+    fn near_the_end_of_a_busy_day_the_last_ones_show() {
+        let day: Vec<_> = (0..20).map(|i| (false, i < 18, i)).collect();
+        assert_eq!(
+            shown(&day),
+            (20 - TODAY_SHOWN as u32..20).collect::<Vec<_>>()
+        );
+        let over: Vec<_> = (0..20).map(|i| (false, true, i)).collect();
+        assert_eq!(
+            shown(&over),
+            (20 - TODAY_SHOWN as u32..20).collect::<Vec<_>>()
+        );
     }
 }

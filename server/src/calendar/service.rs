@@ -161,8 +161,7 @@ impl Calendars {
 
     /// The user's connections with their calendars and event counts.
     pub async fn list(&self, owner: &str) -> Result<Vec<Connection>, StoreError> {
-        let counts = self.events.counts_by_calendar(owner).await?;
-        self.connections.list(owner, &counts).await
+        self.connections.list(owner).await
     }
 
     pub async fn get(&self, owner: &str, id: &str) -> Result<Connection, StoreError> {
@@ -470,6 +469,13 @@ impl Calendars {
             Ok(()) = lease_lost => SyncEnd::LeaseLost,
         };
         drop(heartbeat);
+        if !matches!(end, SyncEnd::LeaseLost) {
+            // Still holding the lease, so no other sync writes these calendars meanwhile. A
+            // failed count leaves them marked; the next sync counts them.
+            if let Err(e) = self.events.recount(id).await {
+                tracing::error!(connection = id, error = %e, "counting events failed");
+            }
+        }
         let mut report = match end {
             SyncEnd::Finished(Ok(report)) => report,
             SyncEnd::Finished(Err(e)) => {

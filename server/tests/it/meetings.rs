@@ -4,10 +4,10 @@
 use crate::common;
 
 use app::models::{
-    Activity, Cadence, Connection, DiscoveredCalendar, MatchReason, Meeting, MeetingDetail, Page,
-    Person, Response,
+    Activity, Cadence, Connection, DiscoveredCalendar, MatchReason, Meeting, MeetingDetail,
+    MeetingsToday, Page, Person, Response,
 };
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, DurationRound, TimeZone, Utc};
 use common::radicale::{Radicale, PASSWORD, USER};
 
 const BOB: (&str, &str) = ("bob", "bob-password-123");
@@ -472,8 +472,9 @@ async fn another_user_sees_none_of_the_meetings() {
         )
         .await
         .is_err());
-    let theirs: Vec<Meeting> = mallory.call("todays-meetings", &[]).await.unwrap();
-    assert!(theirs.is_empty());
+    let theirs: MeetingsToday = mallory.call("todays-meetings", &[]).await.unwrap();
+    assert!(theirs.meetings.is_empty());
+    assert_eq!(theirs.total, 0);
 }
 
 #[tokio::test]
@@ -534,7 +535,11 @@ async fn todays_meetings_follow_the_users_time_zone() {
     let server = common::start().await;
     let alice = server.user("alice-today@example.org").await;
     connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
-    let list: Vec<Meeting> = alice.call("todays-meetings", &[]).await.unwrap();
+    let list = alice
+        .call::<MeetingsToday>("todays-meetings", &[])
+        .await
+        .unwrap()
+        .meetings;
     assert_eq!(
         list.iter().map(|m| m.title.as_str()).collect::<Vec<_>>(),
         vec!["Conference", "Breakfast", "Lunch"]
@@ -677,9 +682,10 @@ async fn the_widget_shows_any_day_asked_for() {
     let visit = Utc::now() + Duration::days(1);
     let that_day: Vec<Meeting> = s
         .alice
-        .call("todays-meetings", &[("day", &day_of(visit))])
+        .call::<MeetingsToday>("todays-meetings", &[("day", &day_of(visit))])
         .await
-        .unwrap();
+        .unwrap()
+        .meetings;
     assert!(
         that_day.iter().any(|m| m.title == "Site visit"),
         "{:?}",
@@ -687,17 +693,18 @@ async fn the_widget_shows_any_day_asked_for() {
     );
     let review_day: Vec<Meeting> = s
         .alice
-        .call(
+        .call::<MeetingsToday>(
             "todays-meetings",
             &[("day", &day_of(Utc::now() - Duration::days(3)))],
         )
         .await
-        .unwrap();
+        .unwrap()
+        .meetings;
     assert!(review_day.iter().any(|m| m.title == "Quarterly review"));
     assert!(!review_day.iter().any(|m| m.title == "Site visit"));
     let bad = s
         .alice
-        .call::<Vec<Meeting>>("todays-meetings", &[("day", "someday")])
+        .call::<MeetingsToday>("todays-meetings", &[("day", "someday")])
         .await
         .unwrap_err();
     assert!(matches!(bad, app::error::AppError::Invalid(_)), "{bad:?}");
@@ -845,4 +852,130 @@ async fn a_person_added_after_the_sync_is_suggested_at_once() {
         dana.person.is_none(),
         "a name is a suggestion, never a link"
     );
+}
+
+#[tokio::test]
+async fn a_meeting_running_for_days_is_upcoming_until_it_ends_and_on_each_of_its_days() {
+    use app::models::MeetingScope;
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#e8590c").await;
+    let start = Utc::now().duration_trunc(Duration::hours(1)).unwrap() - Duration::days(5);
+    let bob = [("Bob", "bob@builders.example")];
+    for (uid, title, at, minutes) in [
+        ("retreat", "Retreat", start, 5 * 24 * 60),
+        ("standup", "Standup", start + Duration::days(1), 30),
+        ("review", "Review", start + Duration::days(10), 60),
+    ] {
+        radicale
+            .put_event(
+                "work",
+                &format!("{uid}.ics"),
+                &meeting(uid, title, at, minutes, &bob),
+            )
+            .await;
+    }
+    let server = common::start().await;
+    let alice = server.user("alice-retreat@example.org").await;
+    let bob = alice
+        .save_person(&[
+            ("first_name", "Bob"),
+            ("emails.0.address", "bob@builders.example"),
+        ])
+        .await
+        .unwrap();
+    let connection = connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
+    let owner = common::calendar::connection_owner(&server, &connection).await;
+    let meetings = &server.services.meetings;
+    let tz = chrono_tz::UTC;
+    let titles = |list: Vec<Meeting>| list.into_iter().map(|m| m.title).collect::<Vec<_>>();
+    let at = |now: chrono::DateTime<Utc>| {
+        let (owner, bob) = (owner.clone(), bob.clone());
+        async move {
+            let page = |scope| {
+                let (owner, bob) = (owner.clone(), bob.clone());
+                async move {
+                    let page = meetings
+                        .for_person(&owner, tz, &bob, scope, 1, None, None, now)
+                        .await
+                        .unwrap();
+                    (titles(page.items), page.total)
+                }
+            };
+            let today = meetings.on_day(&owner, tz, None, now, false).await.unwrap();
+            (
+                page(MeetingScope::Upcoming).await,
+                page(MeetingScope::Past).await,
+                titles(today.meetings),
+            )
+        }
+    };
+
+    // During the standup on the retreat's second day: both are running.
+    let (upcoming, past, today) = at(start + Duration::days(1) + Duration::minutes(10)).await;
+    assert_eq!(
+        upcoming,
+        (vec!["Retreat".into(), "Standup".into(), "Review".into()], 3)
+    );
+    assert_eq!(past, (vec![], 0));
+    assert_eq!(today, vec!["Retreat", "Standup"]);
+
+    // Three days in: the retreat, begun long before, is still upcoming and on today's list.
+    let (upcoming, past, today) = at(start + Duration::days(3)).await;
+    assert_eq!(upcoming, (vec!["Retreat".into(), "Review".into()], 2));
+    assert_eq!(past, (vec!["Standup".into()], 1));
+    assert_eq!(today, vec!["Retreat"]);
+
+    // After it: past, newest first.
+    let (upcoming, past, today) = at(start + Duration::days(6)).await;
+    assert_eq!(upcoming, (vec!["Review".into()], 1));
+    assert_eq!(past, (vec!["Standup".into(), "Retreat".into()], 2));
+    assert!(today.is_empty(), "{today:?}");
+}
+
+#[tokio::test]
+async fn a_busy_day_shows_the_next_meetings_and_offers_all_of_them() {
+    use app::models::TODAY_SHOWN;
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#e8590c").await;
+    let tz = chrono_tz::Europe::Amsterdam; // the test client's time zone
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    for hour in 0..12 {
+        let at = tz
+            .from_local_datetime(&today.and_hms_opt(hour * 2, 0, 0).unwrap())
+            .earliest()
+            .unwrap()
+            .with_timezone(&Utc);
+        radicale
+            .put_event(
+                "work",
+                &format!("m{hour}.ics"),
+                &meeting(&format!("m{hour}"), &format!("Meeting {hour}"), at, 30, &[]),
+            )
+            .await;
+    }
+    let server = common::start().await;
+    let alice = server.user("alice-busy@example.org").await;
+    connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
+
+    let capped: MeetingsToday = alice.call("todays-meetings", &[]).await.unwrap();
+    assert_eq!(capped.total, 12);
+    assert_eq!(capped.meetings.len(), TODAY_SHOWN);
+    let all: MeetingsToday = alice
+        .call("todays-meetings", &[("all", "true")])
+        .await
+        .unwrap();
+    assert_eq!(all.total, 12);
+    assert_eq!(all.meetings.len(), 12);
+
+    let page = alice.get("/").await.text().await.unwrap();
+    assert_eq!(
+        page.matches("class=\"today-item").count(),
+        TODAY_SHOWN,
+        "{page}"
+    );
+    assert!(page.contains("href=\"/?today=all\""), "{page}");
+    assert!(page.contains("Show all 12 meetings today"), "{page}");
+    let page = alice.get("/?today=all").await.text().await.unwrap();
+    assert_eq!(page.matches("class=\"today-item").count(), 12, "{page}");
+    assert!(page.contains("Show fewer"), "{page}");
 }

@@ -118,10 +118,7 @@ async fn query(db: &server::db::Db, sql: &str, connection: &str) -> Vec<Value> {
 async fn open(data_dir: &std::path::Path) -> server::db::Db {
     server::db::connect(&DbSettings {
         endpoint: format!("surrealkv://{}", data_dir.join("db").display()),
-        namespace: "rondo".into(),
-        database: "main".into(),
-        username: None,
-        password: None,
+        ..DbSettings::memory()
     })
     .await
     .unwrap()

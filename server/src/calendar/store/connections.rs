@@ -116,6 +116,8 @@ pub struct CalendarRow {
     /// The window the stored occurrences were expanded for.
     pub expanded_from: Option<DateTime<Utc>>,
     pub expanded_to: Option<DateTime<Utc>>,
+    /// How many occurrences it held when last counted (after each sync; see `recount`).
+    pub event_count: Option<i64>,
 }
 
 impl CalendarRow {
@@ -168,7 +170,7 @@ pub struct CalendarLabel {
 }
 
 const CONNECTION_FIELDS: &str = "record::id(id) AS id, owner, provider, name, server_url, username, account_email, credential, sync_enabled, auto_log, days_back, days_ahead, last_sync_at, last_error, status, next_sync_at, failures";
-const CALENDAR_FIELDS: &str = "record::id(id) AS id, connection, remote_id, name, color, selected, supports_sync, sync_token, ctag, removal_pending, expanded_from, expanded_to";
+const CALENDAR_FIELDS: &str = "record::id(id) AS id, connection, remote_id, name, color, selected, supports_sync, sync_token, ctag, removal_pending, expanded_from, expanded_to, event_count";
 
 #[derive(Clone)]
 pub struct ConnectionStore {
@@ -329,13 +331,9 @@ impl ConnectionStore {
             .collect())
     }
 
-    /// The user's connections with their calendars; `event_counts` maps calendar ids to how many
-    /// occurrences are stored (the events store counts them).
-    pub async fn list(
-        &self,
-        owner: &str,
-        event_counts: &HashMap<String, u64>,
-    ) -> Result<Vec<Connection>, StoreError> {
+    /// The user's connections with their calendars and how many occurrences each held when
+    /// last counted.
+    pub async fn list(&self, owner: &str) -> Result<Vec<Connection>, StoreError> {
         let mut response = self
             .db
             .query(format!(
@@ -358,7 +356,7 @@ impl ConnectionStore {
                         name: c.name.clone(),
                         color: c.color.as_deref().and_then(hex_color),
                         selected: c.selected,
-                        event_count: event_counts.get(&c.id).copied().unwrap_or(0),
+                        event_count: c.event_count.unwrap_or(0).max(0) as u64,
                     })
                     .collect();
                 to_connection(row, calendars)

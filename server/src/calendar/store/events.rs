@@ -18,8 +18,32 @@ use crate::matcher::{self, Guest, Index, MatchRecord, OwnAddresses};
 /// compound index.)
 pub(crate) const DELETE_FOR_CALENDARS: &str = "FOR $c IN $calendars {
                     DELETE event WHERE owner = $owner AND calendar = $c;
+                    UPDATE type::record('calendar', $c) SET event_count = 0, recount = false;
                     DELETE calendar_object WHERE owner = $owner AND calendar = $c;
                  };";
+
+/// Occurrences longer than this are marked `multi_day`: every other one overlapping a time
+/// starts at most this long before it, so day views read a short range of the start index.
+const MULTI_DAY: chrono::Duration = chrono::Duration::days(1);
+
+/// Whether an occurrence has not ended by `$now` (binds `$now`, `$today`): an all-day one ends
+/// at the user's midnight before its (exclusive) end date, not at UTC midnight, so those are
+/// compared as dates in the user's zone.
+const UPCOMING: &str = "((all_day = true AND end_date != NONE AND end_date > $today) OR ((all_day = false OR end_date = NONE) AND ends_at > $now))";
+
+/// A page of a person's meetings starting after `$now`, soonest first, and how many there are.
+const PERSON_LATER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at > $now ORDER BY starts_at ASC LIMIT $limit START $start;
+    SELECT count() AS n FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at > $now GROUP ALL;";
+/// A page of a person's meetings that started by `$now` and ended, newest first, and how many
+/// started by then.
+const PERSON_EARLIER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now AND NOT ({UPCOMING}) ORDER BY starts_at DESC LIMIT $limit START $start;
+    SELECT count() AS n FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now GROUP ALL;";
+/// A page of a person's meetings that started by `$now`, newest first.
+const PERSON_STARTED: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now ORDER BY starts_at DESC LIMIT $limit START $skip";
+/// A page of a user's occurrences from `$after` on, in start order.
+const STARTING_FROM: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND starts_at >= $after ORDER BY starts_at ASC LIMIT $limit START $skip";
+/// The multi-day occurrences of a user still running after `$since`.
+const MULTI_DAY_RUNNING: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND multi_day = true AND ends_at > $since";
 
 /// Where a logged activity came from: one event occurrence of one connection.
 pub fn event_source(connection: &str, calendar: &str, uid: &str, recurrence_id: &str) -> String {
@@ -278,6 +302,7 @@ struct EventInsert {
     etag: Option<String>,
     last_modified: Option<DateTime<Utc>>,
     updated_at: DateTime<Utc>,
+    multi_day: bool,
     attendee_keys: Vec<String>,
     people: Vec<String>,
     matches: Vec<StoredMatch>,
@@ -319,6 +344,7 @@ impl EventInsert {
             etag: Some(etag.to_string()),
             last_modified: e.last_modified,
             updated_at: now,
+            multi_day: e.end.instant() - e.start.instant() > MULTI_DAY,
             attendee_keys: matcher::guest_keys(e.guests()),
             people: matcher::linked_people(&matches),
             matches: stored_matches(&matches),
@@ -591,6 +617,7 @@ impl EventStore {
                  }};
                  {moved_sql}
                  INSERT INTO event $rows;
+                 UPDATE type::record('calendar', $calendar) SET recount = true;
                  COMMIT TRANSACTION;"
             ))
             .bind(("calendar", calendar.id.to_string()))
@@ -642,7 +669,7 @@ impl EventStore {
     ) -> Result<Changes, StoreError> {
         let before = self.identities(calendar.id, href).await?;
         self.db
-            .query("BEGIN TRANSACTION; DELETE event WHERE calendar = $calendar AND href = $href; DELETE calendar_object WHERE calendar = $calendar AND href = $href; COMMIT TRANSACTION;")
+            .query("BEGIN TRANSACTION; DELETE event WHERE calendar = $calendar AND href = $href; DELETE calendar_object WHERE calendar = $calendar AND href = $href; UPDATE type::record('calendar', $calendar) SET recount = true; COMMIT TRANSACTION;")
             .bind(("calendar", calendar.id.to_string()))
             .bind(("href", href.to_string()))
             .await?
@@ -668,27 +695,20 @@ impl EventStore {
         Ok((self.remove_object(calendar, href).await?, sources))
     }
 
-    /// How many occurrences each of a user's calendars holds.
-    pub async fn counts_by_calendar(
-        &self,
-        owner: &str,
-    ) -> Result<HashMap<String, u64>, StoreError> {
-        #[derive(Debug, SurrealValue)]
-        #[surreal(crate = "surrealdb::types")]
-        struct CountBy {
-            key: String,
-            n: i64,
-        }
-        let rows: Vec<CountBy> = self
-            .db
-            .query("SELECT calendar AS key, count() AS n FROM event WHERE owner = $owner GROUP BY calendar")
-            .bind(("owner", owner.to_string()))
+    /// Counts the occurrences of a connection's calendars written since they were last
+    /// counted (`recount`), so the calendars page reads a stored number instead of counting
+    /// every event on each view. Run at the end of each sync, under its lease.
+    pub async fn recount(&self, connection: &str) -> Result<(), StoreError> {
+        self.db
+            .query(
+                "FOR $c IN (SELECT VALUE record::id(id) FROM calendar WHERE connection = $connection AND recount = true) {
+                    UPDATE type::record('calendar', $c) SET event_count = count((SELECT VALUE id FROM event WHERE calendar = $c)), recount = false;
+                 };",
+            )
+            .bind(("connection", connection.to_string()))
             .await?
-            .take(0)?;
-        Ok(rows
-            .into_iter()
-            .map(|c| (c.key, c.n.max(0) as u64))
-            .collect())
+            .check()?;
+        Ok(())
     }
 
     /// One page of a person's meetings in `scope`, optionally overlapping `[from, to)`, and how
@@ -704,18 +724,131 @@ impl EventStore {
         limit: u32,
         start: u32,
     ) -> Result<(Vec<EventRow>, u64), StoreError> {
-        let (from, to) = range;
-        // An all-day event ends at the user's midnight before its (exclusive) end date, not at
-        // UTC midnight: compare dates in the user's zone (`today`), like `on_day`.
-        let (time_rule, order) = match scope {
+        if range.0.is_some() || range.1.is_some() {
+            return self
+                .for_person_between(owner, person, scope, range, (now, today), limit, start)
+                .await;
+        }
+        // Whatever starts after now is upcoming, whatever started by now is past unless it is
+        // still running ("ongoing", by the user's dates for all-day ones). Both sides are then
+        // ranges of the (owner, person, start) index, counted from its keys; the ongoing ones
+        // are few and read apart.
+        let ongoing = self.ongoing(owner, person, now, today).await?;
+        let (start, limit) = (start as usize, limit as usize);
+        let (sql, skip, take) = match scope {
             MeetingScope::Upcoming => (
-                "((all_day = true AND end_date != NONE AND end_date > $today) OR ((all_day = false OR end_date = NONE) AND ends_at > $now))",
-                "ASC",
+                PERSON_LATER,
+                start.saturating_sub(ongoing.len()),
+                limit - ongoing.len().saturating_sub(start).min(limit),
             ),
-            MeetingScope::Past => (
-                "((all_day = true AND end_date != NONE AND end_date <= $today) OR ((all_day = false OR end_date = NONE) AND ends_at <= $now))",
-                "DESC",
+            MeetingScope::Past => (PERSON_EARLIER, start, limit),
+        };
+        let mut response = self
+            .db
+            .query(
+                sql.replace("{EVENT_FIELDS}", EVENT_FIELDS)
+                    .replace("{UPCOMING}", UPCOMING),
+            )
+            .bind(("owner", owner.to_string()))
+            .bind(("person", person.to_string()))
+            .bind(("now", now))
+            .bind(("today", today.to_string()))
+            .bind(("limit", take as i64))
+            .bind(("start", skip as i64))
+            .await?;
+        let rows = if take == 0 {
+            Vec::new()
+        } else {
+            events(response.take(0)?)
+        };
+        let counted = count_of(response.take(1)?);
+        Ok(match scope {
+            MeetingScope::Upcoming => (
+                ongoing
+                    .iter()
+                    .skip(start)
+                    .take(limit)
+                    .cloned()
+                    .chain(rows)
+                    .collect(),
+                ongoing.len() as u64 + counted,
             ),
+            MeetingScope::Past => (rows, counted.saturating_sub(ongoing.len() as u64)),
+        })
+    }
+
+    /// A person's meetings that started by `now` and are still running, soonest first: those
+    /// that started in the last two days, read back from `now` along the (owner, person, start)
+    /// index, and the multi-day ones apart.
+    async fn ongoing(
+        &self,
+        owner: &str,
+        person: &str,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        const PAGE: i64 = 50;
+        let recent = now - MULTI_DAY * 2;
+        let running = |r: &EventRow| match (r.all_day, r.end_date) {
+            (true, Some(end)) => end > today,
+            _ => r.ends_at > now,
+        };
+        let mut started: Vec<EventRow> = Vec::new();
+        loop {
+            let page = events(
+                self.db
+                    .query(PERSON_STARTED.replace("{EVENT_FIELDS}", EVENT_FIELDS))
+                    .bind(("owner", owner.to_string()))
+                    .bind(("person", person.to_string()))
+                    .bind(("now", now))
+                    .bind(("limit", PAGE))
+                    .bind(("skip", started.len() as i64))
+                    .await?
+                    .take(0)?,
+            );
+            let full = page.len() as i64 == PAGE;
+            let before = started.len();
+            started.extend(page.into_iter().take_while(|r| r.starts_at >= recent));
+            if !full || started.len() - before < PAGE as usize {
+                break;
+            }
+        }
+        let long: Vec<StoredEvent> = self
+            .db
+            .query(format!(
+                "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND multi_day = true AND ends_at > $recent AND starts_at < $recent AND people CONTAINS $person"
+            ))
+            .bind(("owner", owner.to_string()))
+            .bind(("person", person.to_string()))
+            .bind(("recent", recent))
+            .await?
+            .take(0)?;
+        let mut rows: Vec<EventRow> = started
+            .into_iter()
+            .chain(events(long))
+            .filter(running)
+            .collect();
+        rows.sort_by(|a, b| a.starts_at.cmp(&b.starts_at).then(a.id.cmp(&b.id)));
+        Ok(rows)
+    }
+
+    /// [`EventStore::for_person`] within a date range (a filter the user set): the person's
+    /// meetings in that range, sorted and counted as found.
+    #[allow(clippy::too_many_arguments)]
+    async fn for_person_between(
+        &self,
+        owner: &str,
+        person: &str,
+        scope: MeetingScope,
+        range: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        (now, today): (DateTime<Utc>, NaiveDate),
+        limit: u32,
+        start: u32,
+    ) -> Result<(Vec<EventRow>, u64), StoreError> {
+        let (from, to) = range;
+        let (time_rule, order) = match scope {
+            MeetingScope::Upcoming => (UPCOMING.to_string(), "ASC"),
+            MeetingScope::Past => (format!("NOT ({UPCOMING})"), "DESC"),
         };
         let filter = format!(
             "owner = $owner AND people CONTAINS $person AND {time_rule}{}{}",
@@ -760,22 +893,75 @@ impl EventStore {
         end: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<EventRow>, StoreError> {
-        Ok(events(
-            self.db
-                .query(format!(
-                    "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND status != 'cancelled' AND (
-                        (all_day = false AND starts_at < $end AND ends_at > $start)
-                        OR (all_day = true AND start_date <= $today AND end_date > $today)
-                     ) ORDER BY all_day DESC, starts_at ASC LIMIT $limit"
-                ))
-                .bind(("owner", owner.to_string()))
-                .bind(("start", start))
-                .bind(("end", end))
-                .bind(("today", day.to_string()))
-                .bind(("limit", limit as i64))
-                .await?
-                .take(0)?,
-        ))
+        // Instead of a scan of all the user's events: the occurrences starting from a day
+        // before (all-day ones start at UTC midnight of their date, hours from the user's),
+        // read in start order until the day is over, and the few multi-day ones still running.
+        let on_day = |r: &EventRow| {
+            r.status != EventStatus::Cancelled
+                && if r.all_day {
+                    r.start_date.is_some_and(|d| d <= day) && r.end_date.is_some_and(|d| d > day)
+                } else {
+                    r.starts_at < end && r.ends_at > start
+                }
+        };
+        let mut rows = self.starting_from(owner, start - MULTI_DAY, end).await?;
+        let long: Vec<StoredEvent> = self
+            .db
+            .query(MULTI_DAY_RUNNING.replace("{EVENT_FIELDS}", EVENT_FIELDS))
+            .bind(("owner", owner.to_string()))
+            .bind(("since", start - MULTI_DAY))
+            .await?
+            .take(0)?;
+        let ids: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
+        rows.extend(events(long).into_iter().filter(|r| !ids.contains(&r.id)));
+        rows.retain(on_day);
+        rows.sort_by(|a, b| {
+            b.all_day
+                .cmp(&a.all_day)
+                .then(a.starts_at.cmp(&b.starts_at))
+                .then(a.id.cmp(&b.id))
+        });
+        rows.truncate(limit as usize);
+        Ok(rows)
+    }
+
+    /// A user's occurrences starting in `[from, to)`, in start order. Read in pages along the
+    /// (owner, start) index, which can bound a range on one side only.
+    async fn starting_from(
+        &self,
+        owner: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        const PAGE: usize = 200;
+        let mut rows: Vec<EventRow> = Vec::new();
+        let mut after = from;
+        loop {
+            let page = events(
+                self.db
+                    .query(STARTING_FROM.replace("{EVENT_FIELDS}", EVENT_FIELDS))
+                    .bind(("owner", owner.to_string()))
+                    .bind(("after", after))
+                    .bind(("limit", PAGE as i64))
+                    // Those starting at `after` itself were read with the page before.
+                    .bind((
+                        "skip",
+                        rows.iter()
+                            .rev()
+                            .take_while(|r| r.starts_at == after)
+                            .count() as i64,
+                    ))
+                    .await?
+                    .take(0)?,
+            );
+            let full = page.len() == PAGE;
+            let before = rows.len();
+            rows.extend(page.into_iter().take_while(|r| r.starts_at < to));
+            match rows.last() {
+                Some(last) if full && rows.len() - before == PAGE => after = last.starts_at,
+                _ => return Ok(rows),
+            }
+        }
     }
 
     /// Ended, timed, not cancelled meetings of a connection with matched people, since `from`
@@ -1003,5 +1189,58 @@ mod tests {
         // The provider's `self` counts without any address known.
         let flagged = row(vec![guest("x@y.example", Some(Response::Declined), true)]);
         assert!(flagged.declined_by_me(&OwnAddresses::default()));
+    }
+
+    /// What the planner does with `statement` (one statement) on the current schema.
+    async fn plan(db: &Db, statement: &str) -> String {
+        let now = Utc::now();
+        let mut response = db
+            .query(format!(
+                "EXPLAIN {}",
+                statement
+                    .replace("{EVENT_FIELDS}", EVENT_FIELDS)
+                    .replace("{UPCOMING}", UPCOMING)
+            ))
+            .bind(("owner", "u"))
+            .bind(("person", "p"))
+            .bind(("now", now))
+            .bind(("after", now))
+            .bind(("since", now))
+            .bind(("start", 0))
+            .bind(("today", "2026-01-01"))
+            .bind(("limit", 10))
+            .bind(("skip", 0))
+            .await
+            .unwrap();
+        let plan: surrealdb::types::Value = response.take(0).unwrap();
+        format!("{plan:?}")
+    }
+
+    #[tokio::test]
+    async fn page_queries_read_ranges_of_an_index() {
+        let db = crate::db::memory().await.unwrap();
+        for (sql, index) in [
+            (PERSON_LATER, "event_person_time"),
+            (PERSON_EARLIER, "event_person_time"),
+            (PERSON_STARTED, "event_person_time"),
+            (STARTING_FROM, "event_owner_time"),
+            (MULTI_DAY_RUNNING, "event_owner_multi_day"),
+        ] {
+            for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
+                let plan = plan(&db, statement).await;
+                assert!(
+                    plan.contains("IndexScan")
+                        && plan.contains(index)
+                        && !plan.contains("TableScan"),
+                    "{statement}: {plan}"
+                );
+            }
+        }
+        // The page queries stop after their page: the limit is pushed into the index scan.
+        for sql in [PERSON_LATER, STARTING_FROM] {
+            let statement = sql.split(';').next().unwrap();
+            let plan = plan(&db, statement).await;
+            assert!(plan.contains("limit: $limit"), "{statement}: {plan}");
+        }
     }
 }
