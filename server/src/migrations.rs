@@ -258,6 +258,16 @@ DEFINE FIELD IF NOT EXISTS dismissed_at ON dismissed_source TYPE datetime;
 DEFINE INDEX IF NOT EXISTS dismissed_source_key ON dismissed_source FIELDS owner, source_key UNIQUE;
 "#,
     },
+    Migration {
+        version: 9,
+        name: "sync progress on the connection",
+        sql: r#"
+-- Written by a running sync at batch granularity, cleared when it ends (see SyncProgress).
+DEFINE FIELD IF NOT EXISTS progress_phase ON connection TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS progress_done ON connection TYPE option<int>;
+DEFINE FIELD IF NOT EXISTS progress_total ON connection TYPE option<int>;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

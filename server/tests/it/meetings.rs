@@ -49,7 +49,7 @@ async fn connect(
         )
         .await
         .unwrap();
-    client
+    let started: Connection = client
         .call(
             "create-caldav",
             &[
@@ -61,7 +61,8 @@ async fn connect(
             ],
         )
         .await
-        .unwrap()
+        .unwrap();
+    client.synced(&started.id).await
 }
 
 async fn meetings(client: &common::Client, person: &str, scope: &str) -> Page<Meeting> {
