@@ -64,7 +64,7 @@ test('connect a CalDAV account, sync it, edit and delete it', async () => {
   // A new event on the server arrives with "Sync now".
   await radicale.putEvent('work', 'lunch.ics', vevent({ uid: 'lunch-1', summary: 'Lunch', startOffsetHours: 5 }));
   await card.getByRole('button', { name: 'Sync now' }).click();
-  await card.getByText('1 added, 0 changed, 0 removed').waitFor();
+  await card.locator('.sync-result', { hasText: '1 added, 0 changed, 0 removed' }).waitFor();
   await waitForText(card.locator('.event-count'), '3');
   assert.match(await card.locator('.last-sync').textContent(), /just now|minute/);
   await shot(page, '11-calendars');
@@ -79,7 +79,7 @@ test('connect a CalDAV account, sync it, edit and delete it', async () => {
   const renamed = page.locator('.connection', { hasText: 'Radicale' });
   await renamed.locator('.calendar-list', { hasText: 'Home' }).waitFor();
   await renamed.getByRole('button', { name: 'Sync now' }).click();
-  await renamed.getByText('1 added').waitFor();
+  await renamed.locator('.sync-result', { hasText: '1 added' }).waitFor();
   await waitForText(renamed.locator('.event-count'), '4');
 
   // Delete.

@@ -65,7 +65,7 @@ test('connect Google Calendar, sync it, and reconnect after the grant is revoked
   // A new meeting at Google arrives with "Sync now".
   await google.putEvent(ACCOUNT, googleMeeting('review', 'Design review', 26));
   await card.getByRole('button', { name: 'Sync now' }).click();
-  await card.getByText('1 added, 0 changed, 0 removed').waitFor();
+  await card.locator('.sync-result', { hasText: '1 added, 0 changed, 0 removed' }).waitFor();
   await waitForText(card.locator('.event-count'), '3');
   assert.equal((await card.locator('.badge').textContent()).trim(), 'Connected');
   await shot(page, '31-google-connected');
