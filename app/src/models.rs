@@ -378,6 +378,86 @@ pub struct Connection {
     pub last_error: Option<String>,
     pub status: ConnectionStatus,
     pub event_count: u64,
+    /// How far the running sync is (only while `status` is `Syncing`).
+    #[serde(default)]
+    pub progress: Option<SyncProgress>,
+    /// The last finished sync: what it changed, or why it failed.
+    #[serde(default)]
+    pub last_run: Option<SyncRun>,
+}
+
+impl Connection {
+    /// Whether a sync of it is running (the Calendars page polls while one is).
+    pub fn is_syncing(&self) -> bool {
+        self.status == ConnectionStatus::Syncing
+    }
+}
+
+/// What a running sync is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// Asking the server what exists or changed.
+    Listing,
+    /// Fetching and storing events.
+    Fetching,
+}
+
+impl SyncPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Listing => "listing",
+            Self::Fetching => "fetching",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Listing, Self::Fetching]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
+/// A running sync's progress, written at batch granularity: events stored so far and, when the
+/// server said how many there are (CalDAV lists them first; Google does not), the total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    pub phase: SyncPhase,
+    pub done: u64,
+    pub total: Option<u64>,
+}
+
+impl SyncProgress {
+    /// "Syncing… 1,250 of 10,000 events", "Syncing… 1,250 events" or, before the first
+    /// event, "Syncing… asking the server for events".
+    pub fn text(&self) -> String {
+        match (self.phase, self.done, self.total) {
+            (_, done, Some(total)) if total > 0 => format!(
+                "Syncing… {} of {} events",
+                thousands(done.min(total)),
+                thousands(total)
+            ),
+            (SyncPhase::Listing, 0, _) => "Syncing… asking the server for events".into(),
+            (_, done, _) => format!(
+                "Syncing… {} event{}",
+                thousands(done),
+                if done == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+/// 10000 → "10,000".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// What "Add Google Calendar" can do on this server.
@@ -896,9 +976,43 @@ pub struct SyncRun {
     pub error: Option<String>,
 }
 
+impl SyncRun {
+    /// "120 added, 0 changed, 0 removed, 3 logged": what a finished run changed.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} added, {} changed, {} removed, {} logged",
+            thousands(self.added),
+            thousands(self.changed),
+            thousands(self.removed),
+            thousands(self.logged)
+        )
+    }
+}
+
 #[cfg(test)]
 mod sync_report_tests {
     use super::*;
+
+    #[test]
+    fn progress_reads_with_and_without_a_total() {
+        let at = |phase, done, total| SyncProgress { phase, done, total }.text();
+        assert_eq!(
+            at(SyncPhase::Fetching, 1250, Some(10_000)),
+            "Syncing… 1,250 of 10,000 events"
+        );
+        assert_eq!(at(SyncPhase::Fetching, 1250, None), "Syncing… 1,250 events");
+        assert_eq!(at(SyncPhase::Fetching, 1, None), "Syncing… 1 event");
+        assert_eq!(
+            at(SyncPhase::Listing, 0, None),
+            "Syncing… asking the server for events"
+        );
+        // A later calendar being listed keeps the count so far.
+        assert_eq!(at(SyncPhase::Listing, 50, None), "Syncing… 50 events");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 
     #[test]
     fn the_summary_counts_logged_meetings() {

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { signUp, startRondo, launchBrowser, hydrated, shot, waitForText } from './support.mjs';
-import { startRadicale, vevent, USER, PASSWORD } from './radicale.mjs';
+import { startRadicale, startSlowProxy, vevent, USER, PASSWORD } from './radicale.mjs';
 
 let server;
 let browser;
@@ -54,7 +54,8 @@ test('connect a CalDAV account, sync it, edit and delete it', async () => {
 
   const card = page.locator('.connection', { hasText: 'My Radicale' });
   await card.waitFor();
-  // The first sync runs right after connecting.
+  // The first sync runs in the background right after connecting; the card shows its result.
+  await waitForText(card.locator('.last-run'), '2 added, 0 changed, 0 removed, 0 logged');
   await waitForText(card.locator('.event-count'), '2');
   assert.match(await card.locator('.calendar-list').textContent(), /Work/);
   assert.doesNotMatch(await card.locator('.calendar-list').textContent(), /Home/);
@@ -63,7 +64,7 @@ test('connect a CalDAV account, sync it, edit and delete it', async () => {
   // A new event on the server arrives with "Sync now".
   await radicale.putEvent('work', 'lunch.ics', vevent({ uid: 'lunch-1', summary: 'Lunch', startOffsetHours: 5 }));
   await card.getByRole('button', { name: 'Sync now' }).click();
-  await card.getByText('1 added, 0 changed, 0 removed').waitFor();
+  await card.locator('.sync-result', { hasText: '1 added, 0 changed, 0 removed' }).waitFor();
   await waitForText(card.locator('.event-count'), '3');
   assert.match(await card.locator('.last-sync').textContent(), /just now|minute/);
   await shot(page, '11-calendars');
@@ -78,7 +79,7 @@ test('connect a CalDAV account, sync it, edit and delete it', async () => {
   const renamed = page.locator('.connection', { hasText: 'Radicale' });
   await renamed.locator('.calendar-list', { hasText: 'Home' }).waitFor();
   await renamed.getByRole('button', { name: 'Sync now' }).click();
-  await renamed.getByText('1 added').waitFor();
+  await renamed.locator('.sync-result', { hasText: '1 added' }).waitFor();
   await waitForText(renamed.locator('.event-count'), '4');
 
   // Delete.
@@ -103,7 +104,7 @@ test('a wrong new password keeps the Edit dialog open with its error', async () 
   await dialog.getByRole('button', { name: 'Add account' }).click();
   await dialog.waitFor({ state: 'detached' });
   const card = page.locator('.connection', { hasText: 'Wrong password test' });
-  await card.waitFor();
+  await card.locator('.last-run').waitFor();
 
   await card.getByRole('button', { name: 'Edit' }).click();
   const edit = page.getByRole('dialog');
@@ -117,4 +118,58 @@ test('a wrong new password keeps the Edit dialog open with its error', async () 
   await shot(page, '12-edit-wrong-password');
   await edit.getByRole('button', { name: 'Cancel' }).click();
   await edit.waitFor({ state: 'detached' });
+});
+
+test('after Add account the first sync shows its progress, also without JavaScript, then its result', async () => {
+  // 300 events, each batch of 50 answered a second late: a first sync of several seconds.
+  const big = await startRadicale();
+  const slow = await startSlowProxy(big.base, 1_000);
+  try {
+    await big.makeCalendar('team', 'Team', '#1971c2');
+    for (let i = 0; i < 300; i++) {
+      await big.putEvent('team', `e${i}.ics`, vevent({ uid: `team-${i}`, summary: `Team ${i}`, startOffsetHours: 1 + i }));
+    }
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signUp(page, server.base, 'cal-progress');
+    await page.goto(`${server.base}/settings/calendars`);
+    await hydrated(page);
+    await page.click('text=Add CalDAV account');
+    const dialog = page.getByRole('dialog');
+    await page.fill('#caldav-url', slow.base);
+    await page.fill('#caldav-username', USER);
+    await page.fill('#caldav-password', PASSWORD);
+    await page.click('text=Test connection');
+    await dialog.getByText('Found 1 calendar(s)').waitFor();
+    await page.fill('#caldav-name', 'Big team');
+    await dialog.getByRole('button', { name: 'Add account' }).click();
+    // The dialog closes at once: the sync goes on in the background.
+    await dialog.waitFor({ state: 'detached', timeout: 3_000 });
+
+    const card = page.locator('.connection', { hasText: 'Big team' });
+    const progress = card.locator('.sync-progress');
+    await progress.locator('.progress-text', { hasText: /Syncing… [1-9][\d,]* of 300 events/ }).waitFor({ timeout: 20_000 });
+    assert.equal(await progress.locator('progress').getAttribute('max'), '300');
+    assert.equal((await card.locator('.badge').textContent()).trim(), 'Syncing…');
+    assert.equal(await card.getByRole('button', { name: 'Syncing…' }).isDisabled(), true);
+    await shot(page, '13-first-sync-progress');
+
+    // A reload without JavaScript shows where the sync is.
+    const plain = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+    await plain.context().addCookies(await context.cookies());
+    await plain.goto(`${server.base}/settings/calendars`);
+    assert.match(await plain.locator('.connection .sync-progress').textContent(), /Syncing… [\d,]+ of 300 events/);
+    await plain.context().close();
+
+    // The page keeps polling by itself until the sync is done, then shows the result.
+    await waitForText(card.locator('.last-run'), '300 added, 0 changed, 0 removed, 0 logged', 60_000);
+    await waitForText(card.locator('.event-count'), '300');
+    assert.equal((await card.locator('.badge').textContent()).trim(), 'Connected');
+    assert.equal(await progress.count(), 0);
+    await card.getByRole('button', { name: 'Sync now' }).waitFor();
+    await shot(page, '14-first-sync-done');
+  } finally {
+    await slow.stop();
+    await big.stop();
+  }
 });

@@ -1,6 +1,7 @@
 // A real Radicale CalDAV server for end-to-end tests: free loopback port, temporary store,
 // htpasswd auth. Calendars and events are created over CalDAV like any other client would.
 import { spawn } from 'node:child_process';
+import { createServer, request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,38 @@ export async function startRadicale({ user = USER, password = PASSWORD } = {}) {
   };
 }
 
+/**
+ * A proxy in front of `upstream` that answers each `calendar-multiget` REPORT `delayMs` late, so
+ * a sync takes long enough to be watched in the browser.
+ */
+export async function startSlowProxy(upstream, delayMs) {
+  const target = new URL(upstream);
+  const server = createServer((incoming, outgoing) => {
+    const chunks = [];
+    incoming.on('data', (c) => chunks.push(c));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const slow = incoming.method === 'REPORT' && body.includes('calendar-multiget');
+      setTimeout(() => {
+        const forwarded = request({
+          host: target.hostname, port: target.port, method: incoming.method, path: incoming.url,
+          headers: { ...incoming.headers, host: target.host },
+        }, (answer) => {
+          outgoing.writeHead(answer.statusCode, answer.headers);
+          answer.pipe(outgoing);
+        });
+        forwarded.on('error', () => outgoing.destroy());
+        forwarded.end(body);
+      }, slow ? delayMs : 0);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    stop: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+  };
+}
+
 /** A VEVENT relative to now, in UTC; an attendee's `partstat` defaults to ACCEPTED. */
 export function vevent({ uid, summary, startOffsetHours, durationMinutes = 60, attendees = [], extra = [] }) {
   const start = new Date(Date.now() + startOffsetHours * 3600_000);
@@ -83,5 +116,8 @@ export async function addCalDavAccount(page, radicale, name) {
   await page.fill('#caldav-name', name);
   await dialog.getByRole('button', { name: 'Add account' }).click();
   await dialog.waitFor({ state: 'detached' });
-  await page.locator('.connection', { hasText: name }).locator('.badge', { hasText: 'Connected' }).waitFor();
+  // The first sync runs in the background: the card shows its result once it is done.
+  const card = page.locator('.connection', { hasText: name });
+  await card.locator('.last-run').waitFor();
+  await card.locator('.badge', { hasText: 'Connected' }).waitFor();
 }

@@ -134,7 +134,7 @@ async fn main() {
     })
     .await
     .unwrap();
-    let calendars = Calendars::new(
+    let calendars = Arc::new(Calendars::new(
         db.clone(),
         Arc::new(Matcher::new(db.clone())),
         CalendarSettings {
@@ -142,7 +142,7 @@ async fn main() {
             sync_timeout: Duration::from_secs(3600),
             ..CalendarSettings::new(Keyring::generate(), true)
         },
-    );
+    ));
     let user = UserInfo {
         id: "bench".into(),
         email: "alice@example.org".into(),
@@ -179,6 +179,14 @@ async fn main() {
         )
         .await
         .unwrap();
+    // The first sync runs in the background; joining it waits for its end.
+    let report = calendars
+        .start_sync(&user.id, &connection.id)
+        .await
+        .unwrap()
+        .report()
+        .await;
+    assert_eq!(report.error, None);
     let first = started.elapsed();
     let stored: Vec<serde_json::Value> = db
         .query("SELECT count() AS n FROM event GROUP ALL")

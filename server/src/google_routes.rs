@@ -87,14 +87,15 @@ async fn callback(
         .await
     {
         Ok(connected) => {
-            // The first sync runs in the background; the page shows it as "Syncing…".
-            let background = services.clone();
-            let (owner, id) = (connected.owner.clone(), connected.connection.clone());
-            tokio::spawn(async move {
-                if let Err(e) = background.calendars.sync(&owner, &id).await {
-                    tracing::error!(connection = %id, error = %e, "first Google sync failed");
-                }
-            });
+            // The first sync (or the first after Reconnect) runs in the background; the page
+            // shows its progress. Started before the redirect, so the page finds it running.
+            if let Err(e) = services
+                .calendars
+                .start_sync(&connected.owner, &connected.connection)
+                .await
+            {
+                tracing::error!(connection = %connected.connection, error = %e, "could not start the first Google sync");
+            }
             let key = if connected.created {
                 "connected"
             } else {

@@ -323,6 +323,16 @@ FOR $c IN (SELECT VALUE record::id(id) FROM calendar) {
 DEFINE INDEX IF NOT EXISTS person_owner_favorite_sort ON person FIELDS owner, favorite, sort_name;
 "#,
     },
+    Migration {
+        version: 13,
+        name: "sync progress on the connection",
+        sql: r#"
+-- Written by a running sync at batch granularity, cleared when it ends (see SyncProgress).
+DEFINE FIELD IF NOT EXISTS progress_phase ON connection TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS progress_done ON connection TYPE option<int>;
+DEFINE FIELD IF NOT EXISTS progress_total ON connection TYPE option<int>;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

@@ -162,7 +162,12 @@ impl Scheduler {
             let task = tokio::spawn(async move {
                 let _permit = permit;
                 let _running = running;
-                match calendars.sync(&row.owner, &row.id).await {
+                // Started like any other sync, so a "Sync now" meanwhile joins it.
+                let report = match calendars.start_sync(&row.owner, &row.id).await {
+                    Ok(running) => Ok(running.report().await),
+                    Err(e) => Err(e),
+                };
+                match report {
                     Ok(report) if report.error.is_some() => {
                         tracing::warn!(connection = %row.id, error = ?report.error, "background sync failed")
                     }
@@ -207,6 +212,7 @@ mod tests {
                 DateTime::<Utc>::from_timestamp(1_800_000_000 - minutes_overdue * 60, 0).unwrap(),
             ),
             failures: Some(0),
+            progress: None,
         }
     }
 

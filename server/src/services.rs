@@ -298,7 +298,10 @@ impl Backend for Services {
     }
 
     async fn sync_connection(&self, user: &UserInfo, id: &str) -> AppResult<SyncReport> {
-        Ok(self.calendars.sync(&user.id, id).await?)
+        // In its own task, so leaving the page does not stop it; the answer waits for it (or
+        // for the sync already running, which it joins).
+        let running = self.calendars.start_sync(&user.id, id).await?;
+        Ok(running.report().await)
     }
 
     async fn connection_history(&self, user: &UserInfo, id: &str) -> AppResult<Vec<SyncRun>> {

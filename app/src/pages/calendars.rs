@@ -71,6 +71,17 @@ pub fn CalendarsPage() -> impl IntoView {
         },
         |_| list_connections(),
     );
+    // The freshest list: the resource's, then what polling brings while a sync runs. Cards
+    // read their changing parts from it, so polling never re-creates them (an open Edit
+    // dialog or Delete confirmation stays open).
+    let live = RwSignal::new(None::<Vec<Connection>>);
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = connections.get() {
+            live.set(Some(list));
+        }
+    });
+    #[cfg(feature = "hydrate")]
+    poll_while_syncing(live, sync);
     let providers = Resource::new(|| (), |_| calendar_providers());
     let adding = RwSignal::new(false);
     let google_help = RwSignal::new(false);
@@ -141,7 +152,7 @@ pub fn CalendarsPage() -> impl IntoView {
                     }.into_any(),
                     Ok(list) => view! {
                         <div class="connections">
-                            {list.into_iter().map(|connection| view! { <ConnectionCard connection update delete sync sync_target/> }).collect_view()}
+                            {list.into_iter().map(|connection| view! { <ConnectionCard connection live update delete sync sync_target/> }).collect_view()}
                         </div>
                     }.into_any(),
                 }
@@ -150,9 +161,42 @@ pub fn CalendarsPage() -> impl IntoView {
     }
 }
 
+/// How often the page asks for the connections while one of them is syncing.
+#[cfg(feature = "hydrate")]
+const POLL_MS: u32 = 1_500;
+
+/// Refreshes `live` every `POLL_MS` while any connection is syncing (or "Sync now" is
+/// waiting); asks the server nothing while none is. Stops once the page is left.
+#[cfg(feature = "hydrate")]
+fn poll_while_syncing(live: RwSignal<Option<Vec<Connection>>>, sync: ServerAction<SyncConnection>) {
+    leptos::task::spawn_local(async move {
+        loop {
+            gloo_timers::future::TimeoutFuture::new(POLL_MS).await;
+            let Some(syncing) = live.try_with_untracked(|list| {
+                list.as_ref()
+                    .is_some_and(|l| l.iter().any(Connection::is_syncing))
+            }) else {
+                break;
+            };
+            let Some(pending) = sync.pending().try_get_untracked() else {
+                break;
+            };
+            if !(syncing || pending) {
+                continue;
+            }
+            if let Ok(list) = list_connections().await {
+                if live.try_set(Some(list)).is_some() {
+                    break;
+                }
+            }
+        }
+    });
+}
+
 #[component]
 fn ConnectionCard(
     connection: Connection,
+    live: RwSignal<Option<Vec<Connection>>>,
     update: ServerAction<UpdateConnection>,
     delete: ServerAction<DeleteConnection>,
     sync: ServerAction<SyncConnection>,
@@ -162,24 +206,76 @@ fn ConnectionCard(
     let id = connection.id.clone();
     let sync_id = id.clone();
     let is_target = Signal::derive(move || sync_target.with(|t| t.as_ref() == Some(&sync_id)));
-    let syncing_this = Signal::derive(move || sync.pending().get() && is_target.get());
-    let status = connection.status;
-    let last_sync = connection
-        .last_sync_at
-        .map(ago)
-        .unwrap_or_else(|| "never".into());
-    let selected: Vec<_> = connection
-        .calendars
-        .iter()
-        .filter(|c| c.selected)
-        .cloned()
-        .collect();
+    // What changes while a sync runs comes from the live list (as first rendered until then).
+    let current = {
+        let (id, initial) = (id.clone(), connection.clone());
+        Memo::new(move |_| {
+            live.with(|list| {
+                list.as_ref()
+                    .and_then(|l| l.iter().find(|c| c.id == id).cloned())
+            })
+            .unwrap_or_else(|| initial.clone())
+        })
+    };
+    let running = Signal::derive(move || current.with(Connection::is_syncing));
+    let syncing_this =
+        Signal::derive(move || (sync.pending().get() && is_target.get()) || running.get());
+    let status = move || current.with(|c| c.status);
+    let last_sync =
+        move || current.with(|c| c.last_sync_at.map(ago).unwrap_or_else(|| "never".into()));
+    let selected = move || -> Vec<_> {
+        current.with(|c| c.calendars.iter().filter(|c| c.selected).cloned().collect())
+    };
+    let progress = move || {
+        current.with(|c| {
+            c.is_syncing().then(|| {
+                let text = c
+                    .progress
+                    .map(|p| p.text())
+                    .unwrap_or_else(|| "Syncing…".into());
+                let bar = match c
+                    .progress
+                    .and_then(|p| p.total.filter(|t| *t > 0).map(|t| (p.done.min(t), t)))
+                {
+                    Some((done, total)) => {
+                        view! { <progress max=total.to_string() value=done.to_string()></progress> }
+                            .into_any()
+                    }
+                    None => view! { <progress></progress> }.into_any(),
+                };
+                view! {
+                    <div class="sync-progress" role="status" aria-live="polite">
+                        <span class="progress-text">{text}</span>
+                        {bar}
+                    </div>
+                }
+            })
+        })
+    };
+    // What the last finished sync did, once none is running.
+    let last_run = move || {
+        current.with(|c| {
+            c.last_run
+                .as_ref()
+                .filter(|_| !c.is_syncing())
+                .map(|r| match &r.error {
+                    Some(_) => "Failed".to_string(),
+                    None => r.counts(),
+                })
+        })
+    };
+    let reconnect = (connection.provider == crate::models::Provider::Google)
+        .then(|| format!("/oauth/google/start?connection={}", connection.id));
+    let reconnect = move || {
+        reconnect
+            .clone()
+            .filter(|_| status() == ConnectionStatus::NeedsReauth)
+    };
     let report = move || {
         sync.value()
             .get()
             .filter(|_| is_target.get() && !sync.pending().get())
     };
-    let edit_connection = connection.clone();
     view! {
         <article class="card connection" data-connection=connection.name.clone()>
             <header class="connection-head">
@@ -188,21 +284,23 @@ fn ConnectionCard(
                     <h2>{connection.name.clone()}</h2>
                     {connection.username.clone().filter(|u| *u != connection.name).map(|u| view! { <div class="meta">{u}</div> })}
                 </div>
-                <span class=format!("badge status-{}", status.as_str())>{status.label()}</span>
+                <span class=move || format!("badge status-{}", status().as_str())>{move || status().label()}</span>
             </header>
+            {progress}
             <dl class="facts">
                 <div><dt>"Last sync"</dt><dd class="last-sync">{last_sync}</dd></div>
-                <div><dt>"Events"</dt><dd class="event-count">{connection.event_count}</dd></div>
+                {move || last_run().map(|text| view! { <div><dt>"Result"</dt><dd class="last-run">{text}</dd></div> })}
+                <div><dt>"Events"</dt><dd class="event-count">{move || current.with(|c| c.event_count)}</dd></div>
                 <div><dt>"Window"</dt><dd>{format!("{} days back, {} ahead", connection.days_back, connection.days_ahead)}</dd></div>
                 <div><dt>"Sync"</dt><dd>{format!("{}{}", if connection.sync_enabled { "On" } else { "Paused" }, if connection.auto_log { " · auto-log on" } else { "" })}</dd></div>
             </dl>
             <ul class="calendar-list">
-                {selected.into_iter().map(|c| view! {
+                {move || selected().into_iter().map(|c| view! {
                     <li><span class="dot" style=format!("background:{}", c.color.clone().unwrap_or_else(|| "#868e96".into()))></span>
                         {c.name}<span class="meta">{format!(" · {} events", c.event_count)}</span></li>
                 }).collect_view()}
             </ul>
-            {connection.last_error.clone().map(|e| view! { <div class="error" role="alert">{e}</div> })}
+            {move || current.with(|c| c.last_error.clone()).map(|e| view! { <div class="error" role="alert">{e}</div> })}
             {move || report().map(|r| match r {
                 Ok(r) if r.error.is_some() => view! { <p class="error" role="alert">{format!("Sync failed: {}", r.error.unwrap_or_default())}</p> }.into_any(),
                 Ok(r) => view! {
@@ -214,8 +312,8 @@ fn ConnectionCard(
                 Err(error) => view! { <ErrorBox error/> }.into_any(),
             })}
             <div class="connection-actions">
-                {(connection.provider == crate::models::Provider::Google && status == ConnectionStatus::NeedsReauth).then(|| view! {
-                    <a class="button" rel="external" href=format!("/oauth/google/start?connection={}", connection.id)>"Reconnect"</a>
+                {move || reconnect().map(|href| view! {
+                    <a class="button" rel="external" href=href>"Reconnect"</a>
                 })}
                 <button type="button" class="secondary" on:click=move |_| editing.set(true)>"Edit"</button>
                 <button type="button" disabled=syncing_this
@@ -231,7 +329,7 @@ fn ConnectionCard(
                 </details>
             </div>
             <Show when=move || editing.get()>
-                <EditDialog connection=edit_connection.clone() update on_close=Callback::new(move |_| editing.set(false))/>
+                <EditDialog connection=current.get_untracked() update on_close=Callback::new(move |_| editing.set(false))/>
             </Show>
         </article>
     }

@@ -144,6 +144,7 @@ pub async fn sync_connection(
     // A calendar whose answer looked wrong keeps its data and cursor; the others go on.
     let mut suspicious = Vec::new();
     for calendar in calendars.iter().filter(|c| c.selected) {
+        stores.progress.listing().await;
         let result = match CalendarWriter::open(stores, &row.owner, calendar, index).await {
             Err(e) => Err(Failure::Store(e)),
             Ok(writer) => sync_calendar(&client, &context, &writer, &mut outcome).await,
@@ -354,6 +355,8 @@ async fn fetch_and_store(
     outcome: &mut SyncOutcome,
 ) -> Result<Vec<String>, Failure> {
     let mut missing = Vec::new();
+    let progress = writer.progress();
+    progress.expect(hrefs.len()).await;
     for batch in hrefs.chunks(MULTIGET_BATCH) {
         let fetched = client
             .multiget(&writer.calendar.remote_id, batch, MULTIGET_BATCH)
@@ -369,8 +372,9 @@ async fn fetch_and_store(
                 .await,
             );
         }
-        // One transaction per fetched batch.
+        // One transaction per fetched batch, and one progress write.
         writer.store_all(parsed, outcome).await?;
+        progress.advance(batch.len()).await;
         missing.extend(fetched.missing);
     }
     Ok(missing)

@@ -6,11 +6,13 @@ pub mod caldav;
 pub mod caldav_sync;
 pub mod credentials;
 pub mod dav_xml;
+pub mod discovered;
 pub mod google;
 pub mod ical;
 pub mod meetings;
 pub mod model;
 pub mod net;
+pub mod progress;
 #[cfg(test)]
 mod proptest_config;
 pub mod retry;

@@ -1,6 +1,6 @@
 //! The calendar use cases behind the server functions: connect, test, edit, delete, sync.
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use app::models::{
@@ -12,9 +12,11 @@ use super::autolog;
 use super::backoff::backoff;
 use super::caldav_sync::{self, CalDavAccount};
 use super::credentials;
+use super::discovered::Discovered;
 use super::google::flow::GoogleConnect;
 use super::google::{self, GoogleSettings};
 use super::model::{SyncFailure, SyncOutcome};
+use super::progress::Progress;
 use super::store::{
     ConnectionRow, ConnectionSettings, ConnectionStore, EventStore, GuestFilter, Lease,
     NewCalendar, NewConnection, SyncHistory,
@@ -81,6 +83,9 @@ impl CalendarSettings {
 /// lease lapses after it.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(10 * 60);
 
+/// What the user reads when a sync's results could not be stored (details go to the log).
+const STORE_FAILED: &str = "Rondo could not save this sync. It tries again at the next sync.";
+
 /// One sync may run this long by default before it is stopped.
 pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
@@ -101,6 +106,59 @@ impl Drop for LeaseHeartbeat {
     }
 }
 
+/// A sync that holds its connection's lease and shows as "syncing".
+struct Begun {
+    row: ConnectionRow,
+    lease: Lease,
+    started: chrono::DateTime<chrono::Utc>,
+}
+
+fn already_running() -> SyncReport {
+    SyncReport {
+        error: Some("A sync of this connection is already running. Try again in a moment.".into()),
+        ..Default::default()
+    }
+}
+
+/// The report of a sync started with [`Calendars::start_sync`], for whoever waits for it
+/// (several may: a "Sync now" during a running sync of this process joins it).
+pub struct SyncHandle(tokio::sync::watch::Receiver<Option<SyncReport>>);
+
+impl SyncHandle {
+    fn ready(report: SyncReport) -> Self {
+        SyncHandle(tokio::sync::watch::channel(Some(report)).1)
+    }
+
+    /// Waits for the sync to end.
+    pub async fn report(mut self) -> SyncReport {
+        match self.0.wait_for(Option::is_some).await {
+            Ok(report) => report.clone().unwrap_or_default(),
+            Err(_) => SyncReport {
+                error: Some(
+                    "The sync stopped unexpectedly. Rondo tries again at the next sync.".into(),
+                ),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// Takes a connection off `Calendars::running` when its background sync ends, however it ends.
+struct RunningSync {
+    calendars: Arc<Calendars>,
+    id: String,
+}
+
+impl Drop for RunningSync {
+    fn drop(&mut self) {
+        self.calendars
+            .running
+            .lock()
+            .expect("running syncs")
+            .remove(&self.id);
+    }
+}
+
 /// The calendar use cases: connect, test, edit, delete and sync connections.
 pub struct Calendars {
     pub connections: ConnectionStore,
@@ -113,6 +171,12 @@ pub struct Calendars {
     /// The addresses connections report as the user's.
     pub mine: MyAddresses,
     discovery_limit: RateLimit,
+    /// What "Test connection" found, reused by the connect that follows.
+    discovered: Discovered,
+    /// Background syncs of this process by connection id; a second start joins the first.
+    running: Mutex<HashMap<String, tokio::sync::watch::Receiver<Option<SyncReport>>>>,
+    /// Serializes `start_sync`, so two starts in this process never both try for the lease.
+    starting: tokio::sync::Mutex<()>,
     db: Db,
 }
 
@@ -144,6 +208,9 @@ impl Calendars {
             activities: Activities::new(db.clone()),
             mine: MyAddresses::new(db.clone()),
             discovery_limit: discovery_limit(),
+            discovered: Discovered::default(),
+            running: Mutex::default(),
+            starting: tokio::sync::Mutex::new(()),
             connections,
             settings,
             matcher,
@@ -151,17 +218,21 @@ impl Calendars {
         }
     }
 
-    fn stores(&self) -> SyncStores {
+    /// Where one sync of `row` writes, and reports its progress.
+    fn stores(&self, row: &ConnectionRow) -> SyncStores {
         SyncStores {
             connections: self.connections.clone(),
             events: self.events.clone(),
             activities: self.activities.clone(),
+            progress: Progress::new(self.connections.clone(), &row.id),
         }
     }
 
-    /// The user's connections with their calendars and event counts.
+    /// The user's connections with their calendars, event counts, running syncs' progress and
+    /// last runs.
     pub async fn list(&self, owner: &str) -> Result<Vec<Connection>, StoreError> {
-        self.connections.list(owner).await
+        let mut last_runs = self.history.latest(owner).await?;
+        self.connections.list(owner, &mut last_runs).await
     }
 
     pub async fn get(&self, owner: &str, id: &str) -> Result<Connection, StoreError> {
@@ -244,6 +315,7 @@ impl Calendars {
         let found = caldav_sync::discover(&account)
             .await
             .map_err(|f| invalid(f.message))?;
+        self.discovered.remember(owner, &account, &found);
         Ok(found
             .calendars
             .into_iter()
@@ -255,19 +327,27 @@ impl Calendars {
             .collect())
     }
 
+    /// Stores a CalDAV connection and starts its first sync in the background; returns as soon
+    /// as the sync holds its lease (the connection shows "syncing"). The account is discovered
+    /// once: a "Test connection" of exactly this account a moment ago stands in for it.
     pub async fn create_caldav(
-        &self,
+        self: &Arc<Self>,
         user: &UserInfo,
         input: CalDavInput,
     ) -> Result<Connection, StoreError> {
         let account = self.account(&input.server_url, &input.username, &input.password)?;
-        self.count_discovery(&user.id)?;
         let caldav_sync::Discovered {
             calendars: found,
             addresses,
-        } = caldav_sync::discover(&account)
-            .await
-            .map_err(|f| invalid(f.message))?;
+        } = match self.discovered.take(&user.id, &account) {
+            Some(found) => found,
+            None => {
+                self.count_discovery(&user.id)?;
+                caldav_sync::discover(&account)
+                    .await
+                    .map_err(|f| invalid(f.message))?
+            }
+        };
         let chosen: HashSet<&String> = input.calendars.iter().collect();
         if !found.iter().any(|c| chosen.contains(&c.remote_id)) {
             return Err(invalid("Tick at least one calendar to sync."));
@@ -318,8 +398,8 @@ impl Calendars {
             .set_credential(&user.id, &id, Some(sealed))
             .await?;
         self.reported(&user.id, &id, &addresses, true).await?;
-        // The first sync right away, so the user sees their events counted.
-        self.sync(&user.id, &id).await?;
+        // The first sync runs in the background: the page shows its progress.
+        self.start_sync(&user.id, &id).await?;
         self.get(&user.id, &id).await
     }
 
@@ -441,24 +521,89 @@ impl Calendars {
 
     /// Syncs every chosen calendar of a connection under its lease (one sync per connection,
     /// also across processes), auto-logs past meetings when enabled, records the run in the
-    /// history and schedules the next one (backing off after failures).
+    /// history and schedules the next one (backing off after failures). Runs in the caller's
+    /// task; see [`Calendars::start_sync`] for the background.
     pub async fn sync(&self, owner: &str, id: &str) -> Result<SyncReport, StoreError> {
+        match self.begin(owner, id).await? {
+            Some(begun) => self.run(begun).await,
+            None => Ok(already_running()),
+        }
+    }
+
+    /// Starts a sync in its own task and returns once it holds the lease and shows as
+    /// "syncing", so it outlives the request that started it (the user may leave the page).
+    /// A sync of the connection already running in this process is joined instead; one
+    /// running in another process gives an "already running" report.
+    pub async fn start_sync(
+        self: &Arc<Self>,
+        owner: &str,
+        id: &str,
+    ) -> Result<SyncHandle, StoreError> {
+        let _starting = self.starting.lock().await;
+        let running = self.running.lock().expect("running syncs").get(id).cloned();
+        if let Some(running) = running {
+            self.connections.row(owner, id).await?; // only the owner may join it
+            return Ok(SyncHandle(running));
+        }
+        let Some(begun) = self.begin(owner, id).await? else {
+            return Ok(SyncHandle::ready(already_running()));
+        };
+        let (done, report) = tokio::sync::watch::channel(None);
+        self.running
+            .lock()
+            .expect("running syncs")
+            .insert(id.to_string(), report.clone());
+        let guard = RunningSync {
+            calendars: self.clone(),
+            id: id.to_string(),
+        };
+        tokio::spawn(async move {
+            let calendars = guard.calendars.clone();
+            let report = calendars.run(begun).await.unwrap_or_else(|e| {
+                tracing::error!(connection = %guard.id, error = %e, "background sync failed");
+                SyncReport {
+                    error: Some(STORE_FAILED.into()),
+                    ..Default::default()
+                }
+            });
+            drop(guard);
+            let _ = done.send(Some(report));
+        });
+        Ok(SyncHandle(report))
+    }
+
+    /// Takes the connection's lease and marks it "syncing"; `None` when another sync holds it.
+    async fn begin(&self, owner: &str, id: &str) -> Result<Option<Begun>, StoreError> {
         let row = self.connections.row(owner, id).await?;
-        let clock = self.settings.clock.as_ref();
-        let started = clock.now();
+        let started = self.settings.clock.now();
         // One holder per sync, not per process: a second sync of the same connection in this
         // process (a "Sync now" during a scheduled run) must wait like any other.
         let holder = format!("{}:{}", self.settings.instance, crate::ids::new_id());
         let lease_end =
             started + chrono::Duration::from_std(self.settings.lease).expect("lease fits");
         let Some(lease) = Lease::acquire(&self.db, id, &holder, started, lease_end).await? else {
-            return Ok(SyncReport {
-                error: Some(
-                    "A sync of this connection is already running. Try again in a moment.".into(),
-                ),
-                ..Default::default()
-            });
+            return Ok(None);
         };
+        if let Err(e) = self.connections.mark_syncing(owner, id).await {
+            lease.release().await?;
+            return Err(e);
+        }
+        Ok(Some(Begun {
+            row,
+            lease,
+            started,
+        }))
+    }
+
+    /// The sync itself, under the lease `begin` took.
+    async fn run(&self, begun: Begun) -> Result<SyncReport, StoreError> {
+        let Begun {
+            row,
+            lease,
+            started,
+        } = begun;
+        let (owner, id) = (row.owner.as_str(), row.id.as_str());
+        let clock = self.settings.clock.as_ref();
         let (lost, lease_lost) = tokio::sync::oneshot::channel();
         let heartbeat = self.keep_lease(lease.clone(), lost);
         // Stopping a sync drops it between writes: every object is stored in its own
@@ -479,6 +624,17 @@ impl Calendars {
         let mut report = match end {
             SyncEnd::Finished(Ok(report)) => report,
             SyncEnd::Finished(Err(e)) => {
+                // Not left "syncing": the page would wait for a sync that is over.
+                let _ = self
+                    .connections
+                    .set_status(
+                        owner,
+                        id,
+                        ConnectionStatus::Error,
+                        Some(STORE_FAILED.into()),
+                        false,
+                    )
+                    .await;
                 lease.release().await?;
                 return Err(e);
             }
@@ -573,15 +729,6 @@ impl Calendars {
 
     async fn sync_locked(&self, row: &ConnectionRow) -> Result<SyncReport, StoreError> {
         let (owner, id) = (row.owner.as_str(), row.id.as_str());
-        self.connections
-            .set_status(
-                owner,
-                id,
-                ConnectionStatus::Syncing,
-                row.last_error.clone(),
-                false,
-            )
-            .await?;
         // What the connection is known to be, before matching: a CalDAV username that is an
         // address, the Google account it is named after.
         let known: Vec<String> = match row.provider {
@@ -596,7 +743,7 @@ impl Calendars {
         let result = match row.provider {
             Provider::Google => {
                 google::sync::sync_connection(
-                    &self.stores(),
+                    &self.stores(row),
                     &self.settings.google,
                     &self.settings.keyring,
                     row,
@@ -647,7 +794,7 @@ impl Calendars {
                 password.expose_secret(),
             )
             .map_err(|e| SyncFailure::error(e.to_string()))?;
-        caldav_sync::sync_connection(&self.stores(), &account, row, index, now).await
+        caldav_sync::sync_connection(&self.stores(row), &account, row, index, now).await
     }
 
     async fn fail(

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::budget;
 use super::model::{EventRecord, SyncOutcome};
+use super::progress::Progress;
 use super::store::{CalendarRow, ConnectionStore, EventStore, ObjectWrite, StoredObject};
 use crate::activities::Activities;
 use crate::error::StoreError;
@@ -51,12 +52,13 @@ pub struct ObjectToStore {
     pub events: Vec<EventRecord>,
 }
 
-/// The stores a sync writes to.
+/// The stores a sync writes to, and where it reports its progress.
 #[derive(Clone)]
 pub struct SyncStores {
     pub connections: ConnectionStore,
     pub events: EventStore,
     pub activities: Activities,
+    pub progress: Progress,
 }
 
 /// One calendar being synced: what was stored before, and where changes go.
@@ -84,6 +86,11 @@ impl<'a> CalendarWriter<'a> {
             index,
             stored,
         })
+    }
+
+    /// Where this sync reports how far it is.
+    pub fn progress(&self) -> &Progress {
+        &self.stores.progress
     }
 
     /// Whether the sync window moved (a day or more) or changed since the stored occurrences

@@ -20,7 +20,7 @@ use server::secrets::Keyring;
 
 struct Fixture {
     db: Db,
-    calendars: Calendars,
+    calendars: Arc<Calendars>,
     user: UserInfo,
 }
 
@@ -35,7 +35,11 @@ async fn fixture() -> Fixture {
         request_timeout: Duration::from_secs(20),
         ..CalendarSettings::new(Keyring::generate(), true)
     };
-    let calendars = Calendars::new(db.clone(), Arc::new(Matcher::new(db.clone())), settings);
+    let calendars = Arc::new(Calendars::new(
+        db.clone(),
+        Arc::new(Matcher::new(db.clone())),
+        settings,
+    ));
     let user = UserInfo {
         id: "user-1".into(),
         email: "alice@example.org".into(),
@@ -126,11 +130,16 @@ async fn connect(f: &Fixture, server: &str, calendars: Vec<String>) -> String {
         password: PASSWORD.into(),
         calendars,
     };
-    f.calendars
+    let id = f
+        .calendars
         .create_caldav(&f.user, input)
         .await
         .expect("connect")
-        .id
+        .id;
+    // The first sync runs in the background: joining it waits for its end.
+    let first = f.calendars.start_sync(&f.user.id, &id).await.unwrap();
+    first.report().await;
+    id
 }
 
 /// Discovers the account's calendars and connects with every one ticked.
@@ -619,7 +628,10 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
     let original = server::secrets::KeyringSource::from_file(&key_file).unwrap();
     let old_id = original.current().current_id().to_string();
     let mut f = fixture().await;
-    f.calendars.settings.keyring = Arc::new(original);
+    Arc::get_mut(&mut f.calendars)
+        .expect("not shared yet")
+        .settings
+        .keyring = Arc::new(original);
     let running = Calendars::new(
         f.db.clone(),
         Arc::new(Matcher::new(f.db.clone())),

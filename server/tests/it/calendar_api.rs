@@ -49,7 +49,7 @@ async fn connect(client: &common::Client, radicale: &Radicale) -> Connection {
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
-    client
+    let started: Connection = client
         .call(
             "create-caldav",
             &[
@@ -61,7 +61,8 @@ async fn connect(client: &common::Client, radicale: &Radicale) -> Connection {
             ],
         )
         .await
-        .unwrap()
+        .unwrap();
+    client.synced(&started.id).await
 }
 
 fn event(uid: &str, title: &str) -> String {
@@ -126,7 +127,7 @@ async fn sealed_credential(server: &common::TestServer) -> String {
 }
 
 #[tokio::test]
-async fn connecting_syncs_at_once_and_returns_the_connection() {
+async fn connecting_returns_the_connection_and_its_first_sync_follows() {
     let c = connected().await;
     let created = &c.created;
     assert_eq!(

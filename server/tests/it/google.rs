@@ -211,6 +211,10 @@ async fn connect_then_full_and_incremental_sync_across_600_events() {
         "the primary calendar is chosen; free/busy-only ones are not offered"
     );
     assert_eq!(connection.event_count, 600);
+    // The background first sync is over: no progress left, its result shown.
+    assert_eq!(connection.progress, None);
+    let run = connection.last_run.as_ref().expect("the first run");
+    assert_eq!((run.added, run.error.as_deref()), (600, None));
 
     // The first sync: three pages bounded by the window, ending with a sync token.
     let first = s.event_requests();
@@ -826,8 +830,37 @@ async fn one_sync_of_a_connection_at_a_time_also_within_one_process() {
             .put_event("primary", meeting(&format!("e{i}"), at(i - 150), "Busy"));
     }
     let connection = s.connect().await;
-    s.fake.invalidate_sync_tokens();
+    let owner = s.owner().await;
+
+    // Two "Sync now" at once, the first made to last a second (a rate limit): the second
+    // joins it; one listing, one run, one report.
+    let slow = || {
+        s.fake.fail_next(
+            Failure::rate_limited("/calendar/v3")
+                .retry_after(1)
+                .times(1),
+        )
+    };
+    slow();
+    s.fake.clear_requests();
     let (a, b) = tokio::join!(s.sync(&connection.id), s.sync(&connection.id));
+    assert_eq!(a, b);
+    assert_eq!(a.error, None, "{a:?}");
+    assert_eq!(s.event_requests().len(), 1, "one incremental listing");
+    s.wait_for_runs(&connection.id, 2).await;
+    let runs = s
+        .rondo
+        .services
+        .calendars
+        .history(&owner, &connection.id)
+        .await;
+    assert_eq!(runs.unwrap().len(), 2, "the first sync and one more");
+
+    // A sync that does not go through the server's own start (the command line, another
+    // process) meets the lease and is refused.
+    slow();
+    let direct = s.rondo.services.calendars.sync(&owner, &connection.id);
+    let (a, b) = tokio::join!(s.sync(&connection.id), async { direct.await.unwrap() });
     let refused = [&a, &b]
         .iter()
         .filter(|r| {
@@ -901,9 +934,16 @@ async fn a_sync_longer_than_its_lease_keeps_the_lease() {
             .times(2),
     );
     let long = s.sync(&connection.id);
+    // As another server process would: straight at the lease, not joining the running sync.
+    let owner = s.owner().await;
     let meanwhile = async {
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        s.sync(&connection.id).await
+        s.rondo
+            .services
+            .calendars
+            .sync(&owner, &connection.id)
+            .await
+            .unwrap()
     };
     let (long, meanwhile) = tokio::join!(long, meanwhile);
     assert!(long.error.is_none(), "{long:?}");

@@ -13,6 +13,7 @@ mod cli;
 mod credential_origin;
 mod cross_site;
 mod domain;
+mod first_sync;
 mod google;
 mod meetings;
 mod my_addresses;

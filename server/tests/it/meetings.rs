@@ -52,7 +52,7 @@ async fn connect(
         )
         .await
         .unwrap();
-    client
+    let started: Connection = client
         .call(
             "create-caldav",
             &[
@@ -64,7 +64,8 @@ async fn connect(
             ],
         )
         .await
-        .unwrap()
+        .unwrap();
+    client.synced(&started.id).await
 }
 
 async fn meetings(client: &common::Client, person: &str, scope: &str) -> Page<Meeting> {

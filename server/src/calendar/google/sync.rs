@@ -262,6 +262,7 @@ impl CalendarSync<'_> {
             let page = self
                 .page(session, sync_token, page_token.as_deref())
                 .await?;
+            let listed = page.items.len();
             for item in page.items {
                 // Listed means it exists, readable or not: never removed as vanished below.
                 let id = item.get("id").and_then(|v| v.as_str()).map(str::to_string);
@@ -276,6 +277,8 @@ impl CalendarSync<'_> {
                     )),
                 }
             }
+            // Google never says how many there are: progress counts the events listed so far.
+            self.writer.progress().advance(listed).await;
             match (page.next_page_token, page.next_sync_token) {
                 (Some(next), _) => page_token = Some(next),
                 (None, token) => break token,

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
 use app::models::{
-    CalendarInfo, Connection, ConnectionStatus, Provider, DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK,
+    CalendarInfo, Connection, ConnectionStatus, Provider, SyncPhase, SyncProgress, SyncRun,
+    DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK,
 };
 
 use super::events;
@@ -36,6 +37,8 @@ pub struct ConnectionRow {
     pub status: ConnectionStatus,
     pub next_sync_at: Option<DateTime<Utc>>,
     pub failures: Option<i64>,
+    /// The running sync's progress (none when no sync runs).
+    pub progress: Option<SyncProgress>,
 }
 
 impl ConnectionRow {
@@ -69,11 +72,24 @@ struct StoredConnection {
     status: String,
     next_sync_at: Option<DateTime<Utc>>,
     failures: Option<i64>,
+    progress_phase: Option<String>,
+    progress_done: Option<i64>,
+    progress_total: Option<i64>,
 }
 
 impl From<StoredConnection> for ConnectionRow {
     fn from(s: StoredConnection) -> Self {
+        let progress = s
+            .progress_phase
+            .as_deref()
+            .and_then(SyncPhase::parse)
+            .map(|phase| SyncProgress {
+                phase,
+                done: s.progress_done.unwrap_or(0).max(0) as u64,
+                total: s.progress_total.map(|t| t.max(0) as u64),
+            });
         ConnectionRow {
+            progress,
             provider: Provider::parse(&s.provider).unwrap_or(Provider::CalDav),
             status: ConnectionStatus::parse(&s.status),
             id: s.id,
@@ -169,7 +185,7 @@ pub struct CalendarLabel {
     pub color: Option<String>,
 }
 
-const CONNECTION_FIELDS: &str = "record::id(id) AS id, owner, provider, name, server_url, username, account_email, credential, sync_enabled, auto_log, days_back, days_ahead, last_sync_at, last_error, status, next_sync_at, failures";
+const CONNECTION_FIELDS: &str = "record::id(id) AS id, owner, provider, name, server_url, username, account_email, credential, sync_enabled, auto_log, days_back, days_ahead, last_sync_at, last_error, status, next_sync_at, failures, progress_phase, progress_done, progress_total";
 const CALENDAR_FIELDS: &str = "record::id(id) AS id, connection, remote_id, name, color, selected, supports_sync, sync_token, ctag, removal_pending, expanded_from, expanded_to, event_count";
 
 #[derive(Clone)]
@@ -331,9 +347,13 @@ impl ConnectionStore {
             .collect())
     }
 
-    /// The user's connections with their calendars and how many occurrences each held when
-    /// last counted.
-    pub async fn list(&self, owner: &str) -> Result<Vec<Connection>, StoreError> {
+    /// The user's connections with their calendars (and how many occurrences each held when
+    /// last counted); `last_runs` gives each connection its latest sync run.
+    pub async fn list(
+        &self,
+        owner: &str,
+        last_runs: &mut HashMap<String, SyncRun>,
+    ) -> Result<Vec<Connection>, StoreError> {
         let mut response = self
             .db
             .query(format!(
@@ -359,7 +379,8 @@ impl ConnectionStore {
                         event_count: c.event_count.unwrap_or(0).max(0) as u64,
                     })
                     .collect();
-                to_connection(row, calendars)
+                let last_run = last_runs.remove(&row.id);
+                to_connection(row, calendars, last_run)
             })
             .collect())
     }
@@ -471,10 +492,11 @@ impl ConnectionStore {
         error: Option<String>,
         synced: bool,
     ) -> Result<(), StoreError> {
-        let sql = if synced {
-            "UPDATE $rid SET status = $status, last_error = $error, last_sync_at = time::now() WHERE owner = $owner"
-        } else {
-            "UPDATE $rid SET status = $status, last_error = $error WHERE owner = $owner"
+        // A sync's progress is over once its status is anything but "syncing".
+        let sql = match (synced, status == ConnectionStatus::Syncing) {
+            (true, _) => "UPDATE $rid SET status = $status, last_error = $error, last_sync_at = time::now(), progress_phase = NONE, progress_done = NONE, progress_total = NONE WHERE owner = $owner",
+            (false, false) => "UPDATE $rid SET status = $status, last_error = $error, progress_phase = NONE, progress_done = NONE, progress_total = NONE WHERE owner = $owner",
+            (false, true) => "UPDATE $rid SET status = $status, last_error = $error WHERE owner = $owner",
         };
         self.db
             .query(sql)
@@ -482,6 +504,33 @@ impl ConnectionStore {
             .bind(("owner", owner.to_string()))
             .bind(("status", status.as_str().to_string()))
             .bind(("error", error))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// A sync began: "syncing", with its progress at the start (the last error stays shown
+    /// until the sync ends).
+    pub async fn mark_syncing(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE $rid SET status = 'syncing', progress_phase = $phase, progress_done = 0, progress_total = NONE WHERE owner = $owner")
+            .bind(("rid", connection_rid(id)?))
+            .bind(("owner", owner.to_string()))
+            .bind(("phase", SyncPhase::Listing.as_str().to_string()))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Where the running sync is; only while it is still marked as syncing (a sync stopped by
+    /// its deadline must not write over its final status).
+    pub async fn set_progress(&self, id: &str, progress: SyncProgress) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE type::record('connection', $id) SET progress_phase = $phase, progress_done = $done, progress_total = $total WHERE status = 'syncing'")
+            .bind(("id", id.to_string()))
+            .bind(("phase", progress.phase.as_str().to_string()))
+            .bind(("done", progress.done as i64))
+            .bind(("total", progress.total.map(|t| t as i64)))
             .await?
             .check()?;
         Ok(())
@@ -559,7 +608,7 @@ impl ConnectionStore {
     pub async fn mark_interrupted(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let rows: Vec<serde_json::Value> = self
             .db
-            .query("UPDATE connection SET status = 'error', last_error = $message WHERE status = 'syncing' AND (lease_until = NONE OR lease_until < $now) RETURN id")
+            .query("UPDATE connection SET status = 'error', last_error = $message, progress_phase = NONE, progress_done = NONE, progress_total = NONE WHERE status = 'syncing' AND (lease_until = NONE OR lease_until < $now) RETURN id")
             .bind(("now", now))
             .bind(("message", "The last sync was interrupted (the server stopped). Rondo finishes it at the next sync.".to_string()))
             .await?
@@ -585,8 +634,16 @@ impl ConnectionStore {
     }
 }
 
-fn to_connection(row: ConnectionRow, calendars: Vec<CalendarInfo>) -> Connection {
+fn to_connection(
+    row: ConnectionRow,
+    calendars: Vec<CalendarInfo>,
+    last_run: Option<SyncRun>,
+) -> Connection {
     Connection {
+        progress: row
+            .progress
+            .filter(|_| row.status == ConnectionStatus::Syncing),
+        last_run,
         event_count: calendars.iter().map(|c| c.event_count).sum(),
         provider: row.provider,
         has_secret: row.credential.is_some(),

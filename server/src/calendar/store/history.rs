@@ -1,4 +1,6 @@
 //! The `sync_run` table: the last runs of each connection, shown in its Edit dialog.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use surrealdb::types::SurrealValue;
 
@@ -64,6 +66,29 @@ impl SyncHistory {
         Ok(())
     }
 
+    /// The last run of each of the user's connections that has one, by connection id.
+    pub async fn latest(&self, owner: &str) -> Result<HashMap<String, SyncRun>, StoreError> {
+        let rows: Vec<LatestRun> = self
+            .db
+            .query("SELECT connection, started_at, finished_at, added, changed, removed, logged, error FROM sync_run WHERE owner = $owner ORDER BY started_at DESC")
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?;
+        let mut latest = HashMap::new();
+        for row in rows {
+            latest.entry(row.connection).or_insert_with(|| SyncRun {
+                started_at: row.started_at,
+                finished_at: row.finished_at,
+                added: row.added.max(0) as u64,
+                changed: row.changed.max(0) as u64,
+                removed: row.removed.max(0) as u64,
+                logged: row.logged.max(0) as u64,
+                error: row.error,
+            });
+        }
+        Ok(latest)
+    }
+
     /// Newest first.
     pub async fn list(&self, owner: &str, connection: &str) -> Result<Vec<SyncRun>, StoreError> {
         let rows: Vec<StoredRun> = self
@@ -74,17 +99,31 @@ impl SyncHistory {
             .bind(("kept", KEPT_RUNS))
             .await?
             .take(0)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| SyncRun {
-                started_at: r.started_at,
-                finished_at: r.finished_at,
-                added: r.added.max(0) as u64,
-                changed: r.changed.max(0) as u64,
-                removed: r.removed.max(0) as u64,
-                logged: r.logged.max(0) as u64,
-                error: r.error,
-            })
-            .collect())
+        Ok(rows.into_iter().map(to_run).collect())
+    }
+}
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct LatestRun {
+    connection: String,
+    started_at: DateTime<Utc>,
+    finished_at: DateTime<Utc>,
+    added: i64,
+    changed: i64,
+    removed: i64,
+    logged: i64,
+    error: Option<String>,
+}
+
+fn to_run(r: StoredRun) -> SyncRun {
+    SyncRun {
+        started_at: r.started_at,
+        finished_at: r.finished_at,
+        added: r.added.max(0) as u64,
+        changed: r.changed.max(0) as u64,
+        removed: r.removed.max(0) as u64,
+        logged: r.logged.max(0) as u64,
+        error: r.error,
     }
 }

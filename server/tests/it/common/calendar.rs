@@ -105,7 +105,7 @@ pub async fn dana_put_all(radicale: &Radicale, objects: Vec<(String, String)>) {
 }
 
 /// Connects Dana's calendar at `base` (Radicale, or a proxy in front of it) to the signed-in
-/// account, optionally with auto-logging on.
+/// account, optionally with auto-logging on, and waits for the first sync.
 pub async fn connect(client: &Client, base: &str, auto_log: bool) -> Connection {
     connect_named(client, base, "", auto_log).await
 }
@@ -123,7 +123,7 @@ pub async fn connect_named(client: &Client, base: &str, name: &str, auto_log: bo
         )
         .await
         .unwrap();
-    let created: Connection = client
+    let started: Connection = client
         .call(
             "create-caldav",
             &[
@@ -136,6 +136,8 @@ pub async fn connect_named(client: &Client, base: &str, name: &str, auto_log: bo
         )
         .await
         .unwrap();
+    // The first sync runs in the background; wait for it as the page does.
+    let created = client.synced(&started.id).await;
     if !auto_log {
         return created;
     }

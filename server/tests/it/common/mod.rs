@@ -82,6 +82,8 @@ async fn start_configured(
     TestServer { base, services }
 }
 
+/// Clones share the session (one cookie jar), like two tabs of one browser.
+#[derive(Clone)]
 pub struct Client {
     base: String,
     http: reqwest::Client,
@@ -141,6 +143,23 @@ impl Client {
             .await
     }
 
+    /// Posts to a server function and gives up after `wait`, dropping the connection (a browser
+    /// leaving the page).
+    pub async fn send_and_leave(
+        &self,
+        endpoint: &str,
+        fields: &[(&str, &str)],
+        wait: std::time::Duration,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .timeout(wait)
+            .form(fields)
+            .send()
+            .await
+    }
+
     /// Posts to a server function with extra headers (e.g. what a browser says about the page
     /// that sent the request).
     pub async fn send_with(
@@ -175,6 +194,28 @@ impl Client {
         } else {
             Err(serde_json::from_str(&body)
                 .unwrap_or_else(|e| panic!("{endpoint}: status {status}, body {body:?}: {e}")))
+        }
+    }
+
+    /// The connection once its running sync (e.g. the first, started by "Add account") has
+    /// ended, as the Settings page sees it after polling.
+    pub async fn synced(&self, id: &str) -> app::models::Connection {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let list: Vec<app::models::Connection> =
+                self.call("list-connections", &[]).await.unwrap();
+            let connection = list
+                .into_iter()
+                .find(|c| c.id == id)
+                .unwrap_or_else(|| panic!("connection {id} listed"));
+            if !connection.is_syncing() {
+                return connection;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the sync of {id} never ended"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
 
