@@ -95,3 +95,33 @@ test('long words wrap on a desktop and every page fits a 390 px phone', async ()
   assert.deepEqual(faults, []);
   await context.close();
 });
+
+test('dialogs take focus, keep Tab inside, close on Esc and give focus back', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signUp(page, server.base, 'dialog');
+  await page.goto(`${server.base}/settings/calendars`);
+  await hydrated(page);
+  const opener = page.getByRole('button', { name: 'Add CalDAV account' });
+  await opener.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Add CalDAV account' });
+  await dialog.waitFor();
+  const inDialog = () => page.evaluate(() => !!document.activeElement?.closest('[role=dialog]'));
+  const focusedId = () => page.evaluate(() => document.activeElement?.id ?? '');
+  await page.waitForFunction(() => document.activeElement?.id === 'caldav-preset');
+  // Shift+Tab from the first control goes round to the last, Tab from there back to the first.
+  await page.keyboard.press('Shift+Tab');
+  assert.ok(await inDialog(), 'focus left the dialog backwards');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel');
+  await page.keyboard.press('Tab');
+  assert.equal(await focusedId(), 'caldav-preset');
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press('Tab');
+    assert.ok(await inDialog(), `Tab ${i + 1} left the dialog`);
+  }
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Add CalDAV account');
+  await context.close();
+});

@@ -11,6 +11,7 @@ use crate::api::{
     calendar_providers, list_connections, CreateCaldav, DeleteConnection, SyncConnection,
     TestCaldav, UpdateConnection,
 };
+use crate::components::modal::Modal;
 use crate::components::status::{ActionError, ErrorBox, Loading};
 use crate::models::{
     CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, GoogleProblem,
@@ -203,6 +204,7 @@ fn ConnectionCard(
     sync_target: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let editing = RwSignal::new(false);
+    let deleting_here = RwSignal::new(false);
     let id = connection.id.clone();
     let sync_id = id.clone();
     let is_target = Signal::derive(move || sync_target.with(|t| t.as_ref() == Some(&sync_id)));
@@ -324,7 +326,10 @@ fn ConnectionCard(
                     <summary class="button danger">"Delete"</summary>
                     <div class="confirm">
                         <p>"Delete this connection and its events? Activities already logged stay."</p>
-                        <button type="button" class="danger" on:click={ let id = id.clone(); move |_| { delete.dispatch(DeleteConnection { id: id.clone() }); } }>"Yes, delete"</button>
+                        <button type="button" class="danger" disabled=move || delete.pending().get()
+                                on:click={ let id = id.clone(); move |_| { deleting_here.set(true); delete.dispatch(DeleteConnection { id: id.clone() }); } }>"Yes, delete"</button>
+                        // A failed deletion says why here, on the card it was asked for.
+                        {move || delete.value().get().and_then(Result::err).filter(|_| deleting_here.get()).map(|error| view! { <ErrorBox error/> })}
                     </div>
                 </details>
             </div>
@@ -406,8 +411,7 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
         });
     };
     view! {
-        <div class="modal-backdrop">
-            <div class="modal card" role="dialog" aria-modal="true" aria-labelledby="add-caldav-title">
+        <Modal labelled_by="add-caldav-title" on_close>
                 <h2 id="add-caldav-title">"Add CalDAV account"</h2>
                 <form on:submit=submit>
                     <label for="caldav-preset">"Provider"</label>
@@ -447,8 +451,7 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
                         <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
                     </div>
                 </form>
-            </div>
-        </div>
+        </Modal>
     }
     .into_any()
 }
@@ -507,8 +510,7 @@ fn EditDialog(
     };
     let needs_password = connection.status == ConnectionStatus::Error || !connection.has_secret;
     view! {
-        <div class="modal-backdrop">
-            <div class="modal card" role="dialog" aria-modal="true" aria-labelledby="edit-connection-title">
+        <Modal labelled_by="edit-connection-title" on_close>
                 <h2 id="edit-connection-title">{format!("Edit {}", connection.name)}</h2>
                 <form on:submit=submit>
                     <label for="edit-name">"Name"</label>
@@ -531,8 +533,7 @@ fn EditDialog(
                         <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
                     </div>
                 </form>
-            </div>
-        </div>
+        </Modal>
     }
     .into_any()
 }
