@@ -21,7 +21,7 @@ _surreal_install() {
     echo "$bin"
     return 0
   fi
-  printf '\033[1m[setup]\033[0m %s\n' "building the SurrealDB server ($features, debug) into $tools: about 25 minutes on 2 cores" >&2
+  printf '\033[1m[setup]\033[0m %s\n' "building the SurrealDB server ($features, debug) into $tools: up to 40 minutes on 2 cores" >&2
   mkdir -p "$tools"
   started=$(date +%s)
   # Its own target dir (big): removed after the install.

@@ -15,6 +15,7 @@ mod cross_site;
 mod domain;
 mod google;
 mod meetings;
+mod scale_out;
 mod scheduler;
 mod sync_crash;
 mod sync_safety;

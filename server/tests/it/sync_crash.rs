@@ -122,6 +122,7 @@ async fn open(data_dir: &std::path::Path) -> server::db::Db {
         database: "main".into(),
         username: None,
         password: None,
+        auth_level: Default::default(),
     })
     .await
     .unwrap()
