@@ -39,7 +39,7 @@ pub fn cadence(
             gaps.sort_unstable();
             // The median: one long holiday does not make the rhythm look slower.
             let mid = gaps.len() / 2;
-            let median = if gaps.len() % 2 == 0 {
+            let median = if gaps.len().is_multiple_of(2) {
                 (gaps[mid - 1] + gaps[mid] + 1) / 2
             } else {
                 gaps[mid]
