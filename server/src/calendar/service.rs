@@ -402,6 +402,9 @@ impl Calendars {
                 ..Default::default()
             });
         };
+        // The run starts once the lease is ours: on a busy shared database server taking it can
+        // take seconds, and the history must show one run of a connection at a time.
+        let started = clock.now();
         let (lost, lease_lost) = tokio::sync::oneshot::channel();
         let heartbeat = self.keep_lease(lease.clone(), lost);
         // Stopping a sync drops it between writes: every object is stored in its own
