@@ -103,6 +103,8 @@ if [ "$MODE" = test ]; then
     log "installing Radicale from PyPI"
     python3 -m pip install -q radicale 2>/dev/null || python3 -m pip install -q --break-system-packages radicale
   fi
+  # The SurrealDB server for the scale-out test (built from crates.io once, outside the clone).
+  source "$ROOT/scripts/surreal-server.sh"
   if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
     log "installing end-to-end test packages"
     (cd "$ROOT/end2end" && (npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: Rust unit and integration tests (in-memory
-# SurrealDB, a real Radicale), then the Playwright end-to-end tests in Chromium.
+# SurrealDB, a real Radicale, and a real SurrealDB server that setup.sh builds once for the
+# scale-out test), then the Playwright end-to-end tests in Chromium.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" test

@@ -9,7 +9,7 @@ use thiserror::Error;
 use app::models::SignupMode;
 
 use crate::calendar::google::GoogleEndpoints;
-use crate::db::DbSettings;
+use crate::db::{AuthLevel, DbSettings};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -33,6 +33,8 @@ pub struct Config {
     pub db_cache_mb: u64,
     /// Embedded SurrealKV: memtable size (MiB) before it is flushed to disk.
     pub db_memtable_mb: u64,
+    /// Where `database_user` is defined on the server: root, namespace or database.
+    pub database_auth: AuthLevel,
     pub secret_key_file: Option<PathBuf>,
     pub public_url: String,
     pub log: String,
@@ -86,6 +88,7 @@ struct FileConfig {
     database_password: Option<SecretString>,
     db_cache_mb: Option<u64>,
     db_memtable_mb: Option<u64>,
+    database_auth: Option<String>,
     secret_key_file: Option<PathBuf>,
     public_url: Option<String>,
     log: Option<String>,
@@ -216,7 +219,17 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let database_auth = env("RONDO_DATABASE_AUTH")
+            .or(file.database_auth)
+            .map(|v| v.parse::<AuthLevel>())
+            .transpose()
+            .map_err(|reason| ConfigError::Value {
+                name: "RONDO_DATABASE_AUTH",
+                reason,
+            })?
+            .unwrap_or_default();
         Ok(Config {
+            database_auth,
             signup,
             trusted_proxies,
             bind,
@@ -330,6 +343,7 @@ impl Config {
             password: self.database_password.clone(),
             cache_mb: self.db_cache_mb,
             memtable_mb: self.db_memtable_mb,
+            auth_level: self.database_auth,
         }
     }
 
@@ -366,6 +380,32 @@ mod tests {
         assert_eq!(c.db_settings().endpoint, "surrealkv://data/db");
         assert_eq!(c.secret_key_path(), PathBuf::from("data/secret.key"));
         assert_eq!(c.sync_lease_seconds, 600);
+    }
+
+    #[test]
+    fn the_database_user_may_be_a_namespace_or_database_user() {
+        let c = Config::load_from(None, env_of(&[])).unwrap();
+        assert_eq!(c.db_settings().auth_level, AuthLevel::Root);
+        let c = Config::load_from(
+            None,
+            env_of(&[
+                ("RONDO_DATABASE_URL", "ws://127.0.0.1:8000"),
+                ("RONDO_DATABASE_USER", "rondo"),
+                ("RONDO_DATABASE_PASSWORD", "pw"),
+                ("RONDO_DATABASE_AUTH", "Database"),
+            ]),
+        )
+        .unwrap();
+        let settings = c.db_settings();
+        assert_eq!(settings.auth_level, AuthLevel::Database);
+        assert_eq!(settings.username.as_deref(), Some("rondo"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rondo.toml");
+        std::fs::write(&path, "database_auth = \"namespace\"\n").unwrap();
+        let c = Config::load_from(Some(&path), env_of(&[])).unwrap();
+        assert_eq!(c.database_auth, AuthLevel::Namespace);
+        let err = Config::load_from(None, env_of(&[("RONDO_DATABASE_AUTH", "admin")])).unwrap_err();
+        assert!(err.to_string().contains("RONDO_DATABASE_AUTH"), "{err}");
     }
 
     #[test]

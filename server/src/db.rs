@@ -2,7 +2,7 @@
 //! all behind one `Surreal<Any>` chosen by the endpoint string.
 use secrecy::{ExposeSecret, SecretString};
 use surrealdb::engine::any::{self, Any};
-use surrealdb::opt::auth::Root;
+use surrealdb::opt::auth::{Database, Namespace, Root};
 use surrealdb::types::SurrealValue;
 use surrealdb::Surreal;
 
@@ -29,7 +29,7 @@ pub struct DbSettings {
     pub endpoint: String,
     pub namespace: String,
     pub database: String,
-    /// Root credentials, only used for remote endpoints.
+    /// Credentials, only used for remote endpoints: a user defined at `auth_level`.
     pub username: Option<String>,
     pub password: Option<SecretString>,
     /// Embedded SurrealKV only: block cache and memtable sizes (MiB). Left to itself, the
@@ -37,6 +37,30 @@ pub struct DbSettings {
     /// to 1 GiB; unflushed writes also make every read slower and every start replay them.
     pub cache_mb: u64,
     pub memtable_mb: u64,
+    pub auth_level: AuthLevel,
+}
+
+/// Where the database user is defined on the server (`DEFINE USER … ON ROOT`, `ON NAMESPACE` or
+/// `ON DATABASE`): a namespace or database user keeps a shared server's other data out of reach.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AuthLevel {
+    #[default]
+    Root,
+    Namespace,
+    Database,
+}
+
+impl std::str::FromStr for AuthLevel {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "root" => Ok(AuthLevel::Root),
+            "namespace" => Ok(AuthLevel::Namespace),
+            "database" => Ok(AuthLevel::Database),
+            other => Err(format!("{other:?} is not root, namespace or database")),
+        }
+    }
 }
 
 /// Rondo's defaults for `RONDO_DB_CACHE_MB` and `RONDO_DB_MEMTABLE_MB` (BENCHMARKS.md).
@@ -54,6 +78,7 @@ impl DbSettings {
             password: None,
             cache_mb: DEFAULT_CACHE_MB,
             memtable_mb: DEFAULT_MEMTABLE_MB,
+            auth_level: AuthLevel::Root,
         }
     }
 }
@@ -74,11 +99,28 @@ pub async fn connect(settings: &DbSettings) -> Result<Db, StoreError> {
     }
     let db = any::connect(settings.endpoint.as_str()).await?;
     if let (Some(username), Some(password)) = (&settings.username, &settings.password) {
-        db.signin(Root {
-            username: username.clone(),
-            password: password.expose_secret().to_owned(),
-        })
-        .await?;
+        let (username, password) = (username.clone(), password.expose_secret().to_owned());
+        let (namespace, database) = (settings.namespace.clone(), settings.database.clone());
+        match settings.auth_level {
+            AuthLevel::Root => db.signin(Root { username, password }).await?,
+            AuthLevel::Namespace => {
+                db.signin(Namespace {
+                    namespace,
+                    username,
+                    password,
+                })
+                .await?
+            }
+            AuthLevel::Database => {
+                db.signin(Database {
+                    namespace,
+                    database,
+                    username,
+                    password,
+                })
+                .await?
+            }
+        };
     }
     db.use_ns(settings.namespace.as_str())
         .use_db(settings.database.as_str())

@@ -23,6 +23,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database refused a transaction because another one wrote the same record at
+    /// the same moment (seen on a SurrealDB server shared by several processes): running the
+    /// statement again is safe and sees the other's write.
+    pub fn is_write_conflict(&self) -> bool {
+        matches!(self, StoreError::Db(e) if matches!(
+            e.query_details(),
+            Some(surrealdb::types::QueryError::TransactionConflict)
+        ) || e.to_string().contains("can be retried"))
+    }
+
     /// Whether the database refused a write because of the named unique index.
     pub fn violates(&self, index: &str) -> bool {
         matches!(self, StoreError::Db(e) if e.to_string().contains(index))

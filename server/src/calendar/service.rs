@@ -588,6 +588,9 @@ impl Calendars {
             lease.release().await?;
             return Err(e);
         }
+        // The run starts once the lease is ours: on a busy shared database server taking it can
+        // take seconds, and the history must show one run of a connection at a time.
+        let started = self.settings.clock.now();
         Ok(Some(Begun {
             row,
             lease,

@@ -17,6 +17,7 @@ mod first_sync;
 mod google;
 mod meetings;
 mod my_addresses;
+mod scale_out;
 mod scheduler;
 mod sync_crash;
 mod sync_safety;

@@ -1,9 +1,34 @@
 //! Sync leases on the `connection` table: one running sync per connection, across processes.
 //! A lease expires, so a crashed process never blocks a connection for longer than its length.
+//! Processes taking the same lease at the same moment on a shared SurrealDB server make all but
+//! one transaction fail with a write conflict: the statement is run again, and then sees the
+//! winner's lease.
+use std::future::Future;
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 
 use crate::db::Db;
 use crate::error::StoreError;
+
+/// How often a lease statement is tried when it meets a write conflict.
+const ATTEMPTS: u32 = 8;
+
+/// Runs `statement` again after a write conflict, a little later each time.
+async fn retrying<T, F: Future<Output = Result<T, StoreError>>>(
+    mut statement: impl FnMut() -> F,
+) -> Result<T, StoreError> {
+    let mut attempt = 1;
+    loop {
+        match statement().await {
+            Err(e) if e.is_write_conflict() && attempt < ATTEMPTS => {
+                tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
 
 /// One sync's hold on one connection.
 #[derive(Clone)]
@@ -22,14 +47,17 @@ impl Lease {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Option<Lease>, StoreError> {
-        let taken: Vec<serde_json::Value> = db
-            .query("UPDATE type::record('connection', $id) SET lease_until = $until, lease_owner = $holder WHERE lease_until IS NONE OR lease_until < $now RETURN VALUE lease_owner")
-            .bind(("id", connection.to_string()))
-            .bind(("holder", holder.to_string()))
-            .bind(("now", now))
-            .bind(("until", until))
-            .await?
-            .take(0)?;
+        let taken: Vec<serde_json::Value> = retrying(|| async {
+            Ok(db
+                .query("UPDATE type::record('connection', $id) SET lease_until = $until, lease_owner = $holder WHERE lease_until IS NONE OR lease_until < $now RETURN VALUE lease_owner")
+                .bind(("id", connection.to_string()))
+                .bind(("holder", holder.to_string()))
+                .bind(("now", now))
+                .bind(("until", until))
+                .await?
+                .take(0)?)
+        })
+        .await?;
         Ok((!taken.is_empty()).then(|| Lease {
             db: db.clone(),
             connection: connection.to_string(),
@@ -43,24 +71,30 @@ impl Lease {
 
     /// Extends the lease; `false` when it is no longer ours (it lapsed and was taken over).
     pub async fn renew(&self, until: DateTime<Utc>) -> Result<bool, StoreError> {
-        let renewed: Vec<serde_json::Value> = self
-            .db
-            .query("UPDATE type::record('connection', $id) SET lease_until = $until WHERE lease_owner = $holder RETURN VALUE lease_owner")
-            .bind(("id", self.connection.clone()))
-            .bind(("holder", self.holder.clone()))
-            .bind(("until", until))
-            .await?
-            .take(0)?;
+        let renewed: Vec<serde_json::Value> = retrying(|| async {
+            Ok(self
+                .db
+                .query("UPDATE type::record('connection', $id) SET lease_until = $until WHERE lease_owner = $holder RETURN VALUE lease_owner")
+                .bind(("id", self.connection.clone()))
+                .bind(("holder", self.holder.clone()))
+                .bind(("until", until))
+                .await?
+                .take(0)?)
+        })
+        .await?;
         Ok(!renewed.is_empty())
     }
 
     pub async fn release(self) -> Result<(), StoreError> {
-        self.db
-            .query("UPDATE type::record('connection', $id) SET lease_until = NONE, lease_owner = NONE WHERE lease_owner = $holder")
-            .bind(("id", self.connection.clone()))
-            .bind(("holder", self.holder.clone()))
-            .await?
-            .check()?;
-        Ok(())
+        retrying(|| async {
+            self.db
+                .query("UPDATE type::record('connection', $id) SET lease_until = NONE, lease_owner = NONE WHERE lease_owner = $holder")
+                .bind(("id", self.connection.clone()))
+                .bind(("holder", self.holder.clone()))
+                .await?
+                .check()?;
+            Ok(())
+        })
+        .await
     }
 }

@@ -4,6 +4,7 @@ pub mod binary;
 pub mod calendar;
 pub mod proxy;
 pub mod radicale;
+pub mod surreal;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -111,6 +112,15 @@ impl Client {
         Client {
             base: base.to_string(),
             http,
+        }
+    }
+
+    /// The same browser (its cookie jar, so its session) talking to another Rondo process at
+    /// `base`: cookies are kept per host, not per port.
+    pub fn on(&self, base: &str) -> Client {
+        Client {
+            base: base.to_string(),
+            http: self.http.clone(),
         }
     }
 
