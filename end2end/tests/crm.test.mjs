@@ -2,7 +2,7 @@
 // and in again, and data surviving a server restart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRondo, launchBrowser, hydrated, shot, uniqueEmail } from './support.mjs';
+import { startRondo, launchBrowser, hydrated, shot, signUpWithoutJs, uniqueEmail } from './support.mjs';
 
 let server;
 let browser;
@@ -143,18 +143,7 @@ test('a new user signs up, records a person and an activity, and finds them agai
 test('forms work without JavaScript', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  const email = uniqueEmail('nojs');
-  await page.goto(`${server.base}/signup`);
-  await page.fill('#email', email);
-  await page.fill('#password', 'a long enough password');
-  await page.click('button[type=submit]');
-  await page.waitForURL('**/login?signed_up=1');
-  await page.getByTestId('signed-up').waitFor();
-  await page.fill('#email', email);
-  await page.fill('#password', 'a long enough password');
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${server.base}/`);
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await signUpWithoutJs(page, server.base, 'nojs');
   await page.goto(`${server.base}/people/new`);
   await page.fill('#first_name', 'Plain');
   await page.fill('#last_name', 'Form');

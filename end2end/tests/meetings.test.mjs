@@ -3,7 +3,7 @@
 // (Settings → Profile) making meetings know them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { signUp, startRondo, launchBrowser, hydrated, shot, uniqueEmail } from './support.mjs';
+import { signUp, signUpWithoutJs, startRondo, launchBrowser, hydrated, shot } from './support.mjs';
 import { startRadicale, vevent, addCalDavAccount } from './radicale.mjs';
 
 let server;
@@ -297,16 +297,7 @@ test('your own address: no "Add as new person" for you, declines not logged and 
 test('your addresses are added and removed without JavaScript', { timeout: 60_000 }, async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  const email = uniqueEmail('nojs-me');
-  await page.goto(`${server.base}/signup`);
-  await page.fill('#email', email);
-  await page.fill('#password', 'a long enough password');
-  await page.click('button[type=submit]');
-  await page.waitForURL('**/login?signed_up=1');
-  await page.fill('#email', email);
-  await page.fill('#password', 'a long enough password');
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${server.base}/`);
+  await signUpWithoutJs(page, server.base, 'nojs-me');
   await page.goto(`${server.base}/settings`);
   await page.fill('#my-address', 'plain@home.example');
   await page.click('text=Add address');

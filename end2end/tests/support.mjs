@@ -103,6 +103,24 @@ export async function waitForText(locator, expected, timeout = 30_000) {
 }
 
 /**
+ * Signs up and in with plain form posts, for pages without JavaScript; ends on the dashboard.
+ */
+export async function signUpWithoutJs(page, base, prefix) {
+  const email = uniqueEmail(prefix);
+  await page.goto(`${base}/signup`);
+  await page.fill('#email', email);
+  await page.fill('#password', 'a long enough password');
+  await page.click('button[type=submit]');
+  await page.waitForURL('**/login?signed_up=1');
+  await page.getByTestId('signed-up').waitFor();
+  await page.fill('#email', email);
+  await page.fill('#password', 'a long enough password');
+  await page.click('button[type=submit]');
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  return email;
+}
+
+/**
  * Signs up a new account through the form (after hydration), then signs in with it (sign-up
  * starts no session, so that it answers the same for known and new addresses) and waits for
  * the dashboard.

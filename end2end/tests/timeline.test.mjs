@@ -2,7 +2,7 @@
 // and without JavaScript.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRondo, launchBrowser, hydrated, shot, signUp } from './support.mjs';
+import { startRondo, launchBrowser, hydrated, shot, signUp, signUpWithoutJs } from './support.mjs';
 
 let server;
 let browser;
@@ -84,17 +84,7 @@ test('the person page says how often you meet, and a deleted activity can be bro
 test('deleting and undoing work without JavaScript', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  // Sign up and in without the client: plain form posts.
-  const email = `undo-${Date.now()}@example.org`;
-  await page.goto(`${server.base}/signup`);
-  await page.fill('#email', email);
-  await page.fill('#password', 'a long enough password');
-  await page.click('button[type=submit]');
-  await page.waitForURL('**/login?signed_up=1');
-  await page.fill('#email', email);
-  await page.fill('#password', 'a long enough password');
-  await page.click('button[type=submit]');
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await signUpWithoutJs(page, server.base, 'undo');
   await page.goto(`${server.base}/people/new`);
   await page.fill('#first_name', 'Plain');
   await page.click('text=Save person');
