@@ -260,7 +260,9 @@ fn TodaysMeetings(state: TodayState, needs_attention: Vec<String>) -> impl IntoV
                                 })
                             } else {
                                 (list.total as usize > count).then(|| view! {
-                                    <a class="today-more" href=format!("/?{day_query}today=all")>{format!("Show all {} meetings", list.total)}</a>
+                                    <a class="today-more" href=format!("/?{day_query}today=all")>
+                                        {format!("Show all {} meetings {}", list.total, if shown.get_untracked() == today { "today" } else { "that day" })}
+                                    </a>
                                 }.into_any())
                             };
                             view! {

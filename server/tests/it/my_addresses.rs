@@ -102,7 +102,7 @@ async fn connect(client: &common::Client, base: &str) -> Connection {
         )
         .await
         .unwrap();
-    let created: Connection = client
+    let started: Connection = client
         .call(
             "create-caldav",
             &[
@@ -115,6 +115,8 @@ async fn connect(client: &common::Client, base: &str) -> Connection {
         )
         .await
         .unwrap();
+    // The first sync (auto-log still off) runs in the background: let it finish first.
+    let created = client.synced(&started.id).await;
     client
         .call(
             "update-connection",
