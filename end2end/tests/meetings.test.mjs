@@ -258,7 +258,7 @@ test('your own address: no "Add as new person" for you, declines not logged and 
   await edit.getByRole('button', { name: 'Save' }).click();
   await edit.waitFor({ state: 'detached' });
   await card.getByRole('button', { name: 'Sync now' }).click();
-  await card.getByText('0 added, 0 changed, 0 removed, 2 logged').waitFor();
+  await card.locator('.sync-result', { hasText: '0 added, 0 changed, 0 removed, 2 logged' }).waitFor();
 
   // Bob's past meetings: you are "you" with nothing to add; your answers are marked; only
   // the meetings you did not decline were logged.
