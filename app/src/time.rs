@@ -148,6 +148,21 @@ pub fn format_cadence(
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
+/// "5 minutes ago": a past moment from now (last sync, last contact).
+pub fn ago(at: chrono::DateTime<Utc>) -> String {
+    let secs = (Utc::now() - at).num_seconds().max(0);
+    match secs {
+        0..=59 => "just now".into(),
+        60..=3599 => plural(secs / 60, "minute"),
+        3600..=86_399 => plural(secs / 3600, "hour"),
+        _ => plural(secs / 86_400, "day"),
+    }
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
 /// Just the clock times, for the dashboard's list of today.
 pub fn format_meeting_times(meeting: &crate::models::Meeting, tz: &str) -> String {
     if meeting.all_day {

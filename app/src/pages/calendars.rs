@@ -1,7 +1,6 @@
 //! Settings → Calendars: connections, their calendars and sync state.
 use std::collections::BTreeSet;
 
-use chrono::Utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -17,6 +16,7 @@ use crate::models::{
     CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, GoogleProblem,
 };
 use crate::pages::settings::SettingsTabs;
+use crate::time::ago;
 
 struct Preset {
     key: &'static str,
@@ -31,21 +31,6 @@ const PRESETS: [Preset; 4] = [
     Preset { key: "nextcloud", label: "Nextcloud", url: "https://HOST/remote.php/dav", hint: "Replace HOST with your Nextcloud's address; an app password works best." },
     Preset { key: "other", label: "Other server", url: "", hint: "The server's CalDAV address; Rondo finds the calendars from there." },
 ];
-
-/// "5 minutes ago" for the last sync.
-pub fn ago(at: chrono::DateTime<Utc>) -> String {
-    let secs = (Utc::now() - at).num_seconds().max(0);
-    match secs {
-        0..=59 => "just now".into(),
-        60..=3599 => plural(secs / 60, "minute"),
-        3600..=86_399 => plural(secs / 3600, "hour"),
-        _ => plural(secs / 86_400, "day"),
-    }
-}
-
-fn plural(n: i64, unit: &str) -> String {
-    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
-}
 
 #[component]
 pub fn CalendarsPage() -> impl IntoView {

@@ -91,7 +91,7 @@ fn DashboardView(dashboard: Dashboard, today: TodayState) -> impl IntoView {
                 <ul class="contact-list">
                     {recently_contacted.into_iter().map(|c| view! {
                         <li><a href=format!("/people/{}", c.person.id)>{c.person.name}</a>
-                            <span class="meta">{crate::pages::calendars::ago(c.at)}</span></li>
+                            <span class="meta">{crate::time::ago(c.at)}</span></li>
                     }).collect_view()}
                 </ul>
             </section>

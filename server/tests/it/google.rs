@@ -342,6 +342,31 @@ async fn stored_meetings_keep_attendees_rooms_all_day_dates_and_the_meet_link() 
 }
 
 #[tokio::test]
+async fn working_location_focus_time_and_out_of_office_are_no_meetings() {
+    let s = setup().await;
+    s.fake
+        .put_event("primary", meeting("review", at(1), "Review"));
+    for (id, kind) in [
+        ("office", "workingLocation"),
+        ("focus", "focusTime"),
+        ("away", "outOfOffice"),
+    ] {
+        let mut e = meeting(id, at(3), kind);
+        e["eventType"] = json!(kind);
+        s.fake.put_event("primary", e);
+    }
+    let connection = s.connect().await;
+    assert_eq!(connection.event_count, 1, "only the review is a meeting");
+    // A meeting turned into a status entry later goes like a cancelled one.
+    let mut review = meeting("review", at(1), "Review");
+    review["eventType"] = json!("outOfOffice");
+    s.fake.put_event("primary", review);
+    let report = s.sync(&connection.id).await;
+    assert_eq!((report.added, report.removed), (0, 1), "{report:?}");
+    assert_eq!(s.connection().await.event_count, 0);
+}
+
+#[tokio::test]
 async fn a_cancelled_instance_removes_only_that_occurrence() {
     let s = setup().await;
     for day in 0..5 {

@@ -55,14 +55,13 @@ impl GoogleEvent {
         self.status.as_deref() == Some("cancelled")
     }
 
-    /// Google's status entries, which are no meetings: where the user works that day and focus
-    /// time always, out of office unless the connection shows it.
-    pub fn is_status_entry(&self, show_out_of_office: bool) -> bool {
-        match self.event_type.as_deref() {
-            Some("workingLocation" | "focusTime") => true,
-            Some("outOfOffice") => !show_out_of_office,
-            _ => false,
-        }
+    /// Google's status entries, which are no meetings: where the user works that day, focus
+    /// time and out of office.
+    pub fn is_status_entry(&self) -> bool {
+        matches!(
+            self.event_type.as_deref(),
+            Some("workingLocation" | "focusTime" | "outOfOffice")
+        )
     }
 }
 
@@ -229,18 +228,15 @@ mod tests {
     }
 
     #[test]
-    fn status_entries_are_no_meetings_out_of_office_only_when_asked() {
+    fn status_entries_are_no_meetings() {
         let of_type = |t: &str| parse(json!({ "id": "x", "eventType": t }));
-        for hidden in ["workingLocation", "focusTime"] {
-            assert!(of_type(hidden).is_status_entry(false), "{hidden}");
-            assert!(of_type(hidden).is_status_entry(true), "{hidden}");
+        for hidden in ["workingLocation", "focusTime", "outOfOffice"] {
+            assert!(of_type(hidden).is_status_entry(), "{hidden}");
         }
-        assert!(of_type("outOfOffice").is_status_entry(false));
-        assert!(!of_type("outOfOffice").is_status_entry(true));
         for shown in ["default", "birthday", "fromGmail"] {
-            assert!(!of_type(shown).is_status_entry(false), "{shown}");
+            assert!(!of_type(shown).is_status_entry(), "{shown}");
         }
-        assert!(!parse(json!({ "id": "x" })).is_status_entry(false));
+        assert!(!parse(json!({ "id": "x" })).is_status_entry());
     }
 
     #[test]

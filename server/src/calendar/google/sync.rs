@@ -326,7 +326,9 @@ impl CalendarSync<'_> {
     }
 
     async fn apply(&self, event: &GoogleEvent, outcome: &mut SyncOutcome) -> Result<(), Failure> {
-        if event.is_cancelled() {
+        // A status entry is stored like nothing: one that was a meeting before goes like a
+        // cancelled one.
+        if event.is_cancelled() || event.is_status_entry() {
             // A cancelled series may arrive as its parent alone: its instances go with it.
             let instance_prefix = format!("{}_", event.id);
             let gone: Vec<String> = self
