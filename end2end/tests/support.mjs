@@ -28,7 +28,7 @@ export async function startRondo({ dataDir = mkdtempSync(join(tmpdir(), 'rondo-e
   if (!bin) throw new Error('RONDO_BIN must point at the built rondo binary (scripts/test.sh sets it)');
   port = port ?? (await freePort());
   const child = spawn(bin, ['serve'], {
-    env: { ...process.env, RONDO_BIND: `127.0.0.1:${port}`, RONDO_DATA_DIR: dataDir, RONDO_LOG: 'warn', ...env },
+    env: { ...process.env, RONDO_BIND: `127.0.0.1:${port}`, RONDO_DATA_DIR: dataDir, RONDO_LOG: process.env.RONDO_E2E_LOG || 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;

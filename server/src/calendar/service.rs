@@ -91,10 +91,18 @@ pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// How a sync under its lease ended.
 enum SyncEnd {
-    Finished(Result<SyncReport, StoreError>),
+    Finished(Result<(SyncReport, Ending), StoreError>),
     TimedOut,
     /// Another process holds the connection now (this one's renewal updated nothing).
     LeaseLost,
+}
+
+/// The status a finished sync leaves its connection in.
+struct Ending {
+    status: ConnectionStatus,
+    error: Option<String>,
+    /// Whether it counts as synced (sets "last sync").
+    synced: bool,
 }
 
 /// Stops renewing a sync's lease when dropped.
@@ -624,8 +632,8 @@ impl Calendars {
                 tracing::error!(connection = id, error = %e, "counting events failed");
             }
         }
-        let mut report = match end {
-            SyncEnd::Finished(Ok(report)) => report,
+        let (mut report, ending) = match end {
+            SyncEnd::Finished(Ok(finished)) => finished,
             SyncEnd::Finished(Err(e)) => {
                 // Not left "syncing": the page would wait for a sync that is over.
                 let _ = self
@@ -643,11 +651,10 @@ impl Calendars {
             }
             SyncEnd::TimedOut => {
                 let minutes = self.settings.sync_timeout.as_secs().div_ceil(60);
-                self.fail(owner, id, SyncFailure::error(format!(
+                failed(id, SyncFailure::error(format!(
                     "The sync took longer than {minutes} minute{} and was stopped. What it stored is kept; Rondo carries on at the next sync.",
                     if minutes == 1 { "" } else { "s" }
                 )))
-                .await?
             }
             SyncEnd::LeaseLost => {
                 tracing::warn!(
@@ -701,6 +708,11 @@ impl Calendars {
             error: report.error.clone(),
         };
         self.history.record(owner, id, &run).await?;
+        // Last, once the run is recorded: a page that sees the connection no longer "syncing"
+        // must also see this run's result, not the previous one (or none).
+        self.connections
+            .set_status(owner, id, ending.status, ending.error, ending.synced)
+            .await?;
         lease.release().await?;
         Ok(report)
     }
@@ -730,7 +742,8 @@ impl Calendars {
         }))
     }
 
-    async fn sync_locked(&self, row: &ConnectionRow) -> Result<SyncReport, StoreError> {
+    /// The sync's work; how it ended is returned, for `run` to write once all else is stored.
+    async fn sync_locked(&self, row: &ConnectionRow) -> Result<(SyncReport, Ending), StoreError> {
         let (owner, id) = (row.owner.as_str(), row.id.as_str());
         // What the connection is known to be, before matching: a CalDAV username that is an
         // address, the Google account it is named after.
@@ -761,19 +774,22 @@ impl Calendars {
             Ok(outcome) => {
                 let seen: Vec<String> = outcome.self_addresses.iter().cloned().collect();
                 self.reported(owner, id, &seen, false).await?;
-                self.connections
-                    .set_status(owner, id, ConnectionStatus::Ok, None, true)
-                    .await?;
-                Ok(SyncReport {
+                let report = SyncReport {
                     added: outcome.changes.added,
                     changed: outcome.changes.changed,
                     removed: outcome.changes.removed,
                     warnings: outcome.warnings,
                     error: None,
                     logged: 0,
-                })
+                };
+                let ending = Ending {
+                    status: ConnectionStatus::Ok,
+                    error: None,
+                    synced: true,
+                };
+                Ok((report, ending))
             }
-            Err(failure) => self.fail(owner, id, failure).await,
+            Err(failure) => Ok(failed(id, failure)),
         }
     }
 
@@ -799,26 +815,18 @@ impl Calendars {
             .map_err(|e| SyncFailure::error(e.to_string()))?;
         caldav_sync::sync_connection(&self.stores(row), &account, row, index, now).await
     }
+}
 
-    async fn fail(
-        &self,
-        owner: &str,
-        id: &str,
-        failure: SyncFailure,
-    ) -> Result<SyncReport, StoreError> {
-        tracing::warn!(connection = id, error = %failure.message, "calendar sync failed");
-        self.connections
-            .set_status(
-                owner,
-                id,
-                failure.status,
-                Some(failure.message.clone()),
-                false,
-            )
-            .await?;
-        Ok(SyncReport {
-            error: Some(failure.message),
-            ..Default::default()
-        })
-    }
+fn failed(connection: &str, failure: SyncFailure) -> (SyncReport, Ending) {
+    tracing::warn!(connection, error = %failure.message, "calendar sync failed");
+    let report = SyncReport {
+        error: Some(failure.message.clone()),
+        ..Default::default()
+    };
+    let ending = Ending {
+        status: failure.status,
+        error: Some(failure.message),
+        synced: false,
+    };
+    (report, ending)
 }
