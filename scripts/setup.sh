@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever Rondo needs that is missing, and prints nothing else when all is there.
 # Sourced by run.sh and test.sh; exports RUSTUP_TOOLCHAIN for a toolchain that can build wasm32.
-# Usage: source scripts/setup.sh [run|test]
+# Usage: source scripts/setup.sh [run|test|bench]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODE="${1:-run}"
@@ -96,13 +96,24 @@ if [ ! -x "$BUILD_TOOLS/node_modules/.bin/wasm-opt" ] || [ "$BUILD_TOOLS/package
   (cd "$BUILD_TOOLS" && (npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent))
 fi
 
-if [ "$MODE" = test ]; then
-  apt_install chromium
-  # Radicale: a real CalDAV server for integration and end-to-end tests.
+pip_install() {
+  python3 -m pip install -q "$@" 2>/dev/null || python3 -m pip install -q --break-system-packages "$@"
+}
+if [ "$MODE" = test ] || [ "$MODE" = bench ]; then
+  # Radicale: a real CalDAV server for integration and end-to-end tests and the benchmarks.
   if ! python3 -c 'import radicale' 2>/dev/null; then
     log "installing Radicale from PyPI"
-    python3 -m pip install -q radicale 2>/dev/null || python3 -m pip install -q --break-system-packages radicale
+    pip_install radicale
   fi
+fi
+if [ "$MODE" = bench ] && ! command -v vdirsyncer >/dev/null; then
+  # What the sync benchmark compares itself with.
+  log "installing vdirsyncer from PyPI"
+  pip_install vdirsyncer
+  export PATH="$HOME/.local/bin:$PATH"
+fi
+if [ "$MODE" = test ]; then
+  apt_install chromium
   # The SurrealDB server for the scale-out test (built from crates.io once, outside the clone).
   source "$ROOT/scripts/surreal-server.sh"
   if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then

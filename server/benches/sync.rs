@@ -108,6 +108,57 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// vdirsyncer's first and unchanged syncs of the same calendar into a local folder, when it is
+/// installed (`scripts/bench.sh` installs it from PyPI): the comparison the sync is held to.
+fn vdirsyncer(radicale: &Radicale) -> Option<(Duration, Duration)> {
+    let program = std::env::var("BENCH_VDIRSYNCER").unwrap_or_else(|_| "vdirsyncer".into());
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local");
+    std::fs::create_dir_all(&local).unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[general]\nstatus_path = \"{status}\"\n\n\
+             [pair bench]\na = \"bench_remote\"\nb = \"bench_local\"\ncollections = null\n\n\
+             [storage bench_remote]\ntype = \"caldav\"\nurl = \"{url}\"\nusername = \"{USER}\"\npassword = \"{PASSWORD}\"\nread_only = true\n\n\
+             [storage bench_local]\ntype = \"filesystem\"\npath = \"{local}\"\nfileext = \".ics\"\n",
+            status = dir.path().join("status").display(),
+            url = radicale.calendar_url("work"),
+            local = local.display(),
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| -> Option<Duration> {
+        let started = Instant::now();
+        let status = std::process::Command::new(&program)
+            .arg("-c")
+            .arg(&config)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then(|| started.elapsed())
+    };
+    run(&["discover", "bench"])?;
+    let first = run(&["sync", "bench"])?;
+    let copied = std::fs::read_dir(&local).map_or(0, |d| d.count());
+    eprintln!("vdirsyncer copied {copied} objects");
+    let unchanged = run(&["sync", "bench"])?;
+    Some((first, unchanged))
+}
+
+/// How Rondo's time compares with another's, in words.
+fn faster(rondo: Duration, other: Duration) -> String {
+    let ratio = other.as_secs_f64() / rondo.as_secs_f64();
+    if ratio >= 1.0 {
+        format!("Rondo {ratio:.1}× faster")
+    } else {
+        format!("Rondo {:.1}× slower", 1.0 / ratio)
+    }
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
 }
@@ -200,6 +251,20 @@ async fn main() {
     assert_eq!(report.error, None);
     assert_eq!(report.added + report.changed + report.removed, 0);
 
+    let compared = vdirsyncer(&radicale);
+    if compared.is_none() {
+        eprintln!("vdirsyncer not found or failed: no comparison (scripts/bench.sh installs it)");
+    }
+    let comparison = compared.map_or_else(String::new, |(first_v, unchanged_v)| {
+        format!(
+            "| vdirsyncer, first sync of the same calendar into a folder | {} ({}) |\n\
+             | vdirsyncer, unchanged re-sync | {} |\n",
+            secs(first_v),
+            faster(first, first_v),
+            secs(unchanged_v),
+        )
+    });
+
     let profile = if cfg!(debug_assertions) {
         "debug"
     } else {
@@ -215,6 +280,7 @@ async fn main() {
          | The same objects fetched by multiget in batches of 50, alone | {} |\n\
          | Raw calendar-query REPORT of all data ({:.1} MB), for comparison | {} |\n\
          | First sync ÷ raw REPORT | {:.1}× |\n\
+         {comparison}\
          | Peak RSS of the benchmark process (server side and Rondo's test client) | {:.0} MB |\n",
         stored.first().and_then(|r| r["n"].as_i64()).unwrap_or(0),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
