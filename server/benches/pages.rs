@@ -7,6 +7,8 @@
 //! with 8 concurrent connections: right after the bulk write (no restart, as after a large
 //! sync) and after reopening the database. Prints a Markdown table and rewrites the "Pages"
 //! section of BENCHMARKS.md between its markers.
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,8 +20,6 @@ use server::config::Config;
 use server::db::{Db, DbSettings};
 use server::services::Services;
 
-const BEGIN: &str = "<!-- pages-bench:begin -->";
-const END: &str = "<!-- pages-bench:end -->";
 const CONNECTIONS: usize = 8;
 const PASSWORD: &str = "correct horse battery";
 
@@ -28,19 +28,6 @@ fn env_or(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// The process's peak resident memory (VmHWM), in MB.
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn settings(dir: &std::path::Path) -> DbSettings {
@@ -409,7 +396,7 @@ async fn main() {
         ),
     ];
     let fresh = measure_all(&base, &requests, total).await;
-    let rss_fresh = peak_rss_mb();
+    let rss_fresh = support::peak_rss_mb();
 
     // Reopen: stop the server, let the database close, open it again.
     server.abort();
@@ -462,15 +449,7 @@ async fn main() {
     table.push_str(&format!(
         "\nPeak RSS of the benchmark process (server and client): {rss_fresh:.0} MB after the \
          bulk write and the first round, {:.0} MB at the end.\n",
-        peak_rss_mb()
+        support::peak_rss_mb()
     ));
-    println!("{table}");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        if let (Some(a), Some(b)) = (text.find(BEGIN), text.find(END)) {
-            let updated = format!("{}{BEGIN}\n{table}{}", &text[..a], &text[b..]);
-            std::fs::write(&path, updated).unwrap();
-            eprintln!("updated {}", path.display());
-        }
-    }
+    support::publish("pages", &table);
 }

@@ -8,6 +8,8 @@
 #[allow(dead_code)]
 mod radicale;
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,9 +20,6 @@ use server::calendar::service::{CalendarSettings, Calendars};
 use server::db::DbSettings;
 use server::matcher::Matcher;
 use server::secrets::Keyring;
-
-const BEGIN: &str = "<!-- sync-bench:begin -->";
-const END: &str = "<!-- sync-bench:end -->";
 
 /// Event `i` of the generated calendar: meetings spread over ±60 days with three guests; every
 /// tenth a weekly series.
@@ -93,19 +92,6 @@ async fn raw_multigets(radicale: &Radicale, events: usize) -> Duration {
         report(&http, radicale, body).await;
     }
     started.elapsed()
-}
-
-/// The process's peak resident memory (VmHWM), in MB.
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// vdirsyncer's first and unchanged syncs of the same calendar into a local folder, when it is
@@ -294,15 +280,7 @@ async fn main() {
         bytes as f64 / 1e6,
         secs(raw),
         first.as_secs_f64() / raw.as_secs_f64(),
-        peak_rss_mb(),
+        support::peak_rss_mb(),
     );
-    println!("{table}");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        if let (Some(a), Some(b)) = (text.find(BEGIN), text.find(END)) {
-            let updated = format!("{}{BEGIN}\n{table}{}", &text[..a], &text[b..]);
-            std::fs::write(&path, updated).unwrap();
-            eprintln!("updated {}", path.display());
-        }
-    }
+    support::publish("sync", &table);
 }

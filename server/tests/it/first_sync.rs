@@ -85,19 +85,6 @@ impl Setup {
         .unwrap()
     }
 
-    async fn stored(&self) -> usize {
-        let rows: Vec<serde_json::Value> = self
-            .server
-            .services
-            .db
-            .query("SELECT uid FROM event")
-            .await
-            .unwrap()
-            .take(0)
-            .unwrap();
-        rows.len()
-    }
-
     async fn runs(&self, client: &Client, id: &str) -> usize {
         let runs: Vec<serde_json::Value> = client
             .call("connection-history", &[("id", id)])
@@ -164,7 +151,7 @@ async fn add_account_returns_at_once_discovers_once_and_shows_the_first_sync_s_p
         page.contains(r#"<progress max="120" value="50">"#),
         "{page}"
     );
-    assert_eq!(s.stored().await, 50);
+    assert_eq!(s.server.stored_events().await, 50);
 
     gate.release();
     let done = first_listing_not_syncing(&dana, &created.id).await;
@@ -173,7 +160,7 @@ async fn add_account_returns_at_once_discovers_once_and_shows_the_first_sync_s_p
     assert_eq!(done.event_count, EVENTS as u64);
     let run = done.last_run.expect("the first run is recorded");
     assert_eq!((run.added, run.error), (EVENTS as u64, None));
-    assert_eq!(s.stored().await, EVENTS);
+    assert_eq!(s.server.stored_events().await, EVENTS);
 
     // The discovery of "Test connection" was the only one: the sync sent REPORTs only.
     let after = s.proxy.take();
@@ -226,7 +213,7 @@ async fn sync_now_during_a_running_sync_joins_it_instead_of_running_twice() {
     );
     assert_eq!(s.proxy.max_in_flight(), 1, "never two requests at once");
     assert_eq!(s.runs(&dana, &created.id).await, 1);
-    assert_eq!(s.stored().await, EVENTS);
+    assert_eq!(s.server.stored_events().await, EVENTS);
 
     // Another server process sharing the database finds the lease held and stays out.
     let gate = s.proxy.hold_from("REPORT sync-collection", 1);
@@ -271,7 +258,7 @@ async fn a_sync_goes_on_when_the_page_that_started_it_is_left() {
         .unwrap()
         .check()
         .unwrap();
-    assert_eq!(s.stored().await, 0);
+    assert_eq!(s.server.stored_events().await, 0);
 
     // "Sync now", and the browser leaves (the request is dropped) while the sync is held.
     let gate = s.proxy.hold_from("REPORT calendar-multiget", 2);
@@ -287,7 +274,7 @@ async fn a_sync_goes_on_when_the_page_that_started_it_is_left() {
     gate.release();
     let done = dana.synced(&created.id).await;
     assert_eq!(done.status, ConnectionStatus::Ok);
-    assert_eq!(s.stored().await, EVENTS);
+    assert_eq!(s.server.stored_events().await, EVENTS);
     let runs: Vec<app::models::SyncRun> = s
         .server
         .services

@@ -6,9 +6,7 @@
 //! connection and goes with it.
 use crate::common;
 
-use app::models::{
-    Activity, Connection, DiscoveredCalendar, Meeting, MyAddress, MyAddressSource, Page, Response,
-};
+use app::models::{Activity, Connection, Meeting, MyAddress, MyAddressSource, Page, Response};
 use chrono::{Duration, Utc};
 use common::calendar::{event, BOB};
 use common::radicale::{Radicale, PASSWORD, USER};
@@ -79,7 +77,8 @@ async fn setup() -> Setup {
         ])
         .await
         .unwrap();
-    let connection = connect(&client, &radicale.base).await;
+    let connection =
+        common::calendar::connect_as(&client, &radicale.base, (USER, PASSWORD), "Work", true).await;
     Setup {
         radicale,
         _server: server,
@@ -88,48 +87,6 @@ async fn setup() -> Setup {
         namesake,
         connection,
     }
-}
-
-async fn connect(client: &common::Client, base: &str) -> Connection {
-    let found: Vec<DiscoveredCalendar> = client
-        .call(
-            "test-caldav",
-            &[
-                ("server_url", base),
-                ("username", USER),
-                ("password", PASSWORD),
-            ],
-        )
-        .await
-        .unwrap();
-    let started: Connection = client
-        .call(
-            "create-caldav",
-            &[
-                ("connection[name]", "Work"),
-                ("connection[server_url]", base),
-                ("connection[username]", USER),
-                ("connection[password]", PASSWORD),
-                ("connection[calendars][0]", &found[0].remote_id),
-            ],
-        )
-        .await
-        .unwrap();
-    // The first sync (auto-log still off) runs in the background: let it finish first.
-    let created = client.synced(&started.id).await;
-    client
-        .call(
-            "update-connection",
-            &[
-                ("update[id]", &created.id),
-                ("update[name]", &created.name),
-                ("update[calendars][0]", &found[0].remote_id),
-                ("update[sync_enabled]", "on"),
-                ("update[auto_log]", "on"),
-            ],
-        )
-        .await
-        .unwrap()
 }
 
 impl Setup {

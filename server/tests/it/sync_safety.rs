@@ -68,19 +68,6 @@ impl Setup {
             .unwrap()
     }
 
-    async fn stored(&self) -> usize {
-        let rows: Vec<serde_json::Value> = self
-            .server
-            .services
-            .db
-            .query("SELECT uid FROM event")
-            .await
-            .unwrap()
-            .take(0)
-            .unwrap();
-        rows.len()
-    }
-
     async fn token(&self) -> Option<String> {
         self.server
             .services
@@ -133,7 +120,7 @@ impl Setup {
 #[tokio::test]
 async fn an_empty_sync_answer_loses_nothing() {
     let s = setup(6, "empty-answer@example.org").await;
-    assert_eq!(s.stored().await, 6);
+    assert_eq!(s.server.stored_events().await, 6);
     let token = s.token().await;
 
     // A 207 with no responses and no sync token: cut short, never "everything was deleted".
@@ -142,12 +129,12 @@ async fn an_empty_sync_answer_loses_nothing() {
     let report = s.sync().await;
     let error = report.error.expect("a failed sync");
     assert!(error.contains("could not read"), "{error}");
-    assert_eq!(s.stored().await, 6);
+    assert_eq!(s.server.stored_events().await, 6);
     assert_eq!(s.token().await, token, "the cursor is kept");
 
     let report = s.sync().await;
     assert_eq!(report.error, None);
-    assert_eq!(s.stored().await, 6);
+    assert_eq!(s.server.stored_events().await, 6);
 }
 
 #[tokio::test]
@@ -166,21 +153,21 @@ async fn a_listing_that_drops_most_events_waits_for_a_second_one() {
     let report = s.sync().await;
     let error = report.error.expect("held back");
     assert!(error.contains("listed only 0 of the 6 events"), "{error}");
-    assert_eq!(s.stored().await, 6, "kept until confirmed");
+    assert_eq!(s.server.stored_events().await, 6, "kept until confirmed");
     assert_eq!(s.token().await, token);
 
     // The server answers properly again: nothing was lost, nothing is pending.
     assert_eq!(s.sync().await.error, None);
-    assert_eq!(s.stored().await, 6);
+    assert_eq!(s.server.stored_events().await, 6);
 
     // A genuine mass deletion: two listings in a row agree, and the second one applies it.
     refuse_then_list_nothing();
     assert!(s.sync().await.error.is_some());
-    assert_eq!(s.stored().await, 6);
+    assert_eq!(s.server.stored_events().await, 6);
     refuse_then_list_nothing();
     let report = s.sync().await;
     assert_eq!(report.error, None);
-    assert_eq!((report.removed, s.stored().await), (6, 0));
+    assert_eq!((report.removed, s.server.stored_events().await), (6, 0));
     drop(s.radicale);
 }
 
@@ -213,13 +200,13 @@ async fn a_multiget_that_leaves_events_out_fails_and_keeps_them() {
     let error = report.error.expect("a failed sync");
     assert!(error.contains("did not return 3"), "{error}");
     assert_eq!(s.starts("m0").await, before, "the stored copy stays");
-    assert_eq!(s.stored().await, 1);
+    assert_eq!(s.server.stored_events().await, 1);
     assert_eq!(s.token().await, token, "asked again next time");
 
     let report = s.sync().await;
     assert_eq!(report.error, None);
     assert_eq!(s.starts("m0").await, vec![moved]);
-    assert_eq!(s.stored().await, 3);
+    assert_eq!(s.server.stored_events().await, 3);
 }
 
 /// A daily meeting since long ago, without end.
@@ -295,16 +282,20 @@ async fn without_sync_collection_a_wider_window_lists_again() {
         .unwrap();
     s.set_window(10, 20).await;
     assert_eq!(s.sync().await.error, None);
-    assert_eq!(s.stored().await, 1, "only the near one is in the window");
+    assert_eq!(
+        s.server.stored_events().await,
+        1,
+        "only the near one is in the window"
+    );
 
     // Nothing changed on the server (same ctag), but the window now reaches the far meeting.
     s.set_window(10, 60).await;
     assert_eq!(s.sync().await.error, None);
-    assert_eq!(s.stored().await, 2);
+    assert_eq!(s.server.stored_events().await, 2);
     s.set_window(10, 20).await;
     assert_eq!(s.sync().await.error, None);
     assert_eq!(
-        s.stored().await,
+        s.server.stored_events().await,
         1,
         "and it goes when the window shrinks again"
     );

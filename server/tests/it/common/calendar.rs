@@ -112,13 +112,24 @@ pub async fn connect(client: &Client, base: &str, auto_log: bool) -> Connection 
 
 /// As [`connect`], with a connection name (empty: Rondo's default).
 pub async fn connect_named(client: &Client, base: &str, name: &str, auto_log: bool) -> Connection {
+    connect_as(client, base, DANA, name, auto_log).await
+}
+
+/// As [`connect_named`], as another Radicale user (`(username, password)`).
+pub async fn connect_as(
+    client: &Client,
+    base: &str,
+    (username, password): (&str, &str),
+    name: &str,
+    auto_log: bool,
+) -> Connection {
     let found: Vec<DiscoveredCalendar> = client
         .call(
             "test-caldav",
             &[
                 ("server_url", base),
-                ("username", DANA.0),
-                ("password", DANA.1),
+                ("username", username),
+                ("password", password),
             ],
         )
         .await
@@ -128,8 +139,8 @@ pub async fn connect_named(client: &Client, base: &str, name: &str, auto_log: bo
             "create-caldav",
             &[
                 ("connection[server_url]", base),
-                ("connection[username]", DANA.0),
-                ("connection[password]", DANA.1),
+                ("connection[username]", username),
+                ("connection[password]", password),
                 ("connection[name]", name),
                 ("connection[calendars][0]", &found[0].remote_id),
             ],

@@ -95,6 +95,19 @@ impl TestServer {
         Client::new(&self.base)
     }
 
+    /// How many events are stored, whoever owns them.
+    pub async fn stored_events(&self) -> usize {
+        let rows: Vec<serde_json::Value> = self
+            .services
+            .db
+            .query("SELECT uid FROM event")
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+        rows.len()
+    }
+
     /// A client signed in as a new account.
     pub async fn user(&self, email: &str) -> Client {
         Client::signed_up(&self.base, email).await
