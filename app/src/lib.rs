@@ -56,6 +56,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("meetings/:id") view=meeting::MeetingPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/calendars") view=calendars::CalendarsPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings/calendars/add") view=calendars::AddCalDavPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings/calendars/:id/edit") view=calendars::EditConnectionPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>
