@@ -30,6 +30,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="rondo"/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                // Controls that only the WASM client can work (e.g. "Add email" growing a form)
+                // are hidden from browsers without JavaScript.
+                <noscript><style>".js-only { display: none !important; }"</style></noscript>
             </head>
             <body>
                 <App/>

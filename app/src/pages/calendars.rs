@@ -404,11 +404,13 @@ fn CalDavAccountFields(
             {PRESETS.iter().map(|p| view! { <option value=p.key selected=p.key == "other">{p.label}</option> }).collect_view()}
         </select>
         <label for="caldav-url">"Server URL"</label>
-        <input id="caldav-url" name="connection[server_url]" type="url" required placeholder="https://caldav.example.com" bind:value=url/>
+        // The presets' addresses are offered by the field itself too (no JavaScript needed).
+        <input id="caldav-url" name="connection[server_url]" type="url" required placeholder="https://caldav.example.com"
+               list="caldav-urls" bind:value=url/>
+        <datalist id="caldav-urls">
+            {PRESETS.iter().filter(|p| !p.url.is_empty()).map(|p| view! { <option value=p.url>{p.label}</option> }).collect_view()}
+        </datalist>
         <small>{hint}</small>
-        <noscript>
-            <small>{PRESETS.iter().filter(|p| !p.url.is_empty()).map(|p| format!("{}: {} ", p.label, p.url)).collect::<String>()}</small>
-        </noscript>
         <label for="caldav-username">"Username"</label>
         <input id="caldav-username" name="connection[username]" required autocomplete="off" bind:value=username/>
         <label for="caldav-password">"Password"</label>
