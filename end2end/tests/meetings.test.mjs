@@ -238,7 +238,7 @@ test('past meetings page past ten; cancelled meetings offer no Join', { timeout:
   await meetings.locator('.meeting', { hasText: 'Past 12' }).waitFor();
   await meetings.getByRole('tab', { name: 'Upcoming' }).click();
   await meetings.locator('.meeting', { hasText: 'Pat call' }).waitFor();
-  await page.locator('.timeline').waitFor();
+  await page.locator('section.timeline-section').waitFor();
   assert.deepEqual(said, []);
   await shot(page, '23-past-meetings-pager');
 });
