@@ -213,7 +213,13 @@ impl LinkSearch {
 }
 
 /// "Link to X" / "This is X": adds the attendee's address to that person.
-fn link_form(link: ServerAction<LinkAttendee>, person_id: String, email: String, class: &'static str, label: String) -> impl IntoView {
+fn link_form(
+    link: ServerAction<LinkAttendee>,
+    person_id: String,
+    email: String,
+    class: &'static str,
+    label: String,
+) -> impl IntoView {
     view! {
         <ActionForm action=link attr:class="inline fix-form">
             <input type="hidden" name="person_id" value=person_id/>
@@ -288,7 +294,9 @@ fn UnmatchedActions(attendee: MeetingAttendee, changes: MeetingChanges) -> impl 
             .filter(|(k, _)| !matches!(k.as_ref(), "link" | "find" | "__err" | "__path"))
             .collect::<Vec<_>>()
     });
-    let find = query.with_untracked(|q| q.get("find")).filter(|_| searched_here);
+    let find = query
+        .with_untracked(|q| q.get("find"))
+        .filter(|_| searched_here);
     let field = format!("link-{}", attendee.email);
     let (add_email, search_email) = (attendee.email.clone(), attendee.email.clone());
     let person_form = move |p: PersonSummary| {

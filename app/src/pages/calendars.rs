@@ -10,9 +10,9 @@ use crate::api::{
     calendar_providers, connection_history, list_connections, CreateCaldav, DeleteConnection,
     SyncConnection, TestCaldav, UpdateConnection,
 };
-use crate::error::AppError;
 use crate::components::modal::Modal;
 use crate::components::status::{ActionError, ErrorBox, Loading};
+use crate::error::AppError;
 use crate::models::{
     CalDavInput, Connection, ConnectionStatus, DiscoveredCalendar, GoogleProblem, SyncRun,
 };

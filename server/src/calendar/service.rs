@@ -354,7 +354,9 @@ impl Calendars {
             input.calendars.into_iter().collect()
         };
         if found.is_empty() && input.all_calendars {
-            return Err(invalid("Connected, but this account has no event calendars."));
+            return Err(invalid(
+                "Connected, but this account has no event calendars.",
+            ));
         }
         if !found.iter().any(|c| chosen.contains(&c.remote_id)) {
             return Err(invalid("Tick at least one calendar to sync."));

@@ -229,7 +229,10 @@ async fn connecting_with_all_calendars_ticks_every_one_found() {
         )
         .await
         .unwrap_err();
-    assert!(refused.to_string().contains("Tick at least one calendar"), "{refused}");
+    assert!(
+        refused.to_string().contains("Tick at least one calendar"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]
