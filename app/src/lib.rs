@@ -30,6 +30,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="rondo"/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                // Controls that only the WASM client can work (e.g. "Add email" growing a form)
+                // are hidden from browsers without JavaScript.
+                <noscript><style>".js-only { display: none !important; }"</style></noscript>
             </head>
             <body>
                 <App/>
@@ -56,6 +59,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("meetings/:id") view=meeting::MeetingPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/calendars") view=calendars::CalendarsPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings/calendars/add") view=calendars::AddCalDavPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings/calendars/:id/edit") view=calendars::EditConnectionPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

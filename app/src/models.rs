@@ -553,6 +553,10 @@ pub struct CalDavInput {
     /// Remote ids (hrefs) of the calendars to sync.
     #[serde(default)]
     pub calendars: Vec<String>,
+    /// Sync every event calendar the account has (the form without JavaScript, which adds an
+    /// account in one post: it cannot show what "Test connection" found first).
+    #[serde(default, with = "checkbox")]
+    pub all_calendars: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

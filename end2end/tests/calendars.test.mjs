@@ -2,7 +2,7 @@
 // pick a calendar, sync, see status and counts, edit, delete.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { signUp, startRondo, launchBrowser, hydrated, shot, waitForText } from './support.mjs';
+import { signUp, signUpWithoutJs, startRondo, launchBrowser, hydrated, shot, waitForText } from './support.mjs';
 import { startRadicale, startSlowProxy, vevent, USER, PASSWORD } from './radicale.mjs';
 
 let server;
@@ -172,4 +172,68 @@ test('after Add account the first sync shows its progress, also without JavaScri
     await slow.stop();
     await big.stop();
   }
+});
+
+test('add, edit, sync and delete a CalDAV account without JavaScript', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await signUpWithoutJs(page, server.base, 'cal-nojs');
+  await page.goto(`${server.base}/settings/calendars`);
+  await page.getByText('No calendars connected yet').waitFor();
+
+  // "Add CalDAV account" is a page of its own: a wrong password comes back there with why.
+  await page.getByRole('button', { name: 'Add CalDAV account' }).click();
+  await page.waitForURL('**/settings/calendars/add');
+  await page.fill('#caldav-url', radicale.base);
+  await page.fill('#caldav-username', USER);
+  await page.fill('#caldav-password', 'wrong password');
+  await page.getByRole('button', { name: 'Add account' }).click();
+  await page.locator('.add-caldav [role=alert]', { hasText: 'username or password' }).waitFor();
+  assert.match(page.url(), /\/settings\/calendars\/add/);
+  // One post tests the account and adds it with every calendar it has.
+  await page.fill('#caldav-url', radicale.base);
+  await page.fill('#caldav-username', USER);
+  await page.fill('#caldav-password', PASSWORD);
+  await page.fill('#caldav-name', 'Plain Radicale');
+  await shot(page, '15-add-caldav-without-js');
+  await page.getByRole('button', { name: 'Add account' }).click();
+  await page.waitForURL(/\/settings\/calendars$/);
+  const card = page.locator('.connection', { hasText: 'Plain Radicale' });
+  await card.waitFor();
+  // The first sync runs in the background; a reload shows where it is, then its result.
+  const deadline = Date.now() + 60_000;
+  while (!(await card.locator('.last-run').count())) {
+    assert.ok(Date.now() < deadline, 'the first sync finished');
+    await new Promise((r) => setTimeout(r, 500));
+    await page.reload();
+  }
+  assert.match(await card.locator('.calendar-list').textContent(), /Work/);
+  assert.match(await card.locator('.calendar-list').textContent(), /Home/);
+
+  // Edit is a page too, the form of the dialog: keep only "Work", rename, auto-log on.
+  await card.getByRole('button', { name: 'Edit' }).click();
+  await page.waitForURL(/\/settings\/calendars\/[^/]+\/edit$/);
+  await page.getByLabel('Home').uncheck();
+  await page.fill('#edit-name', 'Plain Work');
+  await page.getByLabel('Log past meetings as activities automatically').check();
+  await page.locator('.edit-connection summary', { hasText: 'Sync history' }).click();
+  await page.locator('.edit-connection table.history').waitFor();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.waitForURL(/\/settings\/calendars$/);
+  const renamed = page.locator('.connection', { hasText: 'Plain Work' });
+  await renamed.waitFor();
+  assert.doesNotMatch(await renamed.locator('.calendar-list').textContent(), /Home/);
+  assert.match(await renamed.textContent(), /auto-log on/);
+
+  // Sync now: the page comes back once the sync is done, with what it did.
+  await radicale.putEvent('work', 'plain.ics', vevent({ uid: 'plain-1', summary: 'Plain', startOffsetHours: 8 }));
+  await renamed.getByRole('button', { name: 'Sync now' }).click();
+  await page.waitForURL(/\/settings\/calendars\??$/);
+  await page.locator('.connection', { hasText: 'Plain Work' }).locator('.last-run', { hasText: /^1 added/ }).waitFor();
+
+  // Delete, through its confirmation.
+  await page.locator('.connection', { hasText: 'Plain Work' }).locator('summary', { hasText: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Yes, delete' }).click();
+  await page.getByText('No calendars connected yet').waitFor();
+  await context.close();
 });

@@ -16,6 +16,11 @@ const alex = { name: 'Alex Doe', email: 'alex@home.example' };
 const bob = { name: 'Bob Builder', email: 'bob@builders.example' };
 const erin = { name: 'Erin Example', email: 'erin@example.net' };
 const pat = { name: 'Pat Pager', email: 'pat@pager.example' };
+// Without JavaScript: Quinn's meeting has a guest named like a person with another address (a
+// suggestion), one found by search, and a stranger.
+const quinn = { name: 'Quinn Plain', email: 'quinn@plain.example' };
+const dana = { name: 'Dana Doe', email: 'dana@work.example' };
+const sam = { name: 'Sam Smith', email: 'sam@guest.example' };
 
 before(async () => {
   radicale = await startRadicale();
@@ -30,6 +35,7 @@ before(async () => {
   }
   await radicale.putEvent('work', 'call.ics', vevent({ uid: 'call-1', summary: 'Pat call', startOffsetHours: 50, attendees: [pat], extra: ['LOCATION:https://zoom.us/j/111222333'] }));
   await radicale.putEvent('work', 'called-off.ics', vevent({ uid: 'called-off-1', summary: 'Called off', startOffsetHours: 52, attendees: [pat], extra: ['LOCATION:https://zoom.us/j/444555666', 'STATUS:CANCELLED'] }));
+  await radicale.putEvent('work', 'quinn.ics', vevent({ uid: 'quinn-1', summary: 'Quinn review', startOffsetHours: -40, attendees: [quinn, dana, sam, erin] }));
   alexRadicale = await startRadicale({ user: 'alex', password: 'alex-radicale-pw' });
   await alexRadicale.makeCalendar('work', 'Work', '#1971c2');
   const me = (partstat) => ({ ...alex, partstat });
@@ -213,17 +219,27 @@ test('past meetings page past ten; cancelled meetings offer no Join', { timeout:
   assert.equal(await meetings.locator('.meeting').count(), 10);
   const pager = meetings.locator('nav.pager');
   assert.equal((await pager.locator('span').textContent()).trim(), 'Page 1 of 2');
-  const next = pager.getByRole('button', { name: 'Next →', exact: true });
-  assert.equal(await next.isEnabled(), true);
-  assert.equal((await next.textContent()).trim(), 'Next →');
-  assert.equal(await pager.getByRole('button', { name: '← Previous', exact: true }).isDisabled(), true);
-  await next.click();
+  assert.equal(await pager.getByRole('link', { name: '← Previous', exact: true }).count(), 0);
+  await pager.getByRole('link', { name: 'Next →', exact: true }).click();
   await meetings.locator('.meeting', { hasText: 'Past 11' }).waitFor();
+  assert.match(page.url(), /meetings=past&meetings_page=2/);
   assert.deepEqual(await meetings.locator('.meeting h3').allTextContents(), ['Past 11', 'Past 12']);
   assert.equal((await pager.locator('span').textContent()).trim(), 'Page 2 of 2');
-  assert.equal(await pager.getByRole('button', { name: 'Next →', exact: true }).isDisabled(), true);
-  await pager.getByRole('button', { name: '← Previous', exact: true }).click();
+  assert.equal(await pager.getByRole('link', { name: 'Next →', exact: true }).count(), 0);
+  await pager.getByRole('link', { name: '← Previous', exact: true }).click();
   await meetings.locator('.meeting', { hasText: 'Past 01' }).waitFor();
+  // Loaded as it is (past, page 2, rendered by the server), the page hydrates without a word in
+  // the console: no hydration error or warning, nothing else either.
+  const said = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') said.push(m.text()); });
+  page.on('pageerror', (e) => said.push(String(e)));
+  await page.goto(`${page.url().split('?')[0]}?meetings=past&meetings_page=2`);
+  await hydrated(page);
+  await meetings.locator('.meeting', { hasText: 'Past 12' }).waitFor();
+  await meetings.getByRole('tab', { name: 'Upcoming' }).click();
+  await meetings.locator('.meeting', { hasText: 'Pat call' }).waitFor();
+  await page.locator('section.timeline-section').waitFor();
+  assert.deepEqual(said, []);
   await shot(page, '23-past-meetings-pager');
 });
 
@@ -306,5 +322,136 @@ test('your addresses are added and removed without JavaScript', { timeout: 60_00
   await added.getByRole('button', { name: 'Remove plain@home.example' }).click();
   await page.locator('.my-address', { hasText: 'your sign-in address' }).waitFor();
   assert.equal(await page.locator('.my-address', { hasText: 'plain@home.example' }).count(), 0);
+  await context.close();
+});
+
+/** Reloads Settings → Calendars until the first sync of the connection named `name` is done. */
+async function firstSyncDone(page, base, name) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    await page.goto(`${base}/settings/calendars`);
+    const card = page.locator('.connection', { hasText: name });
+    if (await card.locator('.last-run').count()) return card;
+    if (Date.now() > deadline) throw new Error(`the first sync of ${name} did not finish`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function addPersonWithoutJs(page, first, last, email) {
+  await page.goto(`${server.base}/people/new`);
+  await page.fill('#first_name', first);
+  await page.fill('#last_name', last);
+  await page.fill('#email-0', email);
+  await page.click('text=Save person');
+  await page.getByRole('heading', { name: `${first} ${last}` }).waitFor();
+  return page.url();
+}
+
+test('meetings on a person page and every meeting action work without JavaScript', { timeout: 180_000 }, async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false, timezoneId: 'UTC' });
+  const page = await context.newPage();
+  await signUpWithoutJs(page, server.base, 'nojs-meet');
+  const patPage = await addPersonWithoutJs(page, 'Pat', 'Pager', pat.email);
+  const quinnPage = await addPersonWithoutJs(page, 'Quinn', 'Plain', quinn.email);
+  await addPersonWithoutJs(page, 'Dana', 'Doe', 'dana@home.example');
+  await addPersonWithoutJs(page, 'Samantha', 'Smith', 'samantha@home.example');
+
+  // Connect the calendar with the form of its own (one post: connect, find, add them all).
+  await page.goto(`${server.base}/settings/calendars`);
+  await page.getByRole('button', { name: 'Add CalDAV account' }).click();
+  await page.waitForURL('**/settings/calendars/add');
+  await page.fill('#caldav-url', radicale.base);
+  await page.fill('#caldav-username', radicale.user);
+  await page.fill('#caldav-password', radicale.password);
+  await page.fill('#caldav-name', 'Plain calendar');
+  await page.getByRole('button', { name: 'Add account' }).click();
+  await page.waitForURL(/\/settings\/calendars$/);
+  await firstSyncDone(page, server.base, 'Plain calendar');
+
+  // Pat's page: the meetings are in the page as the server sent it, upcoming first.
+  await page.goto(patPage);
+  const meetings = page.locator('section.meetings');
+  await meetings.locator('.meeting', { hasText: 'Pat call' }).waitFor();
+  assert.equal(await meetings.locator('.meeting', { hasText: 'Past 01' }).count(), 0);
+  // Past, paged by links.
+  await meetings.getByRole('tab', { name: 'Past' }).click();
+  await page.waitForURL(/meetings=past/);
+  assert.equal(await meetings.locator('.meeting').count(), 10);
+  assert.equal(await meetings.locator('.meeting h3').first().textContent(), 'Past 01');
+  await meetings.getByRole('link', { name: 'Next →' }).click();
+  await page.waitForURL(/meetings_page=2/);
+  assert.deepEqual(await meetings.locator('.meeting h3').allTextContents(), ['Past 11', 'Past 12']);
+  assert.equal((await meetings.locator('nav.pager span').textContent()).trim(), 'Page 2 of 2');
+  await meetings.getByRole('link', { name: '← Previous' }).click();
+  await page.waitForURL((url) => !url.search.includes('meetings_page'));
+  // A date range (a GET form) narrows the list: the days around "Past 01" (three days ago).
+  const day = (offsetDays) => new Date(Date.now() - 72 * 3600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
+  await page.fill('#meetings-from', day(-1));
+  await page.fill('#meetings-to', day(1));
+  await meetings.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/from=/);
+  await meetings.locator('.meeting', { hasText: 'Past 01' }).waitFor();
+  assert.equal(await meetings.locator('.meeting', { hasText: 'Past 05' }).count(), 0);
+  assert.match(page.url(), /meetings=past/);
+  await meetings.getByRole('link', { name: 'Clear' }).click();
+  await page.waitForURL((url) => !url.search.includes('from='));
+  await meetings.locator('.meeting', { hasText: 'Past 05' }).waitFor();
+
+  // Log as activity: back on the same page, the meeting marked and on the timeline once.
+  const past01 = meetings.locator('.meeting', { hasText: 'Past 01' });
+  await past01.getByRole('button', { name: 'Log as activity' }).click();
+  await page.waitForLoadState('load');
+  assert.match(page.url(), /meetings=past/, 'back where the button was');
+  await meetings.locator('.meeting', { hasText: 'Past 01' }).getByRole('link', { name: 'Logged ✓' }).waitFor();
+  assert.equal(await page.locator('.timeline .activity', { hasText: 'Past 01' }).count(), 1);
+
+  // Quinn's meeting: Dana is suggested by name, Sam is found by search.
+  await page.goto(`${quinnPage}?meetings=past`);
+  const review = page.locator('.meeting', { hasText: 'Quinn review' });
+  await review.waitFor();
+  const danaRow = review.locator('.attendee', { hasText: dana.name });
+  await danaRow.locator('summary', { hasText: 'Add…' }).click();
+  await danaRow.getByRole('button', { name: 'This is Dana Doe' }).click();
+  await page.waitForLoadState('load');
+  await page.locator('.meeting', { hasText: 'Quinn review' }).locator('a.matched', { hasText: 'Dana Doe' }).waitFor();
+
+  const samRow = page.locator('.meeting', { hasText: 'Quinn review' }).locator('.attendee', { hasText: sam.name });
+  await samRow.locator('summary', { hasText: 'Add…' }).click();
+  await samRow.getByLabel('Find a person').fill('Samantha');
+  await samRow.getByRole('button', { name: 'Find' }).click();
+  await page.waitForURL(/link=sam%40guest\.example&find=Samantha/);
+  assert.match(page.url(), /meetings=past/, "the search keeps the page's tab");
+  const found = page.locator('.meeting', { hasText: 'Quinn review' }).locator('.attendee', { hasText: sam.name });
+  await found.getByRole('button', { name: 'Link to Samantha Smith' }).click();
+  await page.waitForLoadState('load');
+  await page.locator('.meeting', { hasText: 'Quinn review' }).locator('a.matched', { hasText: 'Samantha Smith' }).waitFor();
+  await shot(page, '26-meetings-without-js');
+
+  // Add as new person, from the meeting's own page this time: Erin is nobody yet.
+  await page.locator('.meeting', { hasText: 'Quinn review' }).getByRole('link', { name: 'Quinn review' }).click();
+  await page.getByRole('heading', { name: 'Quinn review', level: 1 }).waitFor();
+  const meetingUrl = page.url();
+  const erinRow = page.locator('.attendee', { hasText: erin.name });
+  await erinRow.locator('summary', { hasText: 'Add…' }).click();
+  await erinRow.getByRole('button', { name: 'Add as new person' }).click();
+  await page.waitForLoadState('load');
+  assert.equal(page.url().replace(/\?$/, ''), meetingUrl, 'back on the meeting');
+  await page.locator('.attendees a.matched', { hasText: erin.name }).click();
+  await page.getByRole('heading', { name: erin.name }).waitFor();
+
+  // A refused action comes back to the page it was posted from and says why, once, above the
+  // card (posted as a browser without JavaScript does: Erin's address is hers, not Quinn's).
+  const quinnId = quinnPage.split('/').pop();
+  const refused = await page.request.post(`${server.base}/api/link-attendee`, {
+    form: { person_id: quinnId, email: erin.email },
+    headers: { accept: 'text/html', referer: meetingUrl, origin: server.base },
+    maxRedirects: 0,
+  });
+  assert.equal(refused.status(), 302);
+  const back = refused.headers().location;
+  assert.ok(back.startsWith(meetingUrl) && back.includes('__err='), back);
+  await page.goto(new URL(back, server.base).href);
+  await page.locator('.meeting-page > .error', { hasText: 'Erin Example' }).waitFor();
+  assert.equal(await page.locator('.error').count(), 1, 'said once, not on every card');
   await context.close();
 });

@@ -212,6 +212,7 @@ async fn main() {
                 username: USER.into(),
                 password: PASSWORD.into(),
                 calendars: vec![radicale.calendar_url("work")],
+                all_calendars: false,
             },
         )
         .await

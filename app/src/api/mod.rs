@@ -205,13 +205,17 @@ pub async fn test_caldav(
 #[server(endpoint = "create-caldav")]
 pub async fn create_caldav(connection: CalDavInput) -> Result<Connection, AppError> {
     let (backend, user) = require_user().await?;
-    backend.create_caldav(&user, connection).await
+    let created = backend.create_caldav(&user, connection).await?;
+    session::redirect_plain_form("/settings/calendars");
+    Ok(created)
 }
 
 #[server(endpoint = "update-connection")]
 pub async fn update_connection(update: ConnectionUpdate) -> Result<Connection, AppError> {
     let (backend, user) = require_user().await?;
-    backend.update_connection(&user, update).await
+    let updated = backend.update_connection(&user, update).await?;
+    session::redirect_plain_form("/settings/calendars");
+    Ok(updated)
 }
 
 #[server(endpoint = "delete-connection")]

@@ -55,6 +55,27 @@ pub fn back_with_query(query: &str) -> Option<String> {
     })
 }
 
+/// Whether the request is a plain HTML form post (no WASM client): the browser asks for a page
+/// back, where the client's own calls ask for data.
+pub fn plain_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// After a plain form post, go to `path` instead of back to the form's page (a form on a page
+/// of its own, e.g. "Add CalDAV account" without JavaScript). The client's calls are left alone:
+/// its dialogs close by themselves.
+pub fn redirect_plain_form(path: &str) {
+    if plain_form_post() {
+        leptos_axum::redirect(path);
+    }
+}
+
 pub async fn current_user() -> AppResult<Option<UserInfo>> {
     match session_token() {
         Some(token) => backend()?.user_for_session(&token).await,

@@ -3,10 +3,14 @@
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use crate::api::{AddAttendeePerson, LinkAttendee, ListPeople, LogMeeting};
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::{list_people, AddAttendeePerson, LinkAttendee, ListPeople, LogMeeting};
 use crate::components::layout::use_user;
-use crate::components::status::ActionError;
-use crate::models::{Meeting, MeetingAttendee, Response};
+use crate::components::status::{ActionError, ErrorBox};
+use crate::error::AppError;
+use crate::models::{Meeting, MeetingAttendee, PersonSummary, Response};
 use crate::time::{format_meeting_times, format_meeting_when};
 
 /// Bumped whenever a card logged a meeting or linked an attendee, so the page's lists
@@ -56,7 +60,9 @@ pub fn MeetingCard(
         .clone()
         .unwrap_or_else(|| "#868e96".into());
     let first_person = meeting.matched_people().first().map(|p| p.id.clone());
-    let can_log = meeting.has_ended(Utc::now(), &tz) && !meeting.cancelled;
+    // The same moment as the rest of the card (on the person page, when the server rendered it),
+    // so hydration finds what the server drew.
+    let can_log = meeting.has_ended(now.get_untracked(), &tz) && !meeting.cancelled;
     let id = meeting.id.clone();
     let logged = meeting.logged_activity.clone();
     let place = [
@@ -107,6 +113,8 @@ fn MyMark(mark: &'static str, declined: bool) -> impl IntoView {
     view! { <span class="tag my-response" class:declined=declined class:tentative=!declined>{mark}</span> }
 }
 
+/// "Log as activity": a form posting to the server function, so it works without JavaScript
+/// too (the page comes back with the meeting marked "Logged ✓").
 #[component]
 fn LogButton(
     id: String,
@@ -131,14 +139,93 @@ fn LogButton(
             None => {
                 let id = id.clone();
                 view! {
-                    <button type="button" class="secondary log-meeting" disabled=move || log.pending().get()
-                            on:click=move |_| { log.dispatch(LogMeeting { event_id: id.clone() }); }>
+                <ActionForm action=log attr:class="inline log-form">
+                    <input type="hidden" name="event_id" value=id/>
+                    <button type="submit" class="secondary log-meeting" disabled=move || log.pending().get()>
                         "Log as activity"
                     </button>
-                }.into_any()
+                </ActionForm>
+            }.into_any()
             }
         }}
+        <ActionError value=sent_here(log)/>
+    }
+}
+
+/// The error of a card's own action, for that card. A failed post without JavaScript comes
+/// back as the page's `__err` query, which every card's action would read: those errors show
+/// once, above the list ([`MeetingActionErrors`]), and cards show only what they sent themselves.
+fn sent_here<S>(action: ServerAction<S>) -> Signal<Option<Result<S::Output, AppError>>>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        if action.version().get() == 0 {
+            None
+        } else {
+            action.value().get()
+        }
+    })
+}
+
+/// The error of a meeting action posted without JavaScript (from the page's `__err` query):
+/// shown once where the meetings are listed, not on every card.
+#[component]
+pub fn MeetingActionErrors() -> impl IntoView {
+    let log = ServerAction::<LogMeeting>::new();
+    let add = ServerAction::<AddAttendeePerson>::new();
+    let link = ServerAction::<LinkAttendee>::new();
+    view! {
         <ActionError value=log.value()/>
+        <ActionError value=add.value()/>
+        <ActionError value=link.value()/>
+    }
+}
+
+/// Finding someone to link an attendee to without JavaScript: the card's search is a GET form
+/// (`?link=EMAIL&find=TEXT`, the page's other query parameters kept) and the people found come
+/// from this resource, created with the page (before any suspended content, so the server and
+/// the browser number it alike). Pages with meeting cards call [`LinkSearch::provide`]; with
+/// JavaScript the search also runs as you type.
+#[derive(Clone, Copy)]
+pub struct LinkSearch {
+    target: Memo<Option<String>>,
+    found: Resource<Result<Vec<PersonSummary>, AppError>>,
+}
+
+impl LinkSearch {
+    pub fn provide() {
+        let query = use_query_map();
+        let target = Memo::new(move |_| query.with(|q| q.get("link")));
+        let find = Memo::new(move |_| query.with(|q| q.get("find").unwrap_or_default()));
+        let found = Resource::new(
+            move || (target.get(), find.get()),
+            |(target, find)| async move {
+                if target.is_none() || find.trim().chars().count() < 2 {
+                    return Ok(Vec::new());
+                }
+                list_people(find, 1).await.map(|page| page.items)
+            },
+        );
+        provide_context(LinkSearch { target, found });
+    }
+}
+
+/// "Link to X" / "This is X": adds the attendee's address to that person.
+fn link_form(
+    link: ServerAction<LinkAttendee>,
+    person_id: String,
+    email: String,
+    class: &'static str,
+    label: String,
+) -> impl IntoView {
+    view! {
+        <ActionForm action=link attr:class="inline fix-form">
+            <input type="hidden" name="person_id" value=person_id/>
+            <input type="hidden" name="email" value=email/>
+            <button type="submit" class=format!("secondary {class}")>{label}</button>
+        </ActionForm>
     }
 }
 
@@ -182,7 +269,8 @@ fn AttendeeItem(attendee: MeetingAttendee, changes: MeetingChanges) -> impl Into
     }
 }
 
-/// Add the attendee as a new person, confirm a name suggestion, or link to someone found by search.
+/// Add the attendee as a new person, confirm a name suggestion, or link to someone found by
+/// search: each a form posting to its server function, with or without JavaScript.
 #[component]
 fn UnmatchedActions(attendee: MeetingAttendee, changes: MeetingChanges) -> impl IntoView {
     let email = attendee.email.clone();
@@ -190,57 +278,91 @@ fn UnmatchedActions(attendee: MeetingAttendee, changes: MeetingChanges) -> impl 
     // An action, not a resource: resources created inside already-suspended content would be
     // numbered differently on server and client and break hydration.
     let search = ServerAction::<ListPeople>::new();
-    let suggestions = attendee.suggestions.clone();
-    let add_email = email.clone();
     let link = ServerAction::<LinkAttendee>::new();
     let add = ServerAction::<AddAttendeePerson>::new();
     changes.bump_on_success(link.value());
     changes.bump_on_success(add.value());
-    view! {
-        <details class="attendee-fix">
-            <summary>"Add…"</summary>
-            <div class="fix-panel">
-                <span class="suggestions">{suggestions.into_iter().map(|p| {
-                    let email = email.clone();
-                    view! {
-                        <button type="button" class="secondary suggestion" title="similar name"
-                                on:click=move |_| { link.dispatch(LinkAttendee { person_id: p.id.clone(), email: email.clone() }); }>
-                            {format!("This is {}", p.name)}
-                        </button>
-                    }
-                }).collect_view()}</span>
-                <button type="button" class="secondary add-person"
-                        on:click=move |_| { add.dispatch(AddAttendeePerson { email: add_email.clone(), name: name.clone() }); }>
-                    "Add as new person"
-                </button>
-                <label class="visually-hidden" for=format!("link-{}", attendee.email)>"Find a person"</label>
-                <input id=format!("link-{}", attendee.email) type="search" placeholder="Link to a person…" class="link-search"
-                       on:input=move |ev| {
-                           let query = event_target_value(&ev);
-                           if query.trim().len() >= 2 {
-                               search.dispatch(ListPeople { query, page: 1 });
-                           }
-                       }/>
+    let link_search = use_context::<LinkSearch>();
+    let searched_here = link_search
+        .map(|s| s.target.get_untracked().as_deref() == Some(email.as_str()))
+        .unwrap_or(false);
+    let query = use_query_map();
+    // The page's own query parameters, kept by the search form (except its own and errors).
+    let kept = query.with_untracked(|q| {
+        q.clone()
+            .into_iter()
+            .filter(|(k, _)| !matches!(k.as_ref(), "link" | "find" | "__err" | "__path"))
+            .collect::<Vec<_>>()
+    });
+    let find = query
+        .with_untracked(|q| q.get("find"))
+        .filter(|_| searched_here);
+    let field = format!("link-{}", attendee.email);
+    let (add_email, search_email) = (attendee.email.clone(), attendee.email.clone());
+    let person_form = move |p: PersonSummary| {
+        let label = format!("Link to {}", p.full_name());
+        link_form(link, p.id, email.clone(), "link-person", label)
+    };
+    let typed = {
+        let person_form = person_form.clone();
+        move || {
+            let people = search.value().get().and_then(|r| r.ok())?.items;
+            (!people.is_empty()).then(|| view! {
+                <span class="link-results">{people.into_iter().take(5).map(person_form.clone()).collect_view()}</span>
+            })
+        }
+    };
+    // Found by the search form (a page load): shown until the search runs again as typed.
+    let posted = link_search.filter(|_| searched_here).map(|s| {
+        let person_form = person_form.clone();
+        view! {
+            <Suspense fallback=|| ()>
                 {move || {
-                    let email = email.clone();
-                    let people = search.value().get().and_then(|r| r.ok()).map(|page| page.items).unwrap_or_default();
-                    (!people.is_empty()).then(|| view! {
-                        <span class="link-results">
-                            {people.into_iter().take(5).map(|p| {
-                                let email = email.clone();
-                                let label = format!("Link to {} {}", p.first_name, p.last_name).trim().to_string();
-                                view! {
-                                    <button type="button" class="link-person"
-                                            on:click=move |_| { link.dispatch(LinkAttendee { person_id: p.id.clone(), email: email.clone() }); }>
-                                        {label}
-                                    </button>
-                                }
-                            }).collect_view()}
-                        </span>
+                    let person_form = person_form.clone();
+                    Suspend::new(async move {
+                        let found = s.found.await;
+                        (search.version().get() == 0).then(|| match found {
+                            Ok(people) if people.is_empty() => view! { <p class="meta link-results">"Nobody found."</p> }.into_any(),
+                            Ok(people) => view! {
+                                <span class="link-results">{people.into_iter().take(5).map(person_form).collect_view()}</span>
+                            }.into_any(),
+                            Err(error) => view! { <ErrorBox error/> }.into_any(),
+                        })
                     })
                 }}
-                <ActionError value=link.value()/>
-                <ActionError value=add.value()/>
+            </Suspense>
+        }
+    });
+    view! {
+        <details class="attendee-fix" open=searched_here>
+            <summary>"Add…"</summary>
+            <div class="fix-panel">
+                <span class="suggestions">{attendee.suggestions.into_iter().map(|p| {
+                    let label = format!("This is {}", p.name);
+                    link_form(link, p.id, attendee.email.clone(), "suggestion", label)
+                }).collect_view()}</span>
+                <ActionForm action=add attr:class="inline fix-form">
+                    <input type="hidden" name="email" value=add_email/>
+                    <input type="hidden" name="name" value=name/>
+                    <button type="submit" class="secondary add-person">"Add as new person"</button>
+                </ActionForm>
+                <Form method="GET" action="" noscroll=true attr:class="link-search-form">
+                    {kept.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()}
+                    <input type="hidden" name="link" value=search_email/>
+                    <label class="visually-hidden" for=field.clone()>"Find a person"</label>
+                    <input id=field type="search" name="find" placeholder="Link to a person…" class="link-search" value=find
+                           on:input=move |ev| {
+                               let query = event_target_value(&ev);
+                               if query.trim().len() >= 2 {
+                                   search.dispatch(ListPeople { query, page: 1 });
+                               }
+                           }/>
+                    <button type="submit" class="secondary small">"Find"</button>
+                </Form>
+                {typed}
+                {posted}
+                <ActionError value=sent_here(link)/>
+                <ActionError value=sent_here(add)/>
             </div>
         </details>
     }

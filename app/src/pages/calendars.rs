@@ -4,16 +4,17 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
-    calendar_providers, list_connections, CreateCaldav, DeleteConnection, SyncConnection,
-    TestCaldav, UpdateConnection,
+    calendar_providers, connection_history, list_connections, CreateCaldav, DeleteConnection,
+    SyncConnection, TestCaldav, UpdateConnection,
 };
 use crate::components::modal::Modal;
 use crate::components::status::{ActionError, ErrorBox, Loading};
+use crate::error::AppError;
 use crate::models::{
-    CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, GoogleProblem,
+    CalDavInput, Connection, ConnectionStatus, DiscoveredCalendar, GoogleProblem, SyncRun,
 };
 use crate::pages::settings::SettingsTabs;
 use crate::time::ago;
@@ -100,7 +101,10 @@ pub fn CalendarsPage() -> impl IntoView {
         <div class="page-head">
             <p class="meta">"Connect calendars so Rondo can show meetings with your people and log them."</p>
             <div class="head-actions">
-                <button type="button" on:click=move |_| adding.set(true)>"Add CalDAV account"</button>
+                // A page of its own without JavaScript; the dialog with it (`rel="external"` keeps
+                // the router from following the link before the click opens the dialog).
+                <a class="button" role="button" rel="external" href="/settings/calendars/add"
+                   on:click=move |ev| { ev.prevent_default(); adding.set(true); }>"Add CalDAV account"</a>
                 <Suspense fallback=|| view! { <button type="button" class="secondary" disabled=true>"Add Google Calendar"</button> }>
                     {move || Suspend::new(async move {
                         match providers.await {
@@ -118,6 +122,10 @@ pub fn CalendarsPage() -> impl IntoView {
         {move || flash().map(|(is_error, text)| view! {
             <div class=if is_error { "card notice error flash" } else { "card notice success flash" } role=if is_error { "alert" } else { "status" }>{text}</div>
         })}
+        // A "Sync now" or "Delete" posted without JavaScript that failed comes back as the
+        // page's `__err` query: said once here (with JavaScript each card says its own).
+        <ActionError value=Signal::derive(move || (sync.version().get() == 0).then(|| sync.value().get()).flatten())/>
+        <ActionError value=Signal::derive(move || (delete.version().get() == 0).then(|| delete.value().get()).flatten())/>
         <Show when=move || google_help.get()>
             <div class="card notice google-help" role="status">
                 <p>"Google Calendar is not set up on this server yet. The administrator creates an OAuth client in Google Cloud and sets "
@@ -263,6 +271,8 @@ fn ConnectionCard(
             .get()
             .filter(|_| is_target.get() && !sync.pending().get())
     };
+    let edit_href = format!("/settings/calendars/{id}/edit");
+    let (sync_form_id, delete_form_id) = (id.clone(), id.clone());
     view! {
         <article class="card connection" data-connection=connection.name.clone()>
             <header class="connection-head">
@@ -302,20 +312,25 @@ fn ConnectionCard(
                 {move || reconnect().map(|href| view! {
                     <a class="button" rel="external" href=href>"Reconnect"</a>
                 })}
-                <button type="button" class="secondary" on:click=move |_| editing.set(true)>"Edit"</button>
-                <button type="button" disabled=syncing_this
-                        on:click={ let id = id.clone(); move |_| { sync_target.set(Some(id.clone())); sync.dispatch(SyncConnection { id: id.clone() }); } }>
-                    {move || if syncing_this.get() { "Syncing…" } else { "Sync now" }}
-                </button>
+                <a class="button secondary" role="button" rel="external" href=edit_href
+                   on:click=move |ev| { ev.prevent_default(); editing.set(true); }>"Edit"</a>
+                <ActionForm action=sync attr:class="inline sync-form">
+                    <input type="hidden" name="id" value=sync_form_id/>
+                    <button type="submit" disabled=syncing_this
+                            on:click={ let id = id.clone(); move |_| sync_target.set(Some(id.clone())) }>
+                        {move || if syncing_this.get() { "Syncing…" } else { "Sync now" }}
+                    </button>
+                </ActionForm>
                 <details class="delete">
                     <summary class="button danger">"Delete"</summary>
-                    <div class="confirm">
+                    <ActionForm action=delete attr:class="confirm">
+                        <input type="hidden" name="id" value=delete_form_id/>
                         <p>"Delete this connection and its events? Activities already logged stay."</p>
-                        <button type="button" class="danger" disabled=move || delete.pending().get()
-                                on:click={ let id = id.clone(); move |_| { deleting_here.set(true); delete.dispatch(DeleteConnection { id: id.clone() }); } }>"Yes, delete"</button>
+                        <button type="submit" class="danger" disabled=move || delete.pending().get()
+                                on:click=move |_| deleting_here.set(true)>"Yes, delete"</button>
                         // A failed deletion says why here, on the card it was asked for.
                         {move || delete.value().get().and_then(Result::err).filter(|_| deleting_here.get()).map(|error| view! { <ErrorBox error/> })}
-                    </div>
+                    </ActionForm>
                 </details>
             </div>
             <Show when=move || editing.get()>
@@ -326,6 +341,8 @@ fn ConnectionCard(
     .into_any()
 }
 
+/// Ticks for the calendars an account offers, kept in `chosen` (the Add dialog, which lists
+/// what "Test connection" found).
 #[component]
 fn CalendarChoices(
     calendars: Vec<DiscoveredCalendar>,
@@ -345,7 +362,7 @@ fn CalendarChoices(
                                 let on = event_target_checked(&ev);
                                 chosen.update(|s| { if on { s.insert(href2.clone()); } else { s.remove(&href2); } });
                             }/>
-                        <span class="dot" style=format!("background:{}", c.color.clone().unwrap_or_else(|| "#868e96".into()))></span>
+                        <CalendarDot color=c.color/>
                         {c.name}
                     </label>
                 }
@@ -355,14 +372,21 @@ fn CalendarChoices(
 }
 
 #[component]
-fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -> impl IntoView {
-    let test = ServerAction::<TestCaldav>::new();
+fn CalendarDot(color: Option<String>) -> impl IntoView {
+    view! { <span class="dot" style=format!("background:{}", color.unwrap_or_else(|| "#868e96".into()))></span> }
+}
+
+/// Where a CalDAV account lives and how to sign in to it: the Add dialog and the Add page
+/// (without JavaScript) share these fields. Their names are [`CalDavInput`]'s as a form posts
+/// them; the signals are for the dialog's "Test connection" and the provider presets.
+#[component]
+fn CalDavAccountFields(
+    url: RwSignal<String>,
+    username: RwSignal<String>,
+    password: RwSignal<String>,
+    name: RwSignal<String>,
+) -> impl IntoView {
     let preset = RwSignal::new("other".to_string());
-    let url = RwSignal::new(String::new());
-    let username = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let name = RwSignal::new(String::new());
-    let chosen = RwSignal::new(BTreeSet::<String>::new());
     let hint = move || {
         PRESETS
             .iter()
@@ -370,6 +394,38 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
             .map(|p| p.hint)
             .unwrap_or_default()
     };
+    view! {
+        <label for="caldav-preset">"Provider"</label>
+        <select id="caldav-preset" on:change=move |ev| {
+            let key = event_target_value(&ev);
+            if let Some(p) = PRESETS.iter().find(|p| p.key == key) { url.set(p.url.to_string()); if name.get_untracked().is_empty() && p.key != "other" { name.set(p.label.to_string()); } }
+            preset.set(key);
+        }>
+            {PRESETS.iter().map(|p| view! { <option value=p.key selected=p.key == "other">{p.label}</option> }).collect_view()}
+        </select>
+        <label for="caldav-url">"Server URL"</label>
+        // The presets' addresses are offered by the field itself too (no JavaScript needed).
+        <input id="caldav-url" name="connection[server_url]" type="url" required placeholder="https://caldav.example.com"
+               list="caldav-urls" bind:value=url/>
+        <datalist id="caldav-urls">
+            {PRESETS.iter().filter(|p| !p.url.is_empty()).map(|p| view! { <option value=p.url>{p.label}</option> }).collect_view()}
+        </datalist>
+        <small>{hint}</small>
+        <label for="caldav-username">"Username"</label>
+        <input id="caldav-username" name="connection[username]" required autocomplete="off" bind:value=username/>
+        <label for="caldav-password">"Password"</label>
+        <input id="caldav-password" name="connection[password]" type="password" required autocomplete="new-password" bind:value=password/>
+    }
+}
+
+#[component]
+fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -> impl IntoView {
+    let test = ServerAction::<TestCaldav>::new();
+    let url = RwSignal::new(String::new());
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let chosen = RwSignal::new(BTreeSet::<String>::new());
     // Tick every discovered calendar by default.
     Effect::new(move |_| {
         if let Some(Ok(found)) = test.value().get() {
@@ -392,6 +448,7 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
                 username: username.get_untracked(),
                 password: password.get_untracked(),
                 calendars: chosen.get_untracked().into_iter().collect(),
+                all_calendars: false,
             },
         });
     };
@@ -399,21 +456,7 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
         <Modal labelled_by="add-caldav-title" on_close>
                 <h2 id="add-caldav-title">"Add CalDAV account"</h2>
                 <form on:submit=submit>
-                    <label for="caldav-preset">"Provider"</label>
-                    <select id="caldav-preset" on:change=move |ev| {
-                        let key = event_target_value(&ev);
-                        if let Some(p) = PRESETS.iter().find(|p| p.key == key) { url.set(p.url.to_string()); if name.get_untracked().is_empty() && p.key != "other" { name.set(p.label.to_string()); } }
-                        preset.set(key);
-                    }>
-                        {PRESETS.iter().map(|p| view! { <option value=p.key selected=p.key == "other">{p.label}</option> }).collect_view()}
-                    </select>
-                    <label for="caldav-url">"Server URL"</label>
-                    <input id="caldav-url" type="url" required placeholder="https://caldav.example.com" bind:value=url/>
-                    <small>{hint}</small>
-                    <label for="caldav-username">"Username"</label>
-                    <input id="caldav-username" required autocomplete="off" bind:value=username/>
-                    <label for="caldav-password">"Password"</label>
-                    <input id="caldav-password" type="password" required autocomplete="new-password" bind:value=password/>
+                    <CalDavAccountFields url username password name/>
                     <button type="button" class="secondary" disabled=move || test.pending().get() on:click=move |_| run_test()>
                         {move || if test.pending().get() { "Testing…" } else { "Test connection" }}
                     </button>
@@ -441,92 +484,181 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
     .into_any()
 }
 
+/// Settings → Calendars → Add CalDAV account as a page: one post connects, finds the account's
+/// calendars and adds it with all of them (the dialog, with JavaScript, lets you test first
+/// and pick). Errors come back here; success goes to the list, where the first sync shows.
+#[component]
+pub fn AddCalDavPage() -> impl IntoView {
+    let create = ServerAction::<CreateCaldav>::new();
+    let (url, username, password, name) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    back_to_list_on_success(create.value());
+    view! {
+        <Title text="Add CalDAV account"/>
+        <h1>"Settings"</h1>
+        <SettingsTabs current="calendars"/>
+        <section class="card narrow add-caldav" aria-labelledby="add-caldav-heading">
+            <h2 id="add-caldav-heading">"Add CalDAV account"</h2>
+            <p class="meta">"Rondo connects, finds the account's event calendars and syncs all of them; Edit picks fewer afterwards."</p>
+            <ActionForm action=create>
+                <CalDavAccountFields url username password name/>
+                <label for="caldav-name">"Connection name"</label>
+                <input id="caldav-name" name="connection[name]" bind:value=name placeholder="Work calendar"/>
+                <input type="hidden" name="connection[all_calendars]" value="true"/>
+                <ActionError value=create.value()/>
+                <div class="form-actions">
+                    <button type="submit" disabled=move || create.pending().get()>
+                        {move || if create.pending().get() { "Adding…" } else { "Add account" }}
+                    </button>
+                    <a href="/settings/calendars">"Cancel"</a>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// With JavaScript the server does not redirect (see `redirect_plain_form`): the page goes
+/// back to the list itself.
+fn back_to_list_on_success<T, S>(value: S)
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = value.get() {
+            navigate("/settings/calendars", Default::default());
+        }
+    });
+}
+
+/// What can be changed on a connection, as [`ConnectionUpdate`]'s form fields: the Edit dialog
+/// and the Edit page (without JavaScript) post the same form, so a new setting is one field
+/// here.
+#[component]
+fn ConnectionFields(connection: Connection) -> impl IntoView {
+    let needs_password = connection.status == ConnectionStatus::Error || !connection.has_secret;
+    view! {
+        <input type="hidden" name="update[id]" value=connection.id.clone()/>
+        <label for="edit-name">"Name"</label>
+        <input id="edit-name" name="update[name]" value=connection.name.clone() required maxlength=crate::limits::NAME/>
+        <fieldset class="calendar-choices">
+            <legend>"Calendars to sync"</legend>
+            {connection.calendars.iter().enumerate().map(|(i, c)| view! {
+                <label class="inline choice" for=format!("cal-{i}")>
+                    <input id=format!("cal-{i}") type="checkbox" name=format!("update[calendars][{i}]")
+                           value=c.remote_id.clone() checked=c.selected/>
+                    <CalendarDot color=c.color.clone()/>
+                    {c.name.clone()}
+                </label>
+            }).collect_view()}
+        </fieldset>
+        <label class="inline"><input type="checkbox" name="update[sync_enabled]" value="on" checked=connection.sync_enabled/>"Sync this connection"</label>
+        <label class="inline"><input type="checkbox" name="update[auto_log]" value="on" checked=connection.auto_log/>"Log past meetings as activities automatically"</label>
+        <div class="grid2">
+            <div><label for="edit-back">"Days back"</label><input id="edit-back" name="update[days_back]" type="number" min="0" max="3650" value=connection.days_back.to_string()/></div>
+            <div><label for="edit-ahead">"Days ahead"</label><input id="edit-ahead" name="update[days_ahead]" type="number" min="0" max="3650" value=connection.days_ahead.to_string()/></div>
+        </div>
+        {(connection.provider == crate::models::Provider::CalDav).then(|| view! {
+            <label for="edit-password">{if needs_password { "Password" } else { "New password (leave blank to keep)" }}</label>
+            <input id="edit-password" name="update[password]" type="password" autocomplete="new-password"/>
+        })}
+    }
+}
+
 #[component]
 fn EditDialog(
     connection: Connection,
     update: ServerAction<UpdateConnection>,
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let name = RwSignal::new(connection.name.clone());
-    let sync_enabled = RwSignal::new(connection.sync_enabled);
-    let auto_log = RwSignal::new(connection.auto_log);
-    let days_back = RwSignal::new(connection.days_back.to_string());
-    let days_ahead = RwSignal::new(connection.days_ahead.to_string());
-    let password = RwSignal::new(String::new());
-    let chosen = RwSignal::new(
-        connection
-            .calendars
-            .iter()
-            .filter(|c| c.selected)
-            .map(|c| c.remote_id.clone())
-            .collect::<BTreeSet<_>>(),
-    );
-    let calendars: Vec<DiscoveredCalendar> = connection
-        .calendars
-        .iter()
-        .map(|c| DiscoveredCalendar {
-            remote_id: c.remote_id.clone(),
-            name: c.name.clone(),
-            color: c.color.clone(),
-        })
-        .collect();
-    let id = connection.id.clone();
-    let started = RwSignal::new(false);
+    // Closes after a save from this dialog succeeded; a failed one keeps it open with its error
+    // and what was typed.
+    let opened_at = update.version().get_untracked();
     Effect::new(move |_| {
-        if started.get() && !update.pending().get() && matches!(update.value().get(), Some(Ok(_))) {
+        if update.version().get() > opened_at
+            && !update.pending().get()
+            && matches!(update.value().get(), Some(Ok(_)))
+        {
             on_close.run(());
         }
     });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        started.set(true);
-        update.dispatch(UpdateConnection {
-            update: ConnectionUpdate {
-                id: id.clone(),
-                name: name.get_untracked(),
-                calendars: chosen.get_untracked().into_iter().collect(),
-                sync_enabled: sync_enabled.get_untracked(),
-                auto_log: auto_log.get_untracked(),
-                days_back: days_back.get_untracked().trim().parse().ok(),
-                days_ahead: days_ahead.get_untracked().trim().parse().ok(),
-                password: password.get_untracked(),
-            },
-        });
-    };
-    let needs_password = connection.status == ConnectionStatus::Error || !connection.has_secret;
+    let id = connection.id.clone();
     view! {
         <Modal labelled_by="edit-connection-title" on_close>
                 <h2 id="edit-connection-title">{format!("Edit {}", connection.name)}</h2>
-                <form on:submit=submit>
-                    <label for="edit-name">"Name"</label>
-                    <input id="edit-name" bind:value=name required/>
-                    <CalendarChoices calendars chosen/>
-                    <label class="inline"><input type="checkbox" bind:checked=sync_enabled/>"Sync this connection"</label>
-                    <label class="inline"><input type="checkbox" bind:checked=auto_log/>"Log past meetings as activities automatically"</label>
-                    <div class="grid2">
-                        <div><label for="edit-back">"Days back"</label><input id="edit-back" type="number" min="0" max="3650" bind:value=days_back/></div>
-                        <div><label for="edit-ahead">"Days ahead"</label><input id="edit-ahead" type="number" min="0" max="3650" bind:value=days_ahead/></div>
-                    </div>
-                    {(connection.provider == crate::models::Provider::CalDav).then(|| view! {
-                        <label for="edit-password">{if needs_password { "Password" } else { "New password (leave blank to keep)" }}</label>
-                        <input id="edit-password" type="password" autocomplete="new-password" bind:value=password/>
-                    })}
+                <ActionForm action=update>
+                    <ConnectionFields connection/>
                     <ActionError value=update.value()/>
-                    <SyncHistory id=connection.id.clone()/>
+                    <DialogSyncHistory id/>
                     <div class="form-actions">
                         <button type="submit" disabled=move || update.pending().get()>"Save"</button>
                         <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
                     </div>
-                </form>
+                </ActionForm>
         </Modal>
     }
     .into_any()
 }
 
+/// Settings → Calendars → Edit as a page (`/settings/calendars/:id/edit`), the form the Edit
+/// dialog shows, for browsers without JavaScript.
+#[component]
+pub fn EditConnectionPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let update = ServerAction::<UpdateConnection>::new();
+    let connection = Resource::new(id, |id| async move {
+        list_connections()
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| AppError::NotFound("The calendar connection".into()))
+    });
+    let history = Resource::new(id, connection_history);
+    back_to_list_on_success(update.value());
+    view! {
+        <Title text="Edit calendar connection"/>
+        <h1>"Settings"</h1>
+        <SettingsTabs current="calendars"/>
+        <Suspense fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match connection.await {
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    Ok(connection) => view! {
+                        <section class="card narrow edit-connection" aria-labelledby="edit-connection-title">
+                            <h2 id="edit-connection-title">{format!("Edit {}", connection.name)}</h2>
+                            <ActionForm action=update>
+                                <ConnectionFields connection/>
+                                <ActionError value=update.value()/>
+                                <div class="form-actions">
+                                    <button type="submit" disabled=move || update.pending().get()>"Save"</button>
+                                    <a href="/settings/calendars">"Cancel"</a>
+                                </div>
+                            </ActionForm>
+                            <details class="sync-history">
+                                <summary>"Sync history"</summary>
+                                {match history.await {
+                                    Ok(runs) => view! { <SyncRuns runs/> }.into_any(),
+                                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                                }}
+                            </details>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
 /// The connection's recent sync runs, loaded when the Edit dialog opens.
 #[component]
-fn SyncHistory(id: String) -> impl IntoView {
-    let runs = LocalResource::new(move || crate::api::connection_history(id.clone()));
+fn DialogSyncHistory(id: String) -> impl IntoView {
+    let runs = LocalResource::new(move || connection_history(id.clone()));
     view! {
         <details class="sync-history">
             <summary>"Sync history"</summary>
@@ -534,25 +666,33 @@ fn SyncHistory(id: String) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match runs.await {
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <p class="empty">"No syncs yet."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <table class="history">
-                                <thead><tr><th>"Started"</th><th>"Took"</th><th>"Added"</th><th>"Changed"</th><th>"Removed"</th><th>"Logged"</th><th>"Result"</th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|run| view! {
-                                        <tr class:failed=run.error.is_some()>
-                                            <td>{ago(run.started_at)}</td>
-                                            <td>{format!("{:.1} s", (run.finished_at - run.started_at).num_milliseconds() as f64 / 1000.0)}</td>
-                                            <td>{run.added}</td><td>{run.changed}</td><td>{run.removed}</td><td>{run.logged}</td>
-                                            <td>{run.error.clone().unwrap_or_else(|| "OK".into())}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
+                        Ok(runs) => view! { <SyncRuns runs/> }.into_any(),
                     }
                 })}
             </Transition>
         </details>
     }
+}
+
+#[component]
+fn SyncRuns(runs: Vec<SyncRun>) -> impl IntoView {
+    if runs.is_empty() {
+        return view! { <p class="empty">"No syncs yet."</p> }.into_any();
+    }
+    view! {
+        <table class="history">
+            <thead><tr><th>"Started"</th><th>"Took"</th><th>"Added"</th><th>"Changed"</th><th>"Removed"</th><th>"Logged"</th><th>"Result"</th></tr></thead>
+            <tbody>
+                {runs.into_iter().map(|run| view! {
+                    <tr class:failed=run.error.is_some()>
+                        <td>{ago(run.started_at)}</td>
+                        <td>{format!("{:.1} s", (run.finished_at - run.started_at).num_milliseconds() as f64 / 1000.0)}</td>
+                        <td>{run.added}</td><td>{run.changed}</td><td>{run.removed}</td><td>{run.logged}</td>
+                        <td>{run.error.clone().unwrap_or_else(|| "OK".into())}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }

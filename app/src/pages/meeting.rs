@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_meeting, SaveMeetingNotes};
-use crate::components::meeting::{MeetingCard, MeetingChanges};
+use crate::components::meeting::{LinkSearch, MeetingActionErrors, MeetingCard, MeetingChanges};
 use crate::components::status::{ActionError, ErrorBox, Loading};
 use crate::limits;
 use crate::models::MeetingDetail;
@@ -18,6 +18,7 @@ pub fn MeetingPage() -> impl IntoView {
     // Refetched after an attendee was linked or added, or the meeting logged, from the card.
     let changes = MeetingChanges::new();
     let detail = Resource::new(move || (id(), changes.version()), |(id, _)| get_meeting(id));
+    LinkSearch::provide();
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
@@ -46,6 +47,7 @@ fn MeetingView(detail: MeetingDetail, changes: MeetingChanges) -> impl IntoView 
         <Title text=title.clone()/>
         <h1>{title}</h1>
         <div class="meeting-page">
+            <MeetingActionErrors/>
             <MeetingCard meeting changes now=Signal::derive(chrono::Utc::now)/>
             {description.map(|text| view! {
                 <section class="card" aria-labelledby="description-heading">

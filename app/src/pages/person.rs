@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
@@ -9,8 +10,8 @@ use crate::api::{
 use crate::components::activity::{ActivityForm, ActivityItem};
 use crate::components::favorite::FavoriteToggle;
 use crate::components::layout::use_user;
-use crate::components::meeting::{MeetingCard, MeetingChanges};
-use crate::components::pager::{MeetingPager, Pager};
+use crate::components::meeting::{LinkSearch, MeetingActionErrors, MeetingCard, MeetingChanges};
+use crate::components::pager::Pager;
 use crate::components::status::{ActionError, ErrorBox, Loading};
 use crate::models::{MeetingScope, Person};
 
@@ -19,14 +20,18 @@ pub fn PersonPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let person = Resource::new(id, get_person);
-    // Every resource of the page is created here, not inside suspended content: resources
-    // created once an outer one resolved made hydration fail intermittently.
+    // Every resource of the page is created here, in one order, never inside suspended
+    // content: a resource created once an outer one resolved gets another number in the
+    // browser than on the server (which ran it at once), and hydration then reads the wrong
+    // data or waits for a value that never comes.
     let timeline = TimelineState::new(id);
+    let meetings = MeetingsState::new(id, timeline.changes);
+    LinkSearch::provide();
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match person.await {
-                    Ok(person) => view! { <PersonView person timeline/> }.into_any(),
+                    Ok(person) => view! { <PersonView person timeline meetings/> }.into_any(),
                     Err(error) => view! { <ErrorBox error/> }.into_any(),
                 }
             })}
@@ -35,7 +40,7 @@ pub fn PersonPage() -> impl IntoView {
 }
 
 #[component]
-fn PersonView(person: Person, timeline: TimelineState) -> impl IntoView {
+fn PersonView(person: Person, timeline: TimelineState, meetings: MeetingsState) -> impl IntoView {
     let name = person.full_name();
     let delete = ServerAction::<DeletePerson>::new();
     let delete_id = person.id.clone();
@@ -94,9 +99,7 @@ fn PersonView(person: Person, timeline: TimelineState) -> impl IntoView {
                 </dl>
                 {(!person.notes.is_empty()).then(|| view! { <h3>"Notes"</h3><p class="notes">{person.notes.clone()}</p> })}
             </section>
-            <ClientOnly>
-                <PersonMeetings person_id=person.id.clone() changes/>
-            </ClientOnly>
+            <PersonMeetings person_id=person.id.clone() state=meetings changes/>
             <Timeline person_id=timeline_id state=timeline/>
         </div>
     }
@@ -202,77 +205,188 @@ fn Timeline(person_id: String, state: TimelineState) -> impl IntoView {
     }
 }
 
+/// Which of the person's meetings are shown, from the page's query: `meetings=past` (else
+/// upcoming), `meetings_page=N`, and an optional date range `from`/`to` (YYYY-MM-DD). Tabs,
+/// pager and date filter are plain links and a GET form, so they work without JavaScript; with
+/// it the router follows them without a reload.
+#[derive(Clone, Debug, PartialEq)]
+struct MeetingsQuery {
+    scope: MeetingScope,
+    page: u32,
+    from: String,
+    to: String,
+}
+
+impl MeetingsQuery {
+    fn from_query(q: &leptos_router::params::ParamsMap) -> Self {
+        MeetingsQuery {
+            scope: match q.get("meetings").as_deref() {
+                Some("past") => MeetingScope::Past,
+                _ => MeetingScope::Upcoming,
+            },
+            page: q
+                .get("meetings_page")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1u32)
+                .max(1),
+            from: q.get("from").unwrap_or_default(),
+            to: q.get("to").unwrap_or_default(),
+        }
+    }
+
+    /// The person page showing `scope`'s page `page` in this date range.
+    fn href(&self, base: &str, scope: MeetingScope, page: u32, range: bool) -> String {
+        let mut href = format!("{base}?meetings={}", scope.as_str());
+        if page > 1 {
+            href.push_str(&format!("&meetings_page={page}"));
+        }
+        for (key, value) in [("from", &self.from), ("to", &self.to)] {
+            if range && !value.is_empty() {
+                href.push_str(&format!("&{key}={}", url_encode(value)));
+            }
+        }
+        href
+    }
+}
+
+/// Percent-encodes a query value (dates need none; anything else typed into the URL does).
+fn url_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+type MeetingsList = (
+    chrono::DateTime<chrono::Utc>,
+    Result<crate::models::Page<crate::models::Meeting>, crate::error::AppError>,
+);
+
+/// The meetings section's query and its page of meetings, created with the page (see
+/// [`PersonPage`]). The list carries the moment it was fetched: cards decide "has ended" and
+/// "now" from it, so the browser hydrates exactly what the server rendered.
+#[derive(Clone, Copy)]
+struct MeetingsState {
+    query: Memo<MeetingsQuery>,
+    list: Resource<MeetingsList>,
+}
+
+impl MeetingsState {
+    fn new(id: impl Fn() -> String + Send + Sync + 'static, changes: MeetingChanges) -> Self {
+        let params = use_query_map();
+        let query = Memo::new(move |_| params.with(MeetingsQuery::from_query));
+        let list = Resource::new(
+            // Refetched after a meeting was logged or an attendee linked.
+            move || (id(), query.get(), changes.version()),
+            |(person_id, q, _)| async move {
+                let opt = |s: String| Some(s).filter(|s| !s.is_empty());
+                let found =
+                    person_meetings(person_id, q.scope, q.page, opt(q.from), opt(q.to)).await;
+                (chrono::Utc::now(), found)
+            },
+        );
+        MeetingsState { query, list }
+    }
+}
+
 /// Upcoming (soonest first) and past (newest first) meetings with this person, paged, with an
 /// optional date range.
 #[component]
-fn PersonMeetings(person_id: String, changes: MeetingChanges) -> impl IntoView {
-    let scope = RwSignal::new(MeetingScope::Upcoming);
-    let page = RwSignal::new(1u32);
-    let from = RwSignal::new(String::new());
-    let to = RwSignal::new(String::new());
-    let now = Signal::derive(chrono::Utc::now);
-    let meetings = LocalResource::new(move || {
-        changes.version(); // refetch after a meeting was logged or an attendee linked
-        let opt = |s: String| Some(s).filter(|s| !s.is_empty());
-        person_meetings(
-            person_id.clone(),
-            scope.get(),
-            page.get(),
-            opt(from.get()),
-            opt(to.get()),
-        )
-    });
-    let tab = move |key: MeetingScope, label: &'static str| {
-        view! {
-            <button type="button" role="tab" class="tab" aria-selected=move || (scope.get() == key).to_string()
-                    on:click=move |_| { scope.set(key); page.set(1); }>{label}</button>
+fn PersonMeetings(
+    person_id: String,
+    state: MeetingsState,
+    changes: MeetingChanges,
+) -> impl IntoView {
+    let MeetingsState { query, list } = state;
+    let base = format!("/people/{person_id}");
+    let tab = {
+        let base = base.clone();
+        move |key: MeetingScope, label: &'static str| {
+            let base = base.clone();
+            view! {
+                <a role="tab" class="tab" data-noscroll="" aria-selected=move || (query.with(|q| q.scope) == key).to_string()
+                   href=move || query.with(|q| q.href(&base, key, 1, true))>{label}</a>
+            }
         }
+    };
+    let from = move || query.with(|q| q.from.clone());
+    let to = move || query.with(|q| q.to.clone());
+    let clear = {
+        let base = base.clone();
+        move || query.with(|q| q.href(&base, q.scope, 1, false))
     };
     view! {
         <section class="meetings card" aria-labelledby="meetings-heading">
             <h2 id="meetings-heading">"Meetings"</h2>
             <div class="meetings-controls">
                 <div class="tabs" role="tablist">{tab(MeetingScope::Upcoming, "Upcoming")}{tab(MeetingScope::Past, "Past")}</div>
-                <div class="date-filter">
+                <Form method="GET" action=base.clone() noscroll=true attr:class="date-filter">
+                    <input type="hidden" name="meetings" value=move || query.with(|q| q.scope.as_str())/>
                     <label for="meetings-from">"From"</label>
-                    <input id="meetings-from" type="date" prop:value=from on:change=move |ev| { from.set(event_target_value(&ev)); page.set(1); }/>
+                    <input id="meetings-from" name="from" type="date" value=from prop:value=from/>
                     <label for="meetings-to">"To"</label>
-                    <input id="meetings-to" type="date" prop:value=to on:change=move |ev| { to.set(event_target_value(&ev)); page.set(1); }/>
-                    <Show when=move || !from.get().is_empty() || !to.get().is_empty()>
-                        <button type="button" class="link" on:click=move |_| { from.set(String::new()); to.set(String::new()); }>"Clear"</button>
+                    <input id="meetings-to" name="to" type="date" value=to prop:value=to/>
+                    <button type="submit" class="secondary small">"Show"</button>
+                    <Show when=move || query.with(|q| !q.from.is_empty() || !q.to.is_empty())>
+                        <a class="link" data-noscroll="" href=clear.clone()>"Clear"</a>
                     </Show>
-                </div>
+                </Form>
             </div>
+            <MeetingActionErrors/>
             <Transition fallback=|| view! { <Loading/> }>
-                {move || Suspend::new(async move {
-                    match meetings.await {
-                        Err(error) => view! { <ErrorBox error/> }.into_any(),
-                        Ok(result) if result.items.is_empty() => view! {
-                            <p class="empty">{if scope.get_untracked() == MeetingScope::Upcoming { "No upcoming meetings." } else { "No past meetings." }}</p>
-                        }.into_any(),
-                        Ok(result) => {
-                            let (current, count) = (result.page, result.page_count());
-                            view! {
-                                <div class="meeting-list">
-                                    {result.items.into_iter().map(|meeting| view! { <MeetingCard meeting changes now/> }).collect_view()}
-                                </div>
-                                <MeetingPager current count page/>
-                            }.into_any()
+                {move || {
+                    let base = base.clone();
+                    Suspend::new(async move {
+                        let (now, found) = list.await;
+                        let now = Signal::stored(now);
+                        let scope = query.with_untracked(|q| q.scope);
+                        match found {
+                            Err(error) => view! { <ErrorBox error/> }.into_any(),
+                            Ok(result) if result.items.is_empty() => view! {
+                                <p class="empty">{if scope == MeetingScope::Upcoming { "No upcoming meetings." } else { "No past meetings." }}</p>
+                            }.into_any(),
+                            Ok(result) => {
+                                let (page, page_count) = (result.page, result.page_count());
+                                let href = move |n: u32| query.with_untracked(|q| q.href(&base, q.scope, n, true));
+                                view! {
+                                    <div class="meeting-list">
+                                        {result.items.into_iter().map(|meeting| view! { <MeetingCard meeting changes now/> }).collect_view()}
+                                    </div>
+                                    <Pager page page_count href noscroll=true label="Meeting pages"/>
+                                }.into_any()
+                            }
                         }
-                    }
-                })}
+                    })
+                }}
             </Transition>
         </section>
     }
-    .into_any()
 }
 
-/// Renders its children only in the browser, after hydration. The meetings section is
-/// interactive and time-dependent ("now", "has ended"), so it is not rendered on the server,
-/// where a second suspended section made hydration depend on which one resolved first.
-#[component]
-fn ClientOnly(children: ChildrenFn) -> impl IntoView {
-    let mounted = RwSignal::new(false);
-    Effect::new(move |_| mounted.set(true));
-    move || mounted.get().then(|| children())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meeting_links_keep_the_range_and_start_tabs_at_their_first_page() {
+        let q = MeetingsQuery {
+            scope: MeetingScope::Past,
+            page: 2,
+            from: "2026-01-01".into(),
+            to: "a b&c".into(),
+        };
+        assert_eq!(
+            q.href("/people/p1", MeetingScope::Past, 3, true),
+            "/people/p1?meetings=past&meetings_page=3&from=2026-01-01&to=a%20b%26c"
+        );
+        assert_eq!(
+            q.href("/people/p1", MeetingScope::Upcoming, 1, false),
+            "/people/p1?meetings=upcoming"
+        );
+    }
 }

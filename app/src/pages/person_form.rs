@@ -90,7 +90,7 @@ fn PersonForm(person: Option<Person>) -> impl IntoView {
                     </div>
                 }).collect_view()}
                 <datalist id="email-labels"><option value="work"/><option value="personal"/><option value="other"/></datalist>
-                <button type="button" class="secondary small" on:click=move |_| email_rows.update(|rows| rows.push(EmailAddress::default()))>"Add email"</button>
+                <button type="button" class="secondary small js-only" on:click=move |_| email_rows.update(|rows| rows.push(EmailAddress::default()))>"Add email"</button>
             </fieldset>
             <fieldset>
                 <legend>"Phone numbers"</legend>
@@ -102,7 +102,7 @@ fn PersonForm(person: Option<Person>) -> impl IntoView {
                         <input id=format!("phone-label-{i}") class="label-input" name=format!("person[phones][{i}][label]") value=p.label placeholder="mobile, work…" maxlength=limits::LABEL/>
                     </div>
                 }).collect_view()}
-                <button type="button" class="secondary small" on:click=move |_| phone_rows.update(|rows| rows.push(PhoneNumber::default()))>"Add phone"</button>
+                <button type="button" class="secondary small js-only" on:click=move |_| phone_rows.update(|rows| rows.push(PhoneNumber::default()))>"Add phone"</button>
             </fieldset>
             <label for="notes">"Notes"</label>
             <textarea id="notes" name="person[notes]" rows="4" maxlength=limits::NOTES>{text(|p| &p.notes)}</textarea>

@@ -356,7 +356,16 @@ impl Calendars {
                     .map_err(|f| invalid(f.message))?
             }
         };
-        let chosen: HashSet<&String> = input.calendars.iter().collect();
+        let chosen: HashSet<String> = if input.all_calendars {
+            found.iter().map(|c| c.remote_id.clone()).collect()
+        } else {
+            input.calendars.into_iter().collect()
+        };
+        if found.is_empty() && input.all_calendars {
+            return Err(invalid(
+                "Connected, but this account has no event calendars.",
+            ));
+        }
         if !found.iter().any(|c| chosen.contains(&c.remote_id)) {
             return Err(invalid("Tick at least one calendar to sync."));
         }

@@ -129,6 +129,7 @@ async fn connect(f: &Fixture, server: &str, calendars: Vec<String>) -> String {
         username: USER.into(),
         password: PASSWORD.into(),
         calendars,
+        all_calendars: false,
     };
     let id = f
         .calendars
@@ -181,6 +182,57 @@ async fn connected_with_one_event() -> (Radicale, Fixture, String) {
     let f = fixture().await;
     let id = connect_all(&f, &radicale.base).await;
     (radicale, f, id)
+}
+
+/// The form without JavaScript adds an account in one post: nothing tested first, every
+/// calendar found is synced.
+#[tokio::test]
+async fn connecting_with_all_calendars_ticks_every_one_found() {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#FF2968FF").await;
+    radicale.make_calendar("home", "Home", "#1BADF8").await;
+    let f = fixture().await;
+    let connection = f
+        .calendars
+        .create_caldav(
+            &f.user,
+            CalDavInput {
+                name: String::new(),
+                server_url: radicale.base.clone(),
+                username: USER.into(),
+                password: PASSWORD.into(),
+                calendars: vec![],
+                all_calendars: true,
+            },
+        )
+        .await
+        .expect("connect");
+    let mut selected: Vec<_> = connection
+        .calendars
+        .iter()
+        .filter(|c| c.selected)
+        .map(|c| c.name.as_str())
+        .collect();
+    selected.sort();
+    assert_eq!(selected, ["Home", "Work"]);
+    // Without the flag, nothing ticked is refused as before.
+    let refused = f
+        .calendars
+        .create_caldav(
+            &f.user,
+            CalDavInput {
+                server_url: radicale.base.clone(),
+                username: USER.into(),
+                password: PASSWORD.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("Tick at least one calendar"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]
@@ -591,6 +643,7 @@ async fn a_wrong_password_sets_needs_reauthentication_without_losing_events() {
             .into_iter()
             .map(|c| c.remote_id)
             .collect(),
+        all_calendars: false,
     };
     assert!(f.calendars.create_caldav(&f.user, input).await.is_err());
     assert_eq!(f.calendars.list(&f.user.id).await.unwrap().len(), 1);
