@@ -55,6 +55,46 @@ pub fn back_with_query(query: &str) -> Option<String> {
     })
 }
 
+/// Whether the request is a plain form post: a browser without the client code, which wants a
+/// page back (the client's calls ask for JSON).
+pub fn is_plain_form_post() -> bool {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            let accept = parts.headers.get(http::header::ACCEPT)?.to_str().ok()?;
+            Some(accept.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
+/// The page the request came from (path and query) with the parameters in `set` put in place
+/// of any of the same name, and the error of an earlier form post dropped. `set`'s values go
+/// in as given (URL-safe). Only a path on this site, like [`back_with_query`].
+pub fn back_with_params(set: &[(&str, &str)]) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
+    let uri = referer.parse::<http::Uri>().ok()?;
+    let path = uri.path();
+    if !path.starts_with('/') || path.starts_with("//") {
+        return None;
+    }
+    let replaced = |pair: &str| {
+        let key = pair.split('=').next().unwrap_or_default();
+        key == "__path" || key == "__err" || set.iter().any(|(k, _)| *k == key)
+    };
+    let query: Vec<String> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !replaced(pair))
+        .map(str::to_string)
+        .chain(set.iter().map(|(k, v)| format!("{k}={v}")))
+        .collect();
+    Some(match query.is_empty() {
+        true => path.to_string(),
+        false => format!("{path}?{}", query.join("&")),
+    })
+}
+
 pub async fn current_user() -> AppResult<Option<UserInfo>> {
     match session_token() {
         Some(token) => backend()?.user_for_session(&token).await,
