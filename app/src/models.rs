@@ -971,7 +971,11 @@ pub enum MeetingsWhen {
 }
 
 impl MeetingsWhen {
-    pub const ALL: [MeetingsWhen; 3] = [MeetingsWhen::Upcoming, MeetingsWhen::Week, MeetingsWhen::Past];
+    pub const ALL: [MeetingsWhen; 3] = [
+        MeetingsWhen::Upcoming,
+        MeetingsWhen::Week,
+        MeetingsWhen::Past,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

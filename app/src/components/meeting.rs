@@ -466,6 +466,63 @@ mod tests {
         assert!(!html.contains("my-response"), "{html}");
     }
 
+    fn attendee(email: &str, person: Option<&str>, is_self: bool) -> MeetingAttendee {
+        MeetingAttendee {
+            email: email.into(),
+            name: None,
+            response: None,
+            organizer: false,
+            is_self,
+            is_resource: false,
+            person: person.map(|name| crate::models::PersonRef {
+                id: "p".into(),
+                name: name.into(),
+            }),
+            reason: None,
+            confidence: 0,
+            suggestions: vec![],
+        }
+    }
+
+    fn row(meeting: Meeting) -> String {
+        render(move || {
+            let added = GuestsAdded(RwSignal::new(Some(("m".to_string(), 3))));
+            view! { <MeetingRow meeting changes=MeetingChanges::new() added failed_here=false/> }
+        })
+    }
+
+    #[test]
+    fn a_row_offers_to_add_its_unknown_guests_in_a_plain_form() {
+        let mut m = meeting(false);
+        m.attendees = vec![
+            attendee("bob@x.example", Some("Bob Builder"), false),
+            attendee("me@x.example", None, true),
+            attendee("new@x.example", None, false),
+        ];
+        let html = row(m);
+        assert!(
+            html.contains("Bob Builder") && html.contains("new@x.example"),
+            "{html}"
+        );
+        // Only the stranger is unknown: not you, not Bob.
+        assert!(html.contains("Add the unknown guest"), "{html}");
+        assert!(!html.contains("me@x.example"), "{html}");
+        assert!(html.contains("method=\"post\""), "{html}");
+        assert!(
+            html.contains("action=\"/api/add-unknown-guests\""),
+            "{html}"
+        );
+        assert!(html.contains("Added 3 people."), "{html}");
+
+        let mut known = meeting(false);
+        known.attendees = vec![attendee("bob@x.example", Some("Bob Builder"), false)];
+        let html = row(known);
+        assert!(
+            !html.contains("unknown guest") && !html.contains("<form"),
+            "{html}"
+        );
+    }
+
     #[test]
     fn cancelled_meetings_have_no_join_link() {
         assert!(card(meeting(false)).contains("meet.example.com"));

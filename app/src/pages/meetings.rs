@@ -38,9 +38,15 @@ pub fn MeetingsPage() -> impl IntoView {
     let when = Memo::new(move |_| {
         query.with(|q| MeetingsWhen::parse(q.get("when").as_deref().unwrap_or_default()))
     });
-    let unmatched = Memo::new(move |_| query.with(|q| q.get("unmatched").is_some_and(|v| v == "1")));
+    let unmatched =
+        Memo::new(move |_| query.with(|q| q.get("unmatched").is_some_and(|v| v == "1")));
     let page = Memo::new(move |_| {
-        query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1))
+        query.with(|q| {
+            q.get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1)
+                .max(1)
+        })
     });
     // After a plain form post: which meeting it was for, and what it added or that it failed.
     let posted_meeting = Memo::new(move |_| query.with(|q| q.get("meeting")));
@@ -93,7 +99,9 @@ fn MeetingsView(
 ) -> impl IntoView {
     let MeetingList { meetings, counts } = list;
     let tz = use_user().with_untracked(|u| u.time_zone.clone());
-    let today = chrono::Utc::now().with_timezone(&parse_tz(&tz)).date_naive();
+    let today = chrono::Utc::now()
+        .with_timezone(&parse_tz(&tz))
+        .date_naive();
     let page = meetings.page;
     let page_count = meetings.page_count();
     let shown: Vec<String> = meetings.items.iter().map(|m| m.id.clone()).collect();
@@ -114,16 +122,18 @@ fn MeetingsView(
             </a>
         }
     });
-    let guest_tabs = [(false, "All", counts.all), (true, "Unmatched", counts.unmatched)].map(
-        |(tab, label, count)| {
-            view! {
-                <a href=href(when, tab, 1) aria-current=(tab == unmatched).then_some("page")
-                   title=tab.then_some("Meetings with a guest who is none of your people")>
-                    {label}" "<span class="count-badge">{count}</span>
-                </a>
-            }
-        },
-    );
+    let guest_tabs = [
+        (false, "All", counts.all),
+        (true, "Unmatched", counts.unmatched),
+    ]
+    .map(|(tab, label, count)| {
+        view! {
+            <a href=href(when, tab, 1) aria-current=(tab == unmatched).then_some("page")
+               title=tab.then_some("Meetings with a guest who is none of your people")>
+                {label}" "<span class="count-badge">{count}</span>
+            </a>
+        }
+    });
     let empty = meetings.items.is_empty().then(|| {
         let text = match (when, unmatched) {
             (MeetingsWhen::Upcoming, false) => "Nothing coming up on your calendars.",

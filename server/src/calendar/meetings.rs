@@ -120,14 +120,26 @@ impl Meetings {
         let today = now.with_timezone(&tz).date_naive();
         let week = this_week(today, tz);
         let clock = (now, today);
-        let among = if unmatched { Among::Unknown } else { Among::All };
+        let among = if unmatched {
+            Among::Unknown
+        } else {
+            Among::All
+        };
         let page = page.max(1);
         let (limit, start) = (MEETING_LIST_PER_PAGE, (page - 1) * MEETING_LIST_PER_PAGE);
         let (rows, total) = match when {
             MeetingsWhen::Upcoming => {
                 let range = (None, None);
                 (self.events)
-                    .page(owner, among, MeetingScope::Upcoming, range, clock, limit, start)
+                    .page(
+                        owner,
+                        among,
+                        MeetingScope::Upcoming,
+                        range,
+                        clock,
+                        limit,
+                        start,
+                    )
                     .await?
             }
             MeetingsWhen::Past => {
@@ -143,7 +155,11 @@ impl Meetings {
             }
         };
         let (upcoming, in_week, past) = self.events.counts(owner, among, clock, week).await?;
-        let other = if unmatched { Among::All } else { Among::Unknown };
+        let other = if unmatched {
+            Among::All
+        } else {
+            Among::Unknown
+        };
         let (o_upcoming, o_week, o_past) = self.events.counts(owner, other, clock, week).await?;
         let other_here = match when {
             MeetingsWhen::Upcoming => o_upcoming,
@@ -482,7 +498,10 @@ mod tests {
         // Thu 3 Dec 2026.
         let today = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
         let (from, to) = this_week(today, tz);
-        assert_eq!(from, "2026-11-30T05:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            from,
+            "2026-11-30T05:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
         assert_eq!(to, "2026-12-07T05:00:00Z".parse::<DateTime<Utc>>().unwrap());
         // A Monday is the first day of its own week, a Sunday the last.
         let monday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();

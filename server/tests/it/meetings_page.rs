@@ -6,7 +6,7 @@
 use crate::common;
 
 use app::error::AppError;
-use app::models::{Meeting, MeetingList, PersonSummary, Page};
+use app::models::{Meeting, MeetingList, Page, PersonSummary};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use common::calendar::{connect, dana_put_all, event, DANA};
 use common::radicale::Radicale;
@@ -83,7 +83,11 @@ async fn fixture() -> Fixture {
             "solo",
             "Solo",
             now - Duration::days(5),
-            format!("{}{}", organizer("Dana", ME), guest("Dana at home", MY_ALIAS)),
+            format!(
+                "{}{}",
+                organizer("Dana", ME),
+                guest("Dana at home", MY_ALIAS)
+            ),
         ),
     ];
     let mut starts = Vec::new();
@@ -95,7 +99,10 @@ async fn fixture() -> Fixture {
     for i in 1..=OLD {
         let title = format!("Old {i:02}");
         let start = now - Duration::days(6 + i as i64);
-        objects.push((format!("old-{i}.ics"), event(&format!("old-{i}"), &title, start, &bob)));
+        objects.push((
+            format!("old-{i}.ics"),
+            event(&format!("old-{i}"), &title, start, &bob),
+        ));
         starts.push((title, start));
     }
     dana_put_all(&radicale, objects).await;
@@ -138,7 +145,11 @@ async fn list(client: &common::Client, when: &str, unmatched: bool, page: u32) -
 }
 
 fn titles(list: &MeetingList) -> Vec<&str> {
-    list.meetings.items.iter().map(|m| m.title.as_str()).collect()
+    list.meetings
+        .items
+        .iter()
+        .map(|m| m.title.as_str())
+        .collect()
 }
 
 fn find<'a>(list: &'a MeetingList, title: &str) -> &'a Meeting {
@@ -172,7 +183,10 @@ async fn all_meetings_upcoming_and_past_with_unmatched_ones_among_them() {
     assert_eq!(titles(&upcoming), vec!["With Bob", "Strangers"]);
     // A meeting whose guests are all unknown is listed, its guests unknown (never you).
     let strangers = find(&upcoming, "Strangers");
-    assert_eq!(unknown(strangers), vec!["ann@else.example", "wei@corp.example"]);
+    assert_eq!(
+        unknown(strangers),
+        vec!["ann@else.example", "wei@corp.example"]
+    );
     assert!(unknown(find(&upcoming, "With Bob")).is_empty());
 
     let past = list(&f.client, "past", false, 1).await;
@@ -200,7 +214,10 @@ async fn unmatched_lists_the_meetings_with_an_unknown_guest() {
     assert_eq!(titles(&past), vec!["Mixed"]);
     // The time tabs count within "Unmatched", the guest tabs within the time tab.
     assert_eq!((past.counts.upcoming, past.counts.past), (1, 1));
-    assert_eq!((past.counts.all, past.counts.unmatched), (2 + OLD as u64, 1));
+    assert_eq!(
+        (past.counts.all, past.counts.unmatched),
+        (2 + OLD as u64, 1)
+    );
 }
 
 #[tokio::test]
@@ -270,7 +287,11 @@ async fn adding_all_unknown_guests_makes_people_of_them_once() {
     let upcoming = list(&f.client, "upcoming", false, 1).await;
     let strangers = find(&upcoming, "Strangers");
     assert!(unknown(strangers).is_empty());
-    let matched: Vec<String> = strangers.matched_people().into_iter().map(|p| p.name).collect();
+    let matched: Vec<String> = strangers
+        .matched_people()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
     assert_eq!(matched, vec!["Ann Other", "Wei Chen"]);
     assert!(titles(&list(&f.client, "upcoming", true, 1).await).is_empty());
     // A second press adds nobody.
@@ -343,7 +364,11 @@ async fn another_user_neither_sees_nor_adds_the_guests() {
     let f = fixture().await;
     let strangers = find(&list(&f.client, "upcoming", true, 1).await, "Strangers").clone();
     let other = f.server.user("someone-else@example.org").await;
-    assert!(list(&other, "upcoming", false, 1).await.meetings.items.is_empty());
+    assert!(list(&other, "upcoming", false, 1)
+        .await
+        .meetings
+        .items
+        .is_empty());
     assert!(matches!(
         add_all(&other, &strangers.id).await,
         Err(AppError::NotFound(_))

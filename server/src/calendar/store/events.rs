@@ -50,7 +50,8 @@ const COUNTS: &str = "SELECT count() AS n FROM event WHERE owner = $owner{AMONG}
     SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now GROUP ALL;
     SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at >= $from AND starts_at < $to GROUP ALL;";
 /// Whether a user has occurrences stored before the unknown-guests flag existed.
-const UNFLAGGED: &str = "SELECT VALUE record::id(id) FROM event WHERE owner = $owner AND unknown_guests = NONE LIMIT 1";
+const UNFLAGGED: &str =
+    "SELECT VALUE record::id(id) FROM event WHERE owner = $owner AND unknown_guests = NONE LIMIT 1";
 /// A page of a user's occurrences from `$after` on, in start order.
 const STARTING_FROM: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND starts_at >= $after ORDER BY starts_at ASC LIMIT $limit START $skip";
 /// The multi-day occurrences of a user still running after `$since`.
