@@ -50,6 +50,12 @@ async function addPerson(page, first, last, email) {
 
 const row = (page, title) => page.locator('.meeting-row', { hasText: title });
 
+/** Waits until the list of `nav` (When or Guests) marks `label` as the current tab: while the
+ * next list loads, the previous one stays on screen. */
+async function current(page, nav, label) {
+  await page.locator(`nav[aria-label="${nav}"] a[aria-current="page"]`, { hasText: label }).waitFor();
+}
+
 test('the Meetings page filters, suggests and adds all unknown guests, with and without JavaScript', { timeout: 180_000 }, async () => {
   const context = await browser.newContext({ timezoneId: 'UTC' });
   const page = await context.newPage();
@@ -72,20 +78,24 @@ test('the Meetings page filters, suggests and adds all unknown guests, with and 
   // Unmatched: plain links with query parameters.
   await page.getByRole('navigation', { name: 'Guests' }).getByRole('link', { name: /Unmatched/ }).click();
   await page.waitForURL('**/meetings?unmatched=1');
+  await current(page, 'Guests', 'Unmatched');
   await row(page, 'Intro call').waitFor();
   await row(page, 'Team sync').waitFor({ state: 'detached' });
   // This week, still unmatched only; then all of this week: the offsite ten days ago is not.
   await page.getByRole('navigation', { name: 'When' }).getByRole('link', { name: /This week/ }).click();
   await page.waitForURL('**/meetings?when=week&unmatched=1');
+  await current(page, 'When', 'This week');
   await row(page, 'Intro call').waitFor();
   await page.getByRole('navigation', { name: 'Guests' }).getByRole('link', { name: /All/ }).click();
   await page.waitForURL('**/meetings?when=week');
+  await current(page, 'Guests', 'All');
   await row(page, 'Intro call').waitFor();
   assert.equal(await row(page, 'Old offsite').count(), 0);
   // A reload keeps the filter (also before the client is there).
   await page.reload();
   await hydrated(page);
-  assert.equal(await page.getByRole('navigation', { name: 'When' }).locator('[aria-current="page"]').textContent().then((t) => t.startsWith('This week')), true);
+  await current(page, 'When', 'This week');
+  await current(page, 'Guests', 'All');
 
   // Past, unmatched: a person named like a guest is suggested at once.
   await page.goto(`${server.base}/meetings?when=past&unmatched=1`);
