@@ -67,8 +67,9 @@ pub fn is_plain_form_post() -> bool {
 }
 
 /// The page the request came from (path and query) with the parameters in `set` put in place
-/// of any of the same name, and the error of an earlier form post dropped. `set`'s values go
-/// in as given (URL-safe). Only a path on this site, like [`back_with_query`].
+/// of any of the same name (an empty value just removes them), and the error of an earlier
+/// form post dropped. `set`'s values go in as given (URL-safe). Only a path on this site, like
+/// [`back_with_query`].
 pub fn back_with_params(set: &[(&str, &str)]) -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
@@ -87,7 +88,11 @@ pub fn back_with_params(set: &[(&str, &str)]) -> Option<String> {
         .split('&')
         .filter(|pair| !pair.is_empty() && !replaced(pair))
         .map(str::to_string)
-        .chain(set.iter().map(|(k, v)| format!("{k}={v}")))
+        .chain(
+            set.iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| format!("{k}={v}")),
+        )
         .collect();
     Some(match query.is_empty() {
         true => path.to_string(),

@@ -236,7 +236,7 @@ async fn past_meetings_come_in_pages_newest_first() {
         .filter(|(_, start)| *start < Utc::now())
         .cloned()
         .collect();
-    expected.sort_by(|a, b| b.1.cmp(&a.1));
+    expected.sort_by_key(|(_, start)| std::cmp::Reverse(*start));
     assert_eq!(
         all,
         expected.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>()
@@ -374,4 +374,41 @@ async fn another_user_neither_sees_nor_adds_the_guests() {
         Err(AppError::NotFound(_))
     ));
     assert_eq!(people(&f.client).await, vec!["Bob Builder"]);
+}
+
+#[tokio::test]
+async fn without_javascript_the_form_returns_to_its_page_with_the_result_or_the_error() {
+    let f = fixture().await;
+    let strangers = find(&list(&f.client, "upcoming", true, 1).await, "Strangers").clone();
+    let location = |answer: &reqwest::Response| {
+        assert_eq!(answer.status(), reqwest::StatusCode::FOUND);
+        answer.headers()["location"].to_str().unwrap().to_string()
+    };
+    // Back to the same filter, the last result replaced by this one, for this meeting.
+    let answer = f
+        .client
+        .post_plain_form(
+            "add-unknown-guests",
+            &[("event_id", &strangers.id)],
+            "/meetings?unmatched=1&meeting=other&added=5",
+        )
+        .await;
+    assert_eq!(
+        location(&answer),
+        format!("/meetings?unmatched=1&meeting={}&added=2", strangers.id)
+    );
+    // A failure comes back to the meeting it was for, with the error Leptos reads back.
+    let answer = f
+        .client
+        .post_plain_form(
+            "add-unknown-guests",
+            &[("event_id", "gone0")],
+            "/meetings?when=past&added=2",
+        )
+        .await;
+    let back = location(&answer);
+    assert!(
+        back.starts_with("/meetings?when=past&meeting=gone0&__path=") && back.contains("&__err="),
+        "{back}"
+    );
 }
