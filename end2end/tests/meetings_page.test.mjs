@@ -119,6 +119,13 @@ test('the Meetings page filters, suggests and adds all unknown guests, with and 
   assert.equal(await row(page, 'Intro call').locator('.unknown-guests').count(), 0);
   assert.match(page.url(), /\/meetings$/, 'no reload, no redirect');
   await shot(page, '31-meetings-added');
+  // Rows with guests and their fixes fit a 390 px phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${server.base}/meetings?when=past`);
+  await hydrated(page);
+  await row(page, 'Vendor review').waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'wider than a phone');
+  await shot(page, '32-meetings-phone');
 
   // Without JavaScript: the same button is a form post that comes back with the result. The
   // meeting leaves "Unmatched", so the result is said above the list.
