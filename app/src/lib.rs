@@ -14,7 +14,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use components::layout::AppLayout;
-use pages::{auth, calendars, dashboard, meeting, people, person, person_form, settings};
+use pages::{auth, calendars, dashboard, meeting, meetings, people, person, person_form, settings};
 
 /// The HTML document the server renders around the app. Pages render in `SsrMode::Async`:
 /// the server waits for their data, so every page and form works before (or without) WASM.
@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("people/new") view=person_form::NewPersonPage ssr=SsrMode::Async/>
                     <Route path=path!("people/:id") view=person::PersonPage ssr=SsrMode::Async/>
                     <Route path=path!("people/:id/edit") view=person_form::EditPersonPage ssr=SsrMode::Async/>
+                    <Route path=path!("meetings") view=meetings::MeetingsPage ssr=SsrMode::Async/>
                     <Route path=path!("meetings/:id") view=meeting::MeetingPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("settings/calendars") view=calendars::CalendarsPage ssr=SsrMode::Async/>

@@ -664,6 +664,12 @@ pub struct MeetingAttendee {
 }
 
 impl MeetingAttendee {
+    /// A guest the user does not know yet: a person's address (no room, not the user) that
+    /// none of their people has. A name suggestion does not make them known.
+    pub fn is_unknown(&self) -> bool {
+        self.person.is_none() && !self.is_self && !self.is_resource && !self.email.is_empty()
+    }
+
     pub fn display_name(&self) -> String {
         self.name
             .clone()
@@ -739,6 +745,11 @@ impl Meeting {
         self.my_response == Some(Response::Declined)
     }
 
+    /// The guests the user does not know yet (see [`MeetingAttendee::is_unknown`]).
+    pub fn unknown_guests(&self) -> impl Iterator<Item = &MeetingAttendee> {
+        self.attendees.iter().filter(|a| a.is_unknown())
+    }
+
     pub fn matched_people(&self) -> Vec<PersonRef> {
         let mut people: Vec<PersonRef> = Vec::new();
         for p in self.attendees.iter().filter_map(|a| a.person.clone()) {
@@ -751,6 +762,8 @@ impl Meeting {
 }
 
 pub const MEETINGS_PER_PAGE: u32 = 10;
+/// Meetings per page on the Meetings page.
+pub const MEETING_LIST_PER_PAGE: u32 = 20;
 
 /// Where one of your own addresses comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -946,6 +959,79 @@ impl EventStatus {
             _ => EventStatus::Confirmed,
         }
     }
+}
+
+/// Which meetings the Meetings page lists (`?when=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MeetingsWhen {
+    /// Not yet ended, soonest first.
+    #[default]
+    Upcoming,
+    /// Starting this week (Monday to Sunday in the user's time zone), in order.
+    Week,
+    /// Ended, newest first.
+    Past,
+}
+
+impl MeetingsWhen {
+    pub const ALL: [MeetingsWhen; 3] = [
+        MeetingsWhen::Upcoming,
+        MeetingsWhen::Week,
+        MeetingsWhen::Past,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeetingsWhen::Upcoming => "upcoming",
+            MeetingsWhen::Week => "week",
+            MeetingsWhen::Past => "past",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MeetingsWhen::Upcoming => "Upcoming",
+            MeetingsWhen::Week => "This week",
+            MeetingsWhen::Past => "Past",
+        }
+    }
+
+    /// Unknown words read as the default (a hand-edited URL still shows a page).
+    pub fn parse(s: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|w| w.as_str() == s)
+            .unwrap_or_default()
+    }
+}
+
+/// How many meetings each tab of the Meetings page holds: the time tabs counted with the
+/// guest filter in force, the guest tabs within the time tab in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct MeetingCounts {
+    pub upcoming: u64,
+    pub week: u64,
+    pub past: u64,
+    pub all: u64,
+    pub unmatched: u64,
+}
+
+impl MeetingCounts {
+    pub fn of(&self, when: MeetingsWhen) -> u64 {
+        match when {
+            MeetingsWhen::Upcoming => self.upcoming,
+            MeetingsWhen::Week => self.week,
+            MeetingsWhen::Past => self.past,
+        }
+    }
+}
+
+/// A page of the Meetings page's list, with the counts for its tabs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingList {
+    pub meetings: Page<Meeting>,
+    pub counts: MeetingCounts,
 }
 
 /// Which of a person's meetings to list.

@@ -84,7 +84,7 @@ test('long words wrap on a desktop and every page fits a 390 px phone', async ()
 
   await page.setViewportSize({ width: 390, height: 844 });
   for (const path of ['/', '/people', personUrl.replace(server.base, ''), `${personUrl.replace(server.base, '')}/edit`,
-    '/settings', '/settings/calendars', '/settings/calendars/add']) {
+    '/meetings', '/settings', '/settings/calendars', '/settings/calendars/add']) {
     await page.goto(`${server.base}${path}`);
     await hydrated(page);
     const extra = await overflow(page);

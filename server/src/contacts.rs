@@ -170,6 +170,11 @@ impl Contacts {
         self.relink(owner, GuestFilter::All).await
     }
 
+    /// Re-matches the user's events stored before the unknown-guests flag existed.
+    pub async fn rematch_unflagged(&self, owner: &str) -> Result<usize, StoreError> {
+        self.relink(owner, GuestFilter::Unflagged).await
+    }
+
     /// After a person's addresses changed (`before` and `after` both count: a removed address
     /// unlinks, an added one links).
     async fn addresses_changed(

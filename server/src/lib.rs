@@ -29,3 +29,4 @@ pub mod secrets;
 pub mod serve;
 pub mod services;
 pub mod text;
+pub mod unknown_guests;

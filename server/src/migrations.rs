@@ -333,6 +333,18 @@ DEFINE FIELD IF NOT EXISTS progress_done ON connection TYPE option<int>;
 DEFINE FIELD IF NOT EXISTS progress_total ON connection TYPE option<int>;
 "#,
     },
+    Migration {
+        version: 15,
+        name: "meetings with unknown guests",
+        sql: r#"
+-- Whether an occurrence has a guest who is none of the user's people (nor the user, nor a
+-- room), set with its matches (`matcher::is_unknown`) at every store and re-match. NONE on
+-- occurrences stored before: `Services::flag_unknown_guests` matches those again at start-up.
+DEFINE FIELD IF NOT EXISTS unknown_guests ON event TYPE option<bool>;
+-- The Meetings page's "Unmatched" filter in time order.
+DEFINE INDEX IF NOT EXISTS event_owner_unknown_time ON event FIELDS owner, unknown_guests, starts_at;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

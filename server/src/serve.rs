@@ -68,6 +68,15 @@ pub async fn open_services(config: &Config) -> anyhow::Result<Arc<Services>> {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let services = open_services(&config).await?;
     services.accounts.purge_expired_sessions().await?;
+    // Meetings stored before the unknown-guests flag: matched again in the background, once.
+    let flagging = services.clone();
+    tokio::spawn(async move {
+        match flagging.flag_unknown_guests().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "flagged meetings with unknown guests"),
+            Err(error) => tracing::warn!(%error, "flagging meetings with unknown guests failed"),
+        }
+    });
     let scheduler = config.scheduler.then(|| {
         tokio::spawn(
             crate::scheduler::Scheduler::new(

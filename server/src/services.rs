@@ -19,6 +19,7 @@ use crate::matcher::Matcher;
 use crate::meeting_notes::MeetingNotes;
 use crate::my_addresses::MyAddresses;
 use crate::people::People;
+use crate::unknown_guests::UnknownGuests;
 
 pub struct Services {
     pub db: Db,
@@ -27,6 +28,7 @@ pub struct Services {
     pub activities: Activities,
     pub calendars: Arc<Calendars>,
     pub meetings: Meetings,
+    pub unknown_guests: UnknownGuests,
     cadences: Cadences,
     secure_cookies: bool,
 }
@@ -37,15 +39,17 @@ impl Services {
         let matcher = Arc::new(Matcher::new(db.clone()));
         let calendars = Arc::new(Calendars::new(db.clone(), matcher.clone(), calendar));
         let activities = Activities::new(db.clone());
+        let contacts = Contacts::new(
+            people.clone(),
+            matcher.clone(),
+            activities.clone(),
+            calendars.events.clone(),
+            MyAddresses::new(db.clone()),
+        );
         Self {
             accounts: Accounts::new(db.clone(), SignInThrottle::default()),
-            contacts: Contacts::new(
-                people.clone(),
-                matcher.clone(),
-                activities.clone(),
-                calendars.events.clone(),
-                MyAddresses::new(db.clone()),
-            ),
+            unknown_guests: UnknownGuests::new(contacts.clone(), calendars.events.clone()),
+            contacts,
             meetings: Meetings::new(
                 calendars.events.clone(),
                 calendars.connections.clone(),
@@ -70,6 +74,24 @@ impl Services {
 
     pub fn people(&self) -> &People {
         &self.contacts.people
+    }
+
+    /// Matches the events stored before Rondo kept their unknown-guests flag (migration 15)
+    /// again, so the Meetings page's "Unmatched" finds them. Cheap once done: one index read
+    /// per user with a calendar. Returns how many events were matched.
+    pub async fn flag_unknown_guests(&self) -> Result<usize, crate::error::StoreError> {
+        let mut owners: Vec<String> = (self.calendars.connections.all_rows().await?)
+            .into_iter()
+            .map(|c| c.owner)
+            .collect();
+        owners.dedup();
+        let mut matched = 0;
+        for owner in owners {
+            if self.calendars.events.has_unflagged(&owner).await? {
+                matched += self.contacts.rematch_unflagged(&owner).await?;
+            }
+        }
+        Ok(matched)
     }
 }
 
@@ -331,6 +353,25 @@ impl Backend for Services {
                 chrono::Utc::now(),
             )
             .await?)
+    }
+
+    async fn list_meetings(
+        &self,
+        user: &UserInfo,
+        when: MeetingsWhen,
+        unmatched: bool,
+        page: u32,
+    ) -> AppResult<MeetingList> {
+        let tz = app::time::parse_tz(&user.time_zone);
+        let now = self.calendars.settings.clock.now();
+        Ok(self
+            .meetings
+            .list(&user.id, tz, (when, unmatched), page, now)
+            .await?)
+    }
+
+    async fn add_unknown_guests(&self, user: &UserInfo, event_id: &str) -> AppResult<u32> {
+        Ok(self.unknown_guests.add_all(&user.id, event_id).await?)
     }
 
     async fn get_meeting(&self, user: &UserInfo, id: &str) -> AppResult<MeetingDetail> {

@@ -102,6 +102,16 @@ pub trait Backend: Send + Sync + 'static {
         to: Option<&str>,
     ) -> AppResult<Page<Meeting>>;
     async fn log_meeting(&self, user: &UserInfo, event_id: &str) -> AppResult<String>;
+    /// The Meetings page: all meetings or those with an unknown guest, by time tab, paged.
+    async fn list_meetings(
+        &self,
+        user: &UserInfo,
+        when: MeetingsWhen,
+        unmatched: bool,
+        page: u32,
+    ) -> AppResult<MeetingList>;
+    /// Adds every unknown guest of a meeting as a person; returns how many were added.
+    async fn add_unknown_guests(&self, user: &UserInfo, event_id: &str) -> AppResult<u32>;
     async fn get_meeting(&self, user: &UserInfo, id: &str) -> AppResult<MeetingDetail>;
     async fn save_meeting_notes(&self, user: &UserInfo, id: &str, notes: &str) -> AppResult<()>;
     async fn add_attendee_person(

@@ -274,6 +274,58 @@ pub async fn log_meeting(event_id: String) -> Result<String, AppError> {
     backend.log_meeting(&user, &event_id).await
 }
 
+/// The Meetings page: every meeting of the user or (`unmatched`) those with a guest who is
+/// none of their people; upcoming, this week or past; paged.
+#[server(endpoint = "list-meetings")]
+pub async fn list_meetings(
+    #[server(default)] when: MeetingsWhen,
+    #[server(default)] unmatched: bool,
+    #[server(default)] page: u32,
+) -> Result<MeetingList, AppError> {
+    let (backend, user) = require_user().await?;
+    backend.list_meetings(&user, when, unmatched, page).await
+}
+
+/// Adds every unknown guest of a meeting as a person in one step; returns how many were
+/// added. A plain form post (no JavaScript) returns to its page with `meeting=ID` and
+/// `added=N`, or with the error, so the page says what happened at that meeting.
+#[server(endpoint = "add-unknown-guests")]
+pub async fn add_unknown_guests(event_id: String) -> Result<u32, AppError> {
+    let (backend, user) = require_user().await?;
+    let result = backend.add_unknown_guests(&user, &event_id).await;
+    let valid_id = !event_id.is_empty() && event_id.chars().all(|c| c.is_ascii_alphanumeric());
+    if session::plain_form_post() && valid_id {
+        let back = match &result {
+            Ok(added) => {
+                session::back_with_params(&[("meeting", &event_id), ("added", &added.to_string())])
+            }
+            Err(error) => {
+                // Leptos's own encoding of a form post's error (`__path`, `__err`), which
+                // the page's action reads back; only the query of the URL it builds is used.
+                let encoded = leptos::server_fn::error::ServerFnUrlError::new(
+                    <AddUnknownGuests as leptos::server_fn::ServerFn>::PATH,
+                    error.clone(),
+                )
+                .to_url("http://rondo.invalid/")
+                .ok()
+                .and_then(|url| url.query().map(str::to_string))
+                .unwrap_or_default();
+                let pairs: Vec<(&str, &str)> = encoded
+                    .split('&')
+                    .filter_map(|pair| pair.split_once('='))
+                    .collect();
+                let mut set = vec![("meeting", event_id.as_str()), ("added", "")];
+                set.extend(pairs);
+                session::back_with_params(&set)
+            }
+        };
+        if let Some(back) = back {
+            leptos_axum::redirect(&back);
+        }
+    }
+    result
+}
+
 /// Creates a person from an unmatched attendee (name and email prefilled).
 #[server(endpoint = "add-attendee-person")]
 pub async fn add_attendee_person(email: String, name: String) -> Result<String, AppError> {

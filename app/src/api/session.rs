@@ -76,6 +76,40 @@ pub fn redirect_plain_form(path: &str) {
     }
 }
 
+/// The page the request came from (path and query) with the parameters in `set` put in place
+/// of any of the same name (an empty value just removes them), and the error of an earlier
+/// form post dropped. `set`'s values go in as given (URL-safe). Only a path on this site, like
+/// [`back_with_query`].
+pub fn back_with_params(set: &[(&str, &str)]) -> Option<String> {
+    let parts = use_context::<http::request::Parts>()?;
+    let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
+    let uri = referer.parse::<http::Uri>().ok()?;
+    let path = uri.path();
+    if !path.starts_with('/') || path.starts_with("//") {
+        return None;
+    }
+    let replaced = |pair: &str| {
+        let key = pair.split('=').next().unwrap_or_default();
+        key == "__path" || key == "__err" || set.iter().any(|(k, _)| *k == key)
+    };
+    let query: Vec<String> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !replaced(pair))
+        .map(str::to_string)
+        .chain(
+            set.iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| format!("{k}={v}")),
+        )
+        .collect();
+    Some(match query.is_empty() {
+        true => path.to_string(),
+        false => format!("{path}?{}", query.join("&")),
+    })
+}
+
 pub async fn current_user() -> AppResult<Option<UserInfo>> {
     match session_token() {
         Some(token) => backend()?.user_for_session(&token).await,

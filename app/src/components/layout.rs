@@ -43,6 +43,7 @@ fn SignedIn() -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/" exact=true>"Dashboard"</A>
                 <A href="/people">"People"</A>
+                <A href="/meetings">"Meetings"</A>
                 <A href="/settings">"Settings"</A>
             </nav>
             <div class="who">

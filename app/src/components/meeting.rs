@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{list_people, AddAttendeePerson, LinkAttendee, ListPeople, LogMeeting};
+use crate::api::{
+    list_people, AddAttendeePerson, AddUnknownGuests, LinkAttendee, ListPeople, LogMeeting,
+};
 use crate::components::layout::use_user;
 use crate::components::status::{ActionError, ErrorBox};
 use crate::error::AppError;
@@ -257,7 +259,8 @@ fn AttendeeItem(attendee: MeetingAttendee, changes: MeetingChanges) -> impl Into
                 .into_any()
         }
     };
-    let fix = (attendee.person.is_none() && !attendee.is_self && !attendee.email.is_empty())
+    let fix = attendee
+        .is_unknown()
         .then(|| view! { <UnmatchedActions attendee=attendee.clone() changes/> });
     view! {
         <li class=class class:me=attendee.is_self>
@@ -368,6 +371,117 @@ fn UnmatchedActions(attendee: MeetingAttendee, changes: MeetingChanges) -> impl 
     }
 }
 
+/// The last "Add all unknown guests" that succeeded on a page: the meeting and how many people
+/// it added (from the action, or from `?meeting=…&added=…` after a plain form post).
+#[derive(Clone, Copy)]
+pub struct GuestsAdded(pub RwSignal<Option<(String, u32)>>);
+
+impl GuestsAdded {
+    /// What a row says after its guests were added.
+    pub fn message(added: u32) -> String {
+        match added {
+            0 => "Nothing to add: every guest is known now.".into(),
+            1 => "Added 1 person.".into(),
+            n => format!("Added {n} people."),
+        }
+    }
+}
+
+/// One row of the Meetings page: time, calendar color, title, your marks, your people, and the
+/// unknown guests with the same fixes as on cards, plus "Add all unknown guests".
+/// `failed_here`: a plain form post of this row came back with an error.
+#[component]
+pub fn MeetingRow(
+    meeting: Meeting,
+    changes: MeetingChanges,
+    added: GuestsAdded,
+    failed_here: bool,
+) -> impl IntoView {
+    let tz = use_user().with_untracked(|u| u.time_zone.clone());
+    let times = format_meeting_times(&meeting, &tz);
+    let color = meeting
+        .calendar_color
+        .clone()
+        .unwrap_or_else(|| "#868e96".into());
+    let people = meeting.matched_people();
+    let unknown: Vec<MeetingAttendee> = meeting.unknown_guests().cloned().collect();
+    let declined = meeting.declined_by_me();
+    let mark = meeting
+        .my_mark()
+        .map(|mark| view! { <MyMark mark declined/> });
+    let id = meeting.id.clone();
+    let notice = {
+        let id = id.clone();
+        move || {
+            added.0.with(|a| match a {
+                Some((at, n)) if *at == id => Some(view! {
+                    <p class="notice success" role="status">{GuestsAdded::message(*n)}</p>
+                }),
+                _ => None,
+            })
+        }
+    };
+    let count = unknown.len();
+    view! {
+        <li class="meeting-row" class:cancelled=meeting.cancelled class:declined=declined data-meeting=meeting.title.clone()>
+            <div class="row-head">
+                <span class="row-time">{times}</span>
+                <span class="calendar-dot" style=format!("background:{color}") title=meeting.calendar_name.clone()></span>
+                <a class="row-title" href=format!("/meetings/{}", meeting.id)>{meeting.title.clone()}</a>
+                {meeting.cancelled.then(|| view! { <span class="tag">"Cancelled"</span> })}
+                {mark}
+            </div>
+            {(!people.is_empty()).then(|| view! {
+                <p class="row-people">
+                    {people.into_iter().map(|p| view! { <a class="matched" href=format!("/people/{}", p.id)>{p.name}</a> }).collect_view()}
+                </p>
+            })}
+            {(count > 0).then(|| view! {
+                <ul class="attendees unknown-guests" aria-label="Unknown guests">
+                    {unknown.into_iter().map(|a| view! { <AttendeeItem attendee=a changes/> }).collect_view()}
+                </ul>
+                <AddAllGuests id=id.clone() count changes added failed_here/>
+            })}
+            {notice}
+        </li>
+    }
+}
+
+/// "Add all unknown guests": a real form, so it works without JavaScript too.
+#[component]
+fn AddAllGuests(
+    id: String,
+    count: usize,
+    changes: MeetingChanges,
+    added: GuestsAdded,
+    failed_here: bool,
+) -> impl IntoView {
+    let add = ServerAction::<AddUnknownGuests>::new();
+    changes.bump_on_success(add.value());
+    {
+        let id = id.clone();
+        Effect::new(move |_| {
+            if let Some(Ok(n)) = add.value().get() {
+                added.0.set(Some((id.clone(), n)));
+            }
+        });
+    }
+    let label = match count {
+        1 => "Add the unknown guest".to_string(),
+        n => format!("Add all {n} unknown guests"),
+    };
+    // Every row's action reads a plain post's error back from the URL: only the row that
+    // posted shows it.
+    let error_here = move || failed_here || add.version().get() > 0;
+    view! {
+        <ActionForm action=add>
+            <input type="hidden" name="event_id" value=id/>
+            <button type="submit" class="secondary add-all" disabled=move || add.pending().get()>{label}</button>
+        </ActionForm>
+        {move || error_here().then(|| view! { <ActionError value=add.value()/> })}
+    }
+}
+
 /// A compact row for the dashboard: time, title, join, matched people, and "now".
 #[component]
 pub fn TodayItem(meeting: Meeting, #[prop(into)] now: Signal<DateTime<Utc>>) -> impl IntoView {
@@ -474,6 +588,63 @@ mod tests {
         accepted.my_response = Some(Response::Accepted);
         let html = card(accepted);
         assert!(!html.contains("my-response"), "{html}");
+    }
+
+    fn attendee(email: &str, person: Option<&str>, is_self: bool) -> MeetingAttendee {
+        MeetingAttendee {
+            email: email.into(),
+            name: None,
+            response: None,
+            organizer: false,
+            is_self,
+            is_resource: false,
+            person: person.map(|name| crate::models::PersonRef {
+                id: "p".into(),
+                name: name.into(),
+            }),
+            reason: None,
+            confidence: 0,
+            suggestions: vec![],
+        }
+    }
+
+    fn row(meeting: Meeting) -> String {
+        render(move || {
+            let added = GuestsAdded(RwSignal::new(Some(("m".to_string(), 3))));
+            view! { <MeetingRow meeting changes=MeetingChanges::new() added failed_here=false/> }
+        })
+    }
+
+    #[test]
+    fn a_row_offers_to_add_its_unknown_guests_in_a_plain_form() {
+        let mut m = meeting(false);
+        m.attendees = vec![
+            attendee("bob@x.example", Some("Bob Builder"), false),
+            attendee("me@x.example", None, true),
+            attendee("new@x.example", None, false),
+        ];
+        let html = row(m);
+        assert!(
+            html.contains("Bob Builder") && html.contains("new@x.example"),
+            "{html}"
+        );
+        // Only the stranger is unknown: not you, not Bob.
+        assert!(html.contains("Add the unknown guest"), "{html}");
+        assert!(!html.contains("me@x.example"), "{html}");
+        assert!(html.contains("method=\"post\""), "{html}");
+        assert!(
+            html.contains("action=\"/api/add-unknown-guests\""),
+            "{html}"
+        );
+        assert!(html.contains("Added 3 people."), "{html}");
+
+        let mut known = meeting(false);
+        known.attendees = vec![attendee("bob@x.example", Some("Bob Builder"), false)];
+        let html = row(known);
+        assert!(
+            !html.contains("unknown guest") && !html.contains("<form"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@ pub mod auth;
 pub mod calendars;
 pub mod dashboard;
 pub mod meeting;
+pub mod meetings;
 pub mod people;
 pub mod person;
 pub mod person_form;

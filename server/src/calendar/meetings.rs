@@ -6,13 +6,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use app::models::{
-    ActivityKind, Meeting, MeetingAttendee, MeetingDetail, MeetingScope, MeetingsToday, Page,
-    PersonRef, MEETINGS_PER_PAGE, TODAY_SHOWN,
+    ActivityKind, Meeting, MeetingAttendee, MeetingCounts, MeetingDetail, MeetingList,
+    MeetingScope, MeetingsToday, MeetingsWhen, Page, PersonRef, MEETINGS_PER_PAGE,
+    MEETING_LIST_PER_PAGE, TODAY_SHOWN,
 };
 use app::time::day_start;
 
 use super::model::AttendeeRecord;
-use super::store::{ConnectionStore, EventRow, EventStore};
+use super::store::{Among, ConnectionStore, EventRow, EventStore};
 use crate::activities::{Activities, NewActivity};
 use crate::error::StoreError;
 use crate::matcher::index::{Index, Outcome};
@@ -87,9 +88,9 @@ impl Meetings {
         let page = page.max(1);
         let (rows, total) = self
             .events
-            .for_person(
+            .page(
                 owner,
-                person,
+                Among::Person(person),
                 scope,
                 (from, to),
                 (now, now.with_timezone(&tz).date_naive()),
@@ -102,6 +103,84 @@ impl Meetings {
             total,
             page,
             per_page: MEETINGS_PER_PAGE,
+        })
+    }
+
+    /// A page of the Meetings page: all the user's meetings (every connection) or those with
+    /// an unknown guest (`unmatched`), upcoming (soonest first), this week (Monday to Sunday in
+    /// the user's zone, in order) or past (newest first), with the counts for its tabs.
+    pub async fn list(
+        &self,
+        owner: &str,
+        tz: Tz,
+        (when, unmatched): (MeetingsWhen, bool),
+        page: u32,
+        now: DateTime<Utc>,
+    ) -> Result<MeetingList, StoreError> {
+        let today = now.with_timezone(&tz).date_naive();
+        let week = this_week(today, tz);
+        let clock = (now, today);
+        let among = if unmatched {
+            Among::Unknown
+        } else {
+            Among::All
+        };
+        let page = page.max(1);
+        let (limit, start) = (MEETING_LIST_PER_PAGE, (page - 1) * MEETING_LIST_PER_PAGE);
+        let (rows, total) = match when {
+            MeetingsWhen::Upcoming => {
+                let range = (None, None);
+                (self.events)
+                    .page(
+                        owner,
+                        among,
+                        MeetingScope::Upcoming,
+                        range,
+                        clock,
+                        limit,
+                        start,
+                    )
+                    .await?
+            }
+            MeetingsWhen::Past => {
+                let range = (None, None);
+                (self.events)
+                    .page(owner, among, MeetingScope::Past, range, clock, limit, start)
+                    .await?
+            }
+            MeetingsWhen::Week => {
+                (self.events)
+                    .starting_between(owner, among, week, limit, start)
+                    .await?
+            }
+        };
+        let (upcoming, in_week, past) = self.events.counts(owner, among, clock, week).await?;
+        let other = if unmatched {
+            Among::All
+        } else {
+            Among::Unknown
+        };
+        let (o_upcoming, o_week, o_past) = self.events.counts(owner, other, clock, week).await?;
+        let other_here = match when {
+            MeetingsWhen::Upcoming => o_upcoming,
+            MeetingsWhen::Week => o_week,
+            MeetingsWhen::Past => o_past,
+        };
+        let counts = MeetingCounts {
+            upcoming,
+            week: in_week,
+            past,
+            all: if unmatched { other_here } else { total },
+            unmatched: if unmatched { total } else { other_here },
+        };
+        Ok(MeetingList {
+            meetings: Page {
+                items: self.to_meetings(owner, rows).await?,
+                total,
+                page,
+                per_page: MEETING_LIST_PER_PAGE,
+            },
+            counts,
         })
     }
 
@@ -255,6 +334,14 @@ impl Meetings {
     }
 }
 
+/// The week holding `today` (Monday to the next Monday, at the user's midnights).
+fn this_week(today: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    use chrono::Datelike;
+    let monday = today - chrono::Days::new(today.weekday().num_days_from_monday() as u64);
+    let next = monday + chrono::Days::new(7);
+    (day_start(monday, tz), day_start(next, tz))
+}
+
 /// Of a day's meetings (all-day ones first, then by start), the ones the dashboard shows
 /// before "Show all": the all-day ones and the timed ones from the first that has not ended,
 /// [`TODAY_SHOWN`] in all (the day's last ones once everything has ended).
@@ -403,6 +490,24 @@ mod tests {
             .into_iter()
             .map(|r| r.2)
             .collect()
+    }
+
+    #[test]
+    fn this_week_runs_from_monday_to_monday_at_the_users_midnight() {
+        let tz: Tz = "America/New_York".parse().unwrap();
+        // Thu 3 Dec 2026.
+        let today = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let (from, to) = this_week(today, tz);
+        assert_eq!(
+            from,
+            "2026-11-30T05:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(to, "2026-12-07T05:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        // A Monday is the first day of its own week, a Sunday the last.
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let sunday = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        assert_eq!(this_week(monday, tz), (from, to));
+        assert_eq!(this_week(sunday, tz), (from, to));
     }
 
     #[test]

@@ -66,6 +66,17 @@ pub fn match_guests<'a>(
     out
 }
 
+/// Whether a guest is someone the user does not know yet: a person's address (no room, not
+/// the user under any of their addresses) that none of their people has. A name suggestion
+/// does not make a guest known. (`MeetingAttendee::is_unknown` reads the same off a meeting.)
+pub fn is_unknown(index: &Index, guest: &Guest<'_>) -> bool {
+    !guest.is_resource
+        && !guest.is_self
+        && !guest.email.trim().is_empty()
+        && !index.own().contains(guest.email)
+        && index.match_email(guest.email).is_none()
+}
+
 /// The people an event is linked to (email matches only), without repeats.
 pub fn linked_people(matches: &[MatchRecord]) -> Vec<String> {
     let mut people: Vec<String> = Vec::new();

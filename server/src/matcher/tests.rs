@@ -249,3 +249,33 @@ fn my_addresses_are_never_matched_nor_suggested_even_when_a_person_has_them() {
     assert_eq!(linked_people(&matches), vec!["ana".to_string()]);
     assert!(matches.iter().all(|m| m.email == "ana.sousa@home.example"));
 }
+
+#[test]
+fn unknown_guests_are_people_none_of_yours_has_never_you_or_rooms() {
+    let index = index().with_own(OwnAddresses::new(["me@home.example"]));
+    // An address one of your people has, also as a Gmail spelling: known.
+    assert!(!is_unknown(&index, &attendee("ANA@work.example", None)));
+    assert!(!is_unknown(
+        &index,
+        &attendee("liwei+x@googlemail.com", None)
+    ));
+    // A name suggestion does not make a guest known.
+    assert!(is_unknown(
+        &index,
+        &attendee("js@other.example", Some("Jon Smith"))
+    ));
+    assert!(is_unknown(&index, &attendee("stranger@else.example", None)));
+    // You (by address or as the account), rooms and guests without an address never are.
+    assert!(!is_unknown(&index, &attendee("Me@Home.example", None)));
+    let account = Guest {
+        is_self: true,
+        ..attendee("account@provider.example", None)
+    };
+    assert!(!is_unknown(&index, &account));
+    let room = Guest {
+        is_resource: true,
+        ..attendee("room@rooms.example", None)
+    };
+    assert!(!is_unknown(&index, &room));
+    assert!(!is_unknown(&index, &attendee(" ", None)));
+}

@@ -16,6 +16,7 @@ mod domain;
 mod first_sync;
 mod google;
 mod meetings;
+mod meetings_page;
 mod my_addresses;
 mod scale_out;
 mod scheduler;

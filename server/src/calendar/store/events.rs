@@ -31,19 +31,68 @@ const MULTI_DAY: chrono::Duration = chrono::Duration::days(1);
 /// compared as dates in the user's zone.
 const UPCOMING: &str = "((all_day = true AND end_date != NONE AND end_date > $today) OR ((all_day = false OR end_date = NONE) AND ends_at > $now))";
 
-/// A page of a person's meetings starting after `$now`, soonest first, and how many there are.
-const PERSON_LATER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at > $now ORDER BY starts_at ASC LIMIT $limit START $start;
-    SELECT count() AS n FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at > $now GROUP ALL;";
-/// A page of a person's meetings that started by `$now` and ended, newest first, and how many
-/// started by then.
-const PERSON_EARLIER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now AND NOT ({UPCOMING}) ORDER BY starts_at DESC LIMIT $limit START $start;
-    SELECT count() AS n FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now GROUP ALL;";
-/// A page of a person's meetings that started by `$now`, newest first.
-const PERSON_STARTED: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND people CONTAINS $person AND starts_at <= $now ORDER BY starts_at DESC LIMIT $limit START $skip";
+/// A page of the meetings `{AMONG}` selects (see [`Among`]) starting after `$now`, soonest
+/// first, and how many there are.
+const LATER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at > $now ORDER BY starts_at ASC LIMIT $limit START $start;
+    SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at > $now GROUP ALL;";
+/// A page of those that started by `$now` and ended, newest first, and how many started by then.
+const EARLIER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now AND NOT ({UPCOMING}) ORDER BY starts_at DESC LIMIT $limit START $start;
+    SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now GROUP ALL;";
+/// A page of those that started by `$now`, newest first.
+const STARTED: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now ORDER BY starts_at DESC LIMIT $limit START $skip";
+/// Those of them longer than a day that started before `$recent` and still run after it.
+const LONG_RUNNING: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND multi_day = true AND ends_at > $recent AND starts_at < $recent{AMONG}";
+/// A page of those starting in `[$from, $to)`, in order, and how many there are.
+const STARTING_BETWEEN: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at >= $from AND starts_at < $to ORDER BY starts_at ASC LIMIT $limit START $start;
+    SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at >= $from AND starts_at < $to GROUP ALL;";
+/// How many start after `$now`, started by `$now`, and start in `[$from, $to)`.
+const COUNTS: &str = "SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at > $now GROUP ALL;
+    SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now GROUP ALL;
+    SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at >= $from AND starts_at < $to GROUP ALL;";
+/// Whether a user has occurrences stored before the unknown-guests flag existed.
+const UNFLAGGED: &str =
+    "SELECT VALUE record::id(id) FROM event WHERE owner = $owner AND unknown_guests = NONE LIMIT 1";
 /// A page of a user's occurrences from `$after` on, in start order.
 const STARTING_FROM: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND starts_at >= $after ORDER BY starts_at ASC LIMIT $limit START $skip";
 /// The multi-day occurrences of a user still running after `$since`.
 const MULTI_DAY_RUNNING: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND multi_day = true AND ends_at > $since";
+
+/// Which of a user's meetings a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Among<'a> {
+    /// Those linked to one person (by id).
+    Person(&'a str),
+    /// All of them.
+    All,
+    /// Those with at least one guest who is none of the user's people (nor the user, nor a
+    /// room): the stored `unknown_guests` flag, kept current by every re-match.
+    Unknown,
+}
+
+impl Among<'_> {
+    /// The condition added to `owner = $owner` (binds `$person`), along an index each.
+    fn clause(self) -> &'static str {
+        match self {
+            Among::Person(_) => " AND people CONTAINS $person",
+            Among::All => "",
+            Among::Unknown => " AND unknown_guests = true",
+        }
+    }
+
+    fn person(self) -> String {
+        match self {
+            Among::Person(id) => id.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// `sql` with its placeholders filled in for this selection.
+    fn sql(self, sql: &str) -> String {
+        sql.replace("{EVENT_FIELDS}", EVENT_FIELDS)
+            .replace("{UPCOMING}", UPCOMING)
+            .replace("{AMONG}", self.clause())
+    }
+}
 
 /// Where a logged activity came from: one event occurrence of one connection.
 pub fn event_source(connection: &str, calendar: &str, uid: &str, recurrence_id: &str) -> String {
@@ -306,6 +355,7 @@ struct EventInsert {
     attendee_keys: Vec<String>,
     people: Vec<String>,
     matches: Vec<StoredMatch>,
+    unknown_guests: bool,
 }
 
 impl EventInsert {
@@ -348,6 +398,7 @@ impl EventInsert {
             attendee_keys: matcher::guest_keys(e.guests()),
             people: matcher::linked_people(&matches),
             matches: stored_matches(&matches),
+            unknown_guests: e.guests().any(|g| matcher::is_unknown(index, &g)),
         }
     }
 }
@@ -380,6 +431,15 @@ struct Relink {
     id: String,
     people: Vec<String>,
     matches: Vec<StoredMatch>,
+    unknown_guests: bool,
+}
+
+/// An event's guests matched anew: its matches and whether any guest is still unknown.
+#[derive(Debug, Clone)]
+pub struct Rematched {
+    pub id: String,
+    pub matches: Vec<MatchRecord>,
+    pub unknown_guests: bool,
 }
 
 /// Which of a user's events need re-matching.
@@ -391,6 +451,8 @@ pub enum GuestFilter<'a> {
         keys: &'a [String],
         people: &'a [String],
     },
+    /// Events stored before the unknown-guests flag existed (migration 15).
+    Unflagged,
 }
 
 /// One remote object to store: where it lives, its ETag, its kept text and its occurrences.
@@ -711,13 +773,13 @@ impl EventStore {
         Ok(())
     }
 
-    /// One page of a person's meetings in `scope`, optionally overlapping `[from, to)`, and how
-    /// many there are in all.
+    /// One page of the meetings `among` selects in `scope`, optionally overlapping
+    /// `[from, to)`, and how many there are in all.
     #[allow(clippy::too_many_arguments)]
-    pub async fn for_person(
+    pub async fn page(
         &self,
         owner: &str,
-        person: &str,
+        among: Among<'_>,
         scope: MeetingScope,
         range: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         (now, today): (DateTime<Utc>, NaiveDate),
@@ -726,31 +788,28 @@ impl EventStore {
     ) -> Result<(Vec<EventRow>, u64), StoreError> {
         if range.0.is_some() || range.1.is_some() {
             return self
-                .for_person_between(owner, person, scope, range, (now, today), limit, start)
+                .page_between(owner, among, scope, range, (now, today), limit, start)
                 .await;
         }
         // Whatever starts after now is upcoming, whatever started by now is past unless it is
         // still running ("ongoing", by the user's dates for all-day ones). Both sides are then
-        // ranges of the (owner, person, start) index, counted from its keys; the ongoing ones
-        // are few and read apart.
-        let ongoing = self.ongoing(owner, person, now, today).await?;
+        // ranges of an (owner, …, start) index, counted from its keys; the ongoing ones are
+        // few and read apart.
+        let ongoing = self.ongoing(owner, among, now, today).await?;
         let (start, limit) = (start as usize, limit as usize);
         let (sql, skip, take) = match scope {
             MeetingScope::Upcoming => (
-                PERSON_LATER,
+                LATER,
                 start.saturating_sub(ongoing.len()),
                 limit - ongoing.len().saturating_sub(start).min(limit),
             ),
-            MeetingScope::Past => (PERSON_EARLIER, start, limit),
+            MeetingScope::Past => (EARLIER, start, limit),
         };
         let mut response = self
             .db
-            .query(
-                sql.replace("{EVENT_FIELDS}", EVENT_FIELDS)
-                    .replace("{UPCOMING}", UPCOMING),
-            )
+            .query(among.sql(sql))
             .bind(("owner", owner.to_string()))
-            .bind(("person", person.to_string()))
+            .bind(("person", among.person()))
             .bind(("now", now))
             .bind(("today", today.to_string()))
             .bind(("limit", take as i64))
@@ -777,13 +836,63 @@ impl EventStore {
         })
     }
 
-    /// A person's meetings that started by `now` and are still running, soonest first: those
-    /// that started in the last two days, read back from `now` along the (owner, person, start)
-    /// index, and the multi-day ones apart.
+    /// One page of the meetings `among` selects that start in `[from, to)`, in order, and how
+    /// many there are: a range of the same index read from both ends.
+    pub async fn starting_between(
+        &self,
+        owner: &str,
+        among: Among<'_>,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        limit: u32,
+        start: u32,
+    ) -> Result<(Vec<EventRow>, u64), StoreError> {
+        let mut response = self
+            .db
+            .query(among.sql(STARTING_BETWEEN))
+            .bind(("owner", owner.to_string()))
+            .bind(("person", among.person()))
+            .bind(("from", from))
+            .bind(("to", to))
+            .bind(("limit", limit as i64))
+            .bind(("start", start as i64))
+            .await?;
+        let rows = events(response.take(0)?);
+        Ok((rows, count_of(response.take(1)?)))
+    }
+
+    /// How many of the meetings `among` selects are upcoming, past (as [`EventStore::page`]
+    /// splits them) and start in `week`: counted from index keys, with the few ongoing ones
+    /// read.
+    pub async fn counts(
+        &self,
+        owner: &str,
+        among: Among<'_>,
+        (now, today): (DateTime<Utc>, NaiveDate),
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<(u64, u64, u64), StoreError> {
+        let ongoing = self.ongoing(owner, among, now, today).await?.len() as u64;
+        let mut response = self
+            .db
+            .query(among.sql(COUNTS))
+            .bind(("owner", owner.to_string()))
+            .bind(("person", among.person()))
+            .bind(("now", now))
+            .bind(("from", from))
+            .bind(("to", to))
+            .await?;
+        let later = count_of(response.take(0)?);
+        let started = count_of(response.take(1)?);
+        let week = count_of(response.take(2)?);
+        Ok((later + ongoing, week, started.saturating_sub(ongoing)))
+    }
+
+    /// The meetings `among` selects that started by `now` and are still running, soonest
+    /// first: those that started in the last two days, read back from `now` along the index,
+    /// and the multi-day ones apart.
     async fn ongoing(
         &self,
         owner: &str,
-        person: &str,
+        among: Among<'_>,
         now: DateTime<Utc>,
         today: NaiveDate,
     ) -> Result<Vec<EventRow>, StoreError> {
@@ -797,9 +906,9 @@ impl EventStore {
         loop {
             let page = events(
                 self.db
-                    .query(PERSON_STARTED.replace("{EVENT_FIELDS}", EVENT_FIELDS))
+                    .query(among.sql(STARTED))
                     .bind(("owner", owner.to_string()))
-                    .bind(("person", person.to_string()))
+                    .bind(("person", among.person()))
                     .bind(("now", now))
                     .bind(("limit", PAGE))
                     .bind(("skip", started.len() as i64))
@@ -815,11 +924,9 @@ impl EventStore {
         }
         let long: Vec<StoredEvent> = self
             .db
-            .query(format!(
-                "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND multi_day = true AND ends_at > $recent AND starts_at < $recent AND people CONTAINS $person"
-            ))
+            .query(among.sql(LONG_RUNNING))
             .bind(("owner", owner.to_string()))
-            .bind(("person", person.to_string()))
+            .bind(("person", among.person()))
             .bind(("recent", recent))
             .await?
             .take(0)?;
@@ -832,13 +939,13 @@ impl EventStore {
         Ok(rows)
     }
 
-    /// [`EventStore::for_person`] within a date range (a filter the user set): the person's
-    /// meetings in that range, sorted and counted as found.
+    /// [`EventStore::page`] within a date range (a filter the user set): the meetings in that
+    /// range, sorted and counted as found.
     #[allow(clippy::too_many_arguments)]
-    async fn for_person_between(
+    async fn page_between(
         &self,
         owner: &str,
-        person: &str,
+        among: Among<'_>,
         scope: MeetingScope,
         range: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         (now, today): (DateTime<Utc>, NaiveDate),
@@ -851,7 +958,8 @@ impl EventStore {
             MeetingScope::Past => (format!("NOT ({UPCOMING})"), "DESC"),
         };
         let filter = format!(
-            "owner = $owner AND people CONTAINS $person AND {time_rule}{}{}",
+            "owner = $owner{} AND {time_rule}{}{}",
+            among.clause(),
             if from.is_some() {
                 " AND ends_at > $from"
             } else {
@@ -870,7 +978,7 @@ impl EventStore {
                  SELECT count() AS n FROM event WHERE {filter} GROUP ALL;"
             ))
             .bind(("owner", owner.to_string()))
-            .bind(("person", person.to_string()))
+            .bind(("person", among.person()))
             .bind(("now", now))
             .bind(("today", today.to_string()))
             .bind(("from", from))
@@ -1052,10 +1160,11 @@ impl EventStore {
     ) -> Result<Vec<EventGuests>, StoreError> {
         let query = self.db.query(match filter {
             GuestFilter::All => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner",
+            GuestFilter::Unflagged => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner AND unknown_guests = NONE",
             GuestFilter::Touching { .. } => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner AND (attendee_keys CONTAINSANY $keys OR matches.*.person CONTAINSANY $people)",
         });
         let query = match filter {
-            GuestFilter::All => query,
+            GuestFilter::All | GuestFilter::Unflagged => query,
             GuestFilter::Touching { keys, people } => query
                 .bind(("keys", keys.to_vec()))
                 .bind(("people", people.to_vec())),
@@ -1090,29 +1199,46 @@ impl EventStore {
         let count = events.len();
         let updates = events
             .iter()
-            .map(|e| (e.id.clone(), matcher::match_guests(index, e.guests())))
+            .map(|e| Rematched {
+                id: e.id.clone(),
+                matches: matcher::match_guests(index, e.guests()),
+                unknown_guests: e.guests().any(|g| matcher::is_unknown(index, &g)),
+            })
             .collect();
         self.set_matches(owner, updates).await?;
         Ok(count)
     }
 
-    /// Stores new matches for events (id → matches), in batches.
+    /// Whether the user has events stored before the unknown-guests flag existed (one read
+    /// along the flag's index).
+    pub async fn has_unflagged(&self, owner: &str) -> Result<bool, StoreError> {
+        let found: Vec<String> = self
+            .db
+            .query(UNFLAGGED)
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?;
+        Ok(!found.is_empty())
+    }
+
+    /// Stores new matches for events, in batches.
     pub async fn set_matches(
         &self,
         owner: &str,
-        updates: Vec<(String, Vec<MatchRecord>)>,
+        updates: Vec<Rematched>,
     ) -> Result<(), StoreError> {
         let updates: Vec<Relink> = updates
             .into_iter()
-            .map(|(id, matches)| Relink {
-                id,
-                people: matcher::linked_people(&matches),
-                matches: stored_matches(&matches),
+            .map(|r| Relink {
+                id: r.id,
+                people: matcher::linked_people(&r.matches),
+                matches: stored_matches(&r.matches),
+                unknown_guests: r.unknown_guests,
             })
             .collect();
         for chunk in updates.chunks(500) {
             self.db
-                .query("FOR $u IN $updates { UPDATE type::record('event', $u.id) SET people = $u.people, matches = $u.matches WHERE owner = $owner; };")
+                .query("FOR $u IN $updates { UPDATE type::record('event', $u.id) SET people = $u.people, matches = $u.matches, unknown_guests = $u.unknown_guests WHERE owner = $owner; };")
                 .bind(("updates", chunk.to_vec()))
                 .bind(("owner", owner.to_string()))
                 .await?
@@ -1206,6 +1332,9 @@ mod tests {
             .bind(("now", now))
             .bind(("after", now))
             .bind(("since", now))
+            .bind(("recent", now))
+            .bind(("from", now))
+            .bind(("to", now + chrono::Duration::days(7)))
             .bind(("start", 0))
             .bind(("today", "2026-01-01"))
             .bind(("limit", 10))
@@ -1219,13 +1348,24 @@ mod tests {
     #[tokio::test]
     async fn page_queries_read_ranges_of_an_index() {
         let db = crate::db::memory().await.unwrap();
-        for (sql, index) in [
-            (PERSON_LATER, "event_person_time"),
-            (PERSON_EARLIER, "event_person_time"),
-            (PERSON_STARTED, "event_person_time"),
-            (STARTING_FROM, "event_owner_time"),
-            (MULTI_DAY_RUNNING, "event_owner_multi_day"),
+        let mut checks: Vec<(String, &str)> = vec![
+            (STARTING_FROM.to_string(), "event_owner_time"),
+            (MULTI_DAY_RUNNING.to_string(), "event_owner_multi_day"),
+            (UNFLAGGED.to_string(), "event_owner_unknown_time"),
+        ];
+        for (among, index) in [
+            (Among::Person("p"), "event_person_time"),
+            (Among::All, "event_owner_time"),
+            (Among::Unknown, "event_owner_unknown_time"),
         ] {
+            for sql in [LATER, EARLIER, STARTED, STARTING_BETWEEN, COUNTS] {
+                checks.push((among.sql(sql), index));
+            }
+        }
+        for among in [Among::All, Among::Unknown] {
+            checks.push((among.sql(LONG_RUNNING), "event_owner_multi_day"));
+        }
+        for (sql, index) in &checks {
             for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
                 let plan = plan(&db, statement).await;
                 assert!(
@@ -1237,7 +1377,13 @@ mod tests {
             }
         }
         // The page queries stop after their page: the limit is pushed into the index scan.
-        for sql in [PERSON_LATER, STARTING_FROM] {
+        for sql in [
+            Among::Person("p").sql(LATER),
+            Among::All.sql(LATER),
+            Among::Unknown.sql(LATER),
+            Among::Unknown.sql(STARTING_BETWEEN),
+            STARTING_FROM.to_string(),
+        ] {
             let statement = sql.split(';').next().unwrap();
             let plan = plan(&db, statement).await;
             assert!(plan.contains("limit: $limit"), "{statement}: {plan}");

@@ -10,7 +10,7 @@ pub use connections::{
     NewConnection,
 };
 pub use events::{
-    event_source, CalendarKey, EventGuests, EventRow, EventStore, GuestFilter, ObjectWrite,
+    event_source, Among, CalendarKey, EventGuests, EventRow, EventStore, GuestFilter, ObjectWrite,
     StoredObject,
 };
 pub use history::SyncHistory;

@@ -202,6 +202,24 @@ impl Client {
         request.send().await.expect("request")
     }
 
+    /// Posts a form the way a browser without JavaScript does: it wants a page back, and says
+    /// which page (`referer`, a path) the form was on.
+    pub async fn post_plain_form(
+        &self,
+        endpoint: &str,
+        fields: &[(&str, &str)],
+        referer: &str,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", format!("{}{referer}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Calls a server function with form fields, decoding its JSON result or `AppError`.
     pub async fn call<T: DeserializeOwned>(
         &self,
