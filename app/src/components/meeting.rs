@@ -56,7 +56,8 @@ pub fn MeetingCard(
         .clone()
         .unwrap_or_else(|| "#868e96".into());
     let first_person = meeting.matched_people().first().map(|p| p.id.clone());
-    let can_log = meeting.has_ended(Utc::now(), &tz) && !meeting.cancelled;
+    let can_log =
+        meeting.has_ended(Utc::now(), &tz) && !meeting.cancelled && !meeting.out_of_office;
     let id = meeting.id.clone();
     let logged = meeting.logged_activity.clone();
     let place = [
@@ -79,12 +80,13 @@ pub fn MeetingCard(
         .my_mark()
         .map(|mark| view! { <MyMark mark declined/> });
     view! {
-        <article class="meeting card" class:cancelled=meeting.cancelled class:declined=declined class:now=in_progress data-meeting=meeting.title.clone()
+        <article class="meeting card" class:cancelled=meeting.cancelled class:out-of-office=meeting.out_of_office class:declined=declined class:now=in_progress data-meeting=meeting.title.clone()
                  style=format!("border-left-color:{color}")>
             <header class="meeting-head">
                 <h3><a href=format!("/meetings/{}", meeting.id)>{meeting.title.clone()}</a></h3>
                 {move || in_progress.get().then(|| view! { <span class="now-marker">"Now"</span> })}
                 {meeting.cancelled.then(|| view! { <span class="tag">"Cancelled"</span> })}
+                {meeting.out_of_office.then(|| view! { <span class="tag out-of-office">"Out of office"</span> })}
                 {mark}
             </header>
             <p class="meeting-when">{when}</p>
@@ -269,10 +271,11 @@ pub fn TodayItem(meeting: Meeting, #[prop(into)] now: Signal<DateTime<Utc>>) -> 
         .my_mark()
         .map(|mark| view! { <MyMark mark declined/> });
     view! {
-        <li class="today-item" class:now=in_progress class:done=done class:declined=declined data-meeting=meeting.title.clone() style=format!("border-left-color:{color}")>
+        <li class="today-item" class:now=in_progress class:done=done class:declined=declined class:out-of-office=meeting.out_of_office data-meeting=meeting.title.clone() style=format!("border-left-color:{color}")>
             <span class="today-time">{times}</span>
             <a class="today-title" href=format!("/meetings/{}", meeting.id)>{meeting.title.clone()}</a>
             {move || in_progress.get().then(|| view! { <span class="now-marker">"Now"</span> })}
+            {meeting.out_of_office.then(|| view! { <span class="tag out-of-office">"Out of office"</span> })}
             {mark}
             <span class="today-people">
                 {people.into_iter().map(|p| view! { <a href=format!("/people/{}", p.id)>{p.name}</a> }).collect_view()}
@@ -305,6 +308,7 @@ mod tests {
             attendees: vec![],
             logged_activity: None,
             my_response: None,
+            out_of_office: false,
         }
     }
 
@@ -369,5 +373,24 @@ mod tests {
             !html.contains("Join") && !html.contains("meet.example.com"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn out_of_office_is_marked_and_never_joined_or_logged() {
+        let mut past = meeting(false);
+        past.starts_at = "2020-01-01T10:00:00Z".parse().unwrap();
+        past.ends_at = "2020-01-01T17:00:00Z".parse().unwrap();
+        assert!(card(past.clone()).contains("Log as activity"));
+        let mut away = past;
+        away.out_of_office = true;
+        for html in [card(away.clone()), today_item(away.clone())] {
+            assert!(html.contains("Out of office"), "{html}");
+            assert!(
+                !html.contains("Join") && !html.contains("meet.example.com"),
+                "{html}"
+            );
+        }
+        let html = card(away);
+        assert!(!html.contains("Log as activity"), "{html}");
     }
 }

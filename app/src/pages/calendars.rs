@@ -12,8 +12,10 @@ use crate::api::{
 };
 use crate::components::modal::Modal;
 use crate::components::status::{ActionError, ErrorBox, Loading};
+use crate::components::sync_prefs::{FrequencySelect, WindowSelect};
 use crate::models::{
-    CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, GoogleProblem,
+    window_label, CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar,
+    GoogleProblem, Provider, SyncFrequency,
 };
 use crate::pages::settings::SettingsTabs;
 use crate::time::ago;
@@ -278,8 +280,11 @@ fn ConnectionCard(
                 <div><dt>"Last sync"</dt><dd class="last-sync">{last_sync}</dd></div>
                 {move || last_run().map(|text| view! { <div><dt>"Result"</dt><dd class="last-run">{text}</dd></div> })}
                 <div><dt>"Events"</dt><dd class="event-count">{move || current.with(|c| c.event_count)}</dd></div>
-                <div><dt>"Window"</dt><dd>{format!("{} days back, {} ahead", connection.days_back, connection.days_ahead)}</dd></div>
-                <div><dt>"Sync"</dt><dd>{format!("{}{}", if connection.sync_enabled { "On" } else { "Paused" }, if connection.auto_log { " · auto-log on" } else { "" })}</dd></div>
+                <div><dt>"Window"</dt><dd class="window">{format!("{} back · until {} ahead", window_label(connection.days_back), window_label(connection.days_ahead))}</dd></div>
+                <div><dt>"Sync"</dt><dd class="sync-prefs">{format!("{}{}{}",
+                    if connection.sync_enabled { connection.sync_frequency.label() } else { "paused" },
+                    if connection.auto_log { " · auto-log on" } else { "" },
+                    if connection.show_out_of_office && connection.provider == Provider::Google { " · out of office shown" } else { "" })}</dd></div>
             </dl>
             <ul class="calendar-list">
                 {move || selected().into_iter().map(|c| view! {
@@ -362,6 +367,7 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
+    let frequency = RwSignal::new(SyncFrequency::default());
     let chosen = RwSignal::new(BTreeSet::<String>::new());
     let hint = move || {
         PRESETS
@@ -392,6 +398,7 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
                 username: username.get_untracked(),
                 password: password.get_untracked(),
                 calendars: chosen.get_untracked().into_iter().collect(),
+                sync_frequency: Some(frequency.get_untracked()),
             },
         });
     };
@@ -426,6 +433,7 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
                             <CalendarChoices calendars=found chosen/>
                             <label for="caldav-name">"Connection name"</label>
                             <input id="caldav-name" bind:value=name placeholder="Work calendar"/>
+                            <FrequencySelect id="caldav-frequency" frequency/>
                         }.into_any()),
                     }}
                     <ActionError value=create.value()/>
@@ -450,8 +458,10 @@ fn EditDialog(
     let name = RwSignal::new(connection.name.clone());
     let sync_enabled = RwSignal::new(connection.sync_enabled);
     let auto_log = RwSignal::new(connection.auto_log);
-    let days_back = RwSignal::new(connection.days_back.to_string());
-    let days_ahead = RwSignal::new(connection.days_ahead.to_string());
+    let days_back = RwSignal::new(connection.days_back);
+    let days_ahead = RwSignal::new(connection.days_ahead);
+    let frequency = RwSignal::new(connection.sync_frequency);
+    let show_out_of_office = RwSignal::new(connection.show_out_of_office);
     let password = RwSignal::new(String::new());
     let chosen = RwSignal::new(
         connection
@@ -487,8 +497,10 @@ fn EditDialog(
                 calendars: chosen.get_untracked().into_iter().collect(),
                 sync_enabled: sync_enabled.get_untracked(),
                 auto_log: auto_log.get_untracked(),
-                days_back: days_back.get_untracked().trim().parse().ok(),
-                days_ahead: days_ahead.get_untracked().trim().parse().ok(),
+                days_back: Some(days_back.get_untracked()),
+                days_ahead: Some(days_ahead.get_untracked()),
+                sync_frequency: Some(frequency.get_untracked()),
+                show_out_of_office: show_out_of_office.get_untracked(),
                 password: password.get_untracked(),
             },
         });
@@ -503,11 +515,16 @@ fn EditDialog(
                     <CalendarChoices calendars chosen/>
                     <label class="inline"><input type="checkbox" bind:checked=sync_enabled/>"Sync this connection"</label>
                     <label class="inline"><input type="checkbox" bind:checked=auto_log/>"Log past meetings as activities automatically"</label>
+                    {(connection.provider == Provider::Google).then(|| view! {
+                        <label class="inline"><input type="checkbox" id="edit-ooo" bind:checked=show_out_of_office/>"Show out-of-office"</label>
+                        <small>"Google's out-of-office entries appear with your meetings (never linked to people or logged). Working location and focus time never do."</small>
+                    })}
+                    <FrequencySelect id="edit-frequency" frequency/>
                     <div class="grid2">
-                        <div><label for="edit-back">"Days back"</label><input id="edit-back" type="number" min="0" max="3650" bind:value=days_back/></div>
-                        <div><label for="edit-ahead">"Days ahead"</label><input id="edit-ahead" type="number" min="0" max="3650" bind:value=days_ahead/></div>
+                        <div><WindowSelect id="edit-back" label="Sync from" direction="back" days=days_back/></div>
+                        <div><WindowSelect id="edit-ahead" label="Sync until" direction="ahead" days=days_ahead/></div>
                     </div>
-                    {(connection.provider == crate::models::Provider::CalDav).then(|| view! {
+                    {(connection.provider == Provider::CalDav).then(|| view! {
                         <label for="edit-password">{if needs_password { "Password" } else { "New password (leave blank to keep)" }}</label>
                         <input id="edit-password" type="password" autocomplete="new-password" bind:value=password/>
                     })}

@@ -129,6 +129,7 @@ async fn connect(f: &Fixture, server: &str, calendars: Vec<String>) -> String {
         username: USER.into(),
         password: PASSWORD.into(),
         calendars,
+        sync_frequency: None,
     };
     let id = f
         .calendars
@@ -159,6 +160,8 @@ fn hour_long(uid: &str, title: &str, start: chrono::DateTime<Utc>) -> EventRecor
         attendees: vec![],
         meeting_url: None,
         last_modified: None,
+        out_of_office: false,
+        web_url: None,
     }
 }
 
@@ -591,6 +594,7 @@ async fn a_wrong_password_sets_needs_reauthentication_without_losing_events() {
             .into_iter()
             .map(|c| c.remote_id)
             .collect(),
+        sync_frequency: None,
     };
     assert!(f.calendars.create_caldav(&f.user, input).await.is_err());
     assert_eq!(f.calendars.list(&f.user.id).await.unwrap().len(), 1);
