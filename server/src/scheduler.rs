@@ -51,6 +51,8 @@ pub struct SchedulerConfig {
 impl SchedulerConfig {
     pub fn from(config: &crate::config::Config) -> Self {
         SchedulerConfig {
+            // How often due connections are looked for: far below the smallest frequency
+            // (15 minutes), so no sync starts more than a tick late.
             tick: Duration::from_secs(30),
             concurrency: config.sync_concurrency,
             rate_per_provider: config.sync_rate_per_provider,

@@ -18,7 +18,7 @@ pub fn FrequencySelect(id: &'static str, frequency: RwSignal<SyncFrequency>) -> 
     let initial = frequency.get_untracked();
     view! {
         <label for=id>"Sync frequency"</label>
-        <select id=id name="sync_frequency" on:change=move |ev| {
+        <select id=id on:change=move |ev| {
             if let Some(f) = SyncFrequency::parse(&event_target_value(&ev)) {
                 frequency.set(f);
             }

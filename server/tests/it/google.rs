@@ -371,7 +371,10 @@ async fn edit_google(s: &Setup, connection: &Connection, out_of_office: bool) ->
     let mut form = vec![
         ("update[id]", connection.id.as_str()),
         ("update[name]", connection.name.as_str()),
-        ("update[calendars][0]", connection.calendars[0].remote_id.as_str()),
+        (
+            "update[calendars][0]",
+            connection.calendars[0].remote_id.as_str(),
+        ),
         ("update[sync_enabled]", "on"),
         ("update[auto_log]", "on"),
     ];
@@ -437,7 +440,9 @@ async fn out_of_office_is_shown_while_switched_on_never_matched_joined_or_logged
     assert!(entry.out_of_office);
     assert!(entry.attendees.is_empty() && entry.matched_people().is_empty());
     assert_eq!(entry.join_url(), None);
-    assert!(day.iter().all(|m| m.title != "focusTime" && m.title != "workingLocation"));
+    assert!(day
+        .iter()
+        .all(|m| m.title != "focusTime" && m.title != "workingLocation"));
     let refused: Result<String, _> = s
         .client
         .call("log-meeting", &[("event_id", &entry.id)])

@@ -129,7 +129,10 @@ async fn set_frequency(
             &[
                 ("update[id]", connection.id.as_str()),
                 ("update[name]", connection.name.as_str()),
-                ("update[calendars][0]", connection.calendars[0].remote_id.as_str()),
+                (
+                    "update[calendars][0]",
+                    connection.calendars[0].remote_id.as_str(),
+                ),
                 ("update[sync_enabled]", "on"),
                 ("update[sync_frequency]", frequency),
             ],
@@ -170,7 +173,11 @@ async fn each_connection_is_synced_at_its_own_frequency() {
     let four_hourly = dana.synced(&added.id).await;
     assert_eq!(four_hourly.sync_frequency, SyncFrequency::Hours4);
     let quick = connect_named(&dana, &radicale.base, "Quick", false).await;
-    assert_eq!(quick.sync_frequency, SyncFrequency::Minutes15, "the default");
+    assert_eq!(
+        quick.sync_frequency,
+        SyncFrequency::Minutes15,
+        "the default"
+    );
     let hourly = connect_named(&dana, &radicale.base, "Hourly", false).await;
     let t0 = clock.now();
     assert_eq!(
