@@ -298,6 +298,7 @@ async fn main() {
                     supports_sync: true,
                     selected: true,
                 }],
+                sync_frequency: Default::default(),
             },
         )
         .await

@@ -175,6 +175,7 @@ async fn main() {
                 username: USER.into(),
                 password: PASSWORD.into(),
                 calendars: vec![radicale.calendar_url("work")],
+                sync_frequency: None,
             },
         )
         .await
