@@ -32,7 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <MetaTags/>
                 // Controls that only the WASM client can work (e.g. "Add email" growing a form)
                 // are hidden from browsers without JavaScript.
-                <noscript><style>".js-only { display: none !important; }"</style></noscript>
+                <noscript><style>".js-only { display: none !important; } .js-hidden, .nojs-only { display: revert !important; }"</style></noscript>
             </head>
             <body>
                 <App/>

@@ -282,6 +282,90 @@ pub struct Dashboard {
 
 pub const DEFAULT_DAYS_BACK: u32 = 90;
 pub const DEFAULT_DAYS_AHEAD: u32 = 30;
+/// The longest sync window, back and ahead (ten years).
+pub const MAX_WINDOW_DAYS: u32 = 3650;
+
+/// How often the scheduler syncs a connection: a fixed set of choices, stored by name
+/// (`as_str`), so a form or a script cannot ask for a sync every second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum SyncFrequency {
+    #[default]
+    #[serde(rename = "15m")]
+    Minutes15,
+    #[serde(rename = "30m")]
+    Minutes30,
+    #[serde(rename = "1h")]
+    Hour1,
+    #[serde(rename = "4h")]
+    Hours4,
+    #[serde(rename = "1d")]
+    Daily,
+}
+
+impl SyncFrequency {
+    pub const ALL: [SyncFrequency; 5] = [
+        SyncFrequency::Minutes15,
+        SyncFrequency::Minutes30,
+        SyncFrequency::Hour1,
+        SyncFrequency::Hours4,
+        SyncFrequency::Daily,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Minutes15 => "15m",
+            Self::Minutes30 => "30m",
+            Self::Hour1 => "1h",
+            Self::Hours4 => "4h",
+            Self::Daily => "1d",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    pub fn minutes(self) -> u32 {
+        match self {
+            Self::Minutes15 => 15,
+            Self::Minutes30 => 30,
+            Self::Hour1 => 60,
+            Self::Hours4 => 240,
+            Self::Daily => 1440,
+        }
+    }
+
+    /// "every 30 min", as the card and the select show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Minutes15 => "every 15 min",
+            Self::Minutes30 => "every 30 min",
+            Self::Hour1 => "every hour",
+            Self::Hours4 => "every 4 hours",
+            Self::Daily => "daily",
+        }
+    }
+}
+
+/// The sync window's choices (days, and how they read); other values stay possible as
+/// "Custom" (a number of days).
+pub const WINDOW_CHOICES: [(u32, &str); 6] = [
+    (7, "1 week"),
+    (30, "1 month"),
+    (90, "3 months"),
+    (182, "6 months"),
+    (365, "1 year"),
+    (730, "2 years"),
+];
+
+/// "3 months" for a choice, "45 days" for anything else.
+pub fn window_label(days: u32) -> String {
+    match WINDOW_CHOICES.iter().find(|(d, _)| *d == days) {
+        Some((_, label)) => (*label).to_string(),
+        None if days == 1 => "1 day".to_string(),
+        None => format!("{days} days"),
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -374,6 +458,11 @@ pub struct Connection {
     pub auto_log: bool,
     pub days_back: u32,
     pub days_ahead: u32,
+    #[serde(default)]
+    pub sync_frequency: SyncFrequency,
+    /// Google: store and show out-of-office entries (other status entries never are).
+    #[serde(default)]
+    pub show_out_of_office: bool,
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub status: ConnectionStatus,
@@ -557,6 +646,9 @@ pub struct CalDavInput {
     /// account in one post: it cannot show what "Test connection" found first).
     #[serde(default, with = "checkbox")]
     pub all_calendars: bool,
+    /// How often to sync; the default when absent.
+    #[serde(default)]
+    pub sync_frequency: Option<SyncFrequency>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -575,6 +667,11 @@ pub struct ConnectionUpdate {
     pub days_back: Option<u32>,
     #[serde(default)]
     pub days_ahead: Option<u32>,
+    /// Absent keeps the stored one.
+    #[serde(default)]
+    pub sync_frequency: Option<SyncFrequency>,
+    #[serde(default, with = "checkbox")]
+    pub show_out_of_office: bool,
     /// A new password; blank keeps the stored one.
     #[serde(default)]
     pub password: String,
@@ -699,6 +796,9 @@ pub struct Meeting {
     /// Your own answer, when one of your addresses is invited (declined wins over others).
     #[serde(default)]
     pub my_response: Option<Response>,
+    /// A Google out-of-office entry: shown as such, never matched, logged or joined.
+    #[serde(default)]
+    pub out_of_office: bool,
 }
 
 /// One meeting with what only its own page shows.
@@ -709,6 +809,9 @@ pub struct MeetingDetail {
     /// The user's notes on this meeting, kept across syncs.
     pub notes: String,
     pub notes_saved_at: Option<DateTime<Utc>>,
+    /// The event in Google Calendar (Google's `htmlLink`), where known.
+    #[serde(default)]
+    pub google_url: Option<String>,
 }
 
 impl Meeting {
@@ -725,7 +828,9 @@ impl Meeting {
 
     /// The link to join it online; none once it was cancelled.
     pub fn join_url(&self) -> Option<String> {
-        self.meeting_url.clone().filter(|_| !self.cancelled)
+        self.meeting_url
+            .clone()
+            .filter(|_| !self.cancelled && !self.out_of_office)
     }
 
     pub fn in_progress(&self, now: DateTime<Utc>) -> bool {

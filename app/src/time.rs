@@ -236,6 +236,7 @@ mod tests {
             attendees: vec![],
             logged_activity: None,
             my_response: None,
+            out_of_office: false,
         }
     }
 

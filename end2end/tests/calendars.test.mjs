@@ -48,6 +48,7 @@ test('connect a CalDAV account, sync it, edit and delete it', async () => {
   // Keep only "Work".
   await dialog.getByLabel('Home').uncheck();
   await page.fill('#caldav-name', 'My Radicale');
+  await page.selectOption('#caldav-frequency', '1h');
   await shot(page, '10-add-caldav');
   await dialog.getByRole('button', { name: 'Add account' }).click();
   await dialog.waitFor({ state: 'detached' });
@@ -60,6 +61,8 @@ test('connect a CalDAV account, sync it, edit and delete it', async () => {
   assert.match(await card.locator('.calendar-list').textContent(), /Work/);
   assert.doesNotMatch(await card.locator('.calendar-list').textContent(), /Home/);
   assert.equal(await card.locator('.badge').textContent(), 'Connected');
+  assert.equal((await card.locator('.sync-prefs').textContent()).trim(), 'every hour');
+  assert.equal((await card.locator('.window').textContent()).trim(), '3 months back · until 1 month ahead');
 
   // A new event on the server arrives with "Sync now".
   await radicale.putEvent('work', 'lunch.ics', vevent({ uid: 'lunch-1', summary: 'Lunch', startOffsetHours: 5 }));
@@ -69,15 +72,34 @@ test('connect a CalDAV account, sync it, edit and delete it', async () => {
   assert.match(await card.locator('.last-sync').textContent(), /just now|minute/);
   await shot(page, '11-calendars');
 
-  // Edit: tick "Home" too, turn on auto-log.
+  // Edit: tick "Home" too, sync daily, six months ahead and 45 days back.
   await card.getByRole('button', { name: 'Edit' }).click();
   const edit = page.getByRole('dialog');
   await edit.getByLabel('Home').check();
   await page.fill('#edit-name', 'Radicale');
+  assert.equal(await page.inputValue('#edit-frequency'), '1h');
+  assert.equal(await page.inputValue('#edit-ahead'), '30');
+  await page.selectOption('#edit-frequency', '1d');
+  await page.selectOption('#edit-ahead', '182');
+  await page.selectOption('#edit-back', 'custom');
+  await page.fill('#edit-back-days', '45');
   await edit.getByRole('button', { name: 'Save' }).click();
   await edit.waitFor({ state: 'detached' });
   const renamed = page.locator('.connection', { hasText: 'Radicale' });
   await renamed.locator('.calendar-list', { hasText: 'Home' }).waitFor();
+  await waitForText(renamed.locator('.sync-prefs'), 'daily');
+  await waitForText(renamed.locator('.window'), '45 days back · until 6 months ahead');
+  // Kept across a reload, and the dialog opens with them.
+  await page.reload();
+  await hydrated(page);
+  await waitForText(renamed.locator('.sync-prefs'), 'daily');
+  await waitForText(renamed.locator('.window'), '45 days back · until 6 months ahead');
+  await renamed.getByRole('button', { name: 'Edit' }).click();
+  assert.equal(await page.inputValue('#edit-frequency'), '1d');
+  assert.equal(await page.inputValue('#edit-ahead'), '182');
+  assert.equal(await page.inputValue('#edit-back'), 'custom');
+  assert.equal(await page.inputValue('#edit-back-days'), '45');
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
   await renamed.getByRole('button', { name: 'Sync now' }).click();
   await renamed.locator('.sync-result', { hasText: '1 added' }).waitFor();
   await waitForText(renamed.locator('.event-count'), '4');
@@ -195,6 +217,7 @@ test('add, edit, sync and delete a CalDAV account without JavaScript', async () 
   await page.fill('#caldav-username', USER);
   await page.fill('#caldav-password', PASSWORD);
   await page.fill('#caldav-name', 'Plain Radicale');
+  await page.selectOption('#caldav-frequency', '4h');
   await shot(page, '15-add-caldav-without-js');
   await page.getByRole('button', { name: 'Add account' }).click();
   await page.waitForURL(/\/settings\/calendars$/);
@@ -209,6 +232,7 @@ test('add, edit, sync and delete a CalDAV account without JavaScript', async () 
   }
   assert.match(await card.locator('.calendar-list').textContent(), /Work/);
   assert.match(await card.locator('.calendar-list').textContent(), /Home/);
+  assert.match(await card.textContent(), /every 4 hours/);
 
   // Edit is a page too, the form of the dialog: keep only "Work", rename, auto-log on.
   await card.getByRole('button', { name: 'Edit' }).click();
@@ -216,6 +240,10 @@ test('add, edit, sync and delete a CalDAV account without JavaScript', async () 
   await page.getByLabel('Home').uncheck();
   await page.fill('#edit-name', 'Plain Work');
   await page.getByLabel('Log past meetings as activities automatically').check();
+  // Without JavaScript the window is a number of days, the frequency a plain select.
+  assert.equal(await page.locator('#edit-back').isVisible(), false);
+  await page.fill('#edit-ahead-days', '45');
+  await page.selectOption('#edit-frequency', '1d');
   await page.locator('.edit-connection summary', { hasText: 'Sync history' }).click();
   await page.locator('.edit-connection table.history').waitFor();
   await page.getByRole('button', { name: 'Save' }).click();
@@ -224,6 +252,8 @@ test('add, edit, sync and delete a CalDAV account without JavaScript', async () 
   await renamed.waitFor();
   assert.doesNotMatch(await renamed.locator('.calendar-list').textContent(), /Home/);
   assert.match(await renamed.textContent(), /auto-log on/);
+  assert.match(await renamed.textContent(), /until 45 days ahead/);
+  assert.match(await renamed.textContent(), /daily/);
 
   // Sync now: the page comes back once the sync is done, with what it did.
   await radicale.putEvent('work', 'plain.ics', vevent({ uid: 'plain-1', summary: 'Plain', startOffsetHours: 8 }));

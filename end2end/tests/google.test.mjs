@@ -95,6 +95,64 @@ test('connect Google Calendar, sync it, and reconnect after the grant is revoked
   await waitForText(again.locator('.event-count'), '3');
 });
 
+test('Google: frequency, sync until and out-of-office in Edit; the entry on the dashboard; the link to Google', async () => {
+  const away = googleMeeting('away', 'Vacation', 0);
+  away.eventType = 'outOfOffice';
+  await google.putEvent(ACCOUNT, away);
+  const page = await (await browser.newContext()).newPage();
+  await signUp(page, server.base, 'googleprefs');
+  await page.goto(`${server.base}/settings/calendars`);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Add Google Calendar' }).click();
+  await page.waitForURL(`${google.base}/**`);
+  await page.click('#allow');
+  await page.waitForURL(`${server.base}/settings/calendars?connected=*`);
+  await hydrated(page);
+  const card = page.locator('.connection', { hasText: ACCOUNT });
+  // Kickoff, Retro and Design review; the out-of-office entry is not stored yet.
+  await waitForText(card.locator('.last-run'), '3 added, 0 changed, 0 removed, 0 logged');
+  await waitForText(card.locator('.event-count'), '3');
+  assert.equal((await card.locator('.sync-prefs').textContent()).trim(), 'every 15 min');
+
+  await card.getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('dialog');
+  await page.selectOption('#edit-frequency', '30m');
+  await page.selectOption('#edit-ahead', '365');
+  await edit.getByLabel('Show out-of-office').check();
+  await shot(page, '33-google-edit-prefs');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await edit.waitFor({ state: 'detached' });
+  await waitForText(card.locator('.sync-prefs'), 'every 30 min · out of office shown');
+  await waitForText(card.locator('.window'), '3 months back · until 1 year ahead');
+  await page.reload();
+  await hydrated(page);
+  await waitForText(card.locator('.sync-prefs'), 'every 30 min · out of office shown');
+  await waitForText(card.locator('.window'), '3 months back · until 1 year ahead');
+
+  // The next sync brings the out-of-office entry, and only it.
+  await card.getByRole('button', { name: 'Sync now' }).click();
+  await card.locator('.sync-result', { hasText: '1 added, 0 changed, 0 removed' }).waitFor();
+  await waitForText(card.locator('.event-count'), '4');
+
+  await page.goto(server.base);
+  await hydrated(page);
+  const entry = page.locator('.today-item', { hasText: 'Vacation' });
+  await entry.locator('.tag', { hasText: 'Out of office' }).waitFor();
+  assert.equal(await entry.locator('.join').count(), 0, 'nothing to join');
+  await shot(page, '34-google-out-of-office');
+
+  // Its page: no Join, no "Log as activity", and the way to Google Calendar.
+  await entry.locator('.today-title').click();
+  await page.waitForURL(`${server.base}/meetings/*`);
+  await hydrated(page);
+  const link = page.getByRole('link', { name: 'Open in Google Calendar' });
+  await link.waitFor();
+  assert.match(await link.getAttribute('href'), /^https:\/\/www\.google\.com\/calendar\/event\?eid=/);
+  assert.match(await link.getAttribute('rel'), /noopener/);
+  assert.equal(await page.getByRole('button', { name: 'Log as activity' }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Join' }).count(), 0);
+});
+
 test('without an OAuth client, "Add Google Calendar" explains what to configure', async () => {
   const plain = await startRondo();
   try {

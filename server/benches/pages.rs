@@ -285,6 +285,7 @@ async fn main() {
                     supports_sync: true,
                     selected: true,
                 }],
+                sync_frequency: Default::default(),
             },
         )
         .await

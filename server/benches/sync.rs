@@ -213,6 +213,7 @@ async fn main() {
                 password: PASSWORD.into(),
                 calendars: vec![radicale.calendar_url("work")],
                 all_calendars: false,
+                sync_frequency: None,
             },
         )
         .await

@@ -49,8 +49,9 @@ pub struct Config {
     pub calendar_proxy: Option<reqwest::Url>,
     pub http_connect_timeout_secs: u64,
     pub http_timeout_secs: u64,
-    /// Background sync: every connection at least this often (minutes).
-    pub sync_interval_minutes: u64,
+    /// Background sync: every connection at least this often (minutes), even when its own
+    /// frequency is longer; none by default (each connection's own frequency).
+    pub sync_interval_minutes: Option<u64>,
     /// At most this many syncs at once.
     pub sync_concurrency: usize,
     /// At most this many sync starts per second per provider.
@@ -282,8 +283,7 @@ impl Config {
                 .unwrap_or(60),
             sync_interval_minutes: parse_env(&env, "RONDO_SYNC_INTERVAL_MINUTES")?
                 .or(file.sync_interval_minutes)
-                .unwrap_or(15)
-                .max(1),
+                .map(|minutes| minutes.max(1)),
             sync_concurrency: parse_env(&env, "RONDO_SYNC_CONCURRENCY")?
                 .or(file.sync_concurrency)
                 .unwrap_or(4)

@@ -101,6 +101,7 @@ mod tests {
                         username: Some("ana".into()),
                         account_email: None,
                         calendars: Vec::new(),
+                        sync_frequency: Default::default(),
                     },
                 )
                 .await

@@ -334,6 +334,22 @@ DEFINE FIELD IF NOT EXISTS progress_total ON connection TYPE option<int>;
 "#,
     },
     Migration {
+        version: 14,
+        name: "sync preferences per connection; out-of-office entries and Google links on events",
+        sql: r#"
+-- How often the scheduler syncs the connection (SyncFrequency::as_str); existing connections
+-- keep the 15 minutes every connection had.
+DEFINE FIELD IF NOT EXISTS sync_frequency ON connection TYPE string DEFAULT '15m' ASSERT $value IN ["15m", "30m", "1h", "4h", "1d"];
+UPDATE connection SET sync_frequency = '15m' WHERE sync_frequency IS NONE;
+-- When its last sync attempt ended (the next one is due a frequency, or its backoff, later).
+DEFINE FIELD IF NOT EXISTS last_attempt_at ON connection TYPE option<datetime>;
+-- Google: store out-of-office entries (shown, never matched or logged).
+DEFINE FIELD IF NOT EXISTS show_out_of_office ON connection TYPE bool DEFAULT false;
+UPDATE connection SET show_out_of_office = false WHERE show_out_of_office IS NONE;
+-- "out_of_office" for a Google out-of-office entry; none (older rows) or "meeting" otherwise.
+DEFINE FIELD IF NOT EXISTS kind ON event TYPE option<string>;
+-- The event in the provider's web calendar (Google's htmlLink).
+DEFINE FIELD IF NOT EXISTS web_url ON event TYPE option<string>;
         version: 15,
         name: "meetings with unknown guests",
         sql: r#"

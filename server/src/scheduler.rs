@@ -1,5 +1,5 @@
-//! Background sync inside the server process: every enabled connection at least once per
-//! interval, users served round-robin so one user's many calendars never starve the others, a
+//! Background sync inside the server process: every enabled connection at its own frequency
+//! (see `calendar::schedule`), users served round-robin so one user's many calendars never starve the others, a
 //! cap on concurrent syncs and on sync starts per second per provider, and exponential backoff
 //! after failures (see `calendar::backoff`); the connection's lease keeps one sync per
 //! connection across processes.
@@ -51,6 +51,8 @@ pub struct SchedulerConfig {
 impl SchedulerConfig {
     pub fn from(config: &crate::config::Config) -> Self {
         SchedulerConfig {
+            // How often due connections are looked for: far below the smallest frequency
+            // (15 minutes), so no sync starts more than a tick late.
             tick: Duration::from_secs(30),
             concurrency: config.sync_concurrency,
             rate_per_provider: config.sync_rate_per_provider,
@@ -205,7 +207,10 @@ mod tests {
             auto_log: false,
             days_back: 90,
             days_ahead: 30,
+            sync_frequency: Default::default(),
+            show_out_of_office: false,
             last_sync_at: None,
+            last_attempt_at: None,
             last_error: None,
             status: ConnectionStatus::Ok,
             next_sync_at: Some(

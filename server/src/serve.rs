@@ -20,7 +20,9 @@ pub fn calendar_settings(config: &Config, keyring: impl Into<KeyringSource>) -> 
     CalendarSettings {
         connect_timeout: std::time::Duration::from_secs(config.http_connect_timeout_secs),
         request_timeout: std::time::Duration::from_secs(config.http_timeout_secs),
-        sync_interval: std::time::Duration::from_secs(config.sync_interval_minutes * 60),
+        max_sync_interval: config
+            .sync_interval_minutes
+            .map(|minutes| std::time::Duration::from_secs(minutes * 60)),
         lease: std::time::Duration::from_secs(config.sync_lease_seconds),
         sync_timeout: std::time::Duration::from_secs(config.sync_timeout_minutes * 60),
         google: GoogleSettings {

@@ -64,7 +64,8 @@ pub fn MeetingCard(
     let first_person = meeting.matched_people().first().map(|p| p.id.clone());
     // The same moment as the rest of the card (on the person page, when the server rendered it),
     // so hydration finds what the server drew.
-    let can_log = meeting.has_ended(now.get_untracked(), &tz) && !meeting.cancelled;
+    let can_log = meeting.has_ended(now.get_untracked(), &tz) && !meeting.cancelled
+        && !meeting.out_of_office;
     let id = meeting.id.clone();
     let logged = meeting.logged_activity.clone();
     let place = [
@@ -87,12 +88,13 @@ pub fn MeetingCard(
         .my_mark()
         .map(|mark| view! { <MyMark mark declined/> });
     view! {
-        <article class="meeting card" class:cancelled=meeting.cancelled class:declined=declined class:now=in_progress data-meeting=meeting.title.clone()
+        <article class="meeting card" class:cancelled=meeting.cancelled class:out-of-office=meeting.out_of_office class:declined=declined class:now=in_progress data-meeting=meeting.title.clone()
                  style=format!("border-left-color:{color}")>
             <header class="meeting-head">
                 <h3><a href=format!("/meetings/{}", meeting.id)>{meeting.title.clone()}</a></h3>
                 {move || in_progress.get().then(|| view! { <span class="now-marker">"Now"</span> })}
                 {meeting.cancelled.then(|| view! { <span class="tag">"Cancelled"</span> })}
+                {meeting.out_of_office.then(|| view! { <span class="tag out-of-office">"Out of office"</span> })}
                 {mark}
             </header>
             <p class="meeting-when">{when}</p>
@@ -505,10 +507,11 @@ pub fn TodayItem(meeting: Meeting, #[prop(into)] now: Signal<DateTime<Utc>>) -> 
         .my_mark()
         .map(|mark| view! { <MyMark mark declined/> });
     view! {
-        <li class="today-item" class:now=in_progress class:done=done class:declined=declined data-meeting=meeting.title.clone() style=format!("border-left-color:{color}")>
+        <li class="today-item" class:now=in_progress class:done=done class:declined=declined class:out-of-office=meeting.out_of_office data-meeting=meeting.title.clone() style=format!("border-left-color:{color}")>
             <span class="today-time">{times}</span>
             <a class="today-title" href=format!("/meetings/{}", meeting.id)>{meeting.title.clone()}</a>
             {move || in_progress.get().then(|| view! { <span class="now-marker">"Now"</span> })}
+            {meeting.out_of_office.then(|| view! { <span class="tag out-of-office">"Out of office"</span> })}
             {mark}
             <span class="today-people">
                 {people.into_iter().map(|p| view! { <a href=format!("/people/{}", p.id)>{p.name}</a> }).collect_view()}
@@ -541,6 +544,7 @@ mod tests {
             attendees: vec![],
             logged_activity: None,
             my_response: None,
+            out_of_office: false,
         }
     }
 
@@ -662,5 +666,24 @@ mod tests {
             !html.contains("Join") && !html.contains("meet.example.com"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn out_of_office_is_marked_and_never_joined_or_logged() {
+        let mut past = meeting(false);
+        past.starts_at = "2020-01-01T10:00:00Z".parse().unwrap();
+        past.ends_at = "2020-01-01T17:00:00Z".parse().unwrap();
+        assert!(card(past.clone()).contains("Log as activity"));
+        let mut away = past;
+        away.out_of_office = true;
+        for html in [card(away.clone()), today_item(away.clone())] {
+            assert!(html.contains("Out of office"), "{html}");
+            assert!(
+                !html.contains("Join") && !html.contains("meet.example.com"),
+                "{html}"
+            );
+        }
+        let html = card(away);
+        assert!(!html.contains("Log as activity"), "{html}");
     }
 }

@@ -5,3 +5,4 @@ pub mod meeting;
 pub mod modal;
 pub mod pager;
 pub mod status;
+pub mod sync_prefs;

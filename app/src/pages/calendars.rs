@@ -12,9 +12,11 @@ use crate::api::{
 };
 use crate::components::modal::Modal;
 use crate::components::status::{ActionError, ErrorBox, Loading};
+use crate::components::sync_prefs::{FrequencySelect, WindowSelect};
 use crate::error::AppError;
 use crate::models::{
-    CalDavInput, Connection, ConnectionStatus, DiscoveredCalendar, GoogleProblem, SyncRun,
+    window_label, CalDavInput, Connection, ConnectionStatus, DiscoveredCalendar, GoogleProblem,
+    Provider, SyncFrequency, SyncRun,
 };
 use crate::pages::settings::SettingsTabs;
 use crate::time::ago;
@@ -288,8 +290,11 @@ fn ConnectionCard(
                 <div><dt>"Last sync"</dt><dd class="last-sync">{last_sync}</dd></div>
                 {move || last_run().map(|text| view! { <div><dt>"Result"</dt><dd class="last-run">{text}</dd></div> })}
                 <div><dt>"Events"</dt><dd class="event-count">{move || current.with(|c| c.event_count)}</dd></div>
-                <div><dt>"Window"</dt><dd>{format!("{} days back, {} ahead", connection.days_back, connection.days_ahead)}</dd></div>
-                <div><dt>"Sync"</dt><dd>{format!("{}{}", if connection.sync_enabled { "On" } else { "Paused" }, if connection.auto_log { " · auto-log on" } else { "" })}</dd></div>
+                <div><dt>"Window"</dt><dd class="window">{format!("{} back · until {} ahead", window_label(connection.days_back), window_label(connection.days_ahead))}</dd></div>
+                <div><dt>"Sync"</dt><dd class="sync-prefs">{format!("{}{}{}",
+                    if connection.sync_enabled { connection.sync_frequency.label() } else { "paused" },
+                    if connection.auto_log { " · auto-log on" } else { "" },
+                    if connection.show_out_of_office && connection.provider == Provider::Google { " · out of office shown" } else { "" })}</dd></div>
             </dl>
             <ul class="calendar-list">
                 {move || selected().into_iter().map(|c| view! {
@@ -425,6 +430,7 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
+    let frequency = RwSignal::new(SyncFrequency::default());
     let chosen = RwSignal::new(BTreeSet::<String>::new());
     // Tick every discovered calendar by default.
     Effect::new(move |_| {
@@ -449,6 +455,7 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
                 password: password.get_untracked(),
                 calendars: chosen.get_untracked().into_iter().collect(),
                 all_calendars: false,
+                sync_frequency: Some(frequency.get_untracked()),
             },
         });
     };
@@ -469,6 +476,7 @@ fn AddCalDavDialog(create: ServerAction<CreateCaldav>, on_close: Callback<()>) -
                             <CalendarChoices calendars=found chosen/>
                             <label for="caldav-name">"Connection name"</label>
                             <input id="caldav-name" bind:value=name placeholder="Work calendar"/>
+                            <FrequencySelect id="caldav-frequency" frequency/>
                         }.into_any()),
                     }}
                     <ActionError value=create.value()/>
@@ -508,6 +516,7 @@ pub fn AddCalDavPage() -> impl IntoView {
                 <CalDavAccountFields url username password name/>
                 <label for="caldav-name">"Connection name"</label>
                 <input id="caldav-name" name="connection[name]" bind:value=name placeholder="Work calendar"/>
+                <FrequencySelect id="caldav-frequency" name="connection[sync_frequency]" frequency=RwSignal::new(SyncFrequency::default())/>
                 <input type="hidden" name="connection[all_calendars]" value="true"/>
                 <ActionError value=create.value()/>
                 <div class="form-actions">
@@ -559,11 +568,16 @@ fn ConnectionFields(connection: Connection) -> impl IntoView {
         </fieldset>
         <label class="inline"><input type="checkbox" name="update[sync_enabled]" value="on" checked=connection.sync_enabled/>"Sync this connection"</label>
         <label class="inline"><input type="checkbox" name="update[auto_log]" value="on" checked=connection.auto_log/>"Log past meetings as activities automatically"</label>
+        {(connection.provider == Provider::Google).then(|| view! {
+            <label class="inline"><input type="checkbox" id="edit-ooo" name="update[show_out_of_office]" value="on" checked=connection.show_out_of_office/>"Show out-of-office"</label>
+            <small>"Google's out-of-office entries appear with your meetings (never linked to people or logged). Working location and focus time never do."</small>
+        })}
+        <FrequencySelect id="edit-frequency" name="update[sync_frequency]" frequency=RwSignal::new(connection.sync_frequency)/>
         <div class="grid2">
-            <div><label for="edit-back">"Days back"</label><input id="edit-back" name="update[days_back]" type="number" min="0" max="3650" value=connection.days_back.to_string()/></div>
-            <div><label for="edit-ahead">"Days ahead"</label><input id="edit-ahead" name="update[days_ahead]" type="number" min="0" max="3650" value=connection.days_ahead.to_string()/></div>
+            <div><WindowSelect id="edit-back" name="update[days_back]" label="Sync from" direction="back" days=RwSignal::new(connection.days_back)/></div>
+            <div><WindowSelect id="edit-ahead" name="update[days_ahead]" label="Sync until" direction="ahead" days=RwSignal::new(connection.days_ahead)/></div>
         </div>
-        {(connection.provider == crate::models::Provider::CalDav).then(|| view! {
+        {(connection.provider == Provider::CalDav).then(|| view! {
             <label for="edit-password">{if needs_password { "Password" } else { "New password (leave blank to keep)" }}</label>
             <input id="edit-password" name="update[password]" type="password" autocomplete="new-password"/>
         })}

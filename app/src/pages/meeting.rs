@@ -38,6 +38,7 @@ fn MeetingView(detail: MeetingDetail, changes: MeetingChanges) -> impl IntoView 
         description,
         notes,
         notes_saved_at,
+        google_url,
     } = detail;
     let title = meeting.title.clone();
     // Your people first, then the others; each group keeps the organizer first.
@@ -49,6 +50,11 @@ fn MeetingView(detail: MeetingDetail, changes: MeetingChanges) -> impl IntoView 
         <div class="meeting-page">
             <MeetingActionErrors/>
             <MeetingCard meeting changes now=Signal::derive(chrono::Utc::now)/>
+            {google_url.map(|url| view! {
+                <p class="external-link">
+                    <a href=url target="_blank" rel="noopener noreferrer external">"Open in Google Calendar"</a>
+                </p>
+            })}
             {description.map(|text| view! {
                 <section class="card" aria-labelledby="description-heading">
                     <h2 id="description-heading">"Description"</h2>

@@ -435,6 +435,10 @@ impl CalendarStore {
         body.insert("kind".into(), json!("calendar#event"));
         // Google names every event's type; plain events are "default".
         body.entry("eventType").or_insert_with(|| json!("default"));
+        body.insert(
+            "htmlLink".into(),
+            json!(html_link(&id, &self.calendars[cal].info.id)),
+        );
         body.insert("etag".into(), json!(format!("\"{stamp}\"")));
         body.insert("updated".into(), json!(rfc3339(stamp_time(stamp))));
         let body = Value::Object(body);
@@ -462,6 +466,15 @@ impl CalendarStore {
         self.last_stamp = Utc::now().timestamp_micros().max(self.last_stamp + 1);
         self.last_stamp
     }
+}
+
+/// The event in Google Calendar's web interface, as Google writes it: `eid` is the event id and
+/// the calendar id, space-separated, in unpadded URL-safe base64.
+pub fn html_link(event_id: &str, calendar_id: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let eid = URL_SAFE_NO_PAD.encode(format!("{event_id} {calendar_id}"));
+    format!("https://www.google.com/calendar/event?eid={eid}")
 }
 
 fn stamp_time(stamp: i64) -> DateTime<Utc> {
@@ -598,6 +611,11 @@ mod tests {
         assert_eq!(first["status"], "confirmed");
         assert_eq!(first["iCalUID"], "a@google.com");
         assert!(first["etag"].as_str().unwrap().starts_with('"'));
+        // "a me@example.com", as Google encodes it.
+        assert_eq!(
+            first["htmlLink"],
+            "https://www.google.com/calendar/event?eid=YSBtZUBleGFtcGxlLmNvbQ"
+        );
         store
             .put_event("me@example.com", json!({"id": "b"}))
             .unwrap();

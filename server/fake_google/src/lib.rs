@@ -34,7 +34,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use calendars::{Calendar, StoreError};
+pub use calendars::{html_link, Calendar, StoreError};
 pub use config::Config;
 pub use consent::Decision;
 pub use failures::Failure;

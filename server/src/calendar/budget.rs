@@ -128,6 +128,8 @@ mod tests {
                 attendees: (0..guests).map(|g| guest(g, g == guests - 1)).collect(),
                 meeting_url: None,
                 last_modified: None,
+                out_of_office: false,
+                web_url: None,
             })
             .collect()
     }

@@ -470,6 +470,8 @@ pub fn to_record(e: ical::EventOccurrence, self_emails: &HashSet<String>) -> Eve
             .collect(),
         meeting_url: e.meeting_url,
         last_modified: e.last_modified,
+        out_of_office: false,
+        web_url: None,
     }
 }
 

@@ -233,6 +233,11 @@ impl Meetings {
         if event.cancelled() {
             return Err(StoreError::Invalid("This meeting was cancelled.".into()));
         }
+        if event.out_of_office {
+            return Err(StoreError::Invalid(
+                "Out-of-office entries are not meetings: there is nothing to log.".into(),
+            ));
+        }
         let all_day_end = event.end_date.filter(|_| event.all_day);
         if !app::time::has_ended(event.ends_at, all_day_end, now, tz) {
             return Err(StoreError::Invalid(
@@ -253,12 +258,14 @@ impl Meetings {
         let event = self.events.get(owner, id).await?;
         let description = event.description.clone().filter(|d| !d.trim().is_empty());
         let notes = self.notes.get(owner, &event.source()).await?;
+        let google_url = event.web_url.clone();
         let meeting = self.to_meetings(owner, vec![event]).await?.remove(0);
         Ok(MeetingDetail {
             meeting,
             description,
             notes_saved_at: notes.as_ref().map(|(_, at)| *at),
             notes: notes.map(|(text, _)| text).unwrap_or_default(),
+            google_url,
         })
     }
 
@@ -328,6 +335,7 @@ impl Meetings {
                     cancelled: row.cancelled(),
                     calendar_name: calendar.map(|c| c.name.clone()).unwrap_or_default(),
                     calendar_color: calendar.and_then(|c| c.color.clone()),
+                    out_of_office: row.out_of_office,
                 }
             })
             .collect())

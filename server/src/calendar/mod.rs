@@ -16,6 +16,7 @@ pub mod progress;
 #[cfg(test)]
 mod proptest_config;
 pub mod retry;
+pub mod schedule;
 pub mod service;
 pub mod store;
 pub mod writer;

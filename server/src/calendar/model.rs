@@ -80,6 +80,11 @@ pub struct EventRecord {
     pub attendees: Vec<AttendeeRecord>,
     pub meeting_url: Option<String>,
     pub last_modified: Option<DateTime<Utc>>,
+    /// A Google out-of-office entry (stored only when the connection shows them): no guests,
+    /// never matched, logged or joined.
+    pub out_of_office: bool,
+    /// The event in the provider's web calendar (Google's `htmlLink`).
+    pub web_url: Option<String>,
 }
 
 impl EventRecord {

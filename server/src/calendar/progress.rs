@@ -101,6 +101,7 @@ mod tests {
             username: Some("ana".into()),
             account_email: None,
             calendars: Vec::new(),
+            sync_frequency: Default::default(),
         };
         let id = connections.create("u1", new).await.unwrap();
         let stored = || async { connections.row("u1", &id).await.unwrap().progress };

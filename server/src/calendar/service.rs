@@ -5,11 +5,10 @@ use std::time::{Duration, Instant};
 
 use app::models::{
     CalDavInput, Connection, ConnectionStatus, ConnectionUpdate, DiscoveredCalendar, Provider,
-    SyncReport, SyncRun, UserInfo,
+    SyncReport, SyncRun, UserInfo, MAX_WINDOW_DAYS,
 };
 
 use super::autolog;
-use super::backoff::backoff;
 use super::caldav_sync::{self, CalDavAccount};
 use super::credentials;
 use super::discovered::Discovered;
@@ -17,6 +16,7 @@ use super::google::flow::GoogleConnect;
 use super::google::{self, GoogleSettings};
 use super::model::{SyncFailure, SyncOutcome};
 use super::progress::Progress;
+use super::schedule;
 use super::store::{
     ConnectionRow, ConnectionSettings, ConnectionStore, EventStore, GuestFilter, Lease,
     NewCalendar, NewConnection, SyncHistory,
@@ -45,8 +45,9 @@ pub struct CalendarSettings {
     pub calendar_proxy: Option<reqwest::Url>,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
-    /// How often each connection is synced in the background.
-    pub sync_interval: Duration,
+    /// The operator's longest time between two syncs of any connection
+    /// (`RONDO_SYNC_INTERVAL_MINUTES`); each connection's own frequency otherwise.
+    pub max_sync_interval: Option<Duration>,
     /// Identifies this process as holder of sync leases.
     pub instance: String,
     /// How long a sync may hold its connection's lease; a crashed process blocks the
@@ -69,7 +70,7 @@ impl CalendarSettings {
             calendar_proxy: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
-            sync_interval: Duration::from_secs(15 * 60),
+            max_sync_interval: None,
             instance: format!("rondo-{}", crate::ids::new_id()),
             lease: DEFAULT_LEASE,
             sync_timeout: DEFAULT_SYNC_TIMEOUT,
@@ -402,6 +403,7 @@ impl Calendars {
                     username: Some(account.username.clone()),
                     account_email: None,
                     calendars,
+                    sync_frequency: input.sync_frequency.unwrap_or_default(),
                 },
             )
             .await?;
@@ -433,13 +435,30 @@ impl Calendars {
         within("The connection name", name, limits::NAME)?;
         let days_back = update.days_back.unwrap_or(row.days_back.max(0) as u32);
         let days_ahead = update.days_ahead.unwrap_or(row.days_ahead.max(0) as u32);
-        if days_back > 3650 || days_ahead > 3650 {
-            return Err(invalid(
-                "The sync window can reach at most 3650 days back and ahead.",
-            ));
+        if days_back > MAX_WINDOW_DAYS || days_ahead > MAX_WINDOW_DAYS {
+            return Err(invalid(format!(
+                "The sync window can reach at most {MAX_WINDOW_DAYS} days back and ahead."
+            )));
         }
         if update.calendars.is_empty() {
             return Err(invalid("Tick at least one calendar to sync."));
+        }
+        let sync_frequency = update.sync_frequency.unwrap_or(row.sync_frequency);
+        if sync_frequency != row.sync_frequency {
+            // The new frequency counts from the last attempt, as if it had always been chosen
+            // (backoff after failures still applies).
+            if let Some(attempted) = row.last_attempt_at {
+                let failures = row.failures.unwrap_or(0);
+                let next = schedule::next_sync_at(
+                    attempted,
+                    sync_frequency,
+                    self.settings.max_sync_interval,
+                    failures.max(0) as u32,
+                );
+                self.connections
+                    .schedule_next(&row.id, next, failures)
+                    .await?;
+            }
         }
         if !update.password.is_empty() {
             // Check the new password before storing it.
@@ -479,6 +498,8 @@ impl Calendars {
                     auto_log: update.auto_log,
                     days_back,
                     days_ahead,
+                    sync_frequency,
+                    show_out_of_office: update.show_out_of_office,
                 },
             )
             .await?;
@@ -703,10 +724,20 @@ impl Calendars {
         } else {
             0
         };
-        let next = finished
-            + chrono::Duration::from_std(backoff(self.settings.sync_interval, failures as u32))
-                .expect("delay fits");
-        self.connections.schedule_next(id, next, failures).await?;
+        // The frequency as it is now: the user may have changed it while this sync ran.
+        let frequency = match self.connections.row(owner, id).await {
+            Ok(now) => now.sync_frequency,
+            Err(_) => row.sync_frequency,
+        };
+        let next = schedule::next_sync_at(
+            finished,
+            frequency,
+            self.settings.max_sync_interval,
+            failures as u32,
+        );
+        self.connections
+            .record_attempt(id, finished, next, failures)
+            .await?;
         let run = SyncRun {
             started_at: started,
             finished_at: finished,

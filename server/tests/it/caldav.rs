@@ -130,6 +130,7 @@ async fn connect(f: &Fixture, server: &str, calendars: Vec<String>) -> String {
         password: PASSWORD.into(),
         calendars,
         all_calendars: false,
+        sync_frequency: None,
     };
     let id = f
         .calendars
@@ -160,6 +161,8 @@ fn hour_long(uid: &str, title: &str, start: chrono::DateTime<Utc>) -> EventRecor
         attendees: vec![],
         meeting_url: None,
         last_modified: None,
+        out_of_office: false,
+        web_url: None,
     }
 }
 
@@ -203,6 +206,7 @@ async fn connecting_with_all_calendars_ticks_every_one_found() {
                 password: PASSWORD.into(),
                 calendars: vec![],
                 all_calendars: true,
+                sync_frequency: None,
             },
         )
         .await
@@ -644,6 +648,7 @@ async fn a_wrong_password_sets_needs_reauthentication_without_losing_events() {
             .map(|c| c.remote_id)
             .collect(),
         all_calendars: false,
+        sync_frequency: None,
     };
     assert!(f.calendars.create_caldav(&f.user, input).await.is_err());
     assert_eq!(f.calendars.list(&f.user.id).await.unwrap().len(), 1);

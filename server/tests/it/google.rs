@@ -366,6 +366,129 @@ async fn working_location_focus_time_and_out_of_office_are_no_meetings() {
     assert_eq!(s.connection().await.event_count, 0);
 }
 
+/// Saves the Edit dialog of a Google connection: auto-logging on, out-of-office shown or not.
+async fn edit_google(s: &Setup, connection: &Connection, out_of_office: bool) -> Connection {
+    let mut form = vec![
+        ("update[id]", connection.id.as_str()),
+        ("update[name]", connection.name.as_str()),
+        (
+            "update[calendars][0]",
+            connection.calendars[0].remote_id.as_str(),
+        ),
+        ("update[sync_enabled]", "on"),
+        ("update[auto_log]", "on"),
+    ];
+    if out_of_office {
+        form.push(("update[show_out_of_office]", "on"));
+    }
+    s.client.call("update-connection", &form).await.unwrap()
+}
+
+async fn meetings_on(s: &Setup, day: DateTime<Utc>) -> Vec<app::models::Meeting> {
+    // The day in the account's zone (the test accounts' is Amsterdam).
+    let day = day
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .date_naive()
+        .to_string();
+    let today: app::models::MeetingsToday = s
+        .client
+        .call("todays-meetings", &[("day", &day), ("all", "true")])
+        .await
+        .unwrap();
+    today.meetings
+}
+
+#[tokio::test]
+async fn out_of_office_is_shown_while_switched_on_never_matched_joined_or_logged() {
+    let s = setup().await;
+    s.client
+        .save_person(&[
+            ("first_name", "Ana"),
+            ("last_name", "Lima"),
+            ("emails.0.address", "ana@example.org"),
+        ])
+        .await
+        .unwrap();
+    // Ended meetings, so auto-logging considers them; the entry even names Ana and a Meet link.
+    let away_at = at(-2);
+    s.fake
+        .put_event("primary", meeting("review", away_at, "Review"));
+    let mut away = meeting("away", away_at, "Vacation");
+    away["eventType"] = json!("outOfOffice");
+    s.fake.put_event("primary", away);
+    for (id, kind) in [("office", "workingLocation"), ("focus", "focusTime")] {
+        let mut e = meeting(id, away_at, kind);
+        e["eventType"] = json!(kind);
+        s.fake.put_event("primary", e);
+    }
+    let connection = s.connect().await;
+    assert!(!connection.show_out_of_office, "off by default");
+    assert_eq!(connection.event_count, 1);
+
+    // Switched on: the next sync lists the calendar again and stores the entry, alone.
+    let edited = edit_google(&s, &connection, true).await;
+    assert!(edited.show_out_of_office);
+    let report = s.sync(&connection.id).await;
+    assert_eq!((report.added, report.removed), (1, 0), "{report:?}");
+    assert_eq!(report.logged, 1, "the review is logged, the entry is not");
+    assert_eq!(s.connection().await.event_count, 2);
+    let day = meetings_on(&s, away_at).await;
+    let entry = day
+        .iter()
+        .find(|m| m.title == "Vacation")
+        .expect("the entry is shown on its day");
+    assert!(entry.out_of_office);
+    assert!(entry.attendees.is_empty() && entry.matched_people().is_empty());
+    assert_eq!(entry.join_url(), None);
+    assert!(day
+        .iter()
+        .all(|m| m.title != "focusTime" && m.title != "workingLocation"));
+    let refused: Result<String, _> = s
+        .client
+        .call("log-meeting", &[("event_id", &entry.id)])
+        .await;
+    assert!(
+        refused.unwrap_err().to_string().contains("Out-of-office"),
+        "never logged by hand either"
+    );
+    let detail: app::models::MeetingDetail = s
+        .client
+        .call("get-meeting", &[("id", &entry.id)])
+        .await
+        .unwrap();
+    assert_eq!(
+        detail.google_url.as_deref(),
+        Some(fake_google::html_link("away", ACCOUNT).as_str())
+    );
+
+    // Switched off: the next sync removes it again.
+    edit_google(&s, &connection, false).await;
+    let report = s.sync(&connection.id).await;
+    assert_eq!((report.added, report.removed), (0, 1), "{report:?}");
+    let day = meetings_on(&s, away_at).await;
+    assert_eq!(
+        day.iter().map(|m| m.title.as_str()).collect::<Vec<_>>(),
+        vec!["Review"]
+    );
+}
+
+#[tokio::test]
+async fn the_google_link_of_each_event_is_stored_and_returned() {
+    let s = setup().await;
+    s.fake
+        .put_event("primary", meeting("standup", at(2), "Standup"));
+    s.connect().await;
+    let day = meetings_on(&s, at(2)).await;
+    let detail: app::models::MeetingDetail = s
+        .client
+        .call("get-meeting", &[("id", &day[0].id)])
+        .await
+        .unwrap();
+    let link = fake_google::html_link("standup", ACCOUNT);
+    assert!(link.starts_with("https://www.google.com/calendar/event?eid="));
+    assert_eq!(detail.google_url, Some(link));
+}
+
 #[tokio::test]
 async fn a_cancelled_instance_removes_only_that_occurrence() {
     let s = setup().await;

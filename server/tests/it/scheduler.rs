@@ -7,7 +7,7 @@ use crate::common;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use app::models::{Connection, ConnectionStatus, SyncRun};
+use app::models::{Connection, ConnectionStatus, SyncFrequency, SyncRun};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use common::calendar::{connect, connect_named, connection_owner, dana_put, event, BOB, DANA};
 use common::proxy::Recorder;
@@ -115,6 +115,134 @@ async fn each_connection_is_synced_once_per_interval() {
         vec![t0 + INTERVAL * 2, t0 + INTERVAL, t0]
     );
     assert!(runs.iter().all(|r| r.error.is_none()), "{runs:?}");
+}
+
+/// Saves the Edit dialog with another sync frequency (`SyncFrequency::as_str`).
+async fn set_frequency(
+    client: &common::Client,
+    connection: &Connection,
+    frequency: &str,
+) -> Result<Connection, app::error::AppError> {
+    client
+        .call(
+            "update-connection",
+            &[
+                ("update[id]", connection.id.as_str()),
+                ("update[name]", connection.name.as_str()),
+                (
+                    "update[calendars][0]",
+                    connection.calendars[0].remote_id.as_str(),
+                ),
+                ("update[sync_enabled]", "on"),
+                ("update[sync_frequency]", frequency),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn each_connection_is_synced_at_its_own_frequency() {
+    let (radicale, clock, server) = setup().await;
+    let dana = server.user("frequency@example.org").await;
+    // Chosen in the Add dialog.
+    let found: Vec<app::models::DiscoveredCalendar> = dana
+        .call(
+            "test-caldav",
+            &[
+                ("server_url", radicale.base.as_str()),
+                ("username", DANA.0),
+                ("password", DANA.1),
+            ],
+        )
+        .await
+        .unwrap();
+    let added: Connection = dana
+        .call(
+            "create-caldav",
+            &[
+                ("connection[server_url]", radicale.base.as_str()),
+                ("connection[username]", DANA.0),
+                ("connection[password]", DANA.1),
+                ("connection[name]", "Four-hourly"),
+                ("connection[calendars][0]", &found[0].remote_id),
+                ("connection[sync_frequency]", "4h"),
+            ],
+        )
+        .await
+        .unwrap();
+    let four_hourly = dana.synced(&added.id).await;
+    assert_eq!(four_hourly.sync_frequency, SyncFrequency::Hours4);
+    let quick = connect_named(&dana, &radicale.base, "Quick", false).await;
+    assert_eq!(
+        quick.sync_frequency,
+        SyncFrequency::Minutes15,
+        "the default"
+    );
+    let hourly = connect_named(&dana, &radicale.base, "Hourly", false).await;
+    let t0 = clock.now();
+    assert_eq!(
+        row(&server, &four_hourly.id).await.next_sync_at,
+        at(t0 + Duration::hours(4))
+    );
+    // Changed in the Edit dialog: counted from the last sync, as if always chosen.
+    let hourly = set_frequency(&dana, &hourly, "1h").await.unwrap();
+    assert_eq!(hourly.sync_frequency, SyncFrequency::Hour1);
+    assert_eq!(
+        row(&server, &hourly.id).await.next_sync_at,
+        at(t0 + Duration::hours(1))
+    );
+    let refused = set_frequency(&dana, &hourly, "1s").await;
+    assert!(refused.is_err(), "only the offered choices: {refused:?}");
+    assert_eq!(
+        dana.call::<Vec<Connection>>("list-connections", &[])
+            .await
+            .unwrap()
+            .iter()
+            .find(|c| c.id == hourly.id)
+            .unwrap()
+            .sync_frequency,
+        SyncFrequency::Hour1
+    );
+
+    let scheduler = scheduler(&server, 3);
+    let sorted = |mut ids: Vec<String>| {
+        ids.sort();
+        ids
+    };
+    for quarter in 1..=3 {
+        clock.advance(INTERVAL - SECOND);
+        assert!(scheduler.tick().await.unwrap().is_empty());
+        clock.advance(SECOND);
+        assert_eq!(
+            scheduler.tick().await.unwrap(),
+            vec![quick.id.clone()],
+            "quarter {quarter}: only the 15-minute connection"
+        );
+    }
+    clock.advance(INTERVAL);
+    assert_eq!(
+        sorted(scheduler.tick().await.unwrap()),
+        sorted(vec![quick.id.clone(), hourly.id.clone()]),
+        "on the hour"
+    );
+    assert_eq!(
+        row(&server, &hourly.id).await.next_sync_at,
+        at(clock.now() + Duration::hours(1))
+    );
+    for _ in 0..11 {
+        clock.advance(INTERVAL);
+        let started = scheduler.tick().await.unwrap();
+        assert!(!started.contains(&four_hourly.id), "{started:?}");
+    }
+    clock.advance(INTERVAL);
+    assert!(scheduler.tick().await.unwrap().contains(&four_hourly.id));
+    assert_eq!(clock.now(), t0 + Duration::hours(4));
+    let runs = history(&dana, &four_hourly).await;
+    assert_eq!(
+        runs.iter().map(|r| r.started_at).collect::<Vec<_>>(),
+        vec![t0 + Duration::hours(4), t0],
+        "the four-hourly connection synced twice in four hours"
+    );
 }
 
 #[tokio::test]

@@ -48,6 +48,9 @@ pub struct GoogleEvent {
     /// "default", "outOfOffice", "focusTime", "workingLocation", "birthday", "fromGmail".
     #[serde(default)]
     pub event_type: Option<String>,
+    /// The event in Google Calendar's web interface.
+    #[serde(default)]
+    pub html_link: Option<String>,
 }
 
 impl GoogleEvent {
@@ -62,6 +65,16 @@ impl GoogleEvent {
             self.event_type.as_deref(),
             Some("workingLocation" | "focusTime" | "outOfOffice")
         )
+    }
+
+    pub fn is_out_of_office(&self) -> bool {
+        self.event_type.as_deref() == Some("outOfOffice")
+    }
+
+    /// Whether the event is not stored: a status entry, unless it is out of office and the
+    /// connection shows those.
+    pub fn is_hidden(&self, show_out_of_office: bool) -> bool {
+        self.is_status_entry() && !(show_out_of_office && self.is_out_of_office())
     }
 }
 
@@ -177,7 +190,14 @@ pub fn to_record(e: &GoogleEvent, self_emails: &HashSet<String>) -> Result<Event
     if end.instant() < start.instant() {
         return Err("the event ends before it starts".into());
     }
-    let organizer = e.organizer.as_ref().and_then(|o| attendee(o, self_emails));
+    let out_of_office = e.is_out_of_office();
+    // An out-of-office entry is the account's own time off: nobody to match, nothing to join
+    // (on a shared calendar its organizer is a colleague, who must not be linked to it).
+    let organizer = e
+        .organizer
+        .as_ref()
+        .and_then(|o| attendee(o, self_emails))
+        .filter(|_| !out_of_office);
     Ok(EventRecord {
         uid: e.ical_uid.clone().unwrap_or_else(|| e.id.clone()),
         recurrence_id: match &e.recurring_event_id {
@@ -207,10 +227,13 @@ pub fn to_record(e: &GoogleEvent, self_emails: &HashSet<String>) -> Result<Event
         attendees: e
             .attendees
             .iter()
+            .filter(|_| !out_of_office)
             .filter_map(|a| attendee(a, self_emails))
             .collect(),
-        meeting_url: meeting_url(e),
+        meeting_url: meeting_url(e).filter(|_| !out_of_office),
         last_modified: e.updated,
+        out_of_office,
+        web_url: e.html_link.as_deref().and_then(web_link),
     })
 }
 
@@ -237,6 +260,43 @@ mod tests {
             assert!(!of_type(shown).is_status_entry(), "{shown}");
         }
         assert!(!parse(json!({ "id": "x" })).is_status_entry());
+        // Shown out of office: only that kind comes back.
+        assert!(!of_type("outOfOffice").is_hidden(true));
+        assert!(of_type("outOfOffice").is_hidden(false));
+        assert!(of_type("focusTime").is_hidden(true));
+        assert!(of_type("workingLocation").is_hidden(true));
+        assert!(!of_type("default").is_hidden(false));
+    }
+
+    #[test]
+    fn out_of_office_has_no_guests_and_the_google_link_is_kept() {
+        let e = parse(json!({
+            "id": "ooo1",
+            "eventType": "outOfOffice",
+            "summary": "Out of office",
+            "htmlLink": "https://www.google.com/calendar/event?eid=b29vMQ",
+            "start": { "dateTime": "2026-12-01T09:00:00Z" },
+            "end": { "dateTime": "2026-12-01T17:00:00Z" },
+            "organizer": { "email": "colleague@example.com" },
+            "attendees": [{ "email": "bob@example.com" }],
+            "hangoutLink": "https://meet.google.com/abc-defg-hij",
+        }));
+        let record = to_record(&e, &me()).unwrap();
+        assert!(record.out_of_office);
+        assert!(record.organizer.is_none() && record.attendees.is_empty());
+        assert_eq!(record.meeting_url, None);
+        assert_eq!(
+            record.web_url.as_deref(),
+            Some("https://www.google.com/calendar/event?eid=b29vMQ")
+        );
+        let meeting = parse(json!({
+            "id": "m1",
+            "htmlLink": "javascript:alert(1)",
+            "start": { "dateTime": "2026-12-01T09:00:00Z" },
+        }));
+        let record = to_record(&meeting, &me()).unwrap();
+        assert!(!record.out_of_office);
+        assert_eq!(record.web_url, None, "only web links");
     }
 
     #[test]

@@ -272,6 +272,7 @@ impl GoogleConnect {
                             username: Some(email.clone()),
                             account_email: Some(email.clone()),
                             calendars,
+                            sync_frequency: Default::default(),
                         },
                     )
                     .await?;

@@ -163,6 +163,7 @@ pub async fn sync_connection(
             writer,
             window: row.window(now),
             self_emails: &self_emails,
+            show_out_of_office: row.show_out_of_office,
         };
         match cx.run(&mut session, &mut outcome).await {
             Ok(()) => {}
@@ -216,6 +217,7 @@ struct CalendarSync<'a> {
     writer: CalendarWriter<'a>,
     window: (DateTime<Utc>, DateTime<Utc>),
     self_emails: &'a HashSet<String>,
+    show_out_of_office: bool,
 }
 
 impl CalendarSync<'_> {
@@ -326,9 +328,9 @@ impl CalendarSync<'_> {
     }
 
     async fn apply(&self, event: &GoogleEvent, outcome: &mut SyncOutcome) -> Result<(), Failure> {
-        // A status entry is stored like nothing: one that was a meeting before goes like a
-        // cancelled one.
-        if event.is_cancelled() || event.is_status_entry() {
+        // A status entry is stored like nothing (out of office only if the connection shows
+        // them): one that was a meeting before, or shown before, goes like a cancelled one.
+        if event.is_cancelled() || event.is_hidden(self.show_out_of_office) {
             // A cancelled series may arrive as its parent alone: its instances go with it.
             let instance_prefix = format!("{}_", event.id);
             let gone: Vec<String> = self

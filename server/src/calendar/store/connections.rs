@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
 use app::models::{
-    CalendarInfo, Connection, ConnectionStatus, Provider, SyncPhase, SyncProgress, SyncRun,
-    DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK,
+    CalendarInfo, Connection, ConnectionStatus, Provider, SyncFrequency, SyncPhase, SyncProgress,
+    SyncRun, DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK,
 };
 
 use super::events;
@@ -32,7 +32,12 @@ pub struct ConnectionRow {
     pub auto_log: bool,
     pub days_back: i64,
     pub days_ahead: i64,
+    pub sync_frequency: SyncFrequency,
+    /// Google: out-of-office entries are stored (and shown) too.
+    pub show_out_of_office: bool,
     pub last_sync_at: Option<DateTime<Utc>>,
+    /// When the last sync attempt ended, successful or not.
+    pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub status: ConnectionStatus,
     pub next_sync_at: Option<DateTime<Utc>>,
@@ -67,7 +72,10 @@ struct StoredConnection {
     auto_log: bool,
     days_back: i64,
     days_ahead: i64,
+    sync_frequency: Option<String>,
+    show_out_of_office: Option<bool>,
     last_sync_at: Option<DateTime<Utc>>,
+    last_attempt_at: Option<DateTime<Utc>>,
     last_error: Option<String>,
     status: String,
     next_sync_at: Option<DateTime<Utc>>,
@@ -103,7 +111,14 @@ impl From<StoredConnection> for ConnectionRow {
             auto_log: s.auto_log,
             days_back: s.days_back,
             days_ahead: s.days_ahead,
+            sync_frequency: s
+                .sync_frequency
+                .as_deref()
+                .and_then(SyncFrequency::parse)
+                .unwrap_or_default(),
+            show_out_of_office: s.show_out_of_office.unwrap_or(false),
             last_sync_at: s.last_sync_at,
+            last_attempt_at: s.last_attempt_at,
             last_error: s.last_error,
             next_sync_at: s.next_sync_at,
             failures: s.failures,
@@ -163,6 +178,7 @@ pub struct NewConnection {
     pub username: Option<String>,
     pub account_email: Option<String>,
     pub calendars: Vec<NewCalendar>,
+    pub sync_frequency: SyncFrequency,
 }
 
 /// What the user changes in the Edit dialog.
@@ -174,6 +190,8 @@ pub struct ConnectionSettings<'a> {
     pub auto_log: bool,
     pub days_back: u32,
     pub days_ahead: u32,
+    pub sync_frequency: SyncFrequency,
+    pub show_out_of_office: bool,
 }
 
 /// A calendar's display name and colour, for meeting cards.
@@ -185,7 +203,7 @@ pub struct CalendarLabel {
     pub color: Option<String>,
 }
 
-const CONNECTION_FIELDS: &str = "record::id(id) AS id, owner, provider, name, server_url, username, account_email, credential, sync_enabled, auto_log, days_back, days_ahead, last_sync_at, last_error, status, next_sync_at, failures, progress_phase, progress_done, progress_total";
+const CONNECTION_FIELDS: &str = "record::id(id) AS id, owner, provider, name, server_url, username, account_email, credential, sync_enabled, auto_log, days_back, days_ahead, sync_frequency, show_out_of_office, last_sync_at, last_attempt_at, last_error, status, next_sync_at, failures, progress_phase, progress_done, progress_total";
 const CALENDAR_FIELDS: &str = "record::id(id) AS id, connection, remote_id, name, color, selected, supports_sync, sync_token, ctag, removal_pending, expanded_from, expanded_to, event_count";
 
 #[derive(Clone)]
@@ -208,7 +226,7 @@ impl ConnectionStore {
             .query(
                 "CREATE $rid CONTENT { owner: $owner, provider: $provider, name: $name, server_url: $url, username: $username,
                    account_email: $account, credential: NONE, sync_enabled: true, auto_log: false, days_back: $back,
-                   days_ahead: $ahead, last_sync_at: NONE, last_error: NONE, status: 'ok' }",
+                   days_ahead: $ahead, sync_frequency: $frequency, show_out_of_office: false, last_sync_at: NONE, last_error: NONE, status: 'ok' }",
             )
             .bind(("rid", connection_rid(&id)?))
             .bind(("owner", owner.to_string()))
@@ -219,6 +237,7 @@ impl ConnectionStore {
             .bind(("account", new.account_email))
             .bind(("back", DEFAULT_DAYS_BACK as i64))
             .bind(("ahead", DEFAULT_DAYS_AHEAD as i64))
+            .bind(("frequency", new.sync_frequency.as_str().to_string()))
             .await?
             .check()?;
         self.upsert_calendars(owner, &id, &new.calendars).await?;
@@ -423,19 +442,24 @@ impl ConnectionStore {
     }
 
     /// Saves the Edit dialog; unticked calendars drop their events and cursors (they start
-    /// afresh if ticked again), in the same transaction.
+    /// afresh if ticked again), in the same transaction. Switching out-of-office entries on or
+    /// off drops every calendar's sync cursor, so the next sync lists everything again: the
+    /// entries it skipped come in, or the stored ones go.
     pub async fn update_settings(
         &self,
         owner: &str,
         id: &str,
         settings: ConnectionSettings<'_>,
     ) -> Result<(), StoreError> {
-        self.row(owner, id).await?;
+        let row = self.row(owner, id).await?;
+        let relist = row.provider == Provider::Google
+            && row.show_out_of_office != settings.show_out_of_office;
         let selected: Vec<String> = settings.selected.iter().cloned().collect();
         self.db
             .query(format!(
                 "BEGIN TRANSACTION;
-                 UPDATE $rid SET name = $name, sync_enabled = $sync, auto_log = $auto, days_back = $back, days_ahead = $ahead WHERE owner = $owner;
+                 UPDATE $rid SET name = $name, sync_enabled = $sync, auto_log = $auto, days_back = $back, days_ahead = $ahead, sync_frequency = $frequency, show_out_of_office = $ooo WHERE owner = $owner;
+                 IF $relist {{ UPDATE calendar SET sync_token = NONE WHERE owner = $owner AND connection = $id; }};
                  UPDATE calendar SET selected = (remote_id IN $selected) WHERE owner = $owner AND connection = $id;
                  LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id AND selected = false);
                  {}
@@ -451,6 +475,9 @@ impl ConnectionStore {
             .bind(("auto", settings.auto_log))
             .bind(("back", settings.days_back as i64))
             .bind(("ahead", settings.days_ahead as i64))
+            .bind(("frequency", settings.sync_frequency.as_str().to_string()))
+            .bind(("ooo", settings.show_out_of_office))
+            .bind(("relist", relist))
             .bind(("selected", selected))
             .await?
             .check()?;
@@ -616,6 +643,26 @@ impl ConnectionStore {
         Ok(rows.len())
     }
 
+    /// A sync attempt ended at `at`: when the scheduler should come back, and how many
+    /// failures in a row led there.
+    pub async fn record_attempt(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        next: DateTime<Utc>,
+        failures: i64,
+    ) -> Result<(), StoreError> {
+        self.db
+            .query("UPDATE type::record('connection', $id) SET last_attempt_at = $at, next_sync_at = $next, failures = $failures")
+            .bind(("id", id.to_string()))
+            .bind(("at", at))
+            .bind(("next", next))
+            .bind(("failures", failures))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
     /// When the scheduler should come back, and how many failures in a row led there.
     pub async fn schedule_next(
         &self,
@@ -656,6 +703,8 @@ fn to_connection(
         auto_log: row.auto_log,
         days_back: row.days_back.max(0) as u32,
         days_ahead: row.days_ahead.max(0) as u32,
+        sync_frequency: row.sync_frequency,
+        show_out_of_office: row.show_out_of_office,
         last_sync_at: row.last_sync_at,
         last_error: row.last_error,
         status: row.status,

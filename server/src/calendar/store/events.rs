@@ -218,9 +218,14 @@ struct StoredEvent {
     meeting_url: Option<String>,
     people: Vec<String>,
     matches: Vec<StoredMatch>,
+    kind: Option<String>,
+    web_url: Option<String>,
 }
 
-const EVENT_FIELDS: &str = "record::id(id) AS id, connection, calendar, uid, recurrence_id, title, description, location, starts_at, ends_at, all_day, start_date, end_date, status, organizer, attendees, meeting_url, people, matches";
+const EVENT_FIELDS: &str = "record::id(id) AS id, connection, calendar, uid, recurrence_id, title, description, location, starts_at, ends_at, all_day, start_date, end_date, status, organizer, attendees, meeting_url, people, matches, kind, web_url";
+
+/// How `kind` marks an out-of-office entry (anything else, or none, is a meeting).
+const OUT_OF_OFFICE: &str = "out_of_office";
 
 /// A stored occurrence, typed.
 #[derive(Debug, Clone)]
@@ -245,6 +250,10 @@ pub struct EventRow {
     /// People linked by an email match.
     pub people: Vec<String>,
     pub matches: Vec<MatchRecord>,
+    /// A Google out-of-office entry (never matched, logged or joined).
+    pub out_of_office: bool,
+    /// The event in the provider's web calendar.
+    pub web_url: Option<String>,
 }
 
 impl From<StoredEvent> for EventRow {
@@ -276,6 +285,8 @@ impl From<StoredEvent> for EventRow {
             all_day: s.all_day,
             meeting_url: s.meeting_url.as_deref().and_then(web_link),
             people: s.people,
+            out_of_office: s.kind.as_deref() == Some(OUT_OF_OFFICE),
+            web_url: s.web_url.as_deref().and_then(web_link),
         }
     }
 }
@@ -356,6 +367,8 @@ struct EventInsert {
     people: Vec<String>,
     matches: Vec<StoredMatch>,
     unknown_guests: bool,
+    kind: String,
+    web_url: Option<String>,
 }
 
 impl EventInsert {
@@ -399,6 +412,13 @@ impl EventInsert {
             people: matcher::linked_people(&matches),
             matches: stored_matches(&matches),
             unknown_guests: e.guests().any(|g| matcher::is_unknown(index, &g)),
+            kind: if e.out_of_office {
+                OUT_OF_OFFICE
+            } else {
+                "meeting"
+            }
+            .to_string(),
+            web_url: e.web_url.as_deref().and_then(web_link),
         }
     }
 }
@@ -1085,7 +1105,8 @@ impl EventStore {
             self.db
                 .query(format!(
                     "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND connection = $connection AND all_day = false
-                       AND status != 'cancelled' AND ends_at <= $now AND starts_at >= $from AND array::len(people) > 0"
+                       AND status != 'cancelled' AND ends_at <= $now AND starts_at >= $from AND array::len(people) > 0
+                       AND kind != 'out_of_office'"
                 ))
                 .bind(("owner", owner.to_string()))
                 .bind(("connection", connection.to_string()))
@@ -1285,6 +1306,8 @@ mod tests {
             meeting_url: None,
             people: vec![],
             matches: vec![],
+            out_of_office: false,
+            web_url: None,
         }
     }
 
