@@ -350,6 +350,9 @@ UPDATE connection SET show_out_of_office = false WHERE show_out_of_office IS NON
 DEFINE FIELD IF NOT EXISTS kind ON event TYPE option<string>;
 -- The event in the provider's web calendar (Google's htmlLink).
 DEFINE FIELD IF NOT EXISTS web_url ON event TYPE option<string>;
+"#,
+    },
+    Migration {
         version: 15,
         name: "meetings with unknown guests",
         sql: r#"

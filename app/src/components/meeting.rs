@@ -64,8 +64,8 @@ pub fn MeetingCard(
     let first_person = meeting.matched_people().first().map(|p| p.id.clone());
     // The same moment as the rest of the card (on the person page, when the server rendered it),
     // so hydration finds what the server drew.
-    let can_log = meeting.has_ended(now.get_untracked(), &tz) && !meeting.cancelled
-        && !meeting.out_of_office;
+    let can_log =
+        meeting.has_ended(now.get_untracked(), &tz) && !meeting.cancelled && !meeting.out_of_office;
     let id = meeting.id.clone();
     let logged = meeting.logged_activity.clone();
     let place = [

@@ -410,13 +410,17 @@ impl ConnectionStore {
         id: &str,
         sealed: Option<String>,
     ) -> Result<(), StoreError> {
-        self.db
-            .query("UPDATE $rid SET credential = $sealed WHERE owner = $owner")
-            .bind(("rid", connection_rid(id)?))
-            .bind(("owner", owner.to_string()))
-            .bind(("sealed", sealed))
-            .await?
-            .check()?;
+        crate::db::retrying(|| async {
+            self.db
+                .query("UPDATE $rid SET credential = $sealed WHERE owner = $owner")
+                .bind(("rid", connection_rid(id)?))
+                .bind(("owner", owner.to_string()))
+                .bind(("sealed", sealed.clone()))
+                .await?
+                .check()?;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
@@ -455,7 +459,8 @@ impl ConnectionStore {
         let relist = row.provider == Provider::Google
             && row.show_out_of_office != settings.show_out_of_office;
         let selected: Vec<String> = settings.selected.iter().cloned().collect();
-        self.db
+        crate::db::retrying(|| async {
+        crate::db::check_all(self.db
             .query(format!(
                 "BEGIN TRANSACTION;
                  UPDATE $rid SET name = $name, sync_enabled = $sync, auto_log = $auto, days_back = $back, days_ahead = $ahead, sync_frequency = $frequency, show_out_of_office = $ooo WHERE owner = $owner;
@@ -478,9 +483,11 @@ impl ConnectionStore {
             .bind(("frequency", settings.sync_frequency.as_str().to_string()))
             .bind(("ooo", settings.show_out_of_office))
             .bind(("relist", relist))
-            .bind(("selected", selected))
-            .await?
-            .check()?;
+            .bind(("selected", selected.clone()))
+            .await?)?;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
@@ -488,7 +495,8 @@ impl ConnectionStore {
     /// from its events stay but lose their link to them.
     pub async fn delete(&self, owner: &str, id: &str) -> Result<(), StoreError> {
         self.row(owner, id).await?;
-        self.db
+        crate::db::retrying(|| async {
+        crate::db::check_all(self.db
             .query(format!(
                 "BEGIN TRANSACTION;
                  {}
@@ -506,8 +514,10 @@ impl ConnectionStore {
             .bind(("id", id.to_string()))
             .bind(("owner", owner.to_string()))
             .bind(("prefix", format!("event:{id}:")))
-            .await?
-            .check()?;
+            .await?)?;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
@@ -525,20 +535,25 @@ impl ConnectionStore {
             (false, false) => "UPDATE $rid SET status = $status, last_error = $error, progress_phase = NONE, progress_done = NONE, progress_total = NONE WHERE owner = $owner",
             (false, true) => "UPDATE $rid SET status = $status, last_error = $error WHERE owner = $owner",
         };
-        self.db
-            .query(sql)
-            .bind(("rid", connection_rid(id)?))
-            .bind(("owner", owner.to_string()))
-            .bind(("status", status.as_str().to_string()))
-            .bind(("error", error))
-            .await?
-            .check()?;
+        crate::db::retrying(|| async {
+            self.db
+                .query(sql)
+                .bind(("rid", connection_rid(id)?))
+                .bind(("owner", owner.to_string()))
+                .bind(("status", status.as_str().to_string()))
+                .bind(("error", error.clone()))
+                .await?
+                .check()?;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
     /// A sync began: "syncing", with its progress at the start (the last error stays shown
     /// until the sync ends).
     pub async fn mark_syncing(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        crate::db::retrying(|| async {
         self.db
             .query("UPDATE $rid SET status = 'syncing', progress_phase = $phase, progress_done = 0, progress_total = NONE WHERE owner = $owner")
             .bind(("rid", connection_rid(id)?))
@@ -546,12 +561,16 @@ impl ConnectionStore {
             .bind(("phase", SyncPhase::Listing.as_str().to_string()))
             .await?
             .check()?;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
     /// Where the running sync is; only while it is still marked as syncing (a sync stopped by
     /// its deadline must not write over its final status).
     pub async fn set_progress(&self, id: &str, progress: SyncProgress) -> Result<(), StoreError> {
+        crate::db::retrying(|| async {
         self.db
             .query("UPDATE type::record('connection', $id) SET progress_phase = $phase, progress_done = $done, progress_total = $total WHERE status = 'syncing'")
             .bind(("id", id.to_string()))
@@ -560,6 +579,9 @@ impl ConnectionStore {
             .bind(("total", progress.total.map(|t| t as i64)))
             .await?
             .check()?;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
@@ -652,6 +674,7 @@ impl ConnectionStore {
         next: DateTime<Utc>,
         failures: i64,
     ) -> Result<(), StoreError> {
+        crate::db::retrying(|| async {
         self.db
             .query("UPDATE type::record('connection', $id) SET last_attempt_at = $at, next_sync_at = $next, failures = $failures")
             .bind(("id", id.to_string()))
@@ -660,6 +683,9 @@ impl ConnectionStore {
             .bind(("failures", failures))
             .await?
             .check()?;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
@@ -670,6 +696,7 @@ impl ConnectionStore {
         next: DateTime<Utc>,
         failures: i64,
     ) -> Result<(), StoreError> {
+        crate::db::retrying(|| async {
         self.db
             .query("UPDATE type::record('connection', $id) SET next_sync_at = $next, failures = $failures")
             .bind(("id", id.to_string()))
@@ -677,6 +704,9 @@ impl ConnectionStore {
             .bind(("failures", failures))
             .await?
             .check()?;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 }

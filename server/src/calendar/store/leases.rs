@@ -3,32 +3,10 @@
 //! Processes taking the same lease at the same moment on a shared SurrealDB server make all but
 //! one transaction fail with a write conflict: the statement is run again, and then sees the
 //! winner's lease.
-use std::future::Future;
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 
-use crate::db::Db;
+use crate::db::{retrying, Db};
 use crate::error::StoreError;
-
-/// How often a lease statement is tried when it meets a write conflict.
-const ATTEMPTS: u32 = 8;
-
-/// Runs `statement` again after a write conflict, a little later each time.
-async fn retrying<T, F: Future<Output = Result<T, StoreError>>>(
-    mut statement: impl FnMut() -> F,
-) -> Result<T, StoreError> {
-    let mut attempt = 1;
-    loop {
-        match statement().await {
-            Err(e) if e.is_write_conflict() && attempt < ATTEMPTS => {
-                tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
-                attempt += 1;
-            }
-            result => return result,
-        }
-    }
-}
 
 /// One sync's hold on one connection.
 #[derive(Clone)]
