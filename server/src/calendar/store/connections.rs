@@ -460,31 +460,33 @@ impl ConnectionStore {
             && row.show_out_of_office != settings.show_out_of_office;
         let selected: Vec<String> = settings.selected.iter().cloned().collect();
         crate::db::retrying(|| async {
-        crate::db::check_all(self.db
-            .query(format!(
-                "BEGIN TRANSACTION;
-                 UPDATE $rid SET name = $name, sync_enabled = $sync, auto_log = $auto, days_back = $back, days_ahead = $ahead, sync_frequency = $frequency, show_out_of_office = $ooo WHERE owner = $owner;
-                 IF $relist {{ UPDATE calendar SET sync_token = NONE WHERE owner = $owner AND connection = $id; }};
-                 UPDATE calendar SET selected = (remote_id IN $selected) WHERE owner = $owner AND connection = $id;
-                 LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id AND selected = false);
-                 {}
-                 UPDATE calendar SET sync_token = NONE, ctag = NONE, removal_pending = NONE, expanded_from = NONE, expanded_to = NONE WHERE owner = $owner AND connection = $id AND selected = false;
-                 COMMIT TRANSACTION;",
-                events::DELETE_FOR_CALENDARS
-            ))
-            .bind(("rid", connection_rid(id)?))
-            .bind(("id", id.to_string()))
-            .bind(("owner", owner.to_string()))
-            .bind(("name", settings.name.to_string()))
-            .bind(("sync", settings.sync_enabled))
-            .bind(("auto", settings.auto_log))
-            .bind(("back", settings.days_back as i64))
-            .bind(("ahead", settings.days_ahead as i64))
-            .bind(("frequency", settings.sync_frequency.as_str().to_string()))
-            .bind(("ooo", settings.show_out_of_office))
-            .bind(("relist", relist))
-            .bind(("selected", selected.clone()))
-            .await?)?;
+            let response = self
+                .db
+                .query(format!(
+                    "BEGIN TRANSACTION;
+                     UPDATE $rid SET name = $name, sync_enabled = $sync, auto_log = $auto, days_back = $back, days_ahead = $ahead, sync_frequency = $frequency, show_out_of_office = $ooo WHERE owner = $owner;
+                     IF $relist {{ UPDATE calendar SET sync_token = NONE WHERE owner = $owner AND connection = $id; }};
+                     UPDATE calendar SET selected = (remote_id IN $selected) WHERE owner = $owner AND connection = $id;
+                     LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id AND selected = false);
+                     {}
+                     UPDATE calendar SET sync_token = NONE, ctag = NONE, removal_pending = NONE, expanded_from = NONE, expanded_to = NONE WHERE owner = $owner AND connection = $id AND selected = false;
+                     COMMIT TRANSACTION;",
+                    events::DELETE_FOR_CALENDARS
+                ))
+                .bind(("rid", connection_rid(id)?))
+                .bind(("id", id.to_string()))
+                .bind(("owner", owner.to_string()))
+                .bind(("name", settings.name.to_string()))
+                .bind(("sync", settings.sync_enabled))
+                .bind(("auto", settings.auto_log))
+                .bind(("back", settings.days_back as i64))
+                .bind(("ahead", settings.days_ahead as i64))
+                .bind(("frequency", settings.sync_frequency.as_str().to_string()))
+                .bind(("ooo", settings.show_out_of_office))
+                .bind(("relist", relist))
+                .bind(("selected", selected.clone()))
+                .await?;
+            crate::db::check_all(response)?;
             Ok(())
         })
         .await?;
@@ -496,25 +498,27 @@ impl ConnectionStore {
     pub async fn delete(&self, owner: &str, id: &str) -> Result<(), StoreError> {
         self.row(owner, id).await?;
         crate::db::retrying(|| async {
-        crate::db::check_all(self.db
-            .query(format!(
-                "BEGIN TRANSACTION;
-                 {}
-                 LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id);
-                 {}
-                 DELETE calendar WHERE owner = $owner AND connection = $id;
-                 {}
-                 DELETE $rid WHERE owner = $owner;
-                 COMMIT TRANSACTION;",
-                activities::UNLINK_SOURCES_WITH_PREFIX,
-                events::DELETE_FOR_CALENDARS,
-                crate::my_addresses::DELETE_FOR_CONNECTION,
-            ))
-            .bind(("rid", connection_rid(id)?))
-            .bind(("id", id.to_string()))
-            .bind(("owner", owner.to_string()))
-            .bind(("prefix", format!("event:{id}:")))
-            .await?)?;
+            let response = self
+                .db
+                .query(format!(
+                    "BEGIN TRANSACTION;
+                     {}
+                     LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id);
+                     {}
+                     DELETE calendar WHERE owner = $owner AND connection = $id;
+                     {}
+                     DELETE $rid WHERE owner = $owner;
+                     COMMIT TRANSACTION;",
+                    activities::UNLINK_SOURCES_WITH_PREFIX,
+                    events::DELETE_FOR_CALENDARS,
+                    crate::my_addresses::DELETE_FOR_CONNECTION,
+                ))
+                .bind(("rid", connection_rid(id)?))
+                .bind(("id", id.to_string()))
+                .bind(("owner", owner.to_string()))
+                .bind(("prefix", format!("event:{id}:")))
+                .await?;
+            crate::db::check_all(response)?;
             Ok(())
         })
         .await?;
@@ -554,13 +558,13 @@ impl ConnectionStore {
     /// until the sync ends).
     pub async fn mark_syncing(&self, owner: &str, id: &str) -> Result<(), StoreError> {
         crate::db::retrying(|| async {
-        self.db
-            .query("UPDATE $rid SET status = 'syncing', progress_phase = $phase, progress_done = 0, progress_total = NONE WHERE owner = $owner")
-            .bind(("rid", connection_rid(id)?))
-            .bind(("owner", owner.to_string()))
-            .bind(("phase", SyncPhase::Listing.as_str().to_string()))
-            .await?
-            .check()?;
+            self.db
+                .query("UPDATE $rid SET status = 'syncing', progress_phase = $phase, progress_done = 0, progress_total = NONE WHERE owner = $owner")
+                .bind(("rid", connection_rid(id)?))
+                .bind(("owner", owner.to_string()))
+                .bind(("phase", SyncPhase::Listing.as_str().to_string()))
+                .await?
+                .check()?;
             Ok(())
         })
         .await?;
@@ -571,14 +575,14 @@ impl ConnectionStore {
     /// its deadline must not write over its final status).
     pub async fn set_progress(&self, id: &str, progress: SyncProgress) -> Result<(), StoreError> {
         crate::db::retrying(|| async {
-        self.db
-            .query("UPDATE type::record('connection', $id) SET progress_phase = $phase, progress_done = $done, progress_total = $total WHERE status = 'syncing'")
-            .bind(("id", id.to_string()))
-            .bind(("phase", progress.phase.as_str().to_string()))
-            .bind(("done", progress.done as i64))
-            .bind(("total", progress.total.map(|t| t as i64)))
-            .await?
-            .check()?;
+            self.db
+                .query("UPDATE type::record('connection', $id) SET progress_phase = $phase, progress_done = $done, progress_total = $total WHERE status = 'syncing'")
+                .bind(("id", id.to_string()))
+                .bind(("phase", progress.phase.as_str().to_string()))
+                .bind(("done", progress.done as i64))
+                .bind(("total", progress.total.map(|t| t as i64)))
+                .await?
+                .check()?;
             Ok(())
         })
         .await?;
@@ -675,14 +679,14 @@ impl ConnectionStore {
         failures: i64,
     ) -> Result<(), StoreError> {
         crate::db::retrying(|| async {
-        self.db
-            .query("UPDATE type::record('connection', $id) SET last_attempt_at = $at, next_sync_at = $next, failures = $failures")
-            .bind(("id", id.to_string()))
-            .bind(("at", at))
-            .bind(("next", next))
-            .bind(("failures", failures))
-            .await?
-            .check()?;
+            self.db
+                .query("UPDATE type::record('connection', $id) SET last_attempt_at = $at, next_sync_at = $next, failures = $failures")
+                .bind(("id", id.to_string()))
+                .bind(("at", at))
+                .bind(("next", next))
+                .bind(("failures", failures))
+                .await?
+                .check()?;
             Ok(())
         })
         .await?;
@@ -697,13 +701,13 @@ impl ConnectionStore {
         failures: i64,
     ) -> Result<(), StoreError> {
         crate::db::retrying(|| async {
-        self.db
-            .query("UPDATE type::record('connection', $id) SET next_sync_at = $next, failures = $failures")
-            .bind(("id", id.to_string()))
-            .bind(("next", next))
-            .bind(("failures", failures))
-            .await?
-            .check()?;
+            self.db
+                .query("UPDATE type::record('connection', $id) SET next_sync_at = $next, failures = $failures")
+                .bind(("id", id.to_string()))
+                .bind(("next", next))
+                .bind(("failures", failures))
+                .await?
+                .check()?;
             Ok(())
         })
         .await?;
