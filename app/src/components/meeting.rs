@@ -548,7 +548,7 @@ mod tests {
         }
     }
 
-    fn render<V: RenderHtml>(view: impl FnOnce() -> V) -> String {
+    fn render<V: IntoView + 'static>(view: impl FnOnce() -> V + Send + 'static) -> String {
         Owner::new().with(|| {
             provide_context(CurrentUser(RwSignal::new(UserInfo {
                 id: "u".into(),
@@ -556,7 +556,10 @@ mod tests {
                 name: "U".into(),
                 time_zone: "UTC".into(),
             })));
-            view().to_html()
+            // Card actions read the page's query (forms keep it), as inside the app's router.
+            provide_context(leptos_router::location::RequestUrl::new("/meetings"));
+            view! { <leptos_router::components::Router>{view()}</leptos_router::components::Router> }
+                .to_html()
         })
     }
 
