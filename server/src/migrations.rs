@@ -1,9 +1,20 @@
 //! Versioned schema migrations, applied in order at start-up. Each version runs once; the
 //! statements themselves are also idempotent (`IF NOT EXISTS`) so a crash mid-way is harmless.
+//! Several processes starting at once on one shared database take turns: one applies what is
+//! missing under a lock while the others wait, then find nothing left to do.
+use std::time::Duration;
+
+use chrono::Utc;
 use surrealdb::types::SurrealValue;
 
-use crate::db::Db;
+use crate::db::{retrying, Db};
 use crate::error::StoreError;
+
+/// How long the migration lock holds: a process that crashed holding it delays other starts
+/// by at most this much.
+const LOCK_FOR: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+/// How often a waiting process looks at the lock again.
+const LOCK_POLL: Duration = Duration::from_millis(200);
 
 pub struct Migration {
     pub version: i64,
@@ -373,9 +384,24 @@ struct Applied {
 }
 
 pub async fn apply(db: &Db) -> Result<(), StoreError> {
-    db.query("DEFINE TABLE IF NOT EXISTS migration SCHEMAFULL; DEFINE FIELD IF NOT EXISTS version ON migration TYPE int; DEFINE FIELD IF NOT EXISTS name ON migration TYPE string; DEFINE FIELD IF NOT EXISTS applied_at ON migration TYPE datetime;")
-        .await?
-        .check()?;
+    retrying(|| async {
+        db.query("DEFINE TABLE IF NOT EXISTS migration SCHEMAFULL; DEFINE FIELD IF NOT EXISTS version ON migration TYPE int; DEFINE FIELD IF NOT EXISTS name ON migration TYPE string; DEFINE FIELD IF NOT EXISTS applied_at ON migration TYPE datetime; DEFINE TABLE IF NOT EXISTS migration_lock SCHEMALESS;")
+            .await?
+            .check()?;
+        Ok(())
+    })
+    .await?;
+    let holder = crate::ids::new_id();
+    while !take_lock(db, &holder).await? {
+        tokio::time::sleep(LOCK_POLL).await;
+    }
+    let applied = apply_missing(db).await;
+    let released = release_lock(db, &holder).await;
+    applied.and(released)
+}
+
+/// Applies the migrations newer than the newest recorded one.
+async fn apply_missing(db: &Db) -> Result<(), StoreError> {
     let applied: Vec<Applied> = db.query("SELECT version FROM migration").await?.take(0)?;
     let current = applied.iter().map(|a| a.version).max().unwrap_or(0);
     for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
@@ -394,6 +420,36 @@ pub async fn apply(db: &Db) -> Result<(), StoreError> {
         .check()?;
     }
     Ok(())
+}
+
+/// Takes the migration lock unless another live process holds it.
+async fn take_lock(db: &Db, holder: &str) -> Result<bool, StoreError> {
+    let now = Utc::now();
+    let taken: Vec<serde_json::Value> = retrying(|| async {
+        let mut response = db
+            .query("UPSERT migration_lock:startup MERGE {}; UPDATE migration_lock:startup SET holder = $holder, until = $until WHERE until IS NONE OR until < $now RETURN VALUE holder;")
+            .bind(("holder", holder.to_string()))
+            .bind(("now", now))
+            .bind(("until", now + LOCK_FOR))
+            .await?
+            .check()?;
+        Ok(response.take(1)?)
+    })
+    .await?;
+    Ok(!taken.is_empty())
+}
+
+async fn release_lock(db: &Db, holder: &str) -> Result<(), StoreError> {
+    retrying(|| async {
+        db.query(
+            "UPDATE migration_lock:startup SET holder = NONE, until = NONE WHERE holder = $holder",
+        )
+        .bind(("holder", holder.to_string()))
+        .await?
+        .check()?;
+        Ok(())
+    })
+    .await
 }
 
 pub async fn applied_versions(db: &Db) -> Result<Vec<i64>, StoreError> {
@@ -415,5 +471,37 @@ mod tests {
         apply(&db).await.unwrap();
         let expected: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
         assert_eq!(applied_versions(&db).await.unwrap(), expected);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn processes_starting_at_once_take_turns_and_record_each_version_once() {
+        let db = crate::db::memory().await.unwrap();
+        let starts: Vec<_> = (0..4)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move { apply(&db).await })
+            })
+            .collect();
+        for start in starts {
+            start.await.unwrap().unwrap();
+        }
+        let expected: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+        assert_eq!(applied_versions(&db).await.unwrap(), expected);
+    }
+
+    #[tokio::test]
+    async fn a_lock_left_by_a_crashed_start_lapses() {
+        let db = crate::db::memory().await.unwrap();
+        apply(&db).await.unwrap();
+        assert!(take_lock(&db, "crashed").await.unwrap());
+        assert!(!take_lock(&db, "next").await.unwrap(), "held");
+        db.query("UPDATE migration_lock:startup SET until = time::now() - 1s")
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        assert!(take_lock(&db, "next").await.unwrap(), "lapsed");
+        release_lock(&db, "next").await.unwrap();
+        apply(&db).await.unwrap();
     }
 }

@@ -1,5 +1,6 @@
 //! Several Rondo processes on one real SurrealDB server (`surreal start` over `ws://`): two
-//! serve the web and run the sync scheduler, one only serves the web. Four users connect the
+//! serve the web and run the sync scheduler (started together on the empty database, so they
+//! race for the schema migrations), one only serves the web. Four users connect the
 //! same CalDAV calendar through different processes; "Sync now" is pressed on every process at
 //! once, over and over, while both schedulers sync too. The connection leases must keep one sync
 //! per connection at a time: every connection syncs, no event or auto-logged activity is
@@ -115,9 +116,10 @@ async fn several_processes_share_one_surrealdb_server_and_sync_each_connection_o
     dana_put_all(&radicale, calendar(now)).await;
 
     // Three processes, each with its own data directory, one database and one master key
-    // (the first process creates the key file the others read). The first two sign in as the
-    // server's root user; the web-only one as a user of Rondo's database alone, defined once
-    // the first process has created that database.
+    // (the first start creates the key file the others read). The two with the scheduler sign
+    // in as the server's root user and start at the same moment on the empty database (they
+    // take turns applying the migrations); the web-only one then signs in as a user of
+    // Rondo's database alone, defined once that database exists.
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("shared.key");
     let key_file = key_file.to_str().unwrap();
@@ -130,55 +132,55 @@ async fn several_processes_share_one_surrealdb_server_and_sync_each_connection_o
         auth_level: AuthLevel::Root,
         ..DbSettings::memory()
     };
-    let mut processes = Vec::new();
-    let mut db = None;
-    for (name, scheduler, user, password, auth) in [
-        (
-            "web-sync-1",
-            "true",
-            surreal::USER,
-            surreal::PASSWORD,
-            "root",
-        ),
-        (
-            "web-sync-2",
-            "true",
-            surreal::USER,
-            surreal::PASSWORD,
-            "root",
-        ),
-        ("web", "false", "rondo-web", "rondo-web-pw", "database"),
-    ] {
-        let data_dir = dir.path().join(name);
-        std::fs::create_dir(&data_dir).unwrap();
-        processes.push(
-            RondoServer::start(
-                &data_dir,
-                &[
-                    ("RONDO_DATABASE_URL", surreal.endpoint.as_str()),
-                    ("RONDO_DATABASE_NAMESPACE", "rondo"),
-                    ("RONDO_DATABASE_NAME", "scale"),
-                    ("RONDO_DATABASE_USER", user),
-                    ("RONDO_DATABASE_PASSWORD", password),
-                    ("RONDO_DATABASE_AUTH", auth),
-                    ("RONDO_SECRET_KEY_FILE", key_file),
-                    ("RONDO_SCHEDULER", scheduler),
-                    ("RONDO_SYNC_INTERVAL_MINUTES", "1"),
-                ],
-            )
-            .await,
-        );
-        if db.is_none() {
-            let root = server::db::connect(&db_settings).await.unwrap();
-            root.query("DEFINE USER `rondo-web` ON DATABASE PASSWORD 'rondo-web-pw' ROLES EDITOR")
+    let start =
+        |name: &'static str,
+         scheduler: &'static str,
+         (user, password, auth): (&'static str, &'static str, &'static str)| {
+            let data_dir = dir.path().join(name);
+            std::fs::create_dir(&data_dir).unwrap();
+            let endpoint = surreal.endpoint.clone();
+            async move {
+                RondoServer::start(
+                    &data_dir,
+                    &[
+                        ("RONDO_DATABASE_URL", endpoint.as_str()),
+                        ("RONDO_DATABASE_NAMESPACE", "rondo"),
+                        ("RONDO_DATABASE_NAME", "scale"),
+                        ("RONDO_DATABASE_USER", user),
+                        ("RONDO_DATABASE_PASSWORD", password),
+                        ("RONDO_DATABASE_AUTH", auth),
+                        ("RONDO_SECRET_KEY_FILE", key_file),
+                        ("RONDO_SCHEDULER", scheduler),
+                        ("RONDO_SYNC_INTERVAL_MINUTES", "1"),
+                    ],
+                )
                 .await
-                .unwrap()
-                .check()
-                .unwrap();
-            db = Some(root);
-        }
-    }
-    let db = db.unwrap();
+            }
+        };
+    let root = (surreal::USER, surreal::PASSWORD, "root");
+    let (first, second) = tokio::join!(
+        start("web-sync-1", "true", root),
+        start("web-sync-2", "true", root)
+    );
+    let db = server::db::connect(&db_settings).await.unwrap();
+    let versions: Vec<i64> = db
+        .query("SELECT VALUE version FROM migration ORDER BY version")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    let expected: Vec<i64> = server::migrations::MIGRATIONS
+        .iter()
+        .map(|m| m.version)
+        .collect();
+    assert_eq!(versions, expected, "each migration recorded once");
+    db.query("DEFINE USER `rondo-web` ON DATABASE PASSWORD 'rondo-web-pw' ROLES EDITOR")
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    let web = start("web", "false", ("rondo-web", "rondo-web-pw", "database")).await;
+    let processes = [first, second, web];
     let base = |i: usize| processes[i % processes.len()].base.clone();
 
     // Each user signs up on one process, adds Bob on the next and connects Dana's calendar
