@@ -43,7 +43,8 @@ const OLD: usize = 24;
 
 /// Dana's calendar: Bob is one of her people; "Strangers" has only unknown guests (and her);
 /// "Mixed" has Bob, two unknown guests, a room and her hand-added address; "With Bob" and
-/// "Solo" (her alias only) have none unknown; and `OLD` past meetings with Bob.
+/// "Solo" (her alias only) have none unknown; "Called off" (cancelled) has an unknown guest
+/// but nothing to act on; and `OLD` past meetings with Bob.
 async fn fixture() -> Fixture {
     let radicale = Radicale::start().await;
     let now = Utc::now();
@@ -64,6 +65,17 @@ async fn fixture() -> Fixture {
                 organizer("Ann Other", "ann@else.example"),
                 guest("Ann Other", "ann@else.example"),
                 guest("Chen, Wei", "wei@corp.example"),
+                me_invited()
+            ),
+        ),
+        (
+            "called-off",
+            "Called off",
+            now + Duration::days(3),
+            format!(
+                "STATUS:CANCELLED\n{}{}{}",
+                organizer("Ann Other", "ann@else.example"),
+                guest("Zed Zero", "zed@else.example"),
                 me_invited()
             ),
         ),
@@ -180,7 +192,10 @@ async fn people(client: &common::Client) -> Vec<String> {
 async fn all_meetings_upcoming_and_past_with_unmatched_ones_among_them() {
     let f = fixture().await;
     let upcoming = list(&f.client, "upcoming", false, 1).await;
-    assert_eq!(titles(&upcoming), vec!["With Bob", "Strangers"]);
+    assert_eq!(
+        titles(&upcoming),
+        vec!["With Bob", "Strangers", "Called off"]
+    );
     // A meeting whose guests are all unknown is listed, its guests unknown (never you).
     let strangers = find(&upcoming, "Strangers");
     assert_eq!(
@@ -199,7 +214,7 @@ async fn all_meetings_upcoming_and_past_with_unmatched_ones_among_them() {
     assert!(unknown(find(&past, "Solo")).is_empty());
 
     let counts = past.counts;
-    assert_eq!((counts.upcoming, counts.past), (2, 2 + OLD as u64));
+    assert_eq!((counts.upcoming, counts.past), (3, 2 + OLD as u64));
     assert_eq!((counts.all, counts.unmatched), (2 + OLD as u64, 1));
     assert_eq!(upcoming.counts.unmatched, 1);
 }
@@ -207,6 +222,7 @@ async fn all_meetings_upcoming_and_past_with_unmatched_ones_among_them() {
 #[tokio::test]
 async fn unmatched_lists_the_meetings_with_an_unknown_guest() {
     let f = fixture().await;
+    // A cancelled meeting is listed among all, not as one to act on.
     let upcoming = list(&f.client, "upcoming", true, 1).await;
     assert_eq!(titles(&upcoming), vec!["Strangers"]);
     assert_eq!(upcoming.meetings.total, 1);
@@ -350,7 +366,7 @@ async fn meetings_stored_before_the_flag_are_flagged_at_start_up() {
         .unwrap();
     assert!(titles(&list(&f.client, "upcoming", true, 1).await).is_empty());
     let flagged = f.server.services.flag_unknown_guests().await.unwrap();
-    assert_eq!(flagged, 4 + OLD);
+    assert_eq!(flagged, 5 + OLD);
     assert_eq!(
         titles(&list(&f.client, "upcoming", true, 1).await),
         vec!["Strangers"]

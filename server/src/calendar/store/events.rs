@@ -65,7 +65,8 @@ pub enum Among<'a> {
     /// All of them.
     All,
     /// Those with at least one guest who is none of the user's people (nor the user, nor a
-    /// room): the stored `unknown_guests` flag, kept current by every re-match.
+    /// room): the stored `unknown_guests` flag, kept current by every re-match. Cancelled
+    /// meetings are left out: nobody is met there, so there is nothing to act on.
     Unknown,
 }
 
@@ -75,7 +76,7 @@ impl Among<'_> {
         match self {
             Among::Person(_) => " AND people CONTAINS $person",
             Among::All => "",
-            Among::Unknown => " AND unknown_guests = true",
+            Among::Unknown => " AND unknown_guests = true AND status != 'cancelled'",
         }
     }
 
