@@ -678,19 +678,7 @@ impl ConnectionStore {
         next: DateTime<Utc>,
         failures: i64,
     ) -> Result<(), StoreError> {
-        crate::db::retrying(|| async {
-            self.db
-                .query("UPDATE type::record('connection', $id) SET last_attempt_at = $at, next_sync_at = $next, failures = $failures")
-                .bind(("id", id.to_string()))
-                .bind(("at", at))
-                .bind(("next", next))
-                .bind(("failures", failures))
-                .await?
-                .check()?;
-            Ok(())
-        })
-        .await?;
-        Ok(())
+        self.set_schedule(id, Some(at), next, failures).await
     }
 
     /// When the scheduler should come back, and how many failures in a row led there.
@@ -700,10 +688,27 @@ impl ConnectionStore {
         next: DateTime<Utc>,
         failures: i64,
     ) -> Result<(), StoreError> {
+        self.set_schedule(id, None, next, failures).await
+    }
+
+    async fn set_schedule(
+        &self,
+        id: &str,
+        attempt_at: Option<DateTime<Utc>>,
+        next: DateTime<Utc>,
+        failures: i64,
+    ) -> Result<(), StoreError> {
+        let attempt = if attempt_at.is_some() {
+            "last_attempt_at = $at, "
+        } else {
+            ""
+        };
+        let sql = format!("UPDATE type::record('connection', $id) SET {attempt}next_sync_at = $next, failures = $failures");
         crate::db::retrying(|| async {
             self.db
-                .query("UPDATE type::record('connection', $id) SET next_sync_at = $next, failures = $failures")
+                .query(sql.as_str())
                 .bind(("id", id.to_string()))
+                .bind(("at", attempt_at))
                 .bind(("next", next))
                 .bind(("failures", failures))
                 .await?
