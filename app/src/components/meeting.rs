@@ -216,19 +216,20 @@ impl LinkSearch {
     }
 }
 
-/// "Link to X" / "This is X": adds the attendee's address to that person.
+/// "Link to X" / "This is X": adds the attendee's address to that person. `hint` says why it
+/// is offered (a suggestion comes from a similar name, not from the address).
 fn link_form(
     link: ServerAction<LinkAttendee>,
     person_id: String,
     email: String,
     class: &'static str,
-    label: String,
+    (label, hint): (String, Option<String>),
 ) -> impl IntoView {
     view! {
         <ActionForm action=link attr:class="inline fix-form">
             <input type="hidden" name="person_id" value=person_id/>
             <input type="hidden" name="email" value=email/>
-            <button type="submit" class=format!("secondary {class}")>{label}</button>
+            <button type="submit" class=format!("secondary {class}") title=hint>{label}</button>
         </ActionForm>
     }
 }
@@ -306,7 +307,7 @@ fn UnmatchedActions(attendee: MeetingAttendee, changes: MeetingChanges) -> impl 
     let (add_email, search_email) = (attendee.email.clone(), attendee.email.clone());
     let person_form = move |p: PersonSummary| {
         let label = format!("Link to {}", p.full_name());
-        link_form(link, p.id, email.clone(), "link-person", label)
+        link_form(link, p.id, email.clone(), "link-person", (label, None))
     };
     let typed = {
         let person_form = person_form.clone();
@@ -344,7 +345,8 @@ fn UnmatchedActions(attendee: MeetingAttendee, changes: MeetingChanges) -> impl 
             <div class="fix-panel">
                 <span class="suggestions">{attendee.suggestions.into_iter().map(|p| {
                     let label = format!("This is {}", p.name);
-                    link_form(link, p.id, attendee.email.clone(), "suggestion", label)
+                    let hint = format!("A similar name: adds {} to {}", attendee.email, p.name);
+                    link_form(link, p.id, attendee.email.clone(), "suggestion", (label, Some(hint)))
                 }).collect_view()}</span>
                 <ActionForm action=add attr:class="inline fix-form">
                     <input type="hidden" name="email" value=add_email/>
@@ -650,6 +652,23 @@ mod tests {
         let html = row(known);
         assert!(
             !html.contains("unknown guest") && !html.contains("<form"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn a_suggestion_says_it_comes_from_a_similar_name() {
+        let mut m = meeting(false);
+        let mut wei = attendee("wei@corp.example", None, false);
+        wei.suggestions = vec![crate::models::PersonRef {
+            id: "w".into(),
+            name: "Wei Chen".into(),
+        }];
+        m.attendees = vec![wei];
+        let html = card(m);
+        assert!(html.contains(">This is Wei Chen<"), "{html}");
+        assert!(
+            html.contains("title=\"A similar name: adds wei@corp.example to Wei Chen\""),
             "{html}"
         );
     }

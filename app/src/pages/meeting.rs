@@ -16,15 +16,19 @@ pub fn MeetingPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     // Refetched after an attendee was linked or added, or the meeting logged, from the card.
+    // Carries the moment it was fetched, so the browser hydrates the "ended" the server rendered.
     let changes = MeetingChanges::new();
-    let detail = Resource::new(move || (id(), changes.version()), |(id, _)| get_meeting(id));
+    let detail = Resource::new(
+        move || (id(), changes.version()),
+        |(id, _)| async move { (chrono::Utc::now(), get_meeting(id).await) },
+    );
     LinkSearch::provide();
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <MeetingView detail changes/> }.into_any(),
-                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    (now, Ok(detail)) => view! { <MeetingView detail changes now/> }.into_any(),
+                    (_, Err(error)) => view! { <ErrorBox error/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -32,7 +36,11 @@ pub fn MeetingPage() -> impl IntoView {
 }
 
 #[component]
-fn MeetingView(detail: MeetingDetail, changes: MeetingChanges) -> impl IntoView {
+fn MeetingView(
+    detail: MeetingDetail,
+    changes: MeetingChanges,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView {
     let MeetingDetail {
         mut meeting,
         description,
@@ -49,7 +57,7 @@ fn MeetingView(detail: MeetingDetail, changes: MeetingChanges) -> impl IntoView 
         <h1>{title}</h1>
         <div class="meeting-page">
             <MeetingActionErrors/>
-            <MeetingCard meeting changes now=Signal::derive(chrono::Utc::now)/>
+            <MeetingCard meeting changes now=Signal::stored(now)/>
             {google_url.map(|url| view! {
                 <p class="external-link">
                     <a href=url target="_blank" rel="noopener noreferrer external">"Open in Google Calendar"</a>
