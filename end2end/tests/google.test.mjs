@@ -76,6 +76,15 @@ test('connect Google Calendar, sync it, and reconnect after the grant is revoked
   await card.getByRole('alert').filter({ hasText: 'Reconnect' }).first().waitFor();
   await waitForText(card.locator('.badge'), 'Needs re-authentication');
   await shot(page, '32-google-needs-reauth');
+  // The dashboard says so above today's meetings and leads back to Calendars.
+  const connectionName = (await card.locator('.connection-head h2').textContent()).trim();
+  await page.click('nav >> text=Dashboard');
+  const banner = page.locator('.today').getByRole('alert').filter({ hasText: 'needs attention' });
+  await banner.waitFor();
+  assert.match(await banner.textContent(), new RegExp(`^${connectionName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} needs attention`));
+  await banner.getByRole('link', { name: 'Open Calendars' }).click();
+  await page.waitForURL(`${server.base}/settings/calendars`);
+  await waitForText(card.locator('.badge'), 'Needs re-authentication');
 
   // Reconnect runs the consent again for the same connection.
   await card.getByRole('link', { name: 'Reconnect' }).click();

@@ -27,6 +27,8 @@ before(async () => {
   await radicale.makeCalendar('work', 'Work', '#e8590c');
   await radicale.putEvent('work', 'review.ics', vevent({ uid: 'review-1', summary: 'Design review', startOffsetHours: -30, attendees: [bob] }));
   await radicale.putEvent('work', 'planning.ics', vevent({ uid: 'planning-1', summary: 'Planning', startOffsetHours: 26, attendees: [bob, erin] }));
+  // Ended an hour ago: today's, dimmed in the widget (unless the hour is midnight UTC's).
+  await radicale.putEvent('work', 'early.ics', vevent({ uid: 'early-1', summary: 'Early call', startOffsetHours: -1, durationMinutes: 30 }));
   await radicale.putEvent('work', 'standup.ics', vevent({ uid: 'standup-1', summary: 'Standup', startOffsetHours: 0, durationMinutes: 60, attendees: [bob] }));
   // Pat: twelve past meetings ("Past 01" the newest), one upcoming call and a cancelled one.
   for (let i = 1; i <= 12; i++) {
@@ -87,6 +89,12 @@ test('meetings on a person, log as activity, add an attendee, today on the dashb
   await standup.waitFor();
   await standup.locator('.now-marker').waitFor();
   assert.match(await standup.locator('.today-people').textContent(), /Bob Builder/);
+  assert.match(await standup.getAttribute('class'), /\bnow\b/, 'the meeting in progress is highlighted');
+  if (new Date().getUTCHours() >= 1) {
+    const early = today.locator('.today-item', { hasText: 'Early call' });
+    assert.match(await early.getAttribute('class'), /\bdone\b/, 'an ended meeting is dimmed');
+    assert.doesNotMatch(await early.getAttribute('class'), /\bnow\b/);
+  }
   await shot(page, '20-dashboard-today');
 
   // Day navigation: the title names the day, the badge counts its meetings, links work.

@@ -548,12 +548,16 @@ impl Accounts {
         }
     }
 
+    /// Run at every start: processes starting together on a shared database may meet here.
     pub async fn purge_expired_sessions(&self) -> Result<(), StoreError> {
-        self.db
-            .query("DELETE session WHERE expires_at < time::now()")
-            .await?
-            .check()?;
-        Ok(())
+        crate::db::retrying(|| async {
+            self.db
+                .query("DELETE session WHERE expires_at < time::now()")
+                .await?
+                .check()?;
+            Ok(())
+        })
+        .await
     }
 
     pub async fn user(&self, id: &str) -> Result<UserInfo, StoreError> {
