@@ -63,7 +63,6 @@ pub struct RemoteCalendar {
     pub href: String,
     pub display_name: Option<String>,
     pub color: Option<String>,
-    pub ctag: Option<String>,
     pub supports_sync_collection: bool,
 }
 
@@ -511,7 +510,9 @@ impl CalDavClient {
 }
 
 const PRINCIPAL_PROPS: &str = r#"<d:current-user-principal/><d:resourcetype/><c:calendar-home-set xmlns:c="urn:ietf:params:xml:ns:caldav"/><c:calendar-user-address-set xmlns:c="urn:ietf:params:xml:ns:caldav"/>"#;
-const COLLECTION_PROPS: &str = r#"<d:resourcetype/><d:displayname/><d:sync-token/><d:supported-report-set/><c:supported-calendar-component-set xmlns:c="urn:ietf:params:xml:ns:caldav"/><cs:getctag xmlns:cs="http://calendarserver.org/ns/"/><a:calendar-color xmlns:a="http://apple.com/ns/ical/"/>"#;
+/// No sync-token or getctag here: some servers (Radicale) work them out over every object of
+/// every calendar listed, seconds for a large one, and the sync asks for them itself.
+const COLLECTION_PROPS: &str = r#"<d:resourcetype/><d:displayname/><d:supported-report-set/><c:supported-calendar-component-set xmlns:c="urn:ietf:params:xml:ns:caldav"/><a:calendar-color xmlns:a="http://apple.com/ns/ical/"/>"#;
 
 fn propfind(props: &str) -> String {
     format!(
@@ -591,7 +592,6 @@ fn remote_calendar(at: &Url, r: &DavResponse) -> Option<RemoteCalendar> {
         href: join(at, &r.href).ok()?.to_string(),
         display_name: r.prop_text(DAV, "displayname"),
         color: r.prop_text(APPLE, "calendar-color"),
-        ctag: r.prop_text(CALSERVER, "getctag"),
         supports_sync_collection,
     })
 }
