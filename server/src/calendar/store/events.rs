@@ -827,10 +827,7 @@ impl EventStore {
             MeetingScope::Past => (EARLIER, start, limit),
         };
         let mut response = self
-            .db
-            .query(among.sql(sql))
-            .bind(("owner", owner.to_string()))
-            .bind(("person", among.person()))
+            .among(owner, among, sql)
             .bind(("now", now))
             .bind(("today", today.to_string()))
             .bind(("limit", take as i64))
@@ -857,6 +854,19 @@ impl EventStore {
         })
     }
 
+    /// `sql` for the meetings `among` selects, with `$owner` and `$person` bound.
+    fn among(
+        &self,
+        owner: &str,
+        among: Among<'_>,
+        sql: &str,
+    ) -> surrealdb::method::Query<'_, surrealdb::engine::any::Any> {
+        self.db
+            .query(among.sql(sql))
+            .bind(("owner", owner.to_string()))
+            .bind(("person", among.person()))
+    }
+
     /// One page of the meetings `among` selects that start in `[from, to)`, in order, and how
     /// many there are: a range of the same index read from both ends.
     pub async fn starting_between(
@@ -868,10 +878,7 @@ impl EventStore {
         start: u32,
     ) -> Result<(Vec<EventRow>, u64), StoreError> {
         let mut response = self
-            .db
-            .query(among.sql(STARTING_BETWEEN))
-            .bind(("owner", owner.to_string()))
-            .bind(("person", among.person()))
+            .among(owner, among, STARTING_BETWEEN)
             .bind(("from", from))
             .bind(("to", to))
             .bind(("limit", limit as i64))
@@ -893,10 +900,7 @@ impl EventStore {
     ) -> Result<(u64, u64, u64), StoreError> {
         let ongoing = self.ongoing(owner, among, now, today).await?.len() as u64;
         let mut response = self
-            .db
-            .query(among.sql(COUNTS))
-            .bind(("owner", owner.to_string()))
-            .bind(("person", among.person()))
+            .among(owner, among, COUNTS)
             .bind(("now", now))
             .bind(("from", from))
             .bind(("to", to))
@@ -926,10 +930,7 @@ impl EventStore {
         let mut started: Vec<EventRow> = Vec::new();
         loop {
             let page = events(
-                self.db
-                    .query(among.sql(STARTED))
-                    .bind(("owner", owner.to_string()))
-                    .bind(("person", among.person()))
+                self.among(owner, among, STARTED)
                     .bind(("now", now))
                     .bind(("limit", PAGE))
                     .bind(("skip", started.len() as i64))
@@ -944,10 +945,7 @@ impl EventStore {
             }
         }
         let long: Vec<StoredEvent> = self
-            .db
-            .query(among.sql(LONG_RUNNING))
-            .bind(("owner", owner.to_string()))
-            .bind(("person", among.person()))
+            .among(owner, among, LONG_RUNNING)
             .bind(("recent", recent))
             .await?
             .take(0)?;
