@@ -217,8 +217,11 @@ async fn main() {
     let people = env_or("BENCH_PEOPLE", 10_000);
     let events = env_or("BENCH_EVENTS", 100_000);
     let total = env_or("BENCH_REQUESTS", 200);
-    let dir = tempfile::tempdir().unwrap();
-    let db = server::db::connect(&settings(dir.path())).await.unwrap();
+    // `BENCH_KEEP_DB` keeps the database for `examples/query_lab.rs` (it must not exist yet).
+    let scratch = tempfile::tempdir().unwrap();
+    let kept = std::env::var_os("BENCH_KEEP_DB").map(std::path::PathBuf::from);
+    let dir = kept.as_deref().unwrap_or(scratch.path());
+    let db = server::db::connect(&settings(dir)).await.unwrap();
     let (base, server) = start(db.clone()).await;
     let http = client();
     call(
@@ -408,7 +411,7 @@ async fn main() {
     drop(connections);
     let started = Instant::now();
     let db = loop {
-        match server::db::connect(&settings(dir.path())).await {
+        match server::db::connect(&settings(dir)).await {
             Ok(db) => break db,
             Err(e) if started.elapsed() < Duration::from_secs(30) => {
                 eprintln!("waiting for the database to close: {e}");

@@ -10,7 +10,7 @@ use app::models::{
 };
 use app::time::from_local_input;
 
-use crate::db::{count_of, CountRow, Db};
+use crate::db::{count_of, inlined, CountRow, Db, Literal};
 use crate::error::{within, StoreError};
 use crate::ids::{new_id, record};
 use crate::meeting_notes::MeetingNotes;
@@ -179,21 +179,31 @@ impl Activities {
             people: Vec<String>,
             occurred_at: DateTime<Utc>,
         }
-        // Newest activities first, walked until enough different people turned up; bounded, so
-        // a very busy week costs no more than this many rows.
-        let touches: Vec<Touch> = self
-            .db
-            .query("SELECT people, occurred_at FROM activity WHERE owner = $owner AND occurred_at <= $now ORDER BY occurred_at DESC LIMIT 500")
-            .bind(("owner", owner.to_string()))
-            .bind(("now", now))
-            .await?
-            .take(0)?;
+        // Newest activities first, a page at a time until enough different people turned up;
+        // bounded, so a very busy week costs no more than `MAX_PAGES` pages.
+        const PAGE: i64 = 40;
+        const MAX_PAGES: i64 = 12;
         let mut latest: Vec<(String, DateTime<Utc>)> = Vec::new();
-        for touch in touches {
-            for person in touch.people {
-                if latest.len() < limit && !latest.iter().any(|(p, _)| *p == person) {
-                    latest.push((person, touch.occurred_at));
+        for page in 0..MAX_PAGES {
+            let touches: Vec<Touch> = self
+                .db
+                .query("SELECT people, occurred_at FROM activity WHERE owner = $owner AND occurred_at <= $now ORDER BY occurred_at DESC LIMIT $limit START $start")
+                .bind(("owner", owner.to_string()))
+                .bind(("now", now))
+                .bind(("limit", PAGE))
+                .bind(("start", page * PAGE))
+                .await?
+                .take(0)?;
+            let last_page = (touches.len() as i64) < PAGE;
+            for touch in touches {
+                for person in touch.people {
+                    if latest.len() < limit && !latest.iter().any(|(p, _)| *p == person) {
+                        latest.push((person, touch.occurred_at));
+                    }
                 }
+            }
+            if last_page || latest.len() >= limit {
+                break;
             }
         }
         let ids: Vec<String> = latest.iter().map(|(p, _)| p.clone()).collect();
@@ -210,8 +220,10 @@ impl Activities {
     pub async fn count(&self, owner: &str) -> Result<u64, StoreError> {
         let row: Option<CountRow> = self
             .db
-            .query("SELECT count() AS n FROM activity WHERE owner = $owner GROUP ALL")
-            .bind(("owner", owner.to_string()))
+            .query(inlined(
+                "SELECT count() AS n FROM activity WHERE owner = $owner GROUP ALL",
+                &[("owner", Literal::key(owner)?)],
+            ))
             .await?
             .take(0)?;
         Ok(count_of(row))

@@ -9,6 +9,9 @@ use surrealdb::Surreal;
 use crate::error::StoreError;
 use crate::migrations;
 
+mod inline;
+pub use inline::{inlined, Literal};
+
 pub type Db = Surreal<Any>;
 
 /// The row of `SELECT count() AS n … GROUP ALL`; every count query reads it.

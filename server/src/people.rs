@@ -10,7 +10,7 @@ use app::models::{
 };
 
 use crate::auth::validate_email;
-use crate::db::{count_of, CountRow, Db};
+use crate::db::{count_of, inlined, CountRow, Db, Literal};
 use crate::error::{within, StoreError};
 use crate::ids::{new_id, record};
 use crate::matcher::index::gmail_key;
@@ -264,9 +264,13 @@ impl People {
         let filter: String = (0..terms.len())
             .map(|i| format!(" AND search_text CONTAINS $t{i}"))
             .collect();
+        let count = inlined(
+            &format!("SELECT count() AS n FROM person WHERE owner = $owner{filter} GROUP ALL;"),
+            &[("owner", Literal::key(owner)?)],
+        );
         let sql = format!(
             "SELECT {SUMMARY_FIELDS}, sort_name FROM person WHERE owner = $owner{filter} ORDER BY sort_name LIMIT $limit START $start;
-             SELECT count() AS n FROM person WHERE owner = $owner{filter} GROUP ALL;"
+             {count}"
         );
         let mut q = self
             .db
@@ -306,8 +310,10 @@ impl People {
     pub async fn counts(&self, owner: &str) -> Result<(u64, u64), StoreError> {
         let mut response = self
             .db
-            .query("SELECT count() AS n FROM person WHERE owner = $owner GROUP ALL; SELECT count() AS n FROM person WHERE owner = $owner AND favorite = true GROUP ALL;")
-            .bind(("owner", owner.to_string()))
+            .query(inlined(
+                "SELECT count() AS n FROM person WHERE owner = $owner GROUP ALL; SELECT count() AS n FROM person WHERE owner = $owner AND favorite = true GROUP ALL;",
+                &[("owner", Literal::key(owner)?)],
+            ))
             .await?;
         Ok((count_of(response.take(0)?), count_of(response.take(1)?)))
     }

@@ -8,7 +8,7 @@ use surrealdb::types::{RecordId, SurrealValue};
 use app::models::{EventStatus, MatchReason, MeetingScope, Response};
 
 use crate::calendar::model::{self, web_link, AttendeeRecord, Changes, EventRecord};
-use crate::db::{count_of, CountRow, Db};
+use crate::db::{count_of, inlined, CountRow, Db, Literal};
 use crate::error::StoreError;
 use crate::ids::new_id;
 use crate::matcher::{self, Guest, Index, MatchRecord, OwnAddresses};
@@ -827,8 +827,7 @@ impl EventStore {
             MeetingScope::Past => (EARLIER, start, limit),
         };
         let mut response = self
-            .among(owner, among, sql)
-            .bind(("now", now))
+            .among(owner, among, sql, &[("now", now)])?
             .bind(("today", today.to_string()))
             .bind(("limit", take as i64))
             .bind(("start", skip as i64))
@@ -854,17 +853,21 @@ impl EventStore {
         })
     }
 
-    /// `sql` for the meetings `among` selects, with `$owner` and `$person` bound.
+    /// `sql` for the meetings `among` selects, with `$owner`, `$person` and the `times`
+    /// spelled out (so its counts are read from index keys alone, see `db::inlined`).
     fn among(
         &self,
         owner: &str,
         among: Among<'_>,
         sql: &str,
-    ) -> surrealdb::method::Query<'_, surrealdb::engine::any::Any> {
-        self.db
-            .query(among.sql(sql))
-            .bind(("owner", owner.to_string()))
-            .bind(("person", among.person()))
+        times: &[(&str, DateTime<Utc>)],
+    ) -> Result<surrealdb::method::Query<'_, surrealdb::engine::any::Any>, StoreError> {
+        let mut values = vec![("owner", Literal::key(owner)?)];
+        if let Among::Person(person) = among {
+            values.push(("person", Literal::key(person)?));
+        }
+        values.extend(times.iter().map(|(name, at)| (*name, Literal::Time(*at))));
+        Ok(self.db.query(inlined(&among.sql(sql), &values)))
     }
 
     /// One page of the meetings `among` selects that start in `[from, to)`, in order, and how
@@ -878,9 +881,12 @@ impl EventStore {
         start: u32,
     ) -> Result<(Vec<EventRow>, u64), StoreError> {
         let mut response = self
-            .among(owner, among, STARTING_BETWEEN)
-            .bind(("from", from))
-            .bind(("to", to))
+            .among(
+                owner,
+                among,
+                STARTING_BETWEEN,
+                &[("from", from), ("to", to)],
+            )?
             .bind(("limit", limit as i64))
             .bind(("start", start as i64))
             .await?;
@@ -900,10 +906,12 @@ impl EventStore {
     ) -> Result<(u64, u64, u64), StoreError> {
         let ongoing = self.ongoing(owner, among, now, today).await?.len() as u64;
         let mut response = self
-            .among(owner, among, COUNTS)
-            .bind(("now", now))
-            .bind(("from", from))
-            .bind(("to", to))
+            .among(
+                owner,
+                among,
+                COUNTS,
+                &[("now", now), ("from", from), ("to", to)],
+            )?
             .await?;
         let later = count_of(response.take(0)?);
         let started = count_of(response.take(1)?);
@@ -930,8 +938,7 @@ impl EventStore {
         let mut started: Vec<EventRow> = Vec::new();
         loop {
             let page = events(
-                self.among(owner, among, STARTED)
-                    .bind(("now", now))
+                self.among(owner, among, STARTED, &[("now", now)])?
                     .bind(("limit", PAGE))
                     .bind(("skip", started.len() as i64))
                     .await?
@@ -945,8 +952,7 @@ impl EventStore {
             }
         }
         let long: Vec<StoredEvent> = self
-            .among(owner, among, LONG_RUNNING)
-            .bind(("recent", recent))
+            .among(owner, among, LONG_RUNNING, &[("recent", recent)])?
             .await?
             .take(0)?;
         let mut rows: Vec<EventRow> = started

@@ -1,0 +1,119 @@
+//! Times what the slow pages ask of the database, one call at a time, over a database kept by
+//! the pages benchmark (`BENCH_KEEP_DB=/some/dir cargo bench -p server --bench pages`):
+//!
+//!     cargo run --release -p server --example query_lab -- /some/dir ["SQL" ...]
+//!
+//! With SQL arguments it prints `EXPLAIN ANALYZE` of each instead (`$owner` is the benchmark
+//! user, `$busy` its busiest person, `$now` the current time).
+use std::time::{Duration, Instant};
+
+use app::api::backend::Backend;
+use app::models::{MeetingScope, UserInfo};
+use chrono::Utc;
+use server::db::DbSettings;
+use server::services::Services;
+
+async fn time<T, E: std::fmt::Debug, F: std::future::Future<Output = Result<T, E>>>(
+    label: &str,
+    mut run: impl FnMut() -> F,
+) {
+    let mut times: Vec<Duration> = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        run().await.unwrap();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!(
+        "{label:<40} median {:>9.2?}  best {:>9.2?}",
+        times[2], times[0]
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir = args.first().expect("the directory BENCH_KEEP_DB named");
+    let settings = DbSettings {
+        endpoint: format!("surrealkv://{dir}/db"),
+        ..DbSettings::memory()
+    };
+    let db = server::db::connect(&settings).await.unwrap();
+    let owner: Vec<String> = db
+        .query("SELECT VALUE record::id(id) FROM user")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    // The benchmark's busy person: the first primary address of the directory.
+    let directory = server::people::People::new(db.clone())
+        .directory(&owner[0])
+        .await
+        .unwrap();
+    let busy = directory
+        .emails
+        .iter()
+        .find(|e| e.primary)
+        .unwrap()
+        .person
+        .clone();
+    let user = UserInfo {
+        id: owner[0].clone(),
+        email: "bench@example.org".into(),
+        name: "Bench".into(),
+        time_zone: "UTC".into(),
+    };
+    if args.len() > 1 {
+        for sql in &args[1..] {
+            let started = Instant::now();
+            let mut response = db
+                .query(format!("EXPLAIN ANALYZE {sql}"))
+                .bind(("owner", user.id.clone()))
+                .bind(("busy", busy.clone()))
+                .bind(("now", Utc::now()))
+                .await
+                .unwrap();
+            let plan: surrealdb::types::Value = response.take(0).unwrap();
+            println!("{sql}\n{:.2?}\n{plan:#?}\n", started.elapsed());
+        }
+        return;
+    }
+    let config = server::config::Config::load_from(None, |_| None).unwrap();
+    let calendar = server::serve::calendar_settings(&config, server::secrets::Keyring::generate());
+    let services = Services::new(db.clone(), false, calendar);
+    let (u, p) = (&user, busy.as_str());
+    let people = services.people();
+    let now = Utc::now();
+    time("dashboard", || services.dashboard(u)).await;
+    time("  people counts", || people.counts(&u.id)).await;
+    time("  favorites", || people.favorites(&u.id, 24)).await;
+    time("  recent activities", || {
+        services.activities.recent(people, &u.id, 10)
+    })
+    .await;
+    time("  recently contacted", || {
+        services
+            .activities
+            .recently_contacted(people, &u.id, now, 8)
+    })
+    .await;
+    time("  activity count", || services.activities.count(&u.id)).await;
+    time("  connections", || {
+        services.calendars.connections.list_rows(&u.id)
+    })
+    .await;
+    time("list people, page 1", || services.list_people(u, "", 1)).await;
+    time("list people, page 200", || services.list_people(u, "", 200)).await;
+    time("get person (busy)", || services.get_person(u, p)).await;
+    for scope in [MeetingScope::Upcoming, MeetingScope::Past] {
+        time(&format!("person meetings {scope:?}"), || {
+            services.person_meetings(u, p, scope, 1, None, None)
+        })
+        .await;
+    }
+    time("person activities", || services.person_activities(u, p, 1)).await;
+    time("todays meetings", || {
+        services.todays_meetings(u, None, false)
+    })
+    .await;
+}
