@@ -116,4 +116,23 @@ async fn main() {
         services.todays_meetings(u, None, false)
     })
     .await;
+    let day = now.date_naive();
+    let start = day.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let end = start + chrono::Duration::days(1);
+    time("  events of the day (store)", || {
+        services.calendars.events.on_day(&u.id, day, start, end, 500)
+    })
+    .await;
+    let index = services.calendars.matcher.index(&u.id).await.unwrap();
+    time("  suggestions for 8 strangers", || async {
+        for i in 0..8 {
+            index.match_attendee(
+                &format!("stranger{i}@elsewhere.example"),
+                Some(&format!("Stranger {i}")),
+                false,
+            );
+        }
+        Ok::<(), ()>(())
+    })
+    .await;
 }
