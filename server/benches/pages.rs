@@ -450,9 +450,11 @@ async fn main() {
     for ((label, _), (a, b)) in requests.iter().zip(fresh.iter().zip(&reopened)) {
         table.push_str(&format!("| {label} | {a} | {b} |\n"));
     }
+    let (anon, file) = support::rss_now_mb();
     table.push_str(&format!(
         "\nPeak RSS of the benchmark process (server and client): {rss_fresh:.0} MB after the \
-         bulk write and the first round, {:.0} MB at the end.\n",
+         bulk write and the first round, {:.0} MB at the end; resident at the end: {anon:.0} MB \
+         anonymous, {file:.0} MB mapped files.\n",
         support::peak_rss_mb()
     ));
     support::publish("pages", &table);

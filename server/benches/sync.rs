@@ -269,7 +269,8 @@ async fn main() {
          | Raw calendar-query REPORT of all data ({:.1} MB), for comparison | {} |\n\
          | First sync ÷ raw REPORT | {:.1}× |\n\
          {comparison}\
-         | Peak RSS of the benchmark process (server side and Rondo's test client) | {:.0} MB |\n",
+         | Peak RSS of the benchmark process (server side and Rondo's test client) | {:.0} MB |\n\
+         | Resident at the end: anonymous / mapped files | {:.0} MB / {:.0} MB |\n",
         stored.first().and_then(|r| r["n"].as_i64()).unwrap_or(0),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         Utc::now().format("%Y-%m-%d"),
@@ -283,6 +284,8 @@ async fn main() {
         secs(raw),
         first.as_secs_f64() / raw.as_secs_f64(),
         support::peak_rss_mb(),
+        support::rss_now_mb().0,
+        support::rss_now_mb().1,
     );
     support::publish("sync", &table);
 }

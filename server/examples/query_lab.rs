@@ -120,7 +120,10 @@ async fn main() {
     let start = day.and_hms_opt(0, 0, 0).unwrap().and_utc();
     let end = start + chrono::Duration::days(1);
     time("  events of the day (store)", || {
-        services.calendars.events.on_day(&u.id, day, start, end, 500)
+        services
+            .calendars
+            .events
+            .on_day(&u.id, day, start, end, 500)
     })
     .await;
     let index = services.calendars.matcher.index(&u.id).await.unwrap();
@@ -135,4 +138,12 @@ async fn main() {
         Ok::<(), ()>(())
     })
     .await;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    for line in status.lines().filter(|l| {
+        ["VmHWM:", "RssAnon:", "RssFile:"]
+            .iter()
+            .any(|k| l.starts_with(k))
+    }) {
+        println!("{line}");
+    }
 }

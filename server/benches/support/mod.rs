@@ -13,6 +13,21 @@ pub fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// The process's resident memory now, in MB: anonymous (heap, buffers) and file-backed (mapped
+/// database files, which the kernel can drop and read again).
+pub fn rss_now_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("RssAnon:"), field("RssFile:"))
+}
+
 /// Prints `table` and puts it in BENCHMARKS.md between `<!-- {section}-bench:begin -->` and
 /// its end marker.
 pub fn publish(section: &str, table: &str) {

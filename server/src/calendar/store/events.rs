@@ -1066,7 +1066,8 @@ impl EventStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<EventRow>, StoreError> {
-        const PAGE: usize = 200;
+        // A day holds a few hundred at most; a smaller page reads less past its end.
+        const PAGE: usize = 100;
         let mut rows: Vec<EventRow> = Vec::new();
         let mut after = from;
         loop {
