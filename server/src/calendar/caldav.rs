@@ -451,12 +451,21 @@ impl CalDavClient {
             stamp(to)
         );
         let (at, ms) = self.multistatus("REPORT", url, "1", &body).await?;
-        Ok(ms
-            .responses
-            .into_iter()
-            .filter(|r| !is_collection(&at, &r.href))
-            .filter_map(|r| r.prop_text(DAV, "getetag").map(|e| (r.href, e)))
-            .collect())
+        Ok(etags(&at, ms))
+    }
+
+    /// Hrefs and ETags of every object in the collection: a Depth 1 PROPFIND, as clients
+    /// without sync-collection list (no token; nothing computed for one on the server).
+    pub async fn list_etags(&self, calendar: &str) -> Result<Vec<(String, String)>, CalDavError> {
+        let (at, ms) = self
+            .multistatus(
+                "PROPFIND",
+                self.resolve(calendar)?,
+                "1",
+                &propfind("<d:getetag/>"),
+            )
+            .await?;
+        Ok(etags(&at, ms))
     }
 
     /// Fetches objects by href in batches; hrefs the server did not return (a 404, no data, or
@@ -513,6 +522,15 @@ const PRINCIPAL_PROPS: &str = r#"<d:current-user-principal/><d:resourcetype/><c:
 /// No sync-token or getctag here: some servers (Radicale) work them out over every object of
 /// every calendar listed, seconds for a large one, and the sync asks for them itself.
 const COLLECTION_PROPS: &str = r#"<d:resourcetype/><d:displayname/><d:supported-report-set/><c:supported-calendar-component-set xmlns:c="urn:ietf:params:xml:ns:caldav"/><a:calendar-color xmlns:a="http://apple.com/ns/ical/"/>"#;
+
+/// The member objects of a listing with their ETags (the collection itself left out).
+fn etags(at: &Url, ms: dav_xml::Multistatus) -> Vec<(String, String)> {
+    ms.responses
+        .into_iter()
+        .filter(|r| !is_collection(at, &r.href))
+        .filter_map(|r| r.prop_text(DAV, "getetag").map(|e| (r.href, e)))
+        .collect()
+}
 
 fn propfind(props: &str) -> String {
     format!(

@@ -27,7 +27,8 @@ struct Setup {
     owner: String,
 }
 
-/// Dana's calendar with `n` upcoming meetings, connected through a proxy (first sync done).
+/// Dana's calendar with `n` upcoming meetings, connected through a proxy: first sync done and
+/// a second one that took the sync token.
 async fn setup(n: usize, email: &str) -> Setup {
     let radicale = Radicale::start().await;
     dana_calendar_ready(&radicale).await;
@@ -46,8 +47,7 @@ async fn setup(n: usize, email: &str) -> Setup {
     let dana = server.user(email).await;
     let connection = connect(&dana, &proxy.base, false).await;
     let owner = connection_owner(&server, &connection).await;
-    proxy.take();
-    Setup {
+    let s = Setup {
         radicale,
         proxy,
         clock,
@@ -55,7 +55,11 @@ async fn setup(n: usize, email: &str) -> Setup {
         dana,
         connection,
         owner,
-    }
+    };
+    assert_eq!(s.sync().await.error, None);
+    assert!(s.token().await.is_some(), "the second sync takes the token");
+    s.proxy.take();
+    s
 }
 
 impl Setup {
