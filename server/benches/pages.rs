@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::models::{Provider, UserInfo};
+use app::models::Provider;
 use chrono::{Duration as Span, Utc};
 use server::calendar::store::{CalendarKey, NewCalendar, NewConnection, ObjectWrite};
 use server::config::Config;
@@ -236,18 +236,7 @@ async fn main() {
         ],
     )
     .await;
-    let owner: Vec<String> = db
-        .query("SELECT VALUE record::id(id) FROM user")
-        .await
-        .unwrap()
-        .take(0)
-        .unwrap();
-    let user = UserInfo {
-        id: owner[0].clone(),
-        email: "bench@example.org".into(),
-        name: "Bench".into(),
-        time_zone: "UTC".into(),
-    };
+    let user = support::bench_user(&db).await;
 
     let started = Instant::now();
     let demo = server::demo::generate(&db, &user.id, people, 7)

@@ -5,10 +5,13 @@
 //!
 //! With SQL arguments it prints `EXPLAIN ANALYZE` of each instead (`$owner` is the benchmark
 //! user, `$busy` its busiest person, `$now` the current time).
+#[path = "../benches/support/mod.rs"]
+mod support;
+
 use std::time::{Duration, Instant};
 
 use app::api::backend::Backend;
-use app::models::{MeetingScope, UserInfo};
+use app::models::MeetingScope;
 use chrono::Utc;
 use server::db::DbSettings;
 use server::services::Services;
@@ -39,30 +42,8 @@ async fn main() {
         ..DbSettings::memory()
     };
     let db = server::db::connect(&settings).await.unwrap();
-    let owner: Vec<String> = db
-        .query("SELECT VALUE record::id(id) FROM user")
-        .await
-        .unwrap()
-        .take(0)
-        .unwrap();
-    // The benchmark's busy person: the first primary address of the directory.
-    let directory = server::people::People::new(db.clone())
-        .directory(&owner[0])
-        .await
-        .unwrap();
-    let busy = directory
-        .emails
-        .iter()
-        .find(|e| e.primary)
-        .unwrap()
-        .person
-        .clone();
-    let user = UserInfo {
-        id: owner[0].clone(),
-        email: "bench@example.org".into(),
-        name: "Bench".into(),
-        time_zone: "UTC".into(),
-    };
+    let user = support::bench_user(&db).await;
+    let busy = support::busy_person(&db, &user.id).await;
     if args.len() > 1 {
         for sql in &args[1..] {
             let started = Instant::now();

@@ -1,4 +1,35 @@
-//! What the benchmarks share: the process's memory and BENCHMARKS.md's sections.
+//! What the benchmarks (and `examples/query_lab.rs`) share: the process's memory,
+//! BENCHMARKS.md's sections and the pages benchmark's user. Each uses a part.
+#![allow(dead_code)]
+
+use app::models::UserInfo;
+use server::db::Db;
+
+/// The pages benchmark's user (the database's only one).
+pub async fn bench_user(db: &Db) -> UserInfo {
+    let owner: Vec<String> = db
+        .query("SELECT VALUE record::id(id) FROM user")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    UserInfo {
+        id: owner[0].clone(),
+        email: "bench@example.org".into(),
+        name: "Bench".into(),
+        time_zone: "UTC".into(),
+    }
+}
+
+/// The pages benchmark's busy person: the first primary address of the directory.
+pub async fn busy_person(db: &Db, owner: &str) -> String {
+    let directory = server::people::People::new(db.clone())
+        .directory(owner)
+        .await
+        .unwrap();
+    let primary = directory.emails.iter().find(|e| e.primary).unwrap();
+    primary.person.clone()
+}
 
 /// The process's peak resident memory (VmHWM), in MB.
 pub fn peak_rss_mb() -> f64 {
