@@ -22,7 +22,7 @@ pub struct CountRow {
 }
 
 /// How often a statement is tried when it meets a write conflict.
-const ATTEMPTS: u32 = 8;
+const ATTEMPTS: u32 = 12;
 
 /// Runs `statement` again after a write conflict, a little later each time: for statements
 /// that are whole (a single statement or a transaction), so running them again is safe. Two
@@ -35,7 +35,11 @@ pub async fn retrying<T, F: std::future::Future<Output = Result<T, StoreError>>>
     loop {
         match statement().await {
             Err(e) if e.is_write_conflict() && attempt < ATTEMPTS => {
-                tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(attempt))).await;
+                // Random within a growing span: writers that met once would meet again if
+                // they all waited the same time (a CI run exhausted 8 lockstep attempts).
+                let span = 5 * u64::from(attempt);
+                let wait = span / 2 + rand::random::<u64>() % span;
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
                 attempt += 1;
             }
             result => return result,

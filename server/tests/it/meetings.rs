@@ -662,6 +662,35 @@ async fn a_person_page_tells_how_often_you_meet_from_meetings_and_calls() {
     assert_eq!(bob.cadence.usual_days, Some(7));
     assert_eq!(bob.cadence.last_met, Some(review.starts_at));
 
+    // A meeting with Bob yesterday that was called off is no meeting.
+    s._radicale
+        .put_event(
+            "work",
+            "called-off.ics",
+            &meeting(
+                "called-off-1",
+                "Called-off lunch",
+                Utc::now() - Duration::days(1),
+                60,
+                &[("Bob", "bob@builders.example")],
+            )
+            .replace("SUMMARY:", "STATUS:CANCELLED\nSUMMARY:"),
+        )
+        .await;
+    let connections: Vec<Connection> = s.alice.call("list-connections", &[]).await.unwrap();
+    for c in &connections {
+        let _: app::models::SyncReport = s
+            .alice
+            .call("sync-connection", &[("id", &c.id)])
+            .await
+            .unwrap();
+    }
+    let past = meetings(&s.alice, &s.bob, "past").await;
+    assert_eq!(past.items[0].title, "Called-off lunch", "it is stored");
+    let bob: Person = s.alice.call("get-person", &[("id", &s.bob)]).await.unwrap();
+    assert_eq!(bob.cadence.last_met, Some(review.starts_at));
+    assert_eq!(bob.cadence.usual_days, Some(7));
+
     let dana: Person = s
         .alice
         .call("get-person", &[("id", &s.dana)])
