@@ -219,6 +219,18 @@ async fn synced() -> Synced {
     }
 }
 
+/// "Sync now" on each of Alice's connections.
+async fn sync_all(s: &Synced) {
+    let connections: Vec<Connection> = s.alice.call("list-connections", &[]).await.unwrap();
+    for c in &connections {
+        let _: app::models::SyncReport = s
+            .alice
+            .call("sync-connection", &[("id", &c.id)])
+            .await
+            .unwrap();
+    }
+}
+
 fn titles(page: &Page<Meeting>) -> Vec<&str> {
     page.items.iter().map(|m| m.title.as_str()).collect()
 }
@@ -677,14 +689,7 @@ async fn a_person_page_tells_how_often_you_meet_from_meetings_and_calls() {
             .replace("SUMMARY:", "STATUS:CANCELLED\nSUMMARY:"),
         )
         .await;
-    let connections: Vec<Connection> = s.alice.call("list-connections", &[]).await.unwrap();
-    for c in &connections {
-        let _: app::models::SyncReport = s
-            .alice
-            .call("sync-connection", &[("id", &c.id)])
-            .await
-            .unwrap();
-    }
+    sync_all(&s).await;
     let past = meetings(&s.alice, &s.bob, "past").await;
     assert_eq!(past.items[0].title, "Called-off lunch", "it is stored");
     let bob: Person = s.alice.call("get-person", &[("id", &s.bob)]).await.unwrap();
@@ -777,14 +782,7 @@ async fn meeting_notes_outlive_resyncs_and_show_on_the_logged_activity() {
             ),
         )
         .await;
-    let connections: Vec<Connection> = s.alice.call("list-connections", &[]).await.unwrap();
-    for c in &connections {
-        let _: app::models::SyncReport = s
-            .alice
-            .call("sync-connection", &[("id", &c.id)])
-            .await
-            .unwrap();
-    }
+    sync_all(&s).await;
     let again = review(&s).await;
     assert_eq!(
         (again.ends_at - again.starts_at).num_minutes(),

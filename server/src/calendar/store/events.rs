@@ -80,13 +80,6 @@ impl Among<'_> {
         }
     }
 
-    fn person(self) -> String {
-        match self {
-            Among::Person(id) => id.to_string(),
-            _ => String::new(),
-        }
-    }
-
     /// `sql` with its placeholders filled in for this selection.
     fn sql(self, sql: &str) -> String {
         sql.replace("{EVENT_FIELDS}", EVENT_FIELDS)
@@ -996,18 +989,17 @@ impl EventStore {
                 ""
             }
         );
+        let times: Vec<(&str, DateTime<Utc>)> = [("now", Some(now)), ("from", from), ("to", to)]
+            .into_iter()
+            .filter_map(|(name, at)| at.map(|at| (name, at)))
+            .collect();
+        let sql = format!(
+            "SELECT {EVENT_FIELDS} FROM event WHERE {filter} ORDER BY starts_at {order} LIMIT $limit START $start;
+             SELECT count() AS n FROM event WHERE {filter} GROUP ALL;"
+        );
         let mut response = self
-            .db
-            .query(format!(
-                "SELECT {EVENT_FIELDS} FROM event WHERE {filter} ORDER BY starts_at {order} LIMIT $limit START $start;
-                 SELECT count() AS n FROM event WHERE {filter} GROUP ALL;"
-            ))
-            .bind(("owner", owner.to_string()))
-            .bind(("person", among.person()))
-            .bind(("now", now))
+            .among(owner, among, &sql, &times)?
             .bind(("today", today.to_string()))
-            .bind(("from", from))
-            .bind(("to", to))
             .bind(("limit", limit as i64))
             .bind(("start", start as i64))
             .await?;
