@@ -164,6 +164,24 @@ pub struct Page<T> {
     pub per_page: u32,
 }
 
+/// Where a page of a name-ordered list starts when it is not found by number: right after or
+/// right before a person (by id) of the page the reader came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NameCursor {
+    After(String),
+    Before(String),
+}
+
+impl NameCursor {
+    /// From the `after` / `before` query parameters (`after` wins; empty ones are none).
+    pub fn from_params(after: Option<String>, before: Option<String>) -> Option<Self> {
+        let given = |v: Option<String>| v.filter(|v| !v.is_empty());
+        given(after)
+            .map(Self::After)
+            .or_else(|| given(before).map(Self::Before))
+    }
+}
+
 impl<T> Page<T> {
     pub fn page_count(&self) -> u32 {
         (self.total.div_ceil(self.per_page.max(1) as u64)).max(1) as u32
@@ -1290,5 +1308,25 @@ mod typed_value_tests {
         assert!(!read(r#"{"on":"off"}"#));
         assert!(!read(r#"{"on":false}"#));
         assert!(!read(r#"{}"#));
+    }
+}
+
+#[cfg(test)]
+mod name_cursor_tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_comes_from_after_first_then_before_and_never_from_an_empty_value() {
+        let some = |v: &str| Some(v.to_string());
+        assert_eq!(
+            NameCursor::from_params(some("a1"), some("b1")),
+            Some(NameCursor::After("a1".into()))
+        );
+        assert_eq!(
+            NameCursor::from_params(some(""), some("b1")),
+            Some(NameCursor::Before("b1".into()))
+        );
+        assert_eq!(NameCursor::from_params(None, some("")), None);
+        assert_eq!(NameCursor::from_params(None, None), None);
     }
 }

@@ -2,7 +2,7 @@
 // and in again, and data surviving a server restart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRondo, launchBrowser, hydrated, shot, signUpWithoutJs, uniqueEmail } from './support.mjs';
+import { startRondo, launchBrowser, hydrated, shot, signUp, signUpWithoutJs, uniqueEmail } from './support.mjs';
 
 let server;
 let browser;
@@ -158,5 +158,54 @@ test('forms work without JavaScript', async () => {
   await page.locator('.timeline .activity', { hasText: 'Posted without JS' }).waitFor();
   await page.click('button[aria-label="Add Plain Form to favorites"]');
   await page.locator('button[aria-label="Remove Plain Form from favorites"]').waitFor();
+  await context.close();
+});
+
+test('the people list pages forward and back through its links, with and without JavaScript', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signUp(page, server.base, 'pager');
+  // 30 people, 25 to a page; the last eight share a name (over the page boundary).
+  const names = Array.from({ length: 30 }, (_, i) => (i < 22 ? `P${String(i).padStart(2, '0')}` : 'Same'));
+  for (const last of names) {
+    const saved = await page.request.post(`${server.base}/api/save-person`, {
+      form: { 'person[first_name]': 'Pager', 'person[last_name]': last },
+      headers: { accept: 'application/json' },
+    });
+    assert.equal(saved.status(), 200, await saved.text());
+  }
+  const rows = page.locator('table.people tbody tr');
+  const pager = page.getByRole('navigation', { name: 'Pages' });
+  const idsShown = () => page.$$eval('table.people tbody tr td:nth-child(2) a', (links) => links.map((a) => a.getAttribute('href')));
+
+  await page.goto(`${server.base}/people`);
+  await hydrated(page);
+  await pager.getByText('Page 1 of 2').waitFor();
+  assert.equal(await rows.count(), 25);
+  const firstPage = await idsShown();
+  await pager.getByRole('link', { name: 'Next →' }).click();
+  await page.waitForURL(/\/people\?page=2&after=/);
+  await pager.getByText('Page 2 of 2').waitFor();
+  assert.equal(await rows.count(), 5);
+  const secondPage = await idsShown();
+  assert.equal(new Set([...firstPage, ...secondPage]).size, 30, 'every person once over the two pages');
+  assert.equal(await pager.getByRole('link', { name: 'Next →' }).count(), 0);
+  await pager.getByRole('link', { name: '← Previous' }).click();
+  await page.waitForURL(/\/people\?page=1$/);
+  await pager.getByText('Page 1 of 2').waitFor();
+  assert.deepEqual(await idsShown(), firstPage);
+
+  // The same links as plain links, server-rendered.
+  const plain = await browser.newContext({ javaScriptEnabled: false, storageState: await context.storageState() });
+  const noJs = await plain.newPage();
+  await noJs.goto(`${server.base}/people`);
+  await noJs.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Next →' }).click();
+  await noJs.waitForURL(/\/people\?page=2&after=/);
+  await noJs.getByRole('navigation', { name: 'Pages' }).getByText('Page 2 of 2').waitFor();
+  const plainSecond = await noJs.$$eval('table.people tbody tr td:nth-child(2) a', (links) => links.map((a) => a.getAttribute('href')));
+  assert.deepEqual(plainSecond, secondPage);
+  await noJs.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: '← Previous' }).click();
+  await noJs.waitForURL(/\/people\?page=1$/);
+  await plain.close();
   await context.close();
 });

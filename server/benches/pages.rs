@@ -337,7 +337,17 @@ async fn main() {
         .unwrap()
         .take(0)
         .unwrap_or_default();
-    let deep = (people / 25 / 2).max(1).to_string();
+    let deep_page = (people / app::models::PEOPLE_PER_PAGE as usize / 2).max(2) as u32;
+    let deep = deep_page.to_string();
+    // What the page before's "Next" link carries: its last person.
+    let before_deep = server::people::People::new(db.clone())
+        .list(&user.id, "", deep_page - 1, None)
+        .await
+        .unwrap();
+    let next_link = format!(
+        "/people?page={deep}&after={}",
+        before_deep.items.last().unwrap().id
+    );
     let page = |p: &str| Request::Page(p.to_string());
     let call = |e: &'static str, f: &[(&'static str, &str)]| {
         Request::Call(e, f.iter().map(|(k, v)| (*k, v.to_string())).collect())
@@ -349,8 +359,12 @@ async fn main() {
             page("/people"),
         ),
         (
-            format!("People list, page {deep}"),
+            format!("People list, page {deep} by number"),
             page(&format!("/people?page={deep}")),
+        ),
+        (
+            format!("People list, page {deep} from page {}'s Next link", deep_page - 1),
+            page(&next_link),
         ),
         (
             format!(

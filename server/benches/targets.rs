@@ -172,7 +172,7 @@ async fn people_list() {
         let mut total = 0;
         for _ in 0..7 {
             let start = Instant::now();
-            total = people.list("bench", query, page).await.unwrap().total;
+            total = people.list("bench", query, page, None).await.unwrap().total;
             samples.push(start.elapsed());
         }
         println!(

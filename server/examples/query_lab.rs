@@ -83,8 +83,17 @@ async fn main() {
         services.calendars.connections.list_rows(&u.id)
     })
     .await;
-    time("list people, page 1", || services.list_people(u, "", 1)).await;
-    time("list people, page 200", || services.list_people(u, "", 200)).await;
+    time("list people, page 1", || services.list_people(u, "", 1, None)).await;
+    time("list people, page 200 by number", || {
+        services.list_people(u, "", 200, None)
+    })
+    .await;
+    let page_199 = services.list_people(u, "", 199, None).await.unwrap();
+    let next = app::models::NameCursor::After(page_199.items.last().unwrap().id.clone());
+    time("list people, page 200 from page 199", || {
+        services.list_people(u, "", 200, Some(next.clone()))
+    })
+    .await;
     time("get person (busy)", || services.get_person(u, p)).await;
     for scope in [MeetingScope::Upcoming, MeetingScope::Past] {
         time(&format!("person meetings {scope:?}"), || {

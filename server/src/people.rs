@@ -6,7 +6,7 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 use app::limits;
 use app::models::{
-    EmailAddress, Page, Person, PersonInput, PersonRef, PersonSummary, PhoneNumber, PEOPLE_PER_PAGE,
+    EmailAddress, NameCursor, Page, Person, PersonInput, PersonRef, PersonSummary, PhoneNumber, PEOPLE_PER_PAGE,
 };
 
 use crate::auth::validate_email;
@@ -43,6 +43,7 @@ struct PersonRow {
 #[surreal(crate = "surrealdb::types")]
 struct SummaryRow {
     id: String,
+    sort_name: String,
     first_name: String,
     last_name: String,
     organization: String,
@@ -105,8 +106,18 @@ pub struct DirectoryEmail {
     pub primary: bool,
 }
 
+type Query<'a> = surrealdb::method::Query<'a, surrealdb::engine::any::Any>;
+
+/// Binds search terms as `$t0`, `$t1`… (the names the search filter uses).
+fn bind_terms<'a>(mut query: Query<'a>, terms: &[String]) -> Query<'a> {
+    for (i, t) in terms.iter().enumerate() {
+        query = query.bind((format!("t{i}"), t.clone()));
+    }
+    query
+}
+
 pub(crate) const SUMMARY_FIELDS: &str =
-    "record::id(id) AS id, first_name, last_name, organization, job_title, favorite, primary_email";
+    "record::id(id) AS id, sort_name, first_name, last_name, organization, job_title, favorite, primary_email";
 
 /// A person's emails after validation: trimmed as entered, normalized key, exactly one primary.
 #[derive(Debug, Clone, PartialEq)]
@@ -248,11 +259,16 @@ impl People {
         })
     }
 
+    /// One page of the owner's people in name order, optionally narrowed by search terms. With a
+    /// cursor (a person of the neighbouring page) the page is read from the name index there, so
+    /// a deep page costs what the first does; without one, or when that person is gone, the rows
+    /// before the page number are skipped.
     pub async fn list(
         &self,
         owner: &str,
         query: &str,
         page: u32,
+        cursor: Option<&NameCursor>,
     ) -> Result<Page<PersonSummary>, StoreError> {
         let page = page.max(1);
         let terms: Vec<String> = fold(query)
@@ -268,28 +284,94 @@ impl People {
             &format!("SELECT count() AS n FROM person WHERE owner = $owner{filter} GROUP ALL;"),
             &[("owner", Literal::key(owner)?)],
         );
-        let sql = format!(
-            "SELECT {SUMMARY_FIELDS}, sort_name FROM person WHERE owner = $owner{filter} ORDER BY sort_name LIMIT $limit START $start;
-             {count}"
-        );
-        let mut q = self
-            .db
-            .query(sql)
+        let near = match cursor {
+            Some(cursor) => self.page_next_to(owner, &filter, &terms, cursor).await?,
+            None => None,
+        };
+        let sql = match near {
+            Some(_) => count,
+            None => format!(
+                "{count}
+                 SELECT {SUMMARY_FIELDS} FROM person WHERE owner = $owner{filter} ORDER BY sort_name LIMIT $limit START $start;"
+            ),
+        };
+        let mut response = bind_terms(self.db.query(sql), &terms)
             .bind(("owner", owner.to_string()))
             .bind(("limit", PEOPLE_PER_PAGE as i64))
-            .bind(("start", ((page - 1) * PEOPLE_PER_PAGE) as i64));
-        for (i, t) in terms.into_iter().enumerate() {
-            q = q.bind((format!("t{i}"), t));
-        }
-        let mut response = q.await?;
-        let rows: Vec<SummaryRow> = response.take(0)?;
-        let total = count_of(response.take(1)?);
+            .bind(("start", ((page - 1) * PEOPLE_PER_PAGE) as i64))
+            .await?;
+        let total = count_of(response.take(0)?);
+        let rows: Vec<SummaryRow> = match near {
+            Some(rows) => rows,
+            None => response.take(1)?,
+        };
         Ok(Page {
             items: rows.into_iter().map(Into::into).collect(),
             total,
             page,
             per_page: PEOPLE_PER_PAGE,
         })
+    }
+
+    /// The page after (or before) the cursor's person, read from the `(owner, sort_name)` index
+    /// from that name on. People of the same name follow each other in id order there, so the
+    /// ones up to the cursor are dropped here; `None` when the cursor's person is gone or
+    /// nothing is left on that side (the caller falls back to the page number).
+    async fn page_next_to(
+        &self,
+        owner: &str,
+        filter: &str,
+        terms: &[String],
+        cursor: &NameCursor,
+    ) -> Result<Option<Vec<SummaryRow>>, StoreError> {
+        let (id, forward) = match cursor {
+            NameCursor::After(id) => (id, true),
+            NameCursor::Before(id) => (id, false),
+        };
+        let Some(person) = record("person", id) else {
+            return Ok(None);
+        };
+        let Some(name): Option<String> = self
+            .db
+            .query("SELECT VALUE sort_name FROM ONLY $person WHERE owner = $owner")
+            .bind(("person", person))
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?
+        else {
+            return Ok(None);
+        };
+        let (range, order) = if forward { (">=", "ASC") } else { ("<=", "DESC") };
+        let sql = format!(
+            "SELECT {SUMMARY_FIELDS} FROM person WHERE owner = $owner AND sort_name {range} $name{filter} ORDER BY sort_name {order} LIMIT $limit"
+        );
+        let per_page = PEOPLE_PER_PAGE as usize;
+        // Room for a few namesakes before the cursor; read again with more if they fill it.
+        let mut limit = per_page + 8;
+        loop {
+            let fetched: Vec<SummaryRow> = bind_terms(self.db.query(&sql), terms)
+                .bind(("owner", owner.to_string()))
+                .bind(("name", name.clone()))
+                .bind(("limit", limit as i64))
+                .await?
+                .take(0)?;
+            let read_all = fetched.len() < limit;
+            let mut rows: Vec<SummaryRow> = fetched
+                .into_iter()
+                .skip_while(|row| {
+                    row.sort_name == name
+                        && if forward { row.id <= *id } else { row.id >= *id }
+                })
+                .take(per_page)
+                .collect();
+            if rows.len() == per_page || read_all {
+                if !forward {
+                    rows.reverse();
+                }
+                return Ok((!rows.is_empty()).then_some(rows));
+            }
+            limit *= 2;
+        }
     }
 
     pub async fn favorites(
@@ -299,7 +381,7 @@ impl People {
     ) -> Result<Vec<PersonSummary>, StoreError> {
         let rows: Vec<SummaryRow> = self
             .db
-            .query(format!("SELECT {SUMMARY_FIELDS}, sort_name FROM person WHERE owner = $owner AND favorite = true ORDER BY sort_name LIMIT $limit"))
+            .query(format!("SELECT {SUMMARY_FIELDS} FROM person WHERE owner = $owner AND favorite = true ORDER BY sort_name LIMIT $limit"))
             .bind(("owner", owner.to_string()))
             .bind(("limit", limit))
             .await?

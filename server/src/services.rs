@@ -180,8 +180,12 @@ impl Backend for Services {
         user: &UserInfo,
         query: &str,
         page: u32,
+        cursor: Option<NameCursor>,
     ) -> AppResult<Page<PersonSummary>> {
-        Ok(self.people().list(&user.id, query, page).await?)
+        Ok(self
+            .people()
+            .list(&user.id, query, page, cursor.as_ref())
+            .await?)
     }
 
     async fn get_person(&self, user: &UserInfo, id: &str) -> AppResult<Person> {

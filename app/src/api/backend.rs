@@ -53,6 +53,7 @@ pub trait Backend: Send + Sync + 'static {
         user: &UserInfo,
         query: &str,
         page: u32,
+        cursor: Option<NameCursor>,
     ) -> AppResult<Page<PersonSummary>>;
     async fn get_person(&self, user: &UserInfo, id: &str) -> AppResult<Person>;
     async fn save_person(&self, user: &UserInfo, input: PersonInput) -> AppResult<String>;

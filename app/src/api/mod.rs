@@ -94,10 +94,18 @@ pub async fn remove_my_address(id: String) -> Result<(), AppError> {
     backend.remove_my_address(&user, &id).await
 }
 
+/// One page of people in name order; `after` / `before` (a person's id on the neighbouring page)
+/// read it from there instead of skipping to the page number.
 #[server(endpoint = "list-people")]
-pub async fn list_people(query: String, page: u32) -> Result<Page<PersonSummary>, AppError> {
+pub async fn list_people(
+    query: String,
+    page: u32,
+    after: Option<String>,
+    before: Option<String>,
+) -> Result<Page<PersonSummary>, AppError> {
     let (backend, user) = require_user().await?;
-    backend.list_people(&user, &query, page).await
+    let cursor = NameCursor::from_params(after, before);
+    backend.list_people(&user, &query, page, cursor).await
 }
 
 #[server(endpoint = "get-person")]

@@ -209,7 +209,7 @@ impl LinkSearch {
                 if target.is_none() || find.trim().chars().count() < 2 {
                     return Ok(Vec::new());
                 }
-                list_people(find, 1).await.map(|page| page.items)
+                list_people(find, 1, None, None).await.map(|page| page.items)
             },
         );
         provide_context(LinkSearch { target, found });
@@ -361,7 +361,7 @@ fn UnmatchedActions(attendee: MeetingAttendee, changes: MeetingChanges) -> impl 
                            on:input=move |ev| {
                                let query = event_target_value(&ev);
                                if query.trim().len() >= 2 {
-                                   search.dispatch(ListPeople { query, page: 1 });
+                                   search.dispatch(ListPeople { query, page: 1, after: None, before: None });
                                }
                            }/>
                     <button type="submit" class="secondary small">"Find"</button>

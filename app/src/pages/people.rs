@@ -4,15 +4,23 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::list_people;
+use crate::models::NameCursor;
 use crate::components::favorite::FavoriteToggle;
 use crate::components::pager::Pager;
 use crate::components::status::{ErrorBox, Loading};
 
-fn people_href(query: &str, page: u32) -> String {
+/// A page of the list: the first by itself, a neighbour page from a person at its edge (read
+/// from the name index there, so deep pages cost what the first does).
+fn people_href(query: &str, page: u32, cursor: Option<&NameCursor>) -> String {
     let mut href = format!("/people?page={page}");
     if !query.is_empty() {
         href.push_str("&q=");
         href.push_str(&urlencode(query));
+    }
+    match cursor {
+        Some(NameCursor::After(id)) => href.push_str(&format!("&after={}", urlencode(id))),
+        Some(NameCursor::Before(id)) => href.push_str(&format!("&before={}", urlencode(id))),
+        None => {}
     }
     href
 }
@@ -33,7 +41,11 @@ pub fn PeoplePage() -> impl IntoView {
     let params = use_query_map();
     let query = move || params.with(|p| p.get("q").unwrap_or_default());
     let page = move || params.with(|p| p.get("page").and_then(|v| v.parse().ok()).unwrap_or(1u32));
-    let people = Resource::new(move || (query(), page()), |(q, page)| list_people(q, page));
+    let edge = move |name: &str| params.with(|p| p.get(name));
+    let people = Resource::new(
+        move || (query(), page(), edge("after"), edge("before")),
+        |(q, page, after, before)| list_people(q, page, after, before),
+    );
     view! {
         <Title text="People"/>
         <div class="page-head">
@@ -56,6 +68,12 @@ pub fn PeoplePage() -> impl IntoView {
                     Ok(result) => {
                         let q = query();
                         let (page, page_count, total) = (result.page, result.page_count(), result.total);
+                        let first = result.items.first().map(|p| NameCursor::Before(p.id.clone()));
+                        let last = result.items.last().map(|p| NameCursor::After(p.id.clone()));
+                        let href = move |n: u32| {
+                            let cursor = if n == 1 { None } else if n > page { last.as_ref() } else { first.as_ref() };
+                            people_href(&q, n, cursor)
+                        };
                         view! {
                             <p class="meta">{format!("{total} {}", if total == 1 { "person" } else { "people" })}</p>
                             <table class="people">
@@ -75,11 +93,29 @@ pub fn PeoplePage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            <Pager page page_count href=move |n| people_href(&q, n)/>
+                            <Pager page page_count href/>
                         }.into_any()
                     }
                 }
             })}
         </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_links_carry_the_search_and_the_neighbouring_person() {
+        assert_eq!(people_href("", 1, None), "/people?page=1");
+        assert_eq!(
+            people_href("Zoë A", 3, Some(&NameCursor::After("p-1".into()))),
+            "/people?page=3&q=Zo%C3%AB%20A&after=p-1"
+        );
+        assert_eq!(
+            people_href("", 2, Some(&NameCursor::Before("x y".into()))),
+            "/people?page=2&before=x%20y"
+        );
     }
 }

@@ -132,7 +132,7 @@ async fn demo_data_is_realistic_and_searchable() {
     let people = People::new(db.clone());
     let (count, _) = people.counts("demo-owner").await.unwrap();
     assert_eq!(count, 1200);
-    let page = people.list("demo-owner", "acme", 1).await.unwrap();
+    let page = people.list("demo-owner", "acme", 1, None).await.unwrap();
     assert!(
         page.total > 20
             && page
@@ -143,7 +143,7 @@ async fn demo_data_is_realistic_and_searchable() {
         page.total
     );
     // Accented names are folded for search: "jose" finds "José".
-    let jose = people.list("demo-owner", "jose", 1).await.unwrap();
+    let jose = people.list("demo-owner", "jose", 1, None).await.unwrap();
     assert!(jose.items.iter().any(|p| p.first_name == "José"));
     // Adding demo data twice never collides on email addresses.
     server::demo::generate(&db, "demo-owner", 50, 42)
@@ -153,4 +153,111 @@ async fn demo_data_is_realistic_and_searchable() {
     assert!(server::demo::generate(&db, "demo-owner", 100_001, 1)
         .await
         .is_err());
+}
+
+/// Pages read next to a person (the links the people list follows) hold exactly the rows the
+/// numbered pages hold, both ways, across a run of namesakes wider than a page; search terms
+/// still apply, and a cursor whose person is gone falls back to the page number.
+#[tokio::test]
+async fn people_pages_read_from_a_neighbour_match_the_numbered_pages() {
+    use app::models::{NameCursor, PEOPLE_PER_PAGE};
+    let db = server::db::memory().await.unwrap();
+    let people = People::new(db.clone());
+    let owner = "cursor-owner";
+    let per_page = PEOPLE_PER_PAGE as usize;
+    let add = |first: String, last: &'static str| {
+        let people = people.clone();
+        async move {
+            people
+                .save(
+                    owner,
+                    PersonInput {
+                        first_name: first,
+                        last_name: last.into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()
+        }
+    };
+    // 10 before, 30 namesakes (over a page boundary both ways), 20 after: 60 people, 3 pages.
+    for i in 0..10 {
+        add(format!("Aaron {i:02}"), "Adams").await;
+    }
+    for _ in 0..30 {
+        add("Sam".into(), "Lee").await;
+    }
+    for i in 0..20 {
+        add(format!("Zed {i:02}"), "Zimmer").await;
+    }
+    let ids = |page: &app::models::Page<app::models::PersonSummary>| {
+        page.items.iter().map(|p| p.id.clone()).collect::<Vec<_>>()
+    };
+    let numbered: Vec<Vec<String>> = {
+        let mut pages = Vec::new();
+        for n in 1..=3 {
+            pages.push(ids(&people.list(owner, "", n, None).await.unwrap()));
+        }
+        pages
+    };
+    assert_eq!(
+        numbered.iter().map(Vec::len).collect::<Vec<_>>(),
+        [per_page, per_page, 10]
+    );
+    let all: Vec<&String> = numbered.iter().flatten().collect();
+    assert_eq!(
+        all.iter().collect::<std::collections::HashSet<_>>().len(),
+        60,
+        "no one twice"
+    );
+
+    // Forward from the last person of each page, then back from the first of each.
+    let mut forward = vec![numbered[0].clone()];
+    for n in 2..=3 {
+        let after = NameCursor::After(forward.last().unwrap().last().unwrap().clone());
+        let page = people.list(owner, "", n, Some(&after)).await.unwrap();
+        assert_eq!((page.total, page.page), (60, n));
+        forward.push(ids(&page));
+    }
+    assert_eq!(forward, numbered);
+    // The cursor decides, not the number (which only labels the page).
+    let after_first = NameCursor::After(numbered[0].last().unwrap().clone());
+    let labelled = people.list(owner, "", 9, Some(&after_first)).await.unwrap();
+    assert_eq!((ids(&labelled), labelled.page), (numbered[1].clone(), 9));
+    for n in (1..=2).rev() {
+        let before = NameCursor::Before(numbered[n as usize][0].clone());
+        let page = people.list(owner, "", n, Some(&before)).await.unwrap();
+        assert_eq!(ids(&page), numbered[n as usize - 1], "back to page {n}");
+    }
+
+    // With search terms: the namesakes only, 30 of them over two pages.
+    let first = people.list(owner, "sam lee", 1, None).await.unwrap();
+    assert_eq!((first.total, first.items.len()), (30, per_page));
+    let after = NameCursor::After(first.items.last().unwrap().id.clone());
+    let second = people
+        .list(owner, "sam lee", 2, Some(&after))
+        .await
+        .unwrap();
+    assert_eq!(second.items.len(), 30 - per_page);
+    assert!(second.items.iter().all(|p| p.last_name == "Lee"));
+    assert!(second
+        .items
+        .iter()
+        .all(|p| !first.items.iter().any(|f| f.id == p.id)));
+
+    // The cursor's person deleted (or someone else's id): the page number decides.
+    let gone = numbered[0].last().unwrap().clone();
+    people.delete(owner, &gone).await.unwrap();
+    let page = people
+        .list(owner, "", 2, Some(&NameCursor::After(gone)))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), per_page);
+    assert_eq!(page.items[0].id, numbered[1][1], "page 2 by number, one fewer before it");
+    let stranger = people
+        .list("someone-else", "", 1, Some(&NameCursor::After(numbered[1][0].clone())))
+        .await
+        .unwrap();
+    assert!(stranger.items.is_empty());
 }
