@@ -363,7 +363,10 @@ async fn main() {
             page(&format!("/people?page={deep}")),
         ),
         (
-            format!("People list, page {deep} from page {}'s Next link", deep_page - 1),
+            format!(
+                "People list, page {deep} from page {}'s Next link",
+                deep_page - 1
+            ),
             page(&next_link),
         ),
         (

@@ -83,7 +83,10 @@ async fn main() {
         services.calendars.connections.list_rows(&u.id)
     })
     .await;
-    time("list people, page 1", || services.list_people(u, "", 1, None)).await;
+    time("list people, page 1", || {
+        services.list_people(u, "", 1, None)
+    })
+    .await;
     time("list people, page 200 by number", || {
         services.list_people(u, "", 200, None)
     })

@@ -6,7 +6,8 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 use app::limits;
 use app::models::{
-    EmailAddress, NameCursor, Page, Person, PersonInput, PersonRef, PersonSummary, PhoneNumber, PEOPLE_PER_PAGE,
+    EmailAddress, NameCursor, Page, Person, PersonInput, PersonRef, PersonSummary, PhoneNumber,
+    PEOPLE_PER_PAGE,
 };
 
 use crate::auth::validate_email;
@@ -341,7 +342,11 @@ impl People {
         else {
             return Ok(None);
         };
-        let (range, order) = if forward { (">=", "ASC") } else { ("<=", "DESC") };
+        let (range, order) = if forward {
+            (">=", "ASC")
+        } else {
+            ("<=", "DESC")
+        };
         let sql = format!(
             "SELECT {SUMMARY_FIELDS} FROM person WHERE owner = $owner AND sort_name {range} $name{filter} ORDER BY sort_name {order} LIMIT $limit"
         );
@@ -360,7 +365,11 @@ impl People {
                 .into_iter()
                 .skip_while(|row| {
                     row.sort_name == name
-                        && if forward { row.id <= *id } else { row.id >= *id }
+                        && if forward {
+                            row.id <= *id
+                        } else {
+                            row.id >= *id
+                        }
                 })
                 .take(per_page)
                 .collect();

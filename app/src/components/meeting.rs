@@ -209,7 +209,9 @@ impl LinkSearch {
                 if target.is_none() || find.trim().chars().count() < 2 {
                     return Ok(Vec::new());
                 }
-                list_people(find, 1, None, None).await.map(|page| page.items)
+                list_people(find, 1, None, None)
+                    .await
+                    .map(|page| page.items)
             },
         );
         provide_context(LinkSearch { target, found });

@@ -4,10 +4,10 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::list_people;
-use crate::models::NameCursor;
 use crate::components::favorite::FavoriteToggle;
 use crate::components::pager::Pager;
 use crate::components::status::{ErrorBox, Loading};
+use crate::models::NameCursor;
 
 /// A page of the list: the first by itself, a neighbour page from a person at its edge (read
 /// from the name index there, so deep pages cost what the first does).

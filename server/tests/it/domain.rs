@@ -254,9 +254,17 @@ async fn people_pages_read_from_a_neighbour_match_the_numbered_pages() {
         .await
         .unwrap();
     assert_eq!(page.items.len(), per_page);
-    assert_eq!(page.items[0].id, numbered[1][1], "page 2 by number, one fewer before it");
+    assert_eq!(
+        page.items[0].id, numbered[1][1],
+        "page 2 by number, one fewer before it"
+    );
     let stranger = people
-        .list("someone-else", "", 1, Some(&NameCursor::After(numbered[1][0].clone())))
+        .list(
+            "someone-else",
+            "",
+            1,
+            Some(&NameCursor::After(numbered[1][0].clone())),
+        )
         .await
         .unwrap();
     assert!(stranger.items.is_empty());
