@@ -356,7 +356,13 @@ async fn a_person_without_the_email_is_only_suggested_never_linked() {
 #[tokio::test]
 async fn person_meetings_filter_by_date() {
     let s = synced().await;
-    let day = (Utc::now() - Duration::days(10))
+    // The day of the kick-off in Alice's zone (Europe/Amsterdam), which the filter reads:
+    // late in the UTC evening that is the next day's date.
+    let past = meetings(&s.alice, &s.bob, "past").await;
+    let kick_off = past.items.iter().find(|m| m.title == "Kick-off").unwrap();
+    let day = kick_off
+        .starts_at
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
         .format("%Y-%m-%d")
         .to_string();
     let filtered: Page<Meeting> = s
