@@ -840,7 +840,7 @@ impl Meeting {
             self.ends_at,
             self.end_date.filter(|_| self.all_day),
             now,
-            crate::time::parse_tz(tz),
+            &crate::time::Zone::named(tz),
         )
     }
 

@@ -1,20 +1,26 @@
 //! Showing instants in the user's time zone.
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Tz;
+mod zone;
 
-pub fn parse_tz(name: &str) -> Tz {
-    name.parse().unwrap_or(Tz::UTC)
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+pub use zone::Zone;
+
+/// The zone named `name` with chrono-tz's tables (the server's); unknown names read as UTC.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn parse_tz(name: &str) -> chrono_tz::Tz {
+    name.parse().unwrap_or(chrono_tz::Tz::UTC)
 }
 
 pub fn format_datetime(at: DateTime<Utc>, tz: &str) -> String {
-    at.with_timezone(&parse_tz(tz))
+    Zone::named(tz)
+        .local(at)
         .format("%a %-d %b %Y, %H:%M")
         .to_string()
 }
 
 /// The value an `<input type="datetime-local">` shows for an instant.
 pub fn to_local_input(at: DateTime<Utc>, tz: &str) -> String {
-    at.with_timezone(&parse_tz(tz))
+    Zone::named(tz)
+        .local(at)
         .format("%Y-%m-%dT%H:%M")
         .to_string()
 }
@@ -26,7 +32,7 @@ pub fn from_local_input(value: &str, tz: &str) -> Option<DateTime<Utc>> {
     let naive = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
         .ok()?;
-    Some(local_to_utc(naive, parse_tz(tz)))
+    Some(Zone::named(tz).to_utc(naive))
 }
 
 /// A wall-clock time in `zone` as an instant: in a DST gap the later reading (the clock had
@@ -43,21 +49,22 @@ pub fn local_to_utc<Z: TimeZone>(naive: NaiveDateTime, zone: Z) -> DateTime<Utc>
 }
 
 /// Midnight at the start of `day` in `tz`, as an instant.
-pub fn day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+#[cfg(not(target_arch = "wasm32"))]
+pub fn day_start(day: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
     local_to_utc(day.and_hms_opt(0, 0, 0).expect("midnight"), tz)
 }
 
-/// Whether an event has ended at `now` for a user in `tz`: a timed one at its end instant, an
+/// Whether an event has ended at `now` for a user in `zone`: a timed one at its end instant, an
 /// all-day one (ending before `end_date`, iCalendar's exclusive DTEND) at the user's midnight
 /// starting that date, not at UTC midnight.
 pub fn has_ended(
     ends_at: DateTime<Utc>,
     all_day_end: Option<NaiveDate>,
     now: DateTime<Utc>,
-    tz: Tz,
+    zone: &Zone,
 ) -> bool {
     match all_day_end {
-        Some(end) => now.with_timezone(&tz).date_naive() >= end,
+        Some(end) => zone.date(now) >= end,
         None => ends_at <= now,
     }
 }
@@ -91,13 +98,10 @@ pub fn format_meeting_when(meeting: &crate::models::Meeting, tz: &str) -> String
             ),
         };
     }
-    let zone = parse_tz(tz);
-    let (start, end) = (
-        meeting.starts_at.with_timezone(&zone),
-        meeting.ends_at.with_timezone(&zone),
-    );
+    let zone = Zone::named(tz);
+    let (start, end) = (zone.local(meeting.starts_at), zone.local(meeting.ends_at));
     let duration = format_duration((meeting.ends_at - meeting.starts_at).num_minutes().max(0));
-    if start.date_naive() == end.date_naive() || end == start {
+    if start.date() == end.date() || end == start {
         format!(
             "{}–{} · {duration}",
             start.format("%a %-d %b %Y, %H:%M"),
@@ -119,9 +123,9 @@ pub fn format_cadence(
     now: DateTime<Utc>,
     tz: &str,
 ) -> Option<String> {
-    let zone = parse_tz(tz);
-    let today = now.with_timezone(&zone).date_naive();
-    let day = |at: DateTime<Utc>| at.with_timezone(&zone).date_naive();
+    let zone = Zone::named(tz);
+    let today = zone.date(now);
+    let day = |at: DateTime<Utc>| zone.date(at);
     let mut parts = Vec::new();
     if let Some(last) = cadence.last_met {
         parts.push(match (today - day(last)).num_days() {
@@ -168,11 +172,11 @@ pub fn format_meeting_times(meeting: &crate::models::Meeting, tz: &str) -> Strin
     if meeting.all_day {
         return "All day".into();
     }
-    let zone = parse_tz(tz);
+    let zone = Zone::named(tz);
     format!(
         "{}–{}",
-        meeting.starts_at.with_timezone(&zone).format("%H:%M"),
-        meeting.ends_at.with_timezone(&zone).format("%H:%M")
+        zone.local(meeting.starts_at).format("%H:%M"),
+        zone.local(meeting.ends_at).format("%H:%M")
     )
 }
 

@@ -81,6 +81,59 @@ test('the person page says how often you meet, and a deleted activity can be bro
   await context.close();
 });
 
+test('times read in the profile\'s zone, not the browser\'s, in the server\'s HTML and in the client', async () => {
+  // The browser is in Tokyo; the profile says New York. The client converts with the browser's
+  // Intl data, the server with chrono-tz: both must show New York's wall clock.
+  const context = await browser.newContext({ timezoneId: 'Asia/Tokyo' });
+  const page = await context.newPage();
+  await signUp(page, server.base, 'zones');
+  await page.click('nav >> text=Settings');
+  await page.getByRole('heading', { name: 'Profile' }).waitFor();
+  assert.equal(await page.inputValue('#time_zone'), 'Asia/Tokyo');
+  // The zone list comes from the server (the client carries no zone data).
+  await page.locator('#time_zone option[value="America/New_York"]').waitFor({ state: 'attached' });
+  assert.ok((await page.locator('#time_zone option').count()) > 400);
+  await page.selectOption('#time_zone', 'America/New_York');
+  await page.click('text=Save profile');
+  await page.getByText('Profile saved.').waitFor();
+
+  await page.click('nav >> text=People');
+  await page.click('text=Add person');
+  await page.getByRole('heading', { name: 'Add person' }).waitFor();
+  await page.fill('#first_name', 'Ada');
+  await page.fill('#last_name', 'Zone');
+  await page.click('text=Save person');
+  await page.getByRole('heading', { name: 'Ada Zone' }).waitFor();
+  await hydrated(page);
+  // 02:30 on 8 March does not exist in New York (the clocks jump to 03:00): the later reading.
+  await logActivity(page, 'call', 'When the clocks jump', '2026-03-08T02:30');
+  // 01:30 on 1 November happens twice: the earlier (still daylight time).
+  await logActivity(page, 'note', 'When the clocks fall back', '2026-11-01T01:30');
+  await logActivity(page, 'meeting', 'Summer lunch', '2026-07-04T12:15');
+  const shown = () =>
+    page.locator('.timeline .activity').evaluateAll((items) =>
+      items.map((li) => [
+        li.querySelector('.activity-title').textContent,
+        li.querySelector('time').textContent,
+        li.querySelector('time').getAttribute('datetime'),
+      ]),
+    );
+  const expected = [
+    ['When the clocks fall back', 'Sun 1 Nov 2026, 01:30', '2026-11-01T05:30:00+00:00'],
+    ['Summer lunch', 'Sat 4 Jul 2026, 12:15', '2026-07-04T16:15:00+00:00'],
+    ['When the clocks jump', 'Sun 8 Mar 2026, 03:30', '2026-03-08T07:30:00+00:00'],
+  ];
+  assert.deepEqual(await shown(), expected, 'rendered by the client');
+  await page.reload();
+  await hydrated(page);
+  assert.deepEqual(await shown(), expected, 'rendered by the server');
+  // The edit form reads the instant back as New York's wall clock.
+  const lunch = page.locator('.timeline .activity', { hasText: 'Summer lunch' });
+  await lunch.locator('summary', { hasText: 'Edit' }).click();
+  assert.equal(await lunch.locator('input[type=datetime-local]').inputValue(), '2026-07-04T12:15');
+  await context.close();
+});
+
 test('deleting and undoing work without JavaScript', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

@@ -75,6 +75,16 @@ pub async fn update_profile(name: String, time_zone: String) -> Result<UserInfo,
     backend.update_profile(&user, &name, &time_zone).await
 }
 
+/// Every time-zone name the server knows, for the profile's choice of zone: the client carries
+/// no zone data of its own.
+#[server(endpoint = "time-zones")]
+pub async fn time_zones() -> Result<Vec<String>, AppError> {
+    Ok(chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name().to_string())
+        .collect())
+}
+
 /// Your own addresses (Settings → Profile): never matched to a person.
 #[server(endpoint = "my-addresses")]
 pub async fn my_addresses() -> Result<Vec<MyAddress>, AppError> {

@@ -181,7 +181,7 @@ impl TodayState {
 fn shown_day(asked: Option<&str>, now: chrono::DateTime<chrono::Utc>, tz: &str) -> NaiveDate {
     asked
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .unwrap_or_else(|| now.with_timezone(&crate::time::parse_tz(tz)).date_naive())
+        .unwrap_or_else(|| crate::time::Zone::named(tz).date(now))
 }
 
 #[component]
@@ -193,10 +193,7 @@ fn TodaysMeetings(state: TodayState, needs_attention: Vec<String>) -> impl IntoV
         all,
     } = state;
     let tz = use_user().with_untracked(|u| u.time_zone.clone());
-    let today = now
-        .get_untracked()
-        .with_timezone(&crate::time::parse_tz(&tz))
-        .date_naive();
+    let today = crate::time::Zone::named(&tz).date(now.get_untracked());
     let shown = Memo::new(move |_| shown_day(day.get().as_deref(), now.get_untracked(), &tz));
     let link = |d: NaiveDate| format!("/?day={}", d.format("%Y-%m-%d"));
     let title = move || {

@@ -12,7 +12,7 @@ use crate::components::meeting::{GuestsAdded, MeetingChanges, MeetingRow};
 use crate::components::pager::Pager;
 use crate::components::status::{ErrorBox, Loading};
 use crate::models::{Meeting, MeetingList, MeetingsWhen};
-use crate::time::parse_tz;
+use crate::time::Zone;
 
 /// The page's address for a filter and page (the first page and the defaults left out).
 fn href(when: MeetingsWhen, unmatched: bool, page: u32) -> String {
@@ -99,9 +99,7 @@ fn MeetingsView(
 ) -> impl IntoView {
     let MeetingList { meetings, counts } = list;
     let tz = use_user().with_untracked(|u| u.time_zone.clone());
-    let today = chrono::Utc::now()
-        .with_timezone(&parse_tz(&tz))
-        .date_naive();
+    let today = Zone::named(&tz).date(chrono::Utc::now());
     let page = meetings.page;
     let page_count = meetings.page_count();
     let shown: Vec<String> = meetings.items.iter().map(|m| m.id.clone()).collect();
@@ -183,12 +181,12 @@ fn MeetingsView(
 /// The list cut into days (in the list's order), each meeting under the day it starts in the
 /// user's zone (all-day ones under their first date).
 fn by_day(meetings: Vec<Meeting>, tz: &str) -> Vec<(NaiveDate, Vec<Meeting>)> {
-    let zone = parse_tz(tz);
+    let zone = Zone::named(tz);
     let mut days: Vec<(NaiveDate, Vec<Meeting>)> = Vec::new();
     for meeting in meetings {
         let day = match (meeting.all_day, meeting.start_date) {
             (true, Some(date)) => date,
-            _ => meeting.starts_at.with_timezone(&zone).date_naive(),
+            _ => zone.date(meeting.starts_at),
         };
         match days.last_mut() {
             Some((last, list)) if *last == day => list.push(meeting),

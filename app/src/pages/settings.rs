@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::limits;
 use leptos_meta::Title;
 
-use crate::api::{my_addresses, AddMyAddress, RemoveMyAddress, UpdateProfile};
+use crate::api::{my_addresses, time_zones, AddMyAddress, RemoveMyAddress, UpdateProfile};
 use crate::components::layout::use_user;
 use crate::components::status::{ActionError, ErrorBox, Loading};
 use crate::models::MyAddress;
@@ -18,6 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
         }
     });
     let current = user.get_untracked();
+    let zones = Resource::new(|| (), |_| time_zones());
     view! {
         <Title text="Settings"/>
         <h1>"Settings"</h1>
@@ -30,12 +31,12 @@ pub fn SettingsPage() -> impl IntoView {
                 <label for="email">"Email"</label>
                 <input id="email" value=current.email.clone() disabled/>
                 <label for="time_zone">"Time zone"</label>
-                <select id="time_zone" name="time_zone">
-                    {chrono_tz::TZ_VARIANTS.iter().map(|tz| {
-                        let name = tz.name();
-                        view! { <option value=name selected=name == current.time_zone>{name}</option> }
-                    }).collect_view()}
-                </select>
+                <Suspense fallback=move || view! { <ZoneSelect zones=Vec::new() current=user.with_untracked(|u| u.time_zone.clone())/> }>
+                    {move || Suspend::new(async move {
+                        let zones = zones.await.unwrap_or_default();
+                        view! { <ZoneSelect zones current=user.with_untracked(|u| u.time_zone.clone())/> }
+                    })}
+                </Suspense>
                 <small>"All dates and times are shown in this zone."</small>
                 <ActionError value=action.value()/>
                 {move || matches!(action.value().get(), Some(Ok(_))).then(|| view! { <p class="success" role="status">"Profile saved."</p> })}
@@ -43,6 +44,25 @@ pub fn SettingsPage() -> impl IntoView {
             </ActionForm>
         </section>
         <MyAddresses/>
+    }
+}
+
+/// The time-zone choice: every zone the server knows, the user's own selected (and offered even
+/// while the list loads, or if it failed to).
+#[component]
+fn ZoneSelect(zones: Vec<String>, current: String) -> impl IntoView {
+    let mut zones = zones;
+    if !zones.contains(&current) {
+        zones.insert(0, current.clone());
+    }
+    view! {
+        <select id="time_zone" name="time_zone">
+            {zones.into_iter().map(|name| {
+                let selected = name == current;
+                let label = name.clone();
+                view! { <option value=name selected=selected>{label}</option> }
+            }).collect_view()}
+        </select>
     }
 }
 

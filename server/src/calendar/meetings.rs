@@ -239,7 +239,7 @@ impl Meetings {
             ));
         }
         let all_day_end = event.end_date.filter(|_| event.all_day);
-        if !app::time::has_ended(event.ends_at, all_day_end, now, tz) {
+        if !app::time::has_ended(event.ends_at, all_day_end, now, &tz.into()) {
             return Err(StoreError::Invalid(
                 "This meeting has not ended yet.".into(),
             ));
