@@ -12,7 +12,7 @@ use crate::matcher::Index;
 use crate::secrets::SecretString;
 use crate::text::normalize_email;
 
-use super::caldav::{CalDavClient, CalDavError, Credentials, SyncDelta};
+use super::caldav::{CalDavClient, CalDavError, Credentials, Multiget, SyncDelta};
 use super::ical;
 use super::model::{hex_color, AttendeeRecord, EventRecord, SyncFailure, SyncOutcome, When};
 use super::store::ConnectionRow;
@@ -361,7 +361,9 @@ fn suspicious(
     }
 }
 
-/// Fetches and stores `hrefs`; returns those the server did not return.
+/// Fetches and stores `hrefs`; returns those the server did not return. The next batch is
+/// fetched while the one before is parsed and stored, so the server's time to answer and ours
+/// to write overlap.
 async fn fetch_and_store(
     client: &CalDavClient,
     cx: &Context,
@@ -372,27 +374,48 @@ async fn fetch_and_store(
     let mut missing = Vec::new();
     let progress = writer.progress();
     progress.expect(hrefs.len()).await;
-    for batch in hrefs.chunks(MULTIGET_BATCH) {
-        let fetched = client
-            .multiget(&writer.calendar.remote_id, batch, MULTIGET_BATCH)
-            .await?;
-        let mut parsed = Vec::with_capacity(fetched.found.len());
-        for object in fetched.found {
-            parsed.extend(
-                parse_object(
-                    cx,
-                    (object.href, object.etag, object.calendar_data),
-                    outcome,
-                )
-                .await,
-            );
-        }
-        // One transaction per fetched batch, and one progress write.
-        writer.store_all(parsed, outcome).await?;
-        progress.advance(batch.len()).await;
+    let remote_id = &writer.calendar.remote_id;
+    let mut batches = hrefs.chunks(MULTIGET_BATCH);
+    let mut current = fetch_batch(client, remote_id, batches.next()).await?;
+    while let Some((asked, fetched)) = current.take() {
         missing.extend(fetched.missing);
+        let store = async {
+            let mut parsed = Vec::with_capacity(fetched.found.len());
+            for object in fetched.found {
+                parsed.extend(
+                    parse_object(
+                        cx,
+                        (object.href, object.etag, object.calendar_data),
+                        outcome,
+                    )
+                    .await,
+                );
+            }
+            // One transaction per fetched batch, and one progress write.
+            writer.store_all(parsed, outcome).await?;
+            progress.advance(asked).await;
+            Ok::<_, Failure>(())
+        };
+        let (stored, next) = tokio::join!(store, fetch_batch(client, remote_id, batches.next()));
+        stored?;
+        current = next?;
     }
     Ok(missing)
+}
+
+/// One multiget batch, with how many objects it asked for; `None` past the last batch.
+async fn fetch_batch(
+    client: &CalDavClient,
+    remote_id: &str,
+    batch: Option<&[String]>,
+) -> Result<Option<(usize, Multiget)>, CalDavError> {
+    match batch {
+        Some(batch) => Ok(Some((
+            batch.len(),
+            client.multiget(remote_id, batch, MULTIGET_BATCH).await?,
+        ))),
+        None => Ok(None),
+    }
 }
 
 /// Parses one object (href, ETag, iCalendar text) in the window, ready to store; an object that

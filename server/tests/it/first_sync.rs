@@ -126,32 +126,42 @@ async fn add_account_returns_at_once_discovers_once_and_shows_the_first_sync_s_p
     let discovery = count(&tested, "PROPFIND");
     assert!(discovery > 0, "Test connection discovers: {tested:?}");
 
-    let gate = s.proxy.hold_from("REPORT calendar-multiget", 2);
+    // Each batch is stored while the next is fetched: holding the third multiget stops the
+    // sync with exactly two batches stored.
+    let gate = s.proxy.hold_from("REPORT calendar-multiget", 3);
     let created = s.add_account(&dana, &found[0].remote_id).await;
     assert_eq!(created.status, ConnectionStatus::Syncing);
     tokio::time::timeout(Duration::from_secs(60), gate.arrived())
         .await
-        .expect("the first sync reaches its second batch");
+        .expect("the first sync reaches its third batch");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let during = loop {
+        let during = listed(&dana, &created.id).await;
+        if during.progress.as_ref().is_some_and(|p| p.done == 100) {
+            break during;
+        }
+        assert!(std::time::Instant::now() < deadline, "{during:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
 
-    // Mid-sync: one batch stored, the total known from the listing, shown on the page too
+    // Mid-sync: two batches stored, the total known from the listing, shown on the page too
     // (a reload without JavaScript sees it).
-    let during = listed(&dana, &created.id).await;
     assert_eq!(during.status, ConnectionStatus::Syncing);
     assert_eq!(
         during.progress,
         Some(SyncProgress {
             phase: SyncPhase::Fetching,
-            done: 50,
+            done: 100,
             total: Some(EVENTS as u64),
         })
     );
     let page = dana.get("/settings/calendars").await.text().await.unwrap();
-    assert!(page.contains("Syncing… 50 of 120 events"), "{page}");
+    assert!(page.contains("Syncing… 100 of 120 events"), "{page}");
     assert!(
-        page.contains(r#"<progress max="120" value="50">"#),
+        page.contains(r#"<progress max="120" value="100">"#),
         "{page}"
     );
-    assert_eq!(s.server.stored_events().await, 50);
+    assert_eq!(s.server.stored_events().await, 100);
 
     gate.release();
     let done = first_listing_not_syncing(&dana, &created.id).await;

@@ -171,15 +171,16 @@ async fn a_sync_killed_midway_converges_on_the_next_run() {
     let expected_objects = 3 + bulk.objects.len();
     assert_eq!(radicale_objects(&radicale).await, expected_objects);
 
-    // "Sync now", killed while its second multiget batch is on the wire.
-    let gate = proxy.hold_from("REPORT calendar-multiget", 2);
+    // "Sync now", killed while its third multiget batch is on the wire (the first batch is
+    // stored by then: each batch is stored while the next is fetched).
+    let gate = proxy.hold_from("REPORT calendar-multiget", 3);
     let cut_off = {
         let id = connection.id.clone();
         tokio::spawn(async move { dana.send("sync-connection", &[("id", &id)]).await.is_err() })
     };
     tokio::time::timeout(StdDuration::from_secs(300), gate.arrived())
         .await
-        .unwrap_or_else(|_| panic!("the sync never reached its second batch: {}", server.log()));
+        .unwrap_or_else(|_| panic!("the sync never reached its third batch: {}", server.log()));
     server.kill();
     let killed = Instant::now();
     gate.release();
