@@ -214,6 +214,13 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` asks for a list of tests; there are none.
     }
+    // The server's own log set-up (`rondo serve`, warnings here): SurrealDB's trace-level
+    // instrumentation then costs what it costs in production, nothing. Without a subscriber
+    // it formatted every storage key (6 % of a first sync's CPU).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_writer(std::io::stderr)
+        .init();
     let people = env_or("BENCH_PEOPLE", 10_000);
     let events = env_or("BENCH_EVENTS", 100_000);
     let total = env_or("BENCH_REQUESTS", 200);

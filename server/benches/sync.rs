@@ -154,6 +154,13 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` asks for a list of tests; there are none.
     }
+    // The server's own log set-up (`rondo serve`, warnings here): SurrealDB's trace-level
+    // instrumentation then costs what it costs in production, nothing. Without a subscriber
+    // it formatted every storage key (6 % of a first sync's CPU).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_writer(std::io::stderr)
+        .init();
     let events: usize = std::env::var("BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -226,14 +226,14 @@ async fn reexpand(
         let page = writer.stored_objects(after.as_deref(), PAGE).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.href.clone());
-        let mut parsed = Vec::with_capacity(page.len());
+        let mut kept = Vec::with_capacity(page.len());
         for object in page {
             match object.data {
-                Some(data) => parsed
-                    .extend(parse_object(cx, (object.href, object.etag, data), &mut scratch).await),
+                Some(data) => kept.push((object.href, object.etag, data)),
                 None => refetch.push(object.href),
             }
         }
+        let parsed = parse_objects(cx, kept, &mut scratch).await;
         writer.store_all(parsed, &mut scratch).await?;
     }
     outcome.changes.added += scratch.changes.added;
@@ -380,17 +380,12 @@ async fn fetch_and_store(
     while let Some((asked, fetched)) = current.take() {
         missing.extend(fetched.missing);
         let store = async {
-            let mut parsed = Vec::with_capacity(fetched.found.len());
-            for object in fetched.found {
-                parsed.extend(
-                    parse_object(
-                        cx,
-                        (object.href, object.etag, object.calendar_data),
-                        outcome,
-                    )
-                    .await,
-                );
-            }
+            let objects = fetched
+                .found
+                .into_iter()
+                .map(|o| (o.href, o.etag, o.calendar_data))
+                .collect();
+            let parsed = parse_objects(cx, objects, outcome).await;
             // One transaction per fetched batch, and one progress write.
             writer.store_all(parsed, outcome).await?;
             progress.advance(asked).await;
@@ -418,55 +413,68 @@ async fn fetch_batch(
     }
 }
 
-/// Parses one object (href, ETag, iCalendar text) in the window, ready to store; an object that
-/// cannot be read becomes a warning (`None`) and keeps what was stored for it.
-async fn parse_object(
+/// Parses objects (href, ETag, iCalendar text) in the window, ready to store; an object that
+/// cannot be read becomes a warning and keeps what was stored for it.
+async fn parse_objects(
     cx: &Context,
-    object: (String, String, String),
+    objects: Vec<(String, String, String)>,
     outcome: &mut SyncOutcome,
-) -> Option<ObjectToStore> {
-    let (href, etag, data) = object;
+) -> Vec<ObjectToStore> {
     let (from, to) = cx.window;
-    // Parsing and expansion are CPU work: off the async workers, and a panic in them costs
-    // this object only.
+    let hrefs: Vec<String> = objects.iter().map(|o| o.0.clone()).collect();
+    // Parsing and expansion are CPU work: off the async workers, one hand-off per batch, and
+    // a panic in them costs its object only.
     let parsed = tokio::task::spawn_blocking(move || {
-        let parsed =
-            ical::parse_calendar(&data, from, to, chrono_tz::Tz::UTC).map_err(|e| e.to_string());
-        (parsed, data)
+        objects
+            .into_iter()
+            .map(|(href, etag, data)| {
+                let parsed = std::panic::catch_unwind(|| {
+                    ical::parse_calendar(&data, from, to, chrono_tz::Tz::UTC)
+                        .map_err(|e| e.to_string())
+                });
+                (href, etag, data, parsed)
+            })
+            .collect::<Vec<_>>()
     })
     .await;
-    let Ok((parsed, data)) = parsed else {
-        outcome
-            .warnings
-            .push(format!("{href}: the event could not be read"));
-        return None;
+    let Ok(parsed) = parsed else {
+        outcome.warnings.extend(
+            hrefs
+                .iter()
+                .map(|href| format!("{href}: the event could not be read")),
+        );
+        return Vec::new();
     };
-    match parsed {
-        Ok(parsed) => {
-            for warning in parsed.warnings {
-                outcome.warnings.push(format!(
-                    "{}: {}",
-                    warning.uid.unwrap_or_else(|| href.clone()),
-                    warning.message
-                ));
+    let mut ready = Vec::with_capacity(parsed.len());
+    for (href, etag, data, parsed) in parsed {
+        match parsed {
+            Ok(Ok(parsed)) => {
+                for warning in parsed.warnings {
+                    outcome.warnings.push(format!(
+                        "{}: {}",
+                        warning.uid.unwrap_or_else(|| href.clone()),
+                        warning.message
+                    ));
+                }
+                let events = parsed
+                    .events
+                    .into_iter()
+                    .map(|e| to_record(e, &cx.self_emails))
+                    .collect();
+                ready.push(ObjectToStore {
+                    href,
+                    etag,
+                    data: Some(data),
+                    events,
+                });
             }
-            let events = parsed
-                .events
-                .into_iter()
-                .map(|e| to_record(e, &cx.self_emails))
-                .collect();
-            Some(ObjectToStore {
-                href,
-                etag,
-                data: Some(data),
-                events,
-            })
-        }
-        Err(e) => {
-            outcome.warnings.push(format!("{href}: {e}"));
-            None
+            Ok(Err(e)) => outcome.warnings.push(format!("{href}: {e}")),
+            Err(_) => outcome
+                .warnings
+                .push(format!("{href}: the event could not be read")),
         }
     }
+    ready
 }
 
 fn to_attendee(a: ical::Attendee, self_emails: &HashSet<String>) -> AttendeeRecord {

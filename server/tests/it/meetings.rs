@@ -566,6 +566,75 @@ async fn todays_meetings_follow_the_users_time_zone() {
     assert!(list[0].all_day && list[0].start_date == Some(today));
 }
 
+/// The day view reads each duration class's end times near the day: meetings of every length
+/// crossing its edges are found, those just outside are not, and a run of meetings ending at
+/// the same moment longer than one read's page is found whole.
+#[tokio::test]
+async fn the_day_view_finds_meetings_of_every_length_at_its_edges() {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#e8590c").await;
+    let tz = chrono_tz::Europe::Amsterdam; // the test client's time zone
+    let day = Utc::now().with_timezone(&tz).date_naive() + Duration::days(3);
+    let at = |offset_days: i64, h: u32, m: u32| {
+        tz.from_local_datetime(
+            &(day + Duration::days(offset_days))
+                .and_hms_opt(h, m, 0)
+                .unwrap(),
+        )
+        .earliest()
+        .unwrap()
+        .with_timezone(&Utc)
+    };
+    let cases = [
+        ("Late call", at(-1, 23, 30), 60, true),
+        ("Ended at midnight", at(-1, 23, 0), 60, false),
+        ("Night shift", at(-1, 22, 0), 180, true),
+        ("Long haul", at(-1, 6, 0), 20 * 60, true),
+        ("Conference", at(-2, 9, 0), 51 * 60, true),
+        ("Evening", at(0, 23, 0), 240, true),
+        ("Overnight", at(0, 23, 59), 20 * 60, true),
+        ("Tomorrow", at(1, 0, 0), 30, false),
+    ];
+    for (i, (title, start, minutes, _)) in cases.iter().enumerate() {
+        radicale
+            .put_event(
+                "work",
+                &format!("edge{i}.ics"),
+                &meeting(&format!("edge{i}"), title, *start, *minutes, &[]),
+            )
+            .await;
+    }
+    const SAME_END: usize = 130;
+    for i in 0..SAME_END {
+        radicale
+            .put_event(
+                "work",
+                &format!("standup{i}.ics"),
+                &meeting(&format!("standup{i}"), "Standup", at(0, 9, 0), 30, &[]),
+            )
+            .await;
+    }
+    let server = common::start().await;
+    let alice = server.user("alice-edges@example.org").await;
+    let connection = connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
+    let owner = common::calendar::connection_owner(&server, &connection).await;
+    let today = server
+        .services
+        .meetings
+        .on_day(&owner, tz, Some(&day.to_string()), Utc::now(), true)
+        .await
+        .unwrap();
+    let titles: Vec<&str> = today.meetings.iter().map(|m| m.title.as_str()).collect();
+    let expected: Vec<&str> = cases.iter().filter(|c| c.3).map(|c| c.0).collect();
+    let mut edges: Vec<&str> = titles.iter().copied().filter(|t| *t != "Standup").collect();
+    edges.sort();
+    let mut want = expected.clone();
+    want.sort();
+    assert_eq!(edges, want);
+    assert_eq!(titles.iter().filter(|t| **t == "Standup").count(), SAME_END);
+    assert_eq!(today.total as usize, SAME_END + expected.len());
+}
+
 #[tokio::test]
 async fn all_day_meetings_end_at_the_users_midnight_not_utcs() {
     use app::models::MeetingScope;

@@ -22,9 +22,47 @@ pub(crate) const DELETE_FOR_CALENDARS: &str = "FOR $c IN $calendars {
                     DELETE calendar_object WHERE owner = $owner AND calendar = $c;
                  };";
 
-/// Occurrences longer than this are marked `multi_day`: every other one overlapping a time
-/// starts at most this long before it, so day views read a short range of the start index.
-const MULTI_DAY: chrono::Duration = chrono::Duration::days(1);
+/// How long an occurrence runs, in the classes a day view reads by (the stored `span`). One of
+/// a short class that overlaps a moment ends after it, within the class's length, so a day
+/// view reads a short range of each class's end times; `Longer` ones are few and read whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    Hour,
+    FourHours,
+    Day,
+    Longer,
+}
+
+impl Span {
+    const SHORT: [Span; 3] = [Span::Hour, Span::FourHours, Span::Day];
+
+    fn of(duration: chrono::Duration) -> Span {
+        match duration {
+            d if d <= chrono::Duration::hours(1) => Span::Hour,
+            d if d <= chrono::Duration::hours(4) => Span::FourHours,
+            d if d <= chrono::Duration::days(1) => Span::Day,
+            _ => Span::Longer,
+        }
+    }
+
+    /// The longest a short one runs.
+    fn length(self) -> chrono::Duration {
+        match self {
+            Span::Hour => chrono::Duration::hours(1),
+            Span::FourHours => chrono::Duration::hours(4),
+            Span::Day | Span::Longer => chrono::Duration::days(1),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Span::Hour => "1h",
+            Span::FourHours => "4h",
+            Span::Day => "1d",
+            Span::Longer => "long",
+        }
+    }
+}
 
 /// Whether an occurrence has not ended by `$now` (binds `$now`, `$today`): an all-day one ends
 /// at the user's midnight before its (exclusive) end date, not at UTC midnight, so those are
@@ -41,7 +79,7 @@ const EARLIER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMO
 /// A page of those that started by `$now`, newest first.
 const STARTED: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now ORDER BY starts_at DESC LIMIT $limit START $skip";
 /// Those of them longer than a day that started before `$recent` and still run after it.
-const LONG_RUNNING: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND multi_day = true AND ends_at > $recent AND starts_at < $recent{AMONG}";
+const LONG_RUNNING: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND span = 'long' AND ends_at > $recent AND starts_at < $recent{AMONG}";
 /// A page of those starting in `[$from, $to)`, in order, and how many there are.
 const STARTING_BETWEEN: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at >= $from AND starts_at < $to ORDER BY starts_at ASC LIMIT $limit START $start;
     SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at >= $from AND starts_at < $to GROUP ALL;";
@@ -52,10 +90,11 @@ const COUNTS: &str = "SELECT count() AS n FROM event WHERE owner = $owner{AMONG}
 /// Whether a user has occurrences stored before the unknown-guests flag existed.
 const UNFLAGGED: &str =
     "SELECT VALUE record::id(id) FROM event WHERE owner = $owner AND unknown_guests = NONE LIMIT 1";
-/// A page of a user's occurrences from `$after` on, in start order.
-const STARTING_FROM: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND starts_at >= $after ORDER BY starts_at ASC LIMIT $limit START $skip";
-/// The multi-day occurrences of a user still running after `$since`.
-const MULTI_DAY_RUNNING: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND multi_day = true AND ends_at > $since";
+/// A page of a user's occurrences of one `$span` class ending from `$after` on, in end order.
+const ENDING_FROM: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND span = $span AND ends_at >= $after ORDER BY ends_at ASC LIMIT $limit START $skip";
+/// The longer-than-a-day occurrences of a user still running after `$since`.
+const LONG_RUNNING_SINCE: &str =
+    "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND span = 'long' AND ends_at > $since";
 
 /// Which of a user's meetings a list holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,7 +395,7 @@ struct EventInsert {
     etag: Option<String>,
     last_modified: Option<DateTime<Utc>>,
     updated_at: DateTime<Utc>,
-    multi_day: bool,
+    span: String,
     attendee_keys: Vec<String>,
     people: Vec<String>,
     matches: Vec<StoredMatch>,
@@ -401,7 +440,9 @@ impl EventInsert {
             etag: Some(etag.to_string()),
             last_modified: e.last_modified,
             updated_at: now,
-            multi_day: e.end.instant() - e.start.instant() > MULTI_DAY,
+            span: Span::of(e.end.instant() - e.start.instant())
+                .as_str()
+                .to_string(),
             attendee_keys: matcher::guest_keys(e.guests()),
             people: matcher::linked_people(&matches),
             matches: stored_matches(&matches),
@@ -923,7 +964,7 @@ impl EventStore {
         today: NaiveDate,
     ) -> Result<Vec<EventRow>, StoreError> {
         const PAGE: i64 = 50;
-        let recent = now - MULTI_DAY * 2;
+        let recent = now - Span::Longer.length() * 2;
         let running = |r: &EventRow| match (r.all_day, r.end_date) {
             (true, Some(end)) => end > today,
             _ => r.ends_at > now,
@@ -1018,9 +1059,10 @@ impl EventStore {
         end: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<EventRow>, StoreError> {
-        // Instead of a scan of all the user's events: the occurrences starting from a day
-        // before (all-day ones start at UTC midnight of their date, hours from the user's),
-        // read in start order until the day is over, and the few multi-day ones still running.
+        // Instead of a scan of all the user's events: for each short span class, those ending
+        // from the day's start until the class's length after its end (all-day ones end at UTC
+        // midnight after their date, within hours of the user's); and the few longer ones still
+        // running at its start.
         let on_day = |r: &EventRow| {
             r.status != EventStatus::Cancelled
                 && if r.all_day {
@@ -1029,16 +1071,21 @@ impl EventStore {
                     r.starts_at < end && r.ends_at > start
                 }
         };
-        let mut rows = self.starting_from(owner, start - MULTI_DAY, end).await?;
+        let mut rows = Vec::new();
+        for span in Span::SHORT {
+            rows.extend(
+                self.ending_between(owner, span, start, end + span.length())
+                    .await?,
+            );
+        }
         let long: Vec<StoredEvent> = self
             .db
-            .query(MULTI_DAY_RUNNING.replace("{EVENT_FIELDS}", EVENT_FIELDS))
+            .query(LONG_RUNNING_SINCE.replace("{EVENT_FIELDS}", EVENT_FIELDS))
             .bind(("owner", owner.to_string()))
-            .bind(("since", start - MULTI_DAY))
+            .bind(("since", start))
             .await?
             .take(0)?;
-        let ids: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
-        rows.extend(events(long).into_iter().filter(|r| !ids.contains(&r.id)));
+        rows.extend(events(long));
         rows.retain(on_day);
         rows.sort_by(|a, b| {
             b.all_day
@@ -1050,11 +1097,12 @@ impl EventStore {
         Ok(rows)
     }
 
-    /// A user's occurrences starting in `[from, to)`, in start order. Read in pages along the
-    /// (owner, start) index, which can bound a range on one side only.
-    async fn starting_from(
+    /// A user's occurrences of one span class ending in `[from, to)`, in end order. Read in
+    /// pages along the (owner, span, end) index, which can bound a range on one side only.
+    async fn ending_between(
         &self,
         owner: &str,
+        span: Span,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<EventRow>, StoreError> {
@@ -1065,26 +1113,24 @@ impl EventStore {
         loop {
             let page = events(
                 self.db
-                    .query(STARTING_FROM.replace("{EVENT_FIELDS}", EVENT_FIELDS))
+                    .query(ENDING_FROM.replace("{EVENT_FIELDS}", EVENT_FIELDS))
                     .bind(("owner", owner.to_string()))
+                    .bind(("span", span.as_str()))
                     .bind(("after", after))
                     .bind(("limit", PAGE as i64))
-                    // Those starting at `after` itself were read with the page before.
+                    // Those ending at `after` itself were read with the page before.
                     .bind((
                         "skip",
-                        rows.iter()
-                            .rev()
-                            .take_while(|r| r.starts_at == after)
-                            .count() as i64,
+                        rows.iter().rev().take_while(|r| r.ends_at == after).count() as i64,
                     ))
                     .await?
                     .take(0)?,
             );
             let full = page.len() == PAGE;
             let before = rows.len();
-            rows.extend(page.into_iter().take_while(|r| r.starts_at < to));
+            rows.extend(page.into_iter().take_while(|r| r.ends_at < to));
             match rows.last() {
-                Some(last) if full && rows.len() - before == PAGE => after = last.starts_at,
+                Some(last) if full && rows.len() - before == PAGE => after = last.ends_at,
                 _ => return Ok(rows),
             }
         }
@@ -1353,6 +1399,7 @@ mod tests {
             .bind(("now", now))
             .bind(("after", now))
             .bind(("since", now))
+            .bind(("span", "1h"))
             .bind(("recent", now))
             .bind(("from", now))
             .bind(("to", now + chrono::Duration::days(7)))
@@ -1366,12 +1413,29 @@ mod tests {
         format!("{plan:?}")
     }
 
+    #[test]
+    fn span_classes_end_at_their_lengths() {
+        let m = chrono::Duration::minutes;
+        for (minutes, span) in [
+            (0, Span::Hour),
+            (60, Span::Hour),
+            (61, Span::FourHours),
+            (240, Span::FourHours),
+            (241, Span::Day),
+            (24 * 60, Span::Day),
+            (24 * 60 + 1, Span::Longer),
+        ] {
+            assert_eq!(Span::of(m(minutes)), span, "{minutes} min");
+            assert!(span == Span::Longer || m(minutes) <= span.length());
+        }
+    }
+
     #[tokio::test]
     async fn page_queries_read_ranges_of_an_index() {
         let db = crate::db::memory().await.unwrap();
         let mut checks: Vec<(String, &str)> = vec![
-            (STARTING_FROM.to_string(), "event_owner_time"),
-            (MULTI_DAY_RUNNING.to_string(), "event_owner_multi_day"),
+            (ENDING_FROM.to_string(), "event_owner_span_end"),
+            (LONG_RUNNING_SINCE.to_string(), "event_owner_span_end"),
             (UNFLAGGED.to_string(), "event_owner_unknown_time"),
         ];
         for (among, index) in [
@@ -1384,7 +1448,7 @@ mod tests {
             }
         }
         for among in [Among::All, Among::Unknown] {
-            checks.push((among.sql(LONG_RUNNING), "event_owner_multi_day"));
+            checks.push((among.sql(LONG_RUNNING), "event_owner_span_end"));
         }
         for (sql, index) in &checks {
             for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
@@ -1403,7 +1467,7 @@ mod tests {
             Among::All.sql(LATER),
             Among::Unknown.sql(LATER),
             Among::Unknown.sql(STARTING_BETWEEN),
-            STARTING_FROM.to_string(),
+            ENDING_FROM.to_string(),
         ] {
             let statement = sql.split(';').next().unwrap();
             let plan = plan(&db, statement).await;
