@@ -747,6 +747,76 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
     assert!(stranger.verify_key().await.is_err());
 }
 
+/// New objects are inserted without lookups; one stored meanwhile (by another sync) makes the
+/// unique index refuse the batch, which is written again with lookups: one copy of each.
+#[tokio::test]
+async fn an_object_stored_meanwhile_is_replaced_not_duplicated() {
+    let (_radicale, f, id) = connected_with_one_event().await;
+    let calendar = f
+        .calendars
+        .connections
+        .calendars(&f.user.id, &id)
+        .await
+        .unwrap()
+        .remove(0);
+    let write = |title: &'static str, etag: &'static str| {
+        let event = hour_long("twice-1", title, Utc::now() + chrono::Duration::hours(4));
+        let (f, key) = (&f, calendar.key());
+        async move {
+            f.calendars
+                .events
+                .replace_objects(
+                    &f.user.id,
+                    key,
+                    &[
+                        ObjectWrite {
+                            known: false,
+                            href: "/alice/work/twice.ics",
+                            etag,
+                            data: Some("BEGIN:VCALENDAR"),
+                            events: &[event],
+                        },
+                        ObjectWrite {
+                            known: false,
+                            href: &format!("/alice/work/other-{etag}.ics"),
+                            etag,
+                            data: None,
+                            events: &[],
+                        },
+                    ],
+                    &Default::default(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    write("First", "\"1\"").await;
+    write("Second", "\"2\"").await;
+    let twice: Vec<Value> = events(&f.db)
+        .await
+        .into_iter()
+        .filter(|e| e["uid"] == "twice-1")
+        .collect();
+    assert_eq!(twice.len(), 1, "{twice:?}");
+    assert_eq!(twice[0]["title"], "Second");
+    let objects: Vec<Value> =
+        f.db.query("SELECT etag FROM calendar_object WHERE href = '/alice/work/twice.ics'")
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    assert_eq!(objects[0]["etag"], "\"2\"");
+    let others: Vec<Value> = f
+        .db
+        .query("SELECT href FROM calendar_object WHERE string::starts_with(href, '/alice/work/other-')")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(others.len(), 2, "{others:?}");
+}
+
 #[tokio::test]
 async fn a_sync_that_outlives_its_deleted_connection_stores_nothing() {
     let (_radicale, f, id) = connected_with_one_event().await;

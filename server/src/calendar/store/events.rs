@@ -8,7 +8,7 @@ use surrealdb::types::{RecordId, SurrealValue};
 use app::models::{EventStatus, MatchReason, MeetingScope, Response};
 
 use crate::calendar::model::{self, web_link, AttendeeRecord, Changes, EventRecord};
-use crate::db::{count_of, inlined, CountRow, Db, Literal};
+use crate::db::{check_all, count_of, inlined, CountRow, Db, Literal};
 use crate::error::StoreError;
 use crate::ids::new_id;
 use crate::matcher::{self, Guest, Index, MatchRecord, OwnAddresses};
@@ -537,6 +537,17 @@ pub struct StoredObject {
     pub data: Option<String>,
 }
 
+/// A remote object stored for the first time, with its owner and calendar.
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct NewObject {
+    owner: String,
+    calendar: String,
+    href: String,
+    etag: String,
+    data: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct EventStore {
     db: Db,
@@ -714,7 +725,8 @@ impl EventStore {
         } else {
             ""
         };
-        self.db
+        let response = self
+            .db
             .query(format!(
                 "BEGIN TRANSACTION;
                  -- A connection deleted while its sync runs stays deleted: no zombie events.
@@ -729,9 +741,7 @@ impl EventStore {
                         CREATE calendar_object CONTENT {{ owner: $owner, calendar: $calendar, href: $o.href, etag: $o.etag, data: $o.data }};
                     }};
                  }};
-                 FOR $o IN $new {{
-                    CREATE calendar_object CONTENT {{ owner: $owner, calendar: $calendar, href: $o.href, etag: $o.etag, data: $o.data }};
-                 }};
+                 INSERT INTO calendar_object $new;
                  {moved_sql}
                  INSERT INTO event $rows;
                  UPDATE type::record('calendar', $calendar) SET recount = true;
@@ -741,11 +751,24 @@ impl EventStore {
             .bind(("connection", calendar.connection.to_string()))
             .bind(("owner", owner.to_string()))
             .bind(("objects", known.to_vec()))
-            .bind(("new", new.to_vec()))
+            .bind((
+                "new",
+                new.iter()
+                    .map(|o| NewObject {
+                        owner: owner.to_string(),
+                        calendar: calendar.id.to_string(),
+                        href: o.href.clone(),
+                        etag: o.etag.clone(),
+                        data: o.data.clone(),
+                    })
+                    .collect::<Vec<_>>(),
+            ))
             .bind(("keys", moved.map(<[Occurrence]>::to_vec).unwrap_or_default()))
             .bind(("rows", rows.to_vec()))
-            .await?
-            .check()?;
+            .await?;
+        // The cause, not the "not executed" every other statement of the failed transaction
+        // reports: `replace_objects` reads it to tell a unique-index refusal.
+        check_all(response)?;
         Ok(())
     }
 
@@ -785,12 +808,13 @@ impl EventStore {
         href: &str,
     ) -> Result<Changes, StoreError> {
         let before = self.identities(calendar.id, href).await?;
-        self.db
+        let response = self
+            .db
             .query("BEGIN TRANSACTION; DELETE event WHERE calendar = $calendar AND href = $href; DELETE calendar_object WHERE calendar = $calendar AND href = $href; UPDATE type::record('calendar', $calendar) SET recount = true; COMMIT TRANSACTION;")
             .bind(("calendar", calendar.id.to_string()))
             .bind(("href", href.to_string()))
-            .await?
-            .check()?;
+            .await?;
+        check_all(response)?;
         Ok(Changes {
             removed: before.len() as u64,
             ..Default::default()
