@@ -18,6 +18,7 @@ use chrono::{Duration as Span, Utc};
 use server::calendar::store::{CalendarKey, NewCalendar, NewConnection, ObjectWrite};
 use server::config::Config;
 use server::db::{Db, DbSettings};
+use server::freshness::{touched, Data};
 use server::services::Services;
 
 const CONNECTIONS: usize = 8;
@@ -122,6 +123,9 @@ async fn sign_in(http: &reqwest::Client, base: &str) {
 enum Request {
     Page(String),
     Call(&'static str, Vec<(&'static str, String)>),
+    /// The request with the user's cached reads made stale before each time, as a sync or a
+    /// new activity does (their people, and so the match index, unchanged).
+    Afresh(String, Box<Request>),
 }
 
 struct Figures {
@@ -142,8 +146,16 @@ async fn measure(http: &reqwest::Client, base: &str, request: &Request, total: u
             let mut samples = Vec::with_capacity(count);
             let mut bytes = 0;
             for _ in 0..count {
+                let request = match &request {
+                    Request::Afresh(owner, request) => {
+                        touched(owner, Data::Activities);
+                        touched(owner, Data::Calendar);
+                        request.as_ref()
+                    }
+                    request => request,
+                };
                 let t = Instant::now();
-                let response = match &request {
+                let response = match request {
                     Request::Page(path) => http.get(format!("{base}{path}")).send().await,
                     Request::Call(endpoint, fields) => {
                         http.post(format!("{base}/api/{endpoint}"))
@@ -152,6 +164,7 @@ async fn measure(http: &reqwest::Client, base: &str, request: &Request, total: u
                             .send()
                             .await
                     }
+                    Request::Afresh(..) => unreachable!("not nested"),
                 }
                 .unwrap();
                 assert!(response.status().is_success(), "{}", response.status());
@@ -359,8 +372,13 @@ async fn main() {
     let call = |e: &'static str, f: &[(&'static str, &str)]| {
         Request::Call(e, f.iter().map(|(k, v)| (*k, v.to_string())).collect())
     };
+    let afresh = |request: Request| Request::Afresh(user.id.clone(), Box::new(request));
     let requests: Vec<(String, Request)> = vec![
         ("Dashboard page (`/`)".into(), page("/")),
+        (
+            "Dashboard page, read afresh (after a write each time)".into(),
+            afresh(page("/")),
+        ),
         (
             "People list, first page (`/people`)".into(),
             page("/people"),
@@ -389,6 +407,14 @@ async fn main() {
         ),
         ("`load-dashboard`".into(), call("load-dashboard", &[])),
         ("`todays-meetings`".into(), call("todays-meetings", &[])),
+        (
+            "`load-dashboard`, read afresh".into(),
+            afresh(call("load-dashboard", &[])),
+        ),
+        (
+            "`todays-meetings`, read afresh".into(),
+            afresh(call("todays-meetings", &[])),
+        ),
         (
             "`list-people` (first page)".into(),
             call("list-people", &[("query", ""), ("page", "1")]),

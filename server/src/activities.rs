@@ -12,6 +12,7 @@ use app::time::from_local_input;
 
 use crate::db::{count_of, inlined, CountRow, Db, Literal};
 use crate::error::{within, StoreError};
+use crate::freshness::{touched, Data};
 use crate::ids::{new_id, record};
 use crate::meeting_notes::MeetingNotes;
 use crate::people::People;
@@ -314,6 +315,7 @@ impl Activities {
             .await
             .and_then(|r| r.check())
             .map_err(StoreError::from);
+        touched(owner, Data::Activities);
         match result {
             Err(e) if e.violates("activity_source") => {
                 self.id_for_source(owner, &source_key).await?.ok_or(e)
@@ -365,6 +367,7 @@ impl Activities {
             .bind(("people", activity.people))
             .await?
             .take(0)?;
+        touched(owner, Data::Activities);
         if updated.is_empty() {
             Err(StoreError::NotFound("activity"))
         } else {
@@ -393,6 +396,7 @@ impl Activities {
             .bind(("owner", owner.to_string()))
             .await?
             .take(4)?; // BEGIN and COMMIT count as statements: RETURN is the fifth
+        touched(owner, Data::Activities);
         let Some(gone) = gone.first() else {
             return Err(StoreError::NotFound("activity"));
         };
@@ -435,6 +439,7 @@ impl Activities {
             .bind(("trash", Self::trash_rid(id)?))
             .bind(("owner", owner.to_string()))
             .await?;
+        touched(owner, Data::Activities);
         // In a failed transaction every statement reports an error; the cause is among them.
         let errors = response.take_errors();
         if errors
@@ -486,16 +491,21 @@ impl Activities {
             .bind(("id", person.to_string()))
             .await?
             .check()?;
+        touched(owner, Data::Activities);
         Ok(())
     }
 
     /// Stores a batch of activities as given.
     pub async fn import(&self, activities: Vec<ImportedActivity>) -> Result<(), StoreError> {
+        let owners: HashSet<String> = activities.iter().map(|a| a.owner.clone()).collect();
         self.db
             .query("INSERT INTO activity $activities;")
             .bind(("activities", activities))
             .await?
             .check()?;
+        for owner in owners {
+            touched(&owner, Data::Activities);
+        }
         Ok(())
     }
 
@@ -554,6 +564,9 @@ impl Activities {
             .bind(("owner", owner.to_string()))
             .bind(("sources", sources))
             .await?;
+        if !dry_run {
+            touched(owner, Data::Activities);
+        }
         Ok(if dry_run {
             count_of(response.take::<Option<CountRow>>(0)?)
         } else {

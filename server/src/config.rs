@@ -63,6 +63,10 @@ pub struct Config {
     pub sync_timeout_minutes: u64,
     /// Run the background scheduler in `serve` (off for a web-only replica).
     pub scheduler: bool,
+    /// How long a user's dashboard and day of meetings may be reused (seconds): what another
+    /// process sharing the database wrote shows within this time (this process's own writes
+    /// at once). 0 reads afresh every time.
+    pub cache_seconds: u64,
     /// Google OAuth client (both unset: "Add Google Calendar" explains what to configure).
     pub google_client_id: Option<String>,
     pub google_client_secret: Option<SecretString>,
@@ -105,6 +109,7 @@ struct FileConfig {
     sync_lease_seconds: Option<u64>,
     sync_timeout_minutes: Option<u64>,
     scheduler: Option<bool>,
+    cache_seconds: Option<u64>,
     google_client_id: Option<String>,
     google_client_secret: Option<SecretString>,
     google_auth_url: Option<String>,
@@ -297,6 +302,10 @@ impl Config {
                 .or(file.sync_lease_seconds)
                 .unwrap_or(600)
                 .clamp(1, 86_400),
+            cache_seconds: parse_env(&env, "RONDO_CACHE_SECONDS")?
+                .or(file.cache_seconds)
+                .unwrap_or(crate::freshness::DEFAULT_TIME_TO_LIVE_SECONDS)
+                .min(86_400),
             sync_timeout_minutes: parse_env(&env, "RONDO_SYNC_TIMEOUT_MINUTES")?
                 .or(file.sync_timeout_minutes)
                 .unwrap_or(15)
@@ -441,6 +450,18 @@ mod tests {
             (c.db_settings().cache_mb, c.db_settings().memtable_mb),
             (256, 1)
         );
+    }
+
+    #[test]
+    fn the_cache_lifetime_is_configurable_and_bounded() {
+        let c = Config::load_from(None, env_of(&[])).unwrap();
+        assert_eq!(c.cache_seconds, 300);
+        let c = Config::load_from(None, env_of(&[("RONDO_CACHE_SECONDS", "0")])).unwrap();
+        assert_eq!(c.cache_seconds, 0, "caching off");
+        let c = Config::load_from(None, env_of(&[("RONDO_CACHE_SECONDS", "9999999")])).unwrap();
+        assert_eq!(c.cache_seconds, 86_400);
+        let err = Config::load_from(None, env_of(&[("RONDO_CACHE_SECONDS", "-1")])).unwrap_err();
+        assert!(err.to_string().contains("RONDO_CACHE_SECONDS"), "{err}");
     }
 
     #[test]

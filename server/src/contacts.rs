@@ -202,7 +202,6 @@ impl Contacts {
     }
 
     async fn relink(&self, owner: &str, filter: GuestFilter<'_>) -> Result<usize, StoreError> {
-        self.matcher.invalidate(owner);
         let index = self.matcher.index(owner).await?;
         self.events.rematch(owner, filter, &index).await
     }

@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod freshness;
 pub mod google_routes;
 pub mod http;
 pub mod ids;

@@ -10,6 +10,7 @@ use app::models::MyAddressSource;
 use crate::auth;
 use crate::db::Db;
 use crate::error::StoreError;
+use crate::freshness::{touched, Data};
 use crate::matcher::OwnAddresses;
 use crate::text::normalize_email;
 
@@ -106,6 +107,7 @@ impl MyAddresses {
             .bind(("row", row))
             .await?
             .take(0)?;
+        touched(owner, Data::People);
         id.ok_or(StoreError::NotFound("address"))
     }
 
@@ -120,6 +122,7 @@ impl MyAddresses {
             .bind(("manual", MANUAL))
             .await?
             .take(0)?;
+        touched(owner, Data::People);
         gone.first()
             .and_then(|row| row.get("address")?.as_str().map(str::to_string))
             .ok_or(StoreError::NotFound("address"))
@@ -189,6 +192,7 @@ impl MyAddresses {
             .bind(("added", added.clone()))
             .await?
             .check()?;
+        touched(owner, Data::People);
         Ok(added
             .into_iter()
             .map(|a| a.normalized)

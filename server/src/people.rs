@@ -13,6 +13,7 @@ use app::models::{
 use crate::auth::validate_email;
 use crate::db::{count_of, inlined, CountRow, Db, Literal};
 use crate::error::{within, StoreError};
+use crate::freshness::{touched, Data};
 use crate::ids::{new_id, record};
 use crate::matcher::index::gmail_key;
 use crate::text::{fold, normalize_email};
@@ -238,12 +239,16 @@ impl People {
         people: Vec<ImportedPerson>,
         emails: Vec<ImportedEmail>,
     ) -> Result<(), StoreError> {
+        let owners: HashSet<String> = people.iter().map(|p| p.owner.clone()).collect();
         self.db
             .query("INSERT INTO person $people; INSERT INTO person_email $emails;")
             .bind(("people", people))
             .bind(("emails", emails))
             .await?
             .check()?;
+        for owner in owners {
+            touched(&owner, Data::People);
+        }
         Ok(())
     }
 
@@ -650,6 +655,7 @@ impl People {
             .await
             .and_then(|r| r.check())
             .map_err(StoreError::from);
+        touched(owner, Data::People);
         match result {
             Err(e) if e.violates("person_email_unique") => Err(StoreError::Conflict(
                 "One of these email addresses already belongs to another person.".into(),
@@ -673,6 +679,7 @@ impl People {
             .bind(("owner", owner.to_string()))
             .await?
             .check()?;
+        touched(owner, Data::People);
         Ok(())
     }
 
@@ -690,6 +697,7 @@ impl People {
             .bind(("favorite", favorite))
             .await?
             .take(0)?;
+        touched(owner, Data::People);
         if updated.is_empty() {
             Err(StoreError::NotFound("person"))
         } else {

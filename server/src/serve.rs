@@ -54,6 +54,7 @@ pub async fn open_db(config: &Config) -> anyhow::Result<crate::db::Db> {
 /// key is reported at start-up instead of surfacing as failed syncs.
 pub async fn open_services(config: &Config) -> anyhow::Result<Arc<Services>> {
     let keyring = load_keyring(config)?;
+    crate::freshness::set_time_to_live(std::time::Duration::from_secs(config.cache_seconds));
     let db = open_db(config).await?;
     let services = Arc::new(
         Services::new(

@@ -15,6 +15,8 @@ use crate::calendar::meetings::Meetings;
 use crate::calendar::service::{CalendarSettings, Calendars};
 use crate::contacts::Contacts;
 use crate::db::Db;
+use crate::error::StoreError;
+use crate::freshness::{Data, UserCache};
 use crate::matcher::Matcher;
 use crate::meeting_notes::MeetingNotes;
 use crate::my_addresses::MyAddresses;
@@ -30,6 +32,8 @@ pub struct Services {
     pub meetings: Meetings,
     pub unknown_guests: UnknownGuests,
     cadences: Cadences,
+    /// Each user's dashboard, rebuilt after any of their data changed.
+    dashboards: UserCache<(), Dashboard>,
     secure_cookies: bool,
 }
 
@@ -61,6 +65,7 @@ impl Services {
             activities,
             calendars,
             cadences: Cadences::new(db.clone()),
+            dashboards: UserCache::new(&[Data::People, Data::Activities, Data::Calendar]),
             db,
             secure_cookies,
         }
@@ -74,6 +79,44 @@ impl Services {
 
     pub fn people(&self) -> &People {
         &self.contacts.people
+    }
+
+    /// What the dashboard shows, read afresh (see `Backend::dashboard` for the cached one).
+    async fn load_dashboard(&self, user: &UserInfo) -> Result<Dashboard, StoreError> {
+        let people_store = self.people();
+        let owner = user.id.as_str();
+        let now = self.calendars.settings.clock.now();
+        // Independent reads, so together they take as long as the slowest.
+        let ((people, favorites), connections, favorite_people, recent, contacted, activities) = tokio::try_join!(
+            people_store.counts(owner),
+            self.calendars.connections.list_rows(owner),
+            people_store.favorites(owner, 24),
+            self.activities.recent(people_store, owner, 10),
+            self.activities
+                .recently_contacted(people_store, owner, now, 8),
+            self.activities.count(owner),
+        )?;
+        Ok(Dashboard {
+            favorites: favorite_people,
+            recent_activities: recent,
+            recently_contacted: contacted,
+            counts: Counts {
+                people,
+                favorites,
+                activities,
+            },
+            has_calendar_connections: !connections.is_empty(),
+            needs_attention: connections
+                .into_iter()
+                .filter(|c| {
+                    matches!(
+                        c.status,
+                        ConnectionStatus::Error | ConnectionStatus::NeedsReauth
+                    )
+                })
+                .map(|c| c.name)
+                .collect(),
+        })
     }
 
     /// Matches the events stored before Rondo kept their unknown-guests flag (migration 15)
@@ -249,40 +292,10 @@ impl Backend for Services {
     }
 
     async fn dashboard(&self, user: &UserInfo) -> AppResult<Dashboard> {
-        let people_store = self.people();
-        let owner = user.id.as_str();
-        let now = self.calendars.settings.clock.now();
-        // Independent reads, so together they take as long as the slowest.
-        let ((people, favorites), connections, favorite_people, recent, contacted, activities) = tokio::try_join!(
-            people_store.counts(owner),
-            self.calendars.connections.list_rows(owner),
-            people_store.favorites(owner, 24),
-            self.activities.recent(people_store, owner, 10),
-            self.activities
-                .recently_contacted(people_store, owner, now, 8),
-            self.activities.count(owner),
-        )?;
-        Ok(Dashboard {
-            favorites: favorite_people,
-            recent_activities: recent,
-            recently_contacted: contacted,
-            counts: Counts {
-                people,
-                favorites,
-                activities,
-            },
-            has_calendar_connections: !connections.is_empty(),
-            needs_attention: connections
-                .into_iter()
-                .filter(|c| {
-                    matches!(
-                        c.status,
-                        ConnectionStatus::Error | ConnectionStatus::NeedsReauth
-                    )
-                })
-                .map(|c| c.name)
-                .collect(),
-        })
+        Ok(self
+            .dashboards
+            .get_or_load(&user.id, (), self.load_dashboard(user))
+            .await?)
     }
 
     async fn list_connections(&self, user: &UserInfo) -> AppResult<Vec<Connection>> {
@@ -356,7 +369,7 @@ impl Backend for Services {
                 page,
                 from,
                 to,
-                chrono::Utc::now(),
+                self.calendars.settings.clock.now(),
             )
             .await?)
     }
@@ -395,7 +408,7 @@ impl Backend for Services {
                 &user.id,
                 app::time::parse_tz(&user.time_zone),
                 event_id,
-                chrono::Utc::now(),
+                self.calendars.settings.clock.now(),
             )
             .await?)
     }

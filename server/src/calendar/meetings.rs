@@ -16,6 +16,7 @@ use super::model::AttendeeRecord;
 use super::store::{Among, ConnectionStore, EventRow, EventStore};
 use crate::activities::{Activities, NewActivity};
 use crate::error::StoreError;
+use crate::freshness::{Data, UserCache};
 use crate::matcher::index::{Index, Outcome};
 use crate::matcher::{Matcher, OwnAddresses};
 use crate::meeting_notes::MeetingNotes;
@@ -45,7 +46,12 @@ pub struct Meetings {
     notes: MeetingNotes,
     /// For the user's own addresses (cached with their match index).
     matcher: Arc<Matcher>,
+    /// The occurrences on the day the user last asked for (the dashboard's, mostly), by the
+    /// day and its bounds in their zone.
+    day: Arc<UserCache<DayKey, Arc<Vec<EventRow>>>>,
 }
+
+type DayKey = (NaiveDate, DateTime<Utc>, DateTime<Utc>);
 
 impl Meetings {
     pub fn new(
@@ -63,6 +69,7 @@ impl Meetings {
             activities,
             people,
             matcher,
+            day: Arc::new(UserCache::new(&[Data::Calendar])),
         }
     }
 
@@ -204,15 +211,24 @@ impl Meetings {
         };
         let start = day_start(today, tz);
         let end = day_start(next, tz);
-        let rows = self
-            .events
-            .on_day(owner, today, start, end, TODAY_LIMIT)
+        let on_day = self
+            .day
+            .get_or_load(owner, (today, start, end), async {
+                let rows = self
+                    .events
+                    .on_day(owner, today, start, end, TODAY_LIMIT)
+                    .await?;
+                Ok::<_, StoreError>(Arc::new(rows))
+            })
             .await?;
-        let total = rows.len() as u32;
-        let rows = if all {
-            rows
+        let total = on_day.len() as u32;
+        let rows: Vec<EventRow> = if all {
+            on_day.to_vec()
         } else {
-            shown_today(rows, |r| r.all_day, |r| r.ends_at <= now)
+            shown_today(on_day.iter().collect(), |r| r.all_day, |r| r.ends_at <= now)
+                .into_iter()
+                .cloned()
+                .collect()
         };
         Ok(MeetingsToday {
             meetings: self.to_meetings(owner, rows).await?,

@@ -541,7 +541,6 @@ impl Calendars {
         if addresses.is_empty() {
             return Ok(());
         }
-        self.matcher.invalidate(owner);
         let index = self.matcher.index(owner).await?;
         let keys: Vec<String> = addresses.iter().flat_map(|a| lookup_keys(a)).collect();
         self.events

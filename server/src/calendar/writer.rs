@@ -221,7 +221,7 @@ impl<'a> CalendarWriter<'a> {
         outcome.changes += self
             .stores
             .events
-            .remove_object(self.calendar.key(), href)
+            .remove_object(self.owner, self.calendar.key(), href)
             .await?;
         Ok(())
     }
@@ -232,7 +232,7 @@ impl<'a> CalendarWriter<'a> {
         let (changes, sources) = self
             .stores
             .events
-            .cancel_object(self.calendar.key(), href)
+            .cancel_object(self.owner, self.calendar.key(), href)
             .await?;
         outcome.changes += changes;
         self.stores

@@ -1,21 +1,18 @@
 //! One match index per user, built from the people store and the user's own addresses on
-//! first use and dropped whenever either changes (the next lookup rebuilds it).
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+//! first use and rebuilt after either changed (`freshness`).
+use std::sync::Arc;
 
 use super::index::{Index, PersonEmail, PersonNames};
 use crate::db::Db;
 use crate::error::StoreError;
+use crate::freshness::{Data, UserCache};
 use crate::my_addresses::MyAddresses;
 use crate::people::People;
-
-/// Users whose index is kept at most.
-const MAX_CACHED_USERS: usize = 1_000;
 
 pub struct Matcher {
     people: People,
     mine: MyAddresses,
-    cache: RwLock<HashMap<String, Arc<Index>>>,
+    cache: UserCache<(), Arc<Index>>,
 }
 
 impl Matcher {
@@ -23,18 +20,19 @@ impl Matcher {
         Matcher {
             people: People::new(db.clone()),
             mine: MyAddresses::new(db),
-            cache: RwLock::new(HashMap::new()),
+            cache: UserCache::new(&[Data::People]),
         }
     }
 
     /// The user's index, built on first use and kept until their people change.
     pub async fn index(&self, owner: &str) -> Result<Arc<Index>, StoreError> {
-        if let Some(index) = self.cache.read().expect("matcher cache").get(owner) {
-            return Ok(index.clone());
-        }
+        self.cache.get_or_load(owner, (), self.build(owner)).await
+    }
+
+    async fn build(&self, owner: &str) -> Result<Arc<Index>, StoreError> {
         let directory = self.people.directory(owner).await?;
         let own = self.mine.own(owner).await?;
-        let index = Arc::new(
+        Ok(Arc::new(
             Index::build(
                 directory.names.iter().map(|n| PersonNames {
                     id: &n.id,
@@ -48,17 +46,6 @@ impl Matcher {
                 }),
             )
             .with_own(own),
-        );
-        let mut cache = self.cache.write().expect("matcher cache");
-        // One index per active user; a rebuild is cheap next to unbounded growth.
-        if cache.len() >= MAX_CACHED_USERS {
-            cache.clear();
-        }
-        cache.insert(owner.to_string(), index.clone());
-        Ok(index)
-    }
-
-    pub fn invalidate(&self, owner: &str) {
-        self.cache.write().expect("matcher cache").remove(owner);
+        ))
     }
 }

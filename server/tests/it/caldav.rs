@@ -13,7 +13,7 @@ use common::radicale::{Radicale, PASSWORD, USER};
 use serde_json::Value;
 use server::calendar::model::{EventRecord, When};
 use server::calendar::service::{CalendarSettings, Calendars};
-use server::calendar::store::ObjectWrite;
+use server::calendar::store::{CalendarRow, ObjectWrite};
 use server::db::Db;
 use server::matcher::Matcher;
 use server::secrets::Keyring;
@@ -173,6 +173,16 @@ async fn connect_all(f: &Fixture, server: &str) -> String {
         .await
         .unwrap();
     connect(f, server, found.into_iter().map(|c| c.remote_id).collect()).await
+}
+
+/// The connection's first calendar, as stored.
+async fn first_calendar(f: &Fixture, connection: &str) -> CalendarRow {
+    f.calendars
+        .connections
+        .calendars(&f.user.id, connection)
+        .await
+        .unwrap()
+        .remove(0)
 }
 
 /// Radicale with a "Work" calendar holding one meeting, connected with every calendar ticked.
@@ -508,13 +518,7 @@ async fn a_broken_sync_token_triggers_a_full_resync() {
 
     // The token goes bad, an event appears on the server, and a stale object lingers locally.
     f.db.query("UPDATE calendar SET sync_token = 'http://radicale.org/ns/sync/0000000000000000000000000000000000000000'").await.unwrap().check().unwrap();
-    let calendar = f
-        .calendars
-        .connections
-        .calendars(&f.user.id, &id)
-        .await
-        .unwrap()
-        .remove(0);
+    let calendar = first_calendar(&f, &id).await;
     let stale = hour_long("ghost-1", "Ghost", Utc::now() + chrono::Duration::hours(2));
     f.calendars
         .events
@@ -547,13 +551,7 @@ async fn a_broken_sync_token_triggers_a_full_resync() {
         uids.contains(&"allday-1".to_string()) && uids.contains(&"single-1".to_string()),
         "{uids:?}"
     );
-    let calendar = f
-        .calendars
-        .connections
-        .calendars(&f.user.id, &id)
-        .await
-        .unwrap()
-        .remove(0);
+    let calendar = first_calendar(&f, &id).await;
     assert!(
         calendar
             .sync_token
@@ -752,13 +750,7 @@ async fn key_rotation_reencrypts_credentials_without_losing_them() {
 #[tokio::test]
 async fn an_object_stored_meanwhile_is_replaced_not_duplicated() {
     let (_radicale, f, id) = connected_with_one_event().await;
-    let calendar = f
-        .calendars
-        .connections
-        .calendars(&f.user.id, &id)
-        .await
-        .unwrap()
-        .remove(0);
+    let calendar = first_calendar(&f, &id).await;
     let write = |title: &'static str, etag: &'static str| {
         let event = hour_long("twice-1", title, Utc::now() + chrono::Duration::hours(4));
         let (f, key) = (&f, calendar.key());
@@ -820,13 +812,7 @@ async fn an_object_stored_meanwhile_is_replaced_not_duplicated() {
 #[tokio::test]
 async fn a_sync_that_outlives_its_deleted_connection_stores_nothing() {
     let (_radicale, f, id) = connected_with_one_event().await;
-    let calendar = f
-        .calendars
-        .connections
-        .calendars(&f.user.id, &id)
-        .await
-        .unwrap()
-        .remove(0);
+    let calendar = first_calendar(&f, &id).await;
     f.calendars.delete(&f.user, &id).await.unwrap();
     assert!(events(&f.db).await.is_empty());
 

@@ -4,8 +4,8 @@
 use crate::common;
 
 use app::models::{
-    Activity, Cadence, Connection, DiscoveredCalendar, MatchReason, Meeting, MeetingDetail,
-    MeetingsToday, Page, Person, Response,
+    Activity, Cadence, Connection, Dashboard, DiscoveredCalendar, MatchReason, Meeting,
+    MeetingDetail, MeetingsToday, Page, Person, Response, SyncReport,
 };
 use chrono::{Duration, DurationRound, TimeZone, Utc};
 use common::radicale::{Radicale, PASSWORD, USER};
@@ -564,6 +564,108 @@ async fn todays_meetings_follow_the_users_time_zone() {
         vec!["Conference", "Breakfast", "Lunch"]
     );
     assert!(list[0].all_day && list[0].start_date == Some(today));
+}
+
+/// The dashboard and today's meetings are kept between views (`freshness`); each change made
+/// since shows at the next view: a person added (and the guest linked to them), a meeting
+/// synced, one logged, the connection removed.
+#[tokio::test]
+async fn the_dashboard_and_todays_meetings_show_each_change_at_once() {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#e8590c").await;
+    let tz = chrono_tz::Europe::Amsterdam; // the test client's time zone
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let at = |h: u32| {
+        tz.from_local_datetime(&today.and_hms_opt(h, 0, 0).unwrap())
+            .earliest()
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let guest = [("Wei Chen", "wei@example.org")];
+    radicale
+        .put_event(
+            "work",
+            "a.ics",
+            &meeting("a", "Breakfast", at(8), 30, &guest),
+        )
+        .await;
+    // Mid-afternoon, so breakfast is over (and can be logged) whenever the test runs.
+    let clock = std::sync::Arc::new(server::clock::ManualClock::new(at(15)));
+    let server = common::start_with_clock(clock).await;
+    let alice = server.user("alice-fresh@example.org").await;
+    let today_list = || async {
+        alice
+            .call::<MeetingsToday>("todays-meetings", &[])
+            .await
+            .unwrap()
+            .meetings
+    };
+    let dashboard = || async {
+        alice
+            .call::<Dashboard>("load-dashboard", &[])
+            .await
+            .unwrap()
+    };
+    let connection = connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
+    let shown = today_list().await;
+    assert_eq!(titles_of(&shown), vec!["Breakfast"]);
+    let wei_linked = |m: &Meeting| {
+        m.attendees
+            .iter()
+            .any(|a| a.email == "wei@example.org" && a.person.is_some())
+    };
+    assert!(!wei_linked(&shown[0]));
+    let before = dashboard().await;
+    assert_eq!(before, dashboard().await, "the kept dashboard");
+    assert!(before.has_calendar_connections);
+
+    let wei = alice
+        .save_person(&[
+            ("first_name", "Wei"),
+            ("last_name", "Chen"),
+            ("emails.0.address", "wei@example.org"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(dashboard().await.counts.people, before.counts.people + 1);
+    assert!(
+        wei_linked(&today_list().await[0]),
+        "the guest is linked at once"
+    );
+
+    radicale
+        .put_event("work", "b.ics", &meeting("b", "Lunch", at(12), 60, &[]))
+        .await;
+    alice
+        .call::<SyncReport>("sync-connection", &[("id", &connection.id)])
+        .await
+        .unwrap();
+    let shown = today_list().await;
+    assert_eq!(titles_of(&shown), vec!["Breakfast", "Lunch"]);
+
+    let activity = log(&alice, &shown[0].id).await.unwrap();
+    let after_log = dashboard().await;
+    assert_eq!(after_log.counts.activities, before.counts.activities + 1);
+    assert_eq!(after_log.recent_activities[0].id, activity);
+    assert_eq!(
+        after_log.recently_contacted[0].person.id, wei,
+        "logged with the person it met"
+    );
+    assert_eq!(
+        today_list().await[0].logged_activity.as_deref(),
+        Some(activity.as_str())
+    );
+
+    alice
+        .call::<()>("delete-connection", &[("id", &connection.id)])
+        .await
+        .unwrap();
+    assert!(today_list().await.is_empty());
+    assert!(!dashboard().await.has_calendar_connections);
+}
+
+fn titles_of(meetings: &[Meeting]) -> Vec<&str> {
+    meetings.iter().map(|m| m.title.as_str()).collect()
 }
 
 /// The day view reads each duration class's end times near the day: meetings of every length

@@ -15,6 +15,7 @@ use crate::activities;
 use crate::calendar::model::hex_color;
 use crate::db::Db;
 use crate::error::StoreError;
+use crate::freshness::{touched, Data};
 use crate::ids::{new_id, record};
 
 /// A connection as the sync layer sees it (secrets still sealed).
@@ -241,6 +242,7 @@ impl ConnectionStore {
             .await?
             .check()?;
         self.upsert_calendars(owner, &id, &new.calendars).await?;
+        touched(owner, Data::Calendar);
         Ok(id)
     }
 
@@ -490,6 +492,7 @@ impl ConnectionStore {
             Ok(())
         })
         .await?;
+        touched(owner, Data::Calendar);
         Ok(())
     }
 
@@ -522,6 +525,9 @@ impl ConnectionStore {
             Ok(())
         })
         .await?;
+        for data in [Data::Calendar, Data::Activities, Data::People] {
+            touched(owner, data);
+        }
         Ok(())
     }
 
@@ -551,6 +557,7 @@ impl ConnectionStore {
             Ok(())
         })
         .await?;
+        touched(owner, Data::Calendar);
         Ok(())
     }
 

@@ -10,6 +10,7 @@ use app::models::{EventStatus, MatchReason, MeetingScope, Response};
 use crate::calendar::model::{self, web_link, AttendeeRecord, Changes, EventRecord};
 use crate::db::{check_all, count_of, inlined, CountRow, Db, Literal};
 use crate::error::StoreError;
+use crate::freshness::{touched, Data};
 use crate::ids::new_id;
 use crate::matcher::{self, Guest, Index, MatchRecord, OwnAddresses};
 
@@ -766,6 +767,7 @@ impl EventStore {
             .bind(("keys", moved.map(<[Occurrence]>::to_vec).unwrap_or_default()))
             .bind(("rows", rows.to_vec()))
             .await?;
+        touched(owner, Data::Calendar);
         // The cause, not the "not executed" every other statement of the failed transaction
         // reports: `replace_objects` reads it to tell a unique-index refusal.
         check_all(response)?;
@@ -804,6 +806,7 @@ impl EventStore {
 
     pub async fn remove_object(
         &self,
+        owner: &str,
         calendar: CalendarKey<'_>,
         href: &str,
     ) -> Result<Changes, StoreError> {
@@ -814,6 +817,7 @@ impl EventStore {
             .bind(("calendar", calendar.id.to_string()))
             .bind(("href", href.to_string()))
             .await?;
+        touched(owner, Data::Calendar);
         check_all(response)?;
         Ok(Changes {
             removed: before.len() as u64,
@@ -825,6 +829,7 @@ impl EventStore {
     /// the occurrences it held (so auto-logged activities can follow the cancellation).
     pub async fn cancel_object(
         &self,
+        owner: &str,
         calendar: CalendarKey<'_>,
         href: &str,
     ) -> Result<(Changes, Vec<String>), StoreError> {
@@ -833,7 +838,7 @@ impl EventStore {
             .iter()
             .map(|r| event_source(calendar.connection, calendar.id, &r.uid, &r.recurrence_id))
             .collect();
-        Ok((self.remove_object(calendar, href).await?, sources))
+        Ok((self.remove_object(owner, calendar, href).await?, sources))
     }
 
     /// Counts the occurrences of a connection's calendars written since they were last
@@ -1333,6 +1338,7 @@ impl EventStore {
                 .await?
                 .check()?;
         }
+        touched(owner, Data::Calendar);
         Ok(())
     }
 }
