@@ -222,8 +222,13 @@ async fn measure_all(base: &str, requests: &[(String, Request)], total: usize) -
     rows
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    server::memory::runtime()
+        .expect("tokio runtime")
+        .block_on(bench());
+}
+
+async fn bench() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` asks for a list of tests; there are none.
     }

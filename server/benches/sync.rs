@@ -149,8 +149,13 @@ fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    server::memory::runtime()
+        .expect("tokio runtime")
+        .block_on(bench());
+}
+
+async fn bench() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo test --benches` asks for a list of tests; there are none.
     }

@@ -21,6 +21,7 @@ pub mod ids;
 pub mod keys;
 pub mod matcher;
 pub mod meeting_notes;
+pub mod memory;
 pub mod migrations;
 pub mod my_addresses;
 pub mod people;

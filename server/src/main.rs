@@ -6,10 +6,17 @@ use tracing_subscriber::EnvFilter;
 use server::cli::{Cli, Command, InviteCommand, KeysCommand};
 use server::config::Config;
 
-#[tokio::main]
-async fn main() {
+fn main() {
     // Everything Rondo writes (database, key file) is for this account only.
     server::files::restrict_umask();
+    let runtime = server::memory::runtime().unwrap_or_else(|error| {
+        eprintln!("rondo: cannot start: {error}");
+        std::process::exit(1);
+    });
+    runtime.block_on(run());
+}
+
+async fn run() {
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
