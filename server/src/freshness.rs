@@ -80,22 +80,39 @@ struct Entry<K, V> {
     value: V,
 }
 
-/// One cached value per user, for a key (a day, say: another key replaces it), valid while the
-/// data it `reads` is unchanged.
+/// A user's cached values, one per key (a day, a page: the least recently loaded makes room),
+/// valid while the data it `reads` is unchanged.
 pub struct UserCache<K, V> {
     reads: &'static [Data],
-    /// Instead of the process's (tests).
-    time_to_live: Option<Duration>,
-    entries: Mutex<HashMap<String, Entry<K, V>>>,
+    /// Keys kept per user.
+    per_user: usize,
+    /// The longest an entry lives whatever the process's setting.
+    at_most: Option<Duration>,
+    entries: Mutex<HashMap<String, Vec<Entry<K, V>>>>,
 }
 
 impl<K: PartialEq, V: Clone> UserCache<K, V> {
+    /// One entry per user.
     pub fn new(reads: &'static [Data]) -> Self {
         UserCache {
             reads,
-            time_to_live: None,
+            per_user: 1,
+            at_most: None,
             entries: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Keeps up to `keys` entries per user.
+    pub fn keeping(mut self, keys: usize) -> Self {
+        self.per_user = keys.max(1);
+        self
+    }
+
+    /// Entries live at most `time_to_live`, however long the process keeps them.
+    #[cfg(test)]
+    fn expiring_within(mut self, time_to_live: Duration) -> Self {
+        self.at_most = Some(time_to_live);
+        self
     }
 
     /// The user's value for `key`: cached if still fresh, else loaded (and kept unless the
@@ -114,36 +131,30 @@ impl<K: PartialEq, V: Clone> UserCache<K, V> {
         let value = load.await?;
         if self::stamp(owner, self.reads) == stamp {
             let mut entries = self.entries.lock().expect("user cache");
-            if entries.len() >= MAX_CACHED_USERS {
+            if entries.len() >= MAX_CACHED_USERS && !entries.contains_key(owner) {
                 entries.clear();
             }
-            entries.insert(
-                owner.to_string(),
-                Entry {
-                    key,
-                    stamp,
-                    loaded,
-                    value: value.clone(),
-                },
-            );
+            let kept = entries.entry(owner.to_string()).or_default();
+            kept.retain(|e| e.key != key);
+            if kept.len() >= self.per_user {
+                kept.remove(0);
+            }
+            kept.push(Entry {
+                key,
+                stamp,
+                loaded,
+                value: value.clone(),
+            });
         }
         Ok(value)
     }
 
-    #[cfg(test)]
-    fn expiring_after(mut self, time_to_live: Duration) -> Self {
-        self.time_to_live = Some(time_to_live);
-        self
-    }
-
     fn fresh(&self, owner: &str, key: &K, stamp: Stamp) -> Option<V> {
-        let time_to_live = self
-            .time_to_live
-            .unwrap_or_else(|| Duration::from_secs(TIME_TO_LIVE_SECONDS.load(Ordering::Relaxed)));
+        let process = Duration::from_secs(TIME_TO_LIVE_SECONDS.load(Ordering::Relaxed));
+        let time_to_live = self.at_most.map_or(process, |at_most| at_most.min(process));
         let entries = self.entries.lock().expect("user cache");
-        let entry = entries.get(owner)?;
-        (entry.key == *key && entry.stamp == stamp && entry.loaded.elapsed() < time_to_live)
-            .then(|| entry.value.clone())
+        let entry = entries.get(owner)?.iter().find(|e| e.key == *key)?;
+        (entry.stamp == stamp && entry.loaded.elapsed() < time_to_live).then(|| entry.value.clone())
     }
 }
 
@@ -183,6 +194,27 @@ mod tests {
         assert_eq!(load(&cache, &owner, 1, &loads).await, 2, "reloaded");
         assert_eq!(load(&cache, &owner, 2, &loads).await, 3, "another key");
         assert_eq!(load(&cache, &owner, 2, &loads).await, 3);
+        assert_eq!(load(&cache, &owner, 1, &loads).await, 4, "one key per user");
+    }
+
+    #[tokio::test]
+    async fn several_keys_are_kept_the_least_recently_loaded_making_room() {
+        let cache = UserCache::new(&[Data::Calendar]).keeping(2);
+        let owner = user();
+        let loads = AtomicU32::new(0);
+        assert_eq!(load(&cache, &owner, 1, &loads).await, 1);
+        assert_eq!(load(&cache, &owner, 2, &loads).await, 2);
+        assert_eq!(load(&cache, &owner, 1, &loads).await, 1, "both kept");
+        assert_eq!(load(&cache, &owner, 2, &loads).await, 2);
+        assert_eq!(load(&cache, &owner, 3, &loads).await, 3, "1 makes room");
+        assert_eq!(load(&cache, &owner, 2, &loads).await, 2);
+        assert_eq!(load(&cache, &owner, 1, &loads).await, 4);
+        touched(&owner, Data::Calendar);
+        assert_eq!(
+            load(&cache, &owner, 1, &loads).await,
+            5,
+            "stale after a write"
+        );
     }
 
     #[tokio::test]
@@ -207,7 +239,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_value_expires_for_what_other_processes_wrote() {
-        let cache = UserCache::new(&[Data::People]).expiring_after(Duration::from_millis(20));
+        let cache = UserCache::new(&[Data::People]).expiring_within(Duration::from_millis(20));
         let owner = user();
         let loads = AtomicU32::new(0);
         assert_eq!(load(&cache, &owner, 1, &loads).await, 1);

@@ -49,9 +49,23 @@ pub struct Meetings {
     /// The occurrences on the day the user last asked for (the dashboard's, mostly), by the
     /// day and its bounds in their zone.
     day: Arc<UserCache<DayKey, Arc<Vec<EventRow>>>>,
+    /// The pages of people's meetings the user last saw.
+    of_person: Arc<UserCache<PersonPageKey, Page<Meeting>>>,
 }
 
 type DayKey = (NaiveDate, DateTime<Utc>, DateTime<Utc>);
+/// Person, scope, page, from and to as asked, the user's zone they were read in, and the
+/// minute (of the server's clock) they were read in: which meetings are upcoming and which past
+/// changes with the clock, not only with the data.
+type PersonPageKey = (
+    String,
+    MeetingScope,
+    u32,
+    Option<String>,
+    Option<String>,
+    Tz,
+    i64,
+);
 
 impl Meetings {
     pub fn new(
@@ -70,6 +84,9 @@ impl Meetings {
             people,
             matcher,
             day: Arc::new(UserCache::new(&[Data::Calendar])),
+            of_person: Arc::new(
+                UserCache::new(&[Data::People, Data::Activities, Data::Calendar]).keeping(8),
+            ),
         }
     }
 
@@ -85,6 +102,35 @@ impl Meetings {
         page: u32,
         from: Option<&str>,
         to: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Page<Meeting>, StoreError> {
+        let key = (
+            person.to_string(),
+            scope,
+            page,
+            from.map(str::to_string),
+            to.map(str::to_string),
+            tz,
+            now.timestamp().div_euclid(60),
+        );
+        self.of_person
+            .get_or_load(
+                owner,
+                key,
+                self.load_for_person(owner, tz, person, scope, page, (from, to), now),
+            )
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn load_for_person(
+        &self,
+        owner: &str,
+        tz: Tz,
+        person: &str,
+        scope: MeetingScope,
+        page: u32,
+        (from, to): (Option<&str>, Option<&str>),
         now: DateTime<Utc>,
     ) -> Result<Page<Meeting>, StoreError> {
         self.people.get(owner, person).await?;
