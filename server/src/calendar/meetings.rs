@@ -54,18 +54,19 @@ pub struct Meetings {
 }
 
 type DayKey = (NaiveDate, DateTime<Utc>, DateTime<Utc>);
-/// Person, scope, page, from and to as asked, the user's zone they were read in, and the
-/// minute (of the server's clock) they were read in: which meetings are upcoming and which past
-/// changes with the clock, not only with the data.
-type PersonPageKey = (
-    String,
-    MeetingScope,
-    u32,
-    Option<String>,
-    Option<String>,
-    Tz,
-    i64,
-);
+/// A page of a person's meetings as asked, in the user's zone, and the minute (of the server's
+/// clock) it was read in: which meetings are upcoming and which past changes with the clock,
+/// not only with the data.
+#[derive(Debug, Clone, PartialEq)]
+struct PersonPageKey {
+    person: String,
+    scope: MeetingScope,
+    page: u32,
+    from: Option<String>,
+    to: Option<String>,
+    tz: Tz,
+    minute: i64,
+}
 
 impl Meetings {
     pub fn new(
@@ -104,35 +105,40 @@ impl Meetings {
         to: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Page<Meeting>, StoreError> {
-        let key = (
-            person.to_string(),
+        let asked = PersonPageKey {
+            person: person.to_string(),
             scope,
             page,
-            from.map(str::to_string),
-            to.map(str::to_string),
+            from: from.map(str::to_string),
+            to: to.map(str::to_string),
             tz,
-            now.timestamp().div_euclid(60),
-        );
+            minute: now.timestamp().div_euclid(60),
+        };
         self.of_person
             .get_or_load(
                 owner,
-                key,
-                self.load_for_person(owner, tz, person, scope, page, (from, to), now),
+                asked.clone(),
+                self.load_for_person(owner, asked, now),
             )
             .await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn load_for_person(
         &self,
         owner: &str,
-        tz: Tz,
-        person: &str,
-        scope: MeetingScope,
-        page: u32,
-        (from, to): (Option<&str>, Option<&str>),
+        asked: PersonPageKey,
         now: DateTime<Utc>,
     ) -> Result<Page<Meeting>, StoreError> {
+        let PersonPageKey {
+            person,
+            scope,
+            page,
+            from,
+            to,
+            tz,
+            ..
+        } = asked;
+        let (person, from, to) = (person.as_str(), from.as_deref(), to.as_deref());
         self.people.get(owner, person).await?;
         let from = parse_day(from)?.map(|d| day_start(d, tz));
         let to = parse_day(to)?
