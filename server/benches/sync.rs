@@ -271,6 +271,11 @@ async fn bench() {
         )
     });
 
+    // Everything the connection stored goes in one transaction (the memtable must hold it).
+    let started = Instant::now();
+    calendars.delete(&user, &connection.id).await.unwrap();
+    let deleted = started.elapsed();
+
     let profile = if cfg!(debug_assertions) {
         "debug"
     } else {
@@ -288,6 +293,7 @@ async fn bench() {
          | Raw calendar-query REPORT of all data ({:.1} MB), for comparison | {} |\n\
          | First sync ÷ raw REPORT | {:.1}× |\n\
          {comparison}\
+         | Deleting the connection (every stored occurrence, one transaction) | {} |\n\
          | Peak RSS of the benchmark process (server side and Rondo's test client) | {:.0} MB |\n\
          | Resident at the end: anonymous / mapped files | {:.0} MB / {:.0} MB |\n",
         stored.first().and_then(|r| r["n"].as_i64()).unwrap_or(0),
@@ -303,6 +309,7 @@ async fn bench() {
         bytes as f64 / 1e6,
         secs(raw),
         first.as_secs_f64() / raw.as_secs_f64(),
+        secs(deleted),
         support::peak_rss_mb(),
         support::rss_now_mb().0,
         support::rss_now_mb().1,
