@@ -352,7 +352,7 @@ impl Activities {
         id: &str,
         activity: NewActivity,
     ) -> Result<(), StoreError> {
-        let updated: Vec<CountRow> = self
+        let updated = self
             .db
             .query(
                 "UPDATE $rid SET kind = $kind, occurred_at = $at, title = $title, notes = $notes, people = $people,
@@ -365,9 +365,9 @@ impl Activities {
             .bind(("title", activity.title))
             .bind(("notes", activity.notes))
             .bind(("people", activity.people))
-            .await?
-            .take(0)?;
+            .await;
         touched(owner, Data::Activities);
+        let updated: Vec<CountRow> = updated?.take(0)?;
         if updated.is_empty() {
             Err(StoreError::NotFound("activity"))
         } else {

@@ -31,7 +31,7 @@ const MAX_CACHED_USERS: usize = 1_000;
 pub enum Data {
     /// People, their addresses and the user's own addresses (what matching reads).
     People,
-    /// Activities, logged meetings included.
+    /// Activities, logged meetings included, and the notes they show.
     Activities,
     /// Connections, calendars and their events.
     Calendar,

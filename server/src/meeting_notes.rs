@@ -9,6 +9,7 @@ use app::limits;
 
 use crate::db::Db;
 use crate::error::{within, StoreError};
+use crate::freshness::{touched, Data};
 
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
@@ -54,13 +55,16 @@ impl MeetingNotes {
             "UPSERT type::record('meeting_note', [$owner, $key])
                 CONTENT { owner: $owner, source_key: $key, text: $text, updated_at: time::now() }"
         };
-        self.db
+        let saved = self
+            .db
             .query(query)
             .bind(("owner", owner.to_string()))
             .bind(("key", source.to_string()))
             .bind(("text", text.to_string()))
-            .await?
-            .check()?;
+            .await;
+        // The notes show on the meeting's logged activity.
+        touched(owner, Data::Activities);
+        saved?.check()?;
         Ok(())
     }
 

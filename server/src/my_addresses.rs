@@ -101,28 +101,28 @@ impl MyAddresses {
             connection: None,
             scope: MANUAL.into(),
         };
-        let id: Option<String> = self
+        let created = self
             .db
             .query("CREATE my_address CONTENT $row RETURN VALUE record::id(id)")
             .bind(("row", row))
-            .await?
-            .take(0)?;
+            .await;
         touched(owner, Data::People);
+        let id: Option<String> = created?.take(0)?;
         id.ok_or(StoreError::NotFound("address"))
     }
 
     /// Removes an address the user added; returns it. Reported ones stay (they follow the
     /// connection that reported them).
     pub async fn remove_manual(&self, owner: &str, id: &str) -> Result<String, StoreError> {
-        let gone: Vec<serde_json::Value> = self
+        let deleted = self
             .db
             .query("DELETE my_address WHERE id = type::record('my_address', $id) AND owner = $owner AND scope = $manual RETURN BEFORE")
             .bind(("id", id.to_string()))
             .bind(("owner", owner.to_string()))
             .bind(("manual", MANUAL))
-            .await?
-            .take(0)?;
+            .await;
         touched(owner, Data::People);
+        let gone: Vec<serde_json::Value> = deleted?.take(0)?;
         gone.first()
             .and_then(|row| row.get("address")?.as_str().map(str::to_string))
             .ok_or(StoreError::NotFound("address"))

@@ -240,15 +240,17 @@ impl People {
         emails: Vec<ImportedEmail>,
     ) -> Result<(), StoreError> {
         let owners: HashSet<String> = people.iter().map(|p| p.owner.clone()).collect();
-        self.db
+        let imported = self
+            .db
             .query("INSERT INTO person $people; INSERT INTO person_email $emails;")
             .bind(("people", people))
             .bind(("emails", emails))
-            .await?
-            .check()?;
+            .await;
+        // Either statement may have gone through.
         for owner in owners {
             touched(&owner, Data::People);
         }
+        imported?.check()?;
         Ok(())
     }
 
@@ -689,15 +691,15 @@ impl People {
         id: &str,
         favorite: bool,
     ) -> Result<(), StoreError> {
-        let updated: Vec<CountRow> = self
+        let updated = self
             .db
             .query("UPDATE $rid SET favorite = $favorite WHERE owner = $owner RETURN 1 AS n")
             .bind(("rid", Self::rid(id)?))
             .bind(("owner", owner.to_string()))
             .bind(("favorite", favorite))
-            .await?
-            .take(0)?;
+            .await;
         touched(owner, Data::People);
+        let updated: Vec<CountRow> = updated?.take(0)?;
         if updated.is_empty() {
             Err(StoreError::NotFound("person"))
         } else {

@@ -32,8 +32,9 @@ pub struct Services {
     pub meetings: Meetings,
     pub unknown_guests: UnknownGuests,
     cadences: Cadences,
-    /// Each user's dashboard, rebuilt after any of their data changed.
-    dashboards: UserCache<(), Dashboard>,
+    /// Each user's dashboard, rebuilt after any of their data changed, and each minute of the
+    /// server's clock (who was contacted recently counts activities dated up to now).
+    dashboards: UserCache<i64, Dashboard>,
     secure_cookies: bool,
 }
 
@@ -294,7 +295,16 @@ impl Backend for Services {
     async fn dashboard(&self, user: &UserInfo) -> AppResult<Dashboard> {
         Ok(self
             .dashboards
-            .get_or_load(&user.id, (), self.load_dashboard(user))
+            .get_or_load(
+                &user.id,
+                self.calendars
+                    .settings
+                    .clock
+                    .now()
+                    .timestamp()
+                    .div_euclid(60),
+                self.load_dashboard(user),
+            )
             .await?)
     }
 

@@ -568,7 +568,7 @@ async fn todays_meetings_follow_the_users_time_zone() {
 
 /// The dashboard and today's meetings are kept between views (`freshness`); each change made
 /// since shows at the next view: a person added (and the guest linked to them), a meeting
-/// synced, one logged, the connection removed.
+/// synced, one logged and given notes, the connection removed.
 #[tokio::test]
 async fn the_dashboard_and_todays_meetings_show_each_change_at_once() {
     let radicale = Radicale::start().await;
@@ -654,6 +654,20 @@ async fn the_dashboard_and_todays_meetings_show_each_change_at_once() {
     assert_eq!(
         today_list().await[0].logged_activity.as_deref(),
         Some(activity.as_str())
+    );
+    alice
+        .call::<()>(
+            "save-meeting-notes",
+            &[("id", &shown[0].id), ("notes", "Wei takes the lead.")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        dashboard().await.recent_activities[0]
+            .meeting_notes
+            .as_deref(),
+        Some("Wei takes the lead."),
+        "the logged activity shows the notes"
     );
 
     alice

@@ -241,8 +241,9 @@ impl ConnectionStore {
             .bind(("frequency", new.sync_frequency.as_str().to_string()))
             .await?
             .check()?;
-        self.upsert_calendars(owner, &id, &new.calendars).await?;
+        let calendars = self.upsert_calendars(owner, &id, &new.calendars).await;
         touched(owner, Data::Calendar);
+        calendars?;
         Ok(id)
     }
 
@@ -575,6 +576,7 @@ impl ConnectionStore {
             Ok(())
         })
         .await?;
+        touched(owner, Data::Calendar);
         Ok(())
     }
 
@@ -668,11 +670,14 @@ impl ConnectionStore {
     pub async fn mark_interrupted(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let rows: Vec<serde_json::Value> = self
             .db
-            .query("UPDATE connection SET status = 'error', last_error = $message, progress_phase = NONE, progress_done = NONE, progress_total = NONE WHERE status = 'syncing' AND (lease_until = NONE OR lease_until < $now) RETURN id")
+            .query("UPDATE connection SET status = 'error', last_error = $message, progress_phase = NONE, progress_done = NONE, progress_total = NONE WHERE status = 'syncing' AND (lease_until = NONE OR lease_until < $now) RETURN owner")
             .bind(("now", now))
             .bind(("message", "The last sync was interrupted (the server stopped). Rondo finishes it at the next sync.".to_string()))
             .await?
             .take(0)?;
+        for owner in rows.iter().filter_map(|r| r["owner"].as_str()) {
+            touched(owner, Data::Calendar);
+        }
         Ok(rows.len())
     }
 

@@ -1331,14 +1331,18 @@ impl EventStore {
             })
             .collect();
         for chunk in updates.chunks(500) {
-            self.db
+            let updated = self
+                .db
                 .query("FOR $u IN $updates { UPDATE type::record('event', $u.id) SET people = $u.people, matches = $u.matches, unknown_guests = $u.unknown_guests WHERE owner = $owner; };")
                 .bind(("updates", chunk.to_vec()))
                 .bind(("owner", owner.to_string()))
-                .await?
-                .check()?;
+                .await
+                .map_err(StoreError::from)
+                .and_then(|r| Ok(r.check()?));
+            // Each chunk commits alone: one stored before a failing one is a change too.
+            touched(owner, Data::Calendar);
+            updated?;
         }
-        touched(owner, Data::Calendar);
         Ok(())
     }
 }
