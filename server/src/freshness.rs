@@ -22,6 +22,12 @@ pub fn set_time_to_live(time_to_live: Duration) {
     TIME_TO_LIVE_SECONDS.store(time_to_live.as_secs(), Ordering::Relaxed);
 }
 
+/// The minute of `now`, as part of a key: for values that change with the clock as well as
+/// with the data (which meetings are past, who was contacted recently).
+pub fn minute_of(now: chrono::DateTime<chrono::Utc>) -> i64 {
+    now.timestamp().div_euclid(60)
+}
+
 /// Users whose entries one cache keeps at most; a full cache starts over (a reload is cheap next
 /// to unbounded growth).
 const MAX_CACHED_USERS: usize = 1_000;

@@ -16,7 +16,7 @@ use crate::calendar::service::{CalendarSettings, Calendars};
 use crate::contacts::Contacts;
 use crate::db::Db;
 use crate::error::StoreError;
-use crate::freshness::{Data, UserCache};
+use crate::freshness::{minute_of, Data, UserCache};
 use crate::matcher::Matcher;
 use crate::meeting_notes::MeetingNotes;
 use crate::my_addresses::MyAddresses;
@@ -297,12 +297,7 @@ impl Backend for Services {
             .dashboards
             .get_or_load(
                 &user.id,
-                self.calendars
-                    .settings
-                    .clock
-                    .now()
-                    .timestamp()
-                    .div_euclid(60),
+                minute_of(self.calendars.settings.clock.now()),
                 self.load_dashboard(user),
             )
             .await?)

@@ -16,7 +16,7 @@ use super::model::AttendeeRecord;
 use super::store::{Among, ConnectionStore, EventRow, EventStore};
 use crate::activities::{Activities, NewActivity};
 use crate::error::StoreError;
-use crate::freshness::{Data, UserCache};
+use crate::freshness::{minute_of, Data, UserCache};
 use crate::matcher::index::{Index, Outcome};
 use crate::matcher::{Matcher, OwnAddresses};
 use crate::meeting_notes::MeetingNotes;
@@ -47,13 +47,13 @@ pub struct Meetings {
     /// For the user's own addresses (cached with their match index).
     matcher: Arc<Matcher>,
     /// The occurrences on the day the user last asked for (the dashboard's, mostly), by the
-    /// day and its bounds in their zone.
+    /// day and their zone.
     day: Arc<UserCache<DayKey, Arc<Vec<EventRow>>>>,
     /// The pages of people's meetings the user last saw.
     of_person: Arc<UserCache<PersonPageKey, Page<Meeting>>>,
 }
 
-type DayKey = (NaiveDate, DateTime<Utc>, DateTime<Utc>);
+type DayKey = (NaiveDate, Tz);
 /// A page of a person's meetings as asked, in the user's zone, and the minute (of the server's
 /// clock) it was read in: which meetings are upcoming and which past changes with the clock,
 /// not only with the data.
@@ -112,7 +112,7 @@ impl Meetings {
             from: from.map(str::to_string),
             to: to.map(str::to_string),
             tz,
-            minute: now.timestamp().div_euclid(60),
+            minute: minute_of(now),
         };
         self.of_person
             .get_or_load(
@@ -265,7 +265,7 @@ impl Meetings {
         let end = day_start(next, tz);
         let on_day = self
             .day
-            .get_or_load(owner, (today, start, end), async {
+            .get_or_load(owner, (today, tz), async {
                 let rows = self
                     .events
                     .on_day(owner, today, start, end, TODAY_LIMIT)
