@@ -22,6 +22,7 @@ use crate::meeting_notes::MeetingNotes;
 use crate::my_addresses::MyAddresses;
 use crate::people::People;
 use crate::unknown_guests::UnknownGuests;
+use chrono_tz::Tz;
 
 pub struct Services {
     pub db: Db,
@@ -35,6 +36,11 @@ pub struct Services {
     /// Each user's dashboard, rebuilt after any of their data changed, and each minute of the
     /// server's clock (who was contacted recently counts activities dated up to now).
     dashboards: UserCache<i64, Dashboard>,
+    /// The people whose pages the user looked at last, with their cadence: by person, zone and
+    /// minute, like the dashboard (the last and next meeting move with the clock).
+    people_shown: UserCache<(String, Tz, i64), Person>,
+    /// The last pages of people's timelines the user looked at, by person and page.
+    timelines: UserCache<(String, u32), Page<Activity>>,
     secure_cookies: bool,
 }
 
@@ -67,6 +73,9 @@ impl Services {
             calendars,
             cadences: Cadences::new(db.clone()),
             dashboards: UserCache::new(&[Data::People, Data::Activities, Data::Calendar]),
+            people_shown: UserCache::new(&[Data::People, Data::Activities, Data::Calendar])
+                .keeping(8),
+            timelines: UserCache::new(&[Data::People, Data::Activities]).keeping(8),
             db,
             secure_cookies,
         }
@@ -233,13 +242,16 @@ impl Backend for Services {
     }
 
     async fn get_person(&self, user: &UserInfo, id: &str) -> AppResult<Person> {
-        let mut person = self.people().get(&user.id, id).await?;
         let tz = app::time::parse_tz(&user.time_zone);
-        person.cadence = self
-            .cadences
-            .of(&user.id, id, tz, self.calendars.settings.clock.now())
-            .await?;
-        Ok(person)
+        let now = self.calendars.settings.clock.now();
+        Ok(self
+            .people_shown
+            .get_or_load(&user.id, (id.to_string(), tz, minute_of(now)), async {
+                let mut person = self.people().get(&user.id, id).await?;
+                person.cadence = self.cadences.of(&user.id, id, tz, now).await?;
+                Ok::<_, StoreError>(person)
+            })
+            .await?)
     }
 
     async fn save_person(&self, user: &UserInfo, input: PersonInput) -> AppResult<String> {
@@ -261,8 +273,13 @@ impl Backend for Services {
         page: u32,
     ) -> AppResult<Page<Activity>> {
         Ok(self
-            .activities
-            .for_person(self.people(), &user.id, person_id, page)
+            .timelines
+            .get_or_load(
+                &user.id,
+                (person_id.to_string(), page),
+                self.activities
+                    .for_person(self.people(), &user.id, person_id, page),
+            )
             .await?)
     }
 

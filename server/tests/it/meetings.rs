@@ -678,6 +678,143 @@ async fn the_dashboard_and_todays_meetings_show_each_change_at_once() {
     assert!(!dashboard().await.has_calendar_connections);
 }
 
+/// A person's page (the person with their cadence, their timeline, their meetings) is read
+/// once and kept; each change to what it shows is seen on the next read: a meeting logged, an
+/// activity added, the person renamed, a meeting synced, the connection deleted.
+#[tokio::test]
+async fn a_persons_page_shows_each_change_at_once() {
+    let radicale = Radicale::start().await;
+    radicale.make_calendar("work", "Work", "#e8590c").await;
+    let tz = chrono_tz::Europe::Amsterdam; // the test client's time zone
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let at = |days: i64, h: u32| {
+        tz.from_local_datetime(&(today + Duration::days(days)).and_hms_opt(h, 0, 0).unwrap())
+            .earliest()
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let guest = [("Wei Chen", "wei@example.org")];
+    radicale
+        .put_event(
+            "work",
+            "a.ics",
+            &meeting("a", "Breakfast", at(0, 8), 30, &guest),
+        )
+        .await;
+    let clock = std::sync::Arc::new(server::clock::ManualClock::new(at(0, 15)));
+    let server = common::start_with_clock(clock).await;
+    let alice = server.user("alice-person-page@example.org").await;
+    let wei = alice
+        .save_person(&[
+            ("first_name", "Wei"),
+            ("last_name", "Chen"),
+            ("emails.0.address", "wei@example.org"),
+        ])
+        .await
+        .unwrap();
+    let connection = connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
+    let person = || async {
+        alice
+            .call::<Person>("get-person", &[("id", &wei)])
+            .await
+            .unwrap()
+    };
+    let timeline = || async {
+        alice
+            .call::<Page<Activity>>("person-activities", &[("person_id", &wei), ("page", "1")])
+            .await
+            .unwrap()
+    };
+    // Each read twice: the second is the kept one.
+    let read = || async {
+        let page = (
+            person().await,
+            timeline().await,
+            meetings(&alice, &wei, "past").await,
+        );
+        assert_eq!(
+            page,
+            (
+                person().await,
+                timeline().await,
+                meetings(&alice, &wei, "past").await
+            ),
+            "the kept page"
+        );
+        page
+    };
+
+    let (shown, activities, past) = read().await;
+    assert_eq!(shown.cadence.last_met, Some(at(0, 8)));
+    assert_eq!(shown.cadence.next, None);
+    assert_eq!(activities.total, 0);
+    assert_eq!(titles_of(&past.items), vec!["Breakfast"]);
+    assert_eq!(past.items[0].logged_activity, None);
+
+    let logged = log(&alice, &past.items[0].id).await.unwrap();
+    let (_, activities, past) = read().await;
+    assert_eq!(
+        activities.items.iter().map(|a| &a.id).collect::<Vec<_>>(),
+        vec![&logged]
+    );
+    assert_eq!(
+        past.items[0].logged_activity.as_deref(),
+        Some(logged.as_str())
+    );
+
+    let yesterday = (today - Duration::days(1))
+        .format("%Y-%m-%dT10:00")
+        .to_string();
+    alice
+        .add_activity(&wei, "Phone call", &yesterday)
+        .await
+        .unwrap();
+    let (_, activities, _) = read().await;
+    assert_eq!(activities.total, 2);
+
+    alice
+        .save_person(&[
+            ("id", &wei),
+            ("first_name", "Wei"),
+            ("last_name", "Zhang"),
+            ("emails.0.address", "wei@example.org"),
+        ])
+        .await
+        .unwrap();
+    let (shown, activities, _) = read().await;
+    assert_eq!(shown.full_name(), "Wei Zhang");
+    assert!(activities.items[0]
+        .people
+        .iter()
+        .any(|p| p.name == "Wei Zhang"));
+
+    radicale
+        .put_event(
+            "work",
+            "b.ics",
+            &meeting("b", "Lunch", at(1, 12), 60, &guest),
+        )
+        .await;
+    alice
+        .call::<SyncReport>("sync-connection", &[("id", &connection.id)])
+        .await
+        .unwrap();
+    let (shown, _, _) = read().await;
+    assert_eq!(
+        shown.cadence.next,
+        Some(at(1, 12)),
+        "the synced meeting is next"
+    );
+
+    alice
+        .call::<()>("delete-connection", &[("id", &connection.id)])
+        .await
+        .unwrap();
+    let (shown, _, past) = read().await;
+    assert_eq!(shown.cadence.next, None);
+    assert!(past.items.is_empty());
+}
+
 fn titles_of(meetings: &[Meeting]) -> Vec<&str> {
     meetings.iter().map(|m| m.title.as_str()).collect()
 }
