@@ -424,6 +424,18 @@ DEFINE FIELD OVERWRITE attendees ON event TYPE array<{ email: string, name: opti
 DEFINE FIELD OVERWRITE matches ON event TYPE array<{ email: string, person: string, confidence: int, reason: string, suggested: bool }> DEFAULT [];
 "#,
     },
+    Migration {
+        version: 18,
+        name: "a connection is deleted in batches that a restart finishes",
+        sql: r#"
+-- Set while a connection is being deleted: its calendars (already gone, so a sync still
+-- running stores nothing) whose events and stored objects are still to remove, a batch per
+-- transaction, and when the deletion last made progress (a stalled one is finished by the
+-- scheduler).
+DEFINE FIELD IF NOT EXISTS deleting_calendars ON connection TYPE option<array<string>>;
+DEFINE FIELD IF NOT EXISTS deleting_since ON connection TYPE option<datetime>;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

@@ -516,9 +516,28 @@ impl Calendars {
             .filter(|a| a.connection.as_deref() == Some(id))
             .map(|a| a.normalized)
             .collect();
-        self.connections.delete(&user.id, id).await?;
+        let clock = self.settings.clock.as_ref();
+        self.connections
+            .begin_delete(&user.id, id, clock.now())
+            .await?;
         // Its addresses went with it: other calendars' meetings may match them to people now.
-        self.rematch_addresses(&user.id, &reported).await
+        self.rematch_addresses(&user.id, &reported).await?;
+        self.connections.finish_delete(&user.id, id, clock).await
+    }
+
+    /// Finishes the deletions that stopped midway (no progress for a sync lease's length: their
+    /// process died); returns how many.
+    pub async fn finish_stalled_deletions(&self) -> Result<usize, StoreError> {
+        let clock = self.settings.clock.as_ref();
+        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
+        let stalled = self
+            .connections
+            .stalled_deletions(clock.now() - lease)
+            .await?;
+        for (owner, id) in &stalled {
+            self.connections.finish_delete(owner, id, clock).await?;
+        }
+        Ok(stalled.len())
     }
 
     /// Records the addresses a connection reports as the user's (`replace`: all of them, so

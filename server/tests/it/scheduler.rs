@@ -613,3 +613,95 @@ async fn a_sync_stops_when_another_process_took_its_lease() {
         "not released by the loser"
     );
 }
+
+/// How many rows of `table` a connection's calendars left (by the calendar ids it had).
+async fn stored_rows(server: &TestServer, table: &str, calendars: &[String]) -> usize {
+    let ids: Vec<serde_json::Value> = server
+        .services
+        .db
+        .query(format!(
+            "SELECT VALUE id FROM {table} WHERE calendar IN $calendars"
+        ))
+        .bind(("calendars", calendars.to_vec()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    ids.len()
+}
+
+/// A connection deleted by a process that stopped midway (marked deleted, its calendars gone,
+/// its events not yet) is hidden at once, never synced, and finished by a scheduler once the
+/// deletion has made no progress for a sync lease's length; then nothing of it is left.
+#[tokio::test]
+async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
+    // A lease longer than the sync interval: the connection falls due while its deletion is
+    // not yet taken for stalled.
+    let (radicale, clock, server) = setup_timed(
+        server::calendar::service::DEFAULT_SYNC_TIMEOUT,
+        StdDuration::from_secs(30 * 60),
+    )
+    .await;
+    // More objects than one deletion batch (500) holds.
+    let start = Utc::now() + Duration::days(1);
+    let objects = (0..540)
+        .map(|i| {
+            let uid = format!("bulk-{i}");
+            let ics = event(&uid, "Standup", start + Duration::minutes(i), BOB);
+            (format!("{uid}.ics"), ics)
+        })
+        .collect();
+    common::calendar::dana_put_all(&radicale, objects).await;
+    let dana = server.user("deleted-midway@example.org").await;
+    let connection = connect(&dana, &radicale.base, false).await;
+    let owner = connection_owner(&server, &connection).await;
+    let calendars: Vec<String> = server
+        .services
+        .db
+        .query("SELECT VALUE record::id(id) FROM calendar WHERE connection = $id")
+        .bind(("id", connection.id.clone()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(stored_rows(&server, "event", &calendars).await, 541);
+    let scheduler = scheduler(&server, 2);
+    let connections = &server.services.calendars.connections;
+
+    connections
+        .begin_delete(&owner, &connection.id, clock.now())
+        .await
+        .unwrap();
+    let listed: Vec<Connection> = dana.call("list-connections", &[]).await.unwrap();
+    assert!(listed.is_empty(), "hidden at once: {listed:?}");
+    assert_eq!(
+        stored_rows(&server, "event", &calendars).await,
+        541,
+        "events not yet removed"
+    );
+    let refused = server.services.calendars.sync(&owner, &connection.id).await;
+    assert!(refused.is_err(), "{refused:?}");
+
+    clock.advance(INTERVAL);
+    assert!(scheduler.tick().await.unwrap().is_empty(), "never synced");
+    assert_eq!(
+        stored_rows(&server, "event", &calendars).await,
+        541,
+        "the deleting process may still be at work"
+    );
+
+    let lease = Duration::from_std(server.services.calendars.settings.lease).unwrap();
+    clock.advance(lease);
+    assert!(scheduler.tick().await.unwrap().is_empty());
+    assert_eq!(stored_rows(&server, "event", &calendars).await, 0);
+    assert_eq!(stored_rows(&server, "calendar_object", &calendars).await, 0);
+    let left: Vec<serde_json::Value> = server
+        .services
+        .db
+        .query("SELECT VALUE id FROM connection")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+}

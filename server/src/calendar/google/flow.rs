@@ -284,7 +284,10 @@ impl GoogleConnect {
             .await;
         if let Err(e) = stored {
             if created {
-                let _ = self.connections.delete(owner, &connection).await;
+                let _ = self
+                    .connections
+                    .delete(owner, &connection, self.clock.as_ref())
+                    .await;
             }
             return Err(e.into());
         }
