@@ -571,7 +571,9 @@ impl ConnectionStore {
         let rid = connection_rid(id)?;
         let calendars: Vec<String> = self
             .db
-            .query("RETURN (SELECT VALUE deleting_calendars FROM $rid WHERE owner = $owner)[0] ?? []")
+            .query(
+                "RETURN (SELECT VALUE deleting_calendars FROM $rid WHERE owner = $owner)[0] ?? []",
+            )
             .bind(("rid", rid.clone()))
             .bind(("owner", owner.to_string()))
             .await?
