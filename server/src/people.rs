@@ -1,5 +1,6 @@
 //! People and their email addresses, always scoped to an owner (the signed-in user).
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
@@ -13,7 +14,7 @@ use app::models::{
 use crate::auth::validate_email;
 use crate::db::{count_of, inlined, CountRow, Db, Literal};
 use crate::error::{within, StoreError};
-use crate::freshness::{touched, Data};
+use crate::freshness::{touched, Data, UserCache};
 use crate::ids::{new_id, record};
 use crate::matcher::index::gmail_key;
 use crate::text::{fold, normalize_email};
@@ -226,11 +227,18 @@ pub struct ImportedEmail {
 #[derive(Clone)]
 pub struct People {
     db: Db,
+    /// The last person of each page of each user's whole list (no search), in list order:
+    /// a page asked for by number is read from the index right after the page before's last
+    /// person instead of skipping everyone before it (page 200 of 10,000 people: 0.4 s).
+    page_ends: Arc<UserCache<(), Arc<Vec<String>>>>,
 }
 
 impl People {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            page_ends: Arc::new(UserCache::new(&[Data::People])),
+        }
     }
 
     /// Stores a batch of people with their addresses as given. The caller re-matches meetings.
@@ -292,7 +300,13 @@ impl People {
             &format!("SELECT count() AS n FROM person WHERE owner = $owner{filter} GROUP ALL;"),
             &[("owner", Literal::key(owner)?)],
         );
-        let near = match cursor {
+        let page_before_ends = match (cursor, page) {
+            (None, 2..) if terms.is_empty() => {
+                self.page_end(owner, page - 1).await?.map(NameCursor::After)
+            }
+            _ => None,
+        };
+        let near = match cursor.or(page_before_ends.as_ref()) {
             Some(cursor) => self.page_next_to(owner, &filter, &terms, cursor).await?,
             None => None,
         };
@@ -319,6 +333,31 @@ impl People {
             page,
             per_page: PEOPLE_PER_PAGE,
         })
+    }
+
+    /// The last person on the given page of the user's whole list, if it has that many pages.
+    async fn page_end(&self, owner: &str, page: u32) -> Result<Option<String>, StoreError> {
+        let ends = self
+            .page_ends
+            .get_or_load(owner, (), async {
+                let ids: Vec<String> = self
+                    .db
+                    .query(inlined(
+                        "SELECT VALUE record::id(id) FROM person WHERE owner = $owner ORDER BY sort_name",
+                        &[("owner", Literal::key(owner)?)],
+                    ))
+                    .await?
+                    .take(0)?;
+                let per_page = PEOPLE_PER_PAGE as usize;
+                Ok::<_, StoreError>(Arc::new(
+                    ids.into_iter()
+                        .skip(per_page - 1)
+                        .step_by(per_page)
+                        .collect(),
+                ))
+            })
+            .await?;
+        Ok(ends.get(page as usize - 1).cloned())
     }
 
     /// The page after (or before) the cursor's person, read from the `(owner, sort_name)` index

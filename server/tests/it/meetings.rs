@@ -566,32 +566,59 @@ async fn todays_meetings_follow_the_users_time_zone() {
     assert!(list[0].all_day && list[0].start_date == Some(today));
 }
 
+/// A fresh Radicale with today's breakfast with Wei Chen (8:00 in the test client's zone) in
+/// its "Work" calendar, and a server whose clock stands at 15:00 that day: breakfast is over
+/// (and can be logged) whenever the test runs.
+struct AfterBreakfast {
+    radicale: Radicale,
+    server: common::TestServer,
+    today: chrono::NaiveDate,
+}
+
+const WEI: [(&str, &str); 1] = [("Wei Chen", "wei@example.org")];
+
+impl AfterBreakfast {
+    async fn start() -> Self {
+        let radicale = Radicale::start().await;
+        radicale.make_calendar("work", "Work", "#e8590c").await;
+        let today = Utc::now().with_timezone(&CLIENT_TZ).date_naive();
+        let at = |h: u32| local_time(today, 0, h);
+        let breakfast = meeting("a", "Breakfast", at(8), 30, &WEI);
+        radicale.put_event("work", "a.ics", &breakfast).await;
+        let clock = std::sync::Arc::new(server::clock::ManualClock::new(at(15)));
+        AfterBreakfast {
+            radicale,
+            server: common::start_with_clock(clock).await,
+            today,
+        }
+    }
+
+    fn at(&self, days: i64, h: u32) -> chrono::DateTime<Utc> {
+        local_time(self.today, days, h)
+    }
+}
+
+/// `h` o'clock, `days` after `today`, in the test client's zone.
+fn local_time(today: chrono::NaiveDate, days: i64, h: u32) -> chrono::DateTime<Utc> {
+    let local = (today + Duration::days(days)).and_hms_opt(h, 0, 0).unwrap();
+    CLIENT_TZ
+        .from_local_datetime(&local)
+        .earliest()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// The test client's time zone.
+const CLIENT_TZ: chrono_tz::Tz = chrono_tz::Europe::Amsterdam;
+
 /// The dashboard and today's meetings are kept between views (`freshness`); each change made
 /// since shows at the next view: a person added (and the guest linked to them), a meeting
 /// synced, one logged and given notes, the connection removed.
 #[tokio::test]
 async fn the_dashboard_and_todays_meetings_show_each_change_at_once() {
-    let radicale = Radicale::start().await;
-    radicale.make_calendar("work", "Work", "#e8590c").await;
-    let tz = chrono_tz::Europe::Amsterdam; // the test client's time zone
-    let today = Utc::now().with_timezone(&tz).date_naive();
-    let at = |h: u32| {
-        tz.from_local_datetime(&today.and_hms_opt(h, 0, 0).unwrap())
-            .earliest()
-            .unwrap()
-            .with_timezone(&Utc)
-    };
-    let guest = [("Wei Chen", "wei@example.org")];
-    radicale
-        .put_event(
-            "work",
-            "a.ics",
-            &meeting("a", "Breakfast", at(8), 30, &guest),
-        )
-        .await;
-    // Mid-afternoon, so breakfast is over (and can be logged) whenever the test runs.
-    let clock = std::sync::Arc::new(server::clock::ManualClock::new(at(15)));
-    let server = common::start_with_clock(clock).await;
+    let day = AfterBreakfast::start().await;
+    let (radicale, server) = (&day.radicale, &day.server);
+    let at = |h: u32| day.at(0, h);
     let alice = server.user("alice-fresh@example.org").await;
     let today_list = || async {
         alice
@@ -683,26 +710,10 @@ async fn the_dashboard_and_todays_meetings_show_each_change_at_once() {
 /// activity added, the person renamed, a meeting synced, the connection deleted.
 #[tokio::test]
 async fn a_persons_page_shows_each_change_at_once() {
-    let radicale = Radicale::start().await;
-    radicale.make_calendar("work", "Work", "#e8590c").await;
-    let tz = chrono_tz::Europe::Amsterdam; // the test client's time zone
-    let today = Utc::now().with_timezone(&tz).date_naive();
-    let at = |days: i64, h: u32| {
-        tz.from_local_datetime(&(today + Duration::days(days)).and_hms_opt(h, 0, 0).unwrap())
-            .earliest()
-            .unwrap()
-            .with_timezone(&Utc)
-    };
-    let guest = [("Wei Chen", "wei@example.org")];
-    radicale
-        .put_event(
-            "work",
-            "a.ics",
-            &meeting("a", "Breakfast", at(0, 8), 30, &guest),
-        )
-        .await;
-    let clock = std::sync::Arc::new(server::clock::ManualClock::new(at(0, 15)));
-    let server = common::start_with_clock(clock).await;
+    let day = AfterBreakfast::start().await;
+    let (radicale, server) = (&day.radicale, &day.server);
+    let at = |days: i64, h: u32| day.at(days, h);
+    let today = day.today;
     let alice = server.user("alice-person-page@example.org").await;
     let wei = alice
         .save_person(&[
@@ -789,11 +800,7 @@ async fn a_persons_page_shows_each_change_at_once() {
         .any(|p| p.name == "Wei Zhang"));
 
     radicale
-        .put_event(
-            "work",
-            "b.ics",
-            &meeting("b", "Lunch", at(1, 12), 60, &guest),
-        )
+        .put_event("work", "b.ics", &meeting("b", "Lunch", at(1, 12), 60, &WEI))
         .await;
     alice
         .call::<SyncReport>("sync-connection", &[("id", &connection.id)])
