@@ -220,6 +220,10 @@ async fn bench() {
         })
         .sum();
     let parse = started.elapsed();
+    drop(texts);
+    // Peaks from here on are the sync's and the deletion's, not the comparisons' above.
+    let before_sync = support::rss_now_mb().0 + support::rss_now_mb().1;
+    support::reset_peak_rss();
     let started = Instant::now();
     let connection = calendars
         .create_caldav(
@@ -245,6 +249,7 @@ async fn bench() {
         .await;
     assert_eq!(report.error, None);
     let first = started.elapsed();
+    let sync_peak = support::peak_rss_mb();
     let stored: Vec<serde_json::Value> = db
         .query("SELECT count() AS n FROM event GROUP ALL")
         .await
@@ -277,6 +282,7 @@ async fn bench() {
         )
     });
 
+    support::reset_peak_rss();
     let started = Instant::now();
     calendars.delete(&user, &connection.id).await.unwrap();
     let deleted = started.elapsed();
@@ -287,6 +293,7 @@ async fn bench() {
         .take(0)
         .unwrap();
     assert!(left.is_empty(), "the connection's events are gone");
+    let delete_peak = support::peak_rss_mb();
 
     let profile = if cfg!(debug_assertions) {
         "debug"
@@ -307,7 +314,7 @@ async fn bench() {
          | First sync ÷ raw REPORT | {:.1}× |\n\
          {comparison}\
          | Deleting the connection (every stored occurrence, 500 per statement) | {} |\n\
-         | Peak RSS of the benchmark process (server side and Rondo's test client) | {:.0} MB |\n\
+         | Peak RSS of the benchmark process (server side and Rondo's test client): before the first sync / during it / while deleting | {:.0} MB / {:.0} MB / {:.0} MB |\n\
          | Resident at the end: anonymous / mapped files | {:.0} MB / {:.0} MB |\n",
         stored.first().and_then(|r| r["n"].as_i64()).unwrap_or(0),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -323,7 +330,9 @@ async fn bench() {
         secs(raw),
         first.as_secs_f64() / raw.as_secs_f64(),
         secs(deleted),
-        support::peak_rss_mb(),
+        before_sync,
+        sync_peak,
+        delete_peak,
         support::rss_now_mb().0,
         support::rss_now_mb().1,
     );

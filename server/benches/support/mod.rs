@@ -44,6 +44,12 @@ pub fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// Starts [`peak_rss_mb`] over from the memory resident now (Linux: `clear_refs` 5), so one
+/// phase's peak can be told from another's.
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 /// The process's resident memory now, in MB: anonymous (heap, buffers) and file-backed (mapped
 /// database files, which the kernel can drop and read again).
 pub fn rss_now_mb() -> (f64, f64) {
