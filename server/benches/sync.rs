@@ -21,6 +21,12 @@ use server::db::DbSettings;
 use server::matcher::Matcher;
 use server::secrets::Keyring;
 
+/// Resident memory now (anonymous and mapped), in MB.
+fn resident() -> f64 {
+    let (anonymous, mapped) = support::rss_now_mb();
+    anonymous + mapped
+}
+
 /// Event `i` of the generated calendar: meetings spread over ±60 days with three guests; every
 /// tenth a weekly series.
 fn generated(i: usize) -> String {
@@ -222,7 +228,7 @@ async fn bench() {
     let parse = started.elapsed();
     drop(texts);
     // Peaks from here on are the sync's and the deletion's, not the comparisons' above.
-    let before_sync = support::rss_now_mb().0 + support::rss_now_mb().1;
+    let before_sync = resident();
     support::reset_peak_rss();
     let started = Instant::now();
     let connection = calendars
@@ -250,6 +256,8 @@ async fn bench() {
     assert_eq!(report.error, None);
     let first = started.elapsed();
     let sync_peak = support::peak_rss_mb();
+    let before_unchanged = resident();
+    support::reset_peak_rss();
     let stored: Vec<serde_json::Value> = db
         .query("SELECT count() AS n FROM event GROUP ALL")
         .await
@@ -267,6 +275,7 @@ async fn bench() {
         assert_eq!(report.added + report.changed + report.removed, 0);
     }
     let (token_taken, resync) = (unchanged[0], unchanged[1]);
+    let unchanged_peak = support::peak_rss_mb();
 
     let compared = vdirsyncer(&radicale);
     if compared.is_none() {
@@ -282,6 +291,7 @@ async fn bench() {
         )
     });
 
+    let before_delete = resident();
     support::reset_peak_rss();
     let started = Instant::now();
     calendars.delete(&user, &connection.id).await.unwrap();
@@ -314,7 +324,7 @@ async fn bench() {
          | First sync ÷ raw REPORT | {:.1}× |\n\
          {comparison}\
          | Deleting the connection (every stored occurrence, 500 per statement) | {} |\n\
-         | Peak RSS of the benchmark process (server side and Rondo's test client): before the first sync / during it / while deleting | {:.0} MB / {:.0} MB / {:.0} MB |\n\
+         | Peak RSS of the benchmark process (server side and Rondo's test client), each phase from the memory resident before it: first sync / the two unchanged syncs / deleting the connection | {:.0} → {:.0} MB / {:.0} → {:.0} MB / {:.0} → {:.0} MB |\n\
          | Resident at the end: anonymous / mapped files | {:.0} MB / {:.0} MB |\n",
         stored.first().and_then(|r| r["n"].as_i64()).unwrap_or(0),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -332,6 +342,9 @@ async fn bench() {
         secs(deleted),
         before_sync,
         sync_peak,
+        before_unchanged,
+        unchanged_peak,
+        before_delete,
         delete_peak,
         support::rss_now_mb().0,
         support::rss_now_mb().1,

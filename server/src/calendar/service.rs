@@ -522,7 +522,9 @@ impl Calendars {
             .await?;
         // Its addresses went with it: other calendars' meetings may match them to people now.
         self.rematch_addresses(&user.id, &reported).await?;
-        self.connections.finish_delete(&user.id, id, clock).await
+        let finished = self.connections.finish_delete(&user.id, id, clock).await;
+        let _ = tokio::task::spawn_blocking(crate::memory::return_freed_memory).await;
+        finished
     }
 
     /// Finishes the deletions that stopped midway (no progress for a sync lease's length: their
@@ -624,6 +626,7 @@ impl Calendars {
             });
             drop(guard);
             let _ = done.send(Some(report));
+            let _ = tokio::task::spawn_blocking(crate::memory::return_freed_memory).await;
         });
         Ok(SyncHandle(report))
     }
