@@ -598,6 +598,20 @@ impl AfterBreakfast {
     }
 }
 
+/// Wei Chen, the breakfast guest, as one of `client`'s people; returns their id.
+async fn add_wei(client: &common::Client) -> String {
+    let (name, email) = WEI[0];
+    let (first, last) = name.split_once(' ').unwrap();
+    client
+        .save_person(&[
+            ("first_name", first),
+            ("last_name", last),
+            ("emails.0.address", email),
+        ])
+        .await
+        .unwrap()
+}
+
 /// `h` o'clock, `days` after `today`, in the test client's zone.
 fn local_time(today: chrono::NaiveDate, days: i64, h: u32) -> chrono::DateTime<Utc> {
     let local = (today + Duration::days(days)).and_hms_opt(h, 0, 0).unwrap();
@@ -646,14 +660,7 @@ async fn the_dashboard_and_todays_meetings_show_each_change_at_once() {
     assert_eq!(before, dashboard().await, "the kept dashboard");
     assert!(before.has_calendar_connections);
 
-    let wei = alice
-        .save_person(&[
-            ("first_name", "Wei"),
-            ("last_name", "Chen"),
-            ("emails.0.address", "wei@example.org"),
-        ])
-        .await
-        .unwrap();
+    let wei = add_wei(&alice).await;
     assert_eq!(dashboard().await.counts.people, before.counts.people + 1);
     assert!(
         wei_linked(&today_list().await[0]),
@@ -715,14 +722,7 @@ async fn a_persons_page_shows_each_change_at_once() {
     let at = |days: i64, h: u32| day.at(days, h);
     let today = day.today;
     let alice = server.user("alice-person-page@example.org").await;
-    let wei = alice
-        .save_person(&[
-            ("first_name", "Wei"),
-            ("last_name", "Chen"),
-            ("emails.0.address", "wei@example.org"),
-        ])
-        .await
-        .unwrap();
+    let wei = add_wei(&alice).await;
     let connection = connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
     let person = || async {
         alice
