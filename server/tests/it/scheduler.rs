@@ -695,13 +695,15 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
     assert!(scheduler.tick().await.unwrap().is_empty());
     assert_eq!(stored_rows(&server, "event", &calendars).await, 0);
     assert_eq!(stored_rows(&server, "calendar_object", &calendars).await, 0);
-    let left: Vec<serde_json::Value> = server
-        .services
-        .db
-        .query("SELECT VALUE id FROM connection")
-        .await
-        .unwrap()
-        .take(0)
-        .unwrap();
-    assert!(left.is_empty(), "{left:?}");
+    for table in ["connection", "sync_run"] {
+        let left: Vec<serde_json::Value> = server
+            .services
+            .db
+            .query(format!("SELECT VALUE id FROM {table}"))
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+        assert!(left.is_empty(), "{table}: {left:?}");
+    }
 }

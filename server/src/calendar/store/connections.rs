@@ -560,8 +560,8 @@ impl ConnectionStore {
 
     /// Removes what a deleted connection left: its events and stored objects, a batch per
     /// transaction (all in one held every deletion in memory: 280 MB for 12,000 occurrences),
-    /// then the connection itself. Each batch marks the deletion alive at the clock's time; run
-    /// again after an interruption, it goes on where it stopped.
+    /// then its sync history and the connection itself. Each batch marks the deletion alive at
+    /// the clock's time; run again after an interruption, it goes on where it stopped.
     pub async fn finish_delete(
         &self,
         owner: &str,
@@ -591,8 +591,15 @@ impl ConnectionStore {
         }
         crate::db::retrying(|| async {
             self.db
-                .query("DELETE $rid WHERE owner = $owner AND deleting_since IS NOT NONE")
+                .query(format!(
+                    "BEGIN TRANSACTION;
+                     {}
+                     DELETE $rid WHERE owner = $owner AND deleting_since IS NOT NONE;
+                     COMMIT TRANSACTION;",
+                    super::history::DELETE_FOR_CONNECTION
+                ))
                 .bind(("rid", rid.clone()))
+                .bind(("id", id.to_string()))
                 .bind(("owner", owner.to_string()))
                 .await?
                 .check()?;

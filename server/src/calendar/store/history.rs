@@ -9,6 +9,10 @@ use app::models::SyncRun;
 use crate::db::Db;
 use crate::error::StoreError;
 
+/// Removes a connection's runs (`$owner`, `$id`: the connection), as its deletion's last step.
+pub(crate) const DELETE_FOR_CONNECTION: &str =
+    "DELETE sync_run WHERE owner = $owner AND connection = $id;";
+
 /// How many runs each connection keeps.
 pub const KEPT_RUNS: i64 = 50;
 
