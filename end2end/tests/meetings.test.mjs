@@ -281,6 +281,8 @@ test('your own address: no "Add as new person" for you, declines not logged and 
   await edit.getByLabel('Log past meetings as activities automatically').check();
   await edit.getByRole('button', { name: 'Save' }).click();
   await edit.waitFor({ state: 'detached' });
+  // The saved edit re-creates the cards: sync from the new one, which shows the setting.
+  await card.locator('.sync-prefs', { hasText: 'auto-log on' }).waitFor();
   await card.getByRole('button', { name: 'Sync now' }).click();
   await card.locator('.sync-result', { hasText: '0 added, 0 changed, 0 removed, 2 logged' }).waitFor();
 
