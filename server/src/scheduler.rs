@@ -128,7 +128,9 @@ impl Scheduler {
     ) -> Result<Vec<(String, JoinHandle<()>)>, crate::error::StoreError> {
         let now = self.calendars.settings.clock.now();
         self.calendars.connections.mark_interrupted(now).await?;
-        self.calendars.finish_stalled_deletions().await?;
+        if let Err(e) = self.calendars.finish_stalled_deletions().await {
+            tracing::error!(error = %e, "looking for stalled deletions failed");
+        }
         let due = fair_order(self.calendars.connections.due(now).await?);
         // The provider rate limit spaces real requests, so it runs on tokio's timer, not on the
         // (possibly simulated) sync clock.

@@ -528,7 +528,7 @@ impl Calendars {
     }
 
     /// Finishes the deletions that stopped midway (no progress for a sync lease's length: their
-    /// process died); returns how many.
+    /// process died); returns how many finished.
     pub async fn finish_stalled_deletions(&self) -> Result<usize, StoreError> {
         let clock = self.settings.clock.as_ref();
         let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
@@ -536,10 +536,20 @@ impl Calendars {
             .connections
             .stalled_deletions(clock.now() - lease)
             .await?;
+        let mut finished = 0;
         for (owner, id) in &stalled {
-            self.connections.finish_delete(owner, id, clock).await?;
+            // One that keeps failing must not hold up the others (or the round's syncs).
+            match self.connections.finish_delete(owner, id, clock).await {
+                Ok(()) => finished += 1,
+                Err(e) => {
+                    tracing::error!(connection = %id, error = %e, "finishing a deletion failed")
+                }
+            }
         }
-        Ok(stalled.len())
+        if finished > 0 {
+            let _ = tokio::task::spawn_blocking(crate::memory::return_freed_memory).await;
+        }
+        Ok(finished)
     }
 
     /// Records the addresses a connection reports as the user's (`replace`: all of them, so

@@ -217,6 +217,8 @@ const DELETE_BATCH: i64 = 500;
 struct Deleting {
     owner: String,
     id: String,
+    #[surreal(default)]
+    calendars: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -313,7 +315,7 @@ impl ConnectionStore {
     ) -> Result<bool, StoreError> {
         let others: Vec<serde_json::Value> = self
             .db
-            .query("SELECT VALUE id FROM connection WHERE provider = $provider AND account_email = $email AND id != $rid LIMIT 1")
+            .query("SELECT VALUE id FROM connection WHERE provider = $provider AND account_email = $email AND id != $rid AND deleting_since IS NONE LIMIT 1")
             .bind(("provider", provider.as_str().to_string()))
             .bind(("email", account_email.to_string()))
             .bind(("rid", connection_rid(id)?))
@@ -535,9 +537,14 @@ impl ConnectionStore {
                     "BEGIN TRANSACTION;
                      {}
                      {}
+                     -- Run again after a write conflict with another deletion of it: that one's
+                     -- list of calendars stands (this one would find none left).
+                     IF (SELECT VALUE deleting_since FROM $rid)[0] != NONE {{
+                        THROW 'already_deleting';
+                     }};
                      LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id);
                      DELETE calendar WHERE owner = $owner AND connection = $id;
-                     UPDATE $rid SET deleting_calendars = $calendars, deleting_since = $now, credential = NONE WHERE owner = $owner;
+                     UPDATE $rid SET deleting_calendars = $calendars, deleting_since = $now, credential = NONE WHERE owner = $owner AND deleting_since IS NONE;
                      COMMIT TRANSACTION;",
                     activities::UNLINK_SOURCES_WITH_PREFIX,
                     crate::my_addresses::DELETE_FOR_CONNECTION,
@@ -569,16 +576,17 @@ impl ConnectionStore {
         clock: &dyn Clock,
     ) -> Result<(), StoreError> {
         let rid = connection_rid(id)?;
-        let calendars: Vec<String> = self
+        let deleting: Vec<Deleting> = self
             .db
-            .query(
-                "RETURN (SELECT VALUE deleting_calendars FROM $rid WHERE owner = $owner)[0] ?? []",
-            )
+            .query("SELECT owner, record::id(id) AS id, deleting_calendars ?? [] AS calendars FROM $rid WHERE owner = $owner AND deleting_since IS NOT NONE")
             .bind(("rid", rid.clone()))
             .bind(("owner", owner.to_string()))
             .await?
             .take(0)?;
-        for calendar in calendars {
+        let Some(deleting) = deleting.into_iter().next() else {
+            return Ok(()); // not being deleted (or finished already)
+        };
+        for calendar in deleting.calendars {
             for table in ["event", "calendar_object"] {
                 while self
                     .delete_batch(owner, &rid, table, &calendar, clock.now())
@@ -621,7 +629,7 @@ impl ConnectionStore {
     ) -> Result<usize, StoreError> {
         crate::db::retrying(|| async {
             // Each statement is atomic on its own: a batch deleted is deleted.
-            let mut response = self
+            let response = self
                 .db
                 .query(format!(
                     "LET $batch = (SELECT VALUE id FROM {table} WHERE calendar = $calendar AND owner = $owner LIMIT $limit);
@@ -635,6 +643,7 @@ impl ConnectionStore {
                 .bind(("rid", rid.clone()))
                 .bind(("now", now))
                 .await?;
+            let mut response = crate::db::check_all(response)?;
             let removed: Option<i64> = response.take(3)?;
             Ok(removed.unwrap_or(0) as usize)
         })

@@ -56,10 +56,14 @@ impl SyncHistory {
         };
         self.db
             .query(
-                "CREATE sync_run CONTENT { owner: $owner, connection: $connection, started_at: $run.started_at, finished_at: $run.finished_at,
-                    added: $run.added, changed: $run.changed, removed: $run.removed, logged: $run.logged, error: $run.error };
-                 LET $keep = (SELECT VALUE id FROM sync_run WHERE connection = $connection ORDER BY started_at DESC LIMIT $kept);
-                 DELETE sync_run WHERE connection = $connection AND id NOTINSIDE $keep;",
+                // Not for a connection deleted meanwhile (a sync that outlived it): nothing
+                // would ever remove the run.
+                "IF (SELECT VALUE id FROM type::record('connection', $connection) WHERE deleting_since IS NONE)[0] != NONE {
+                    CREATE sync_run CONTENT { owner: $owner, connection: $connection, started_at: $run.started_at, finished_at: $run.finished_at,
+                        added: $run.added, changed: $run.changed, removed: $run.removed, logged: $run.logged, error: $run.error };
+                    LET $keep = (SELECT VALUE id FROM sync_run WHERE connection = $connection ORDER BY started_at DESC LIMIT $kept);
+                    DELETE sync_run WHERE connection = $connection AND id NOTINSIDE $keep;
+                 };",
             )
             .bind(("owner", owner.to_string()))
             .bind(("connection", connection.to_string()))
