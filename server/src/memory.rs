@@ -26,13 +26,16 @@ fn limit_allocator_arenas() {
     }
 }
 
-/// Gives the memory the allocator holds free back to the system (glibc `malloc_trim`): called
-/// after work that peaks and ends (a sync, a connection's deletion), so what it freed stops
-/// counting against the process between runs. A few milliseconds; elsewhere a no-op.
+/// Gives the memory the allocator holds free back to the system (glibc `malloc_trim`), on the
+/// blocking pool without waiting for it: called after work that peaks and ends (a sync, a
+/// connection's deletion), so what it freed stops counting against the process between runs.
+/// Elsewhere a no-op. Must be called on the tokio runtime.
 pub fn return_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free pages the allocator owns.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    tokio::task::spawn_blocking(|| {
+        // SAFETY: malloc_trim only releases free pages the allocator owns.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    });
 }

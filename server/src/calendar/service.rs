@@ -523,7 +523,7 @@ impl Calendars {
         // Its addresses went with it: other calendars' meetings may match them to people now.
         self.rematch_addresses(&user.id, &reported).await?;
         let finished = self.connections.finish_delete(&user.id, id, clock).await;
-        let _ = tokio::task::spawn_blocking(crate::memory::return_freed_memory).await;
+        crate::memory::return_freed_memory();
         finished
     }
 
@@ -547,7 +547,7 @@ impl Calendars {
             }
         }
         if finished > 0 {
-            let _ = tokio::task::spawn_blocking(crate::memory::return_freed_memory).await;
+            crate::memory::return_freed_memory();
         }
         Ok(finished)
     }
@@ -636,7 +636,7 @@ impl Calendars {
             });
             drop(guard);
             let _ = done.send(Some(report));
-            let _ = tokio::task::spawn_blocking(crate::memory::return_freed_memory).await;
+            crate::memory::return_freed_memory();
         });
         Ok(SyncHandle(report))
     }

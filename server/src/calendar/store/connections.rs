@@ -521,8 +521,8 @@ impl ConnectionStore {
     /// Starts deleting the connection, in one transaction: activities logged from its events
     /// lose their link to them, the addresses it reported go, its calendars go (so a sync still
     /// running stores nothing more), its sealed credential goes, and it is marked deleted, which
-    /// hides it everywhere. Its
-    /// events and stored objects are then removed by [`ConnectionStore::finish_delete`].
+    /// hides it everywhere. Its events and stored objects are then removed by
+    /// [`ConnectionStore::finish_delete`].
     pub async fn begin_delete(
         &self,
         owner: &str,
@@ -544,7 +544,7 @@ impl ConnectionStore {
                      }};
                      LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id);
                      DELETE calendar WHERE owner = $owner AND connection = $id;
-                     UPDATE $rid SET deleting_calendars = $calendars, deleting_since = $now, credential = NONE WHERE owner = $owner AND deleting_since IS NONE;
+                     UPDATE $rid SET deleting_calendars = $calendars, deleting_since = $now, credential = NONE WHERE owner = $owner;
                      COMMIT TRANSACTION;",
                     activities::UNLINK_SOURCES_WITH_PREFIX,
                     crate::my_addresses::DELETE_FOR_CONNECTION,
@@ -587,9 +587,9 @@ impl ConnectionStore {
             return Ok(()); // not being deleted (or finished already)
         };
         for calendar in deleting.calendars {
-            for table in ["event", "calendar_object"] {
+            for batch in events::DELETE_BATCH_FOR_CALENDAR {
                 while self
-                    .delete_batch(owner, &rid, table, &calendar, clock.now())
+                    .delete_batch(owner, &rid, batch, &calendar, clock.now())
                     .await?
                     > 0
                 {
@@ -618,12 +618,13 @@ impl ConnectionStore {
         Ok(())
     }
 
-    /// Deletes up to [`DELETE_BATCH`] of `table`'s rows of one calendar; returns how many.
+    /// Runs one of [`events::DELETE_BATCH_FOR_CALENDAR`] for up to [`DELETE_BATCH`] rows of one
+    /// calendar, marking the deletion alive; returns how many rows went.
     async fn delete_batch(
         &self,
         owner: &str,
         rid: &RecordId,
-        table: &'static str,
+        batch: &'static str,
         calendar: &str,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
@@ -632,8 +633,7 @@ impl ConnectionStore {
             let response = self
                 .db
                 .query(format!(
-                    "LET $batch = (SELECT VALUE id FROM {table} WHERE calendar = $calendar AND owner = $owner LIMIT $limit);
-                     DELETE $batch;
+                    "{batch}
                      UPDATE $rid SET deleting_since = $now;
                      RETURN array::len($batch);"
                 ))

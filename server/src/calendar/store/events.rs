@@ -23,6 +23,15 @@ pub(crate) const DELETE_FOR_CALENDARS: &str = "FOR $c IN $calendars {
                     DELETE calendar_object WHERE owner = $owner AND calendar = $c;
                  };";
 
+/// A deleted calendar's rows, a batch at a time (`$calendar`, `$owner`, at most `$limit`):
+/// occurrences, then stored objects. Two statements each; `$batch` holds what went.
+pub(crate) const DELETE_BATCH_FOR_CALENDAR: [&str; 2] = [
+    "LET $batch = (SELECT VALUE id FROM event WHERE calendar = $calendar AND owner = $owner LIMIT $limit);
+     DELETE $batch;",
+    "LET $batch = (SELECT VALUE id FROM calendar_object WHERE calendar = $calendar AND owner = $owner LIMIT $limit);
+     DELETE $batch;",
+];
+
 /// How long an occurrence runs, in the classes a day view reads by (the stored `span`). One of
 /// a short class that overlaps a moment ends after it, within the class's length, so a day
 /// view reads a short range of each class's end times; `Longer` ones are few and read whole.
