@@ -436,6 +436,15 @@ DEFINE FIELD IF NOT EXISTS deleting_calendars ON connection TYPE option<array<st
 DEFINE FIELD IF NOT EXISTS deleting_since ON connection TYPE option<datetime>;
 "#,
     },
+    Migration {
+        version: 19,
+        name: "a deleted connection's addresses are re-matched even after a restart",
+        sql: r#"
+-- The addresses a connection being deleted had reported (normalized): the meetings they touch
+-- are matched again once its events are gone, also when another process finishes the deletion.
+DEFINE FIELD IF NOT EXISTS deleting_addresses ON connection TYPE option<array<string>>;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

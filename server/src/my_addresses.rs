@@ -14,9 +14,11 @@ use crate::freshness::{touched, Data};
 use crate::matcher::OwnAddresses;
 use crate::text::normalize_email;
 
-/// For deleting a connection (binds `$owner`, `$id`): the addresses it reported go with it.
+/// For deleting a connection (binds `$owner`, `$id`): the addresses it reported go with it,
+/// and `$reported` holds them (normalized), for re-matching the meetings they touch.
 pub(crate) const DELETE_FOR_CONNECTION: &str =
-    "DELETE my_address WHERE owner = $owner AND connection = $id;";
+    "LET $reported = (SELECT VALUE normalized FROM my_address WHERE owner = $owner AND connection = $id);
+     DELETE my_address WHERE owner = $owner AND connection = $id;";
 
 const MANUAL: &str = "manual";
 

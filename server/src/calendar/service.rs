@@ -84,6 +84,12 @@ impl CalendarSettings {
 /// lease lapses after it.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(10 * 60);
 
+/// A deletion that made no progress for this long is taken for stopped (its process died) and
+/// finished by the scheduler. A live one marks progress with every batch of 500 rows (well under
+/// a second each), so this is far from any real pause, and a deleted connection's meetings do
+/// not linger for long after a crash.
+pub const DELETION_STALLED_AFTER: chrono::Duration = chrono::Duration::minutes(1);
+
 /// What the user reads when a sync's results could not be stored (details go to the log).
 const STORE_FAILED: &str = "Rondo could not save this sync. It tries again at the next sync.";
 
@@ -508,38 +514,39 @@ impl Calendars {
 
     pub async fn delete(&self, user: &UserInfo, id: &str) -> Result<(), StoreError> {
         self.google.revoke(&user.id, id).await;
-        let reported: Vec<String> = self
-            .mine
-            .list(&user.id)
-            .await?
-            .into_iter()
-            .filter(|a| a.connection.as_deref() == Some(id))
-            .map(|a| a.normalized)
-            .collect();
         let clock = self.settings.clock.as_ref();
         self.connections
             .begin_delete(&user.id, id, clock.now())
             .await?;
-        // Its addresses went with it: other calendars' meetings may match them to people now.
-        self.rematch_addresses(&user.id, &reported).await?;
-        let finished = self.connections.finish_delete(&user.id, id, clock).await;
+        let finished = self.finish_deletion(&user.id, id).await;
         crate::memory::return_freed_memory();
         finished
     }
 
-    /// Finishes the deletions that stopped midway (no progress for a sync lease's length: their
-    /// process died); returns how many finished.
+    /// Goes on with a deletion [`ConnectionStore::begin_delete`] started, wherever it stopped:
+    /// its events and stored objects go, the meetings its addresses touch are matched again
+    /// (other calendars' guests may be people now, not the user), and then the connection.
+    async fn finish_deletion(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        let clock = self.settings.clock.as_ref();
+        let Some(addresses) = self.connections.clear_deleted(owner, id, clock).await? else {
+            return Ok(()); // finished meanwhile
+        };
+        self.rematch_addresses(owner, &addresses).await?;
+        self.connections.remove_deleted(owner, id).await
+    }
+
+    /// Finishes the deletions that stopped midway (no progress for [`DELETION_STALLED_AFTER`]:
+    /// their process died); returns how many finished.
     pub async fn finish_stalled_deletions(&self) -> Result<usize, StoreError> {
         let clock = self.settings.clock.as_ref();
-        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
         let stalled = self
             .connections
-            .stalled_deletions(clock.now() - lease)
+            .stalled_deletions(clock.now() - DELETION_STALLED_AFTER)
             .await?;
         let mut finished = 0;
         for (owner, id) in &stalled {
             // One that keeps failing must not hold up the others (or the round's syncs).
-            match self.connections.finish_delete(owner, id, clock).await {
+            match self.finish_deletion(owner, id).await {
                 Ok(()) => finished += 1,
                 Err(e) => {
                     tracing::error!(connection = %id, error = %e, "finishing a deletion failed")

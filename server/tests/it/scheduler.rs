@@ -7,11 +7,11 @@ use crate::common;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use app::models::{Connection, ConnectionStatus, SyncFrequency, SyncRun};
+use app::models::{Connection, ConnectionStatus, MeetingList, MyAddress, SyncFrequency, SyncRun};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use common::calendar::{connect, connect_named, connection_owner, dana_put, event, BOB, DANA};
 use common::proxy::Recorder;
-use common::radicale::Radicale;
+use common::radicale::{Radicale, PASSWORD, USER};
 use common::TestServer;
 use server::calendar::store::{ConnectionRow, Lease};
 use server::clock::{Clock, ManualClock};
@@ -632,16 +632,12 @@ async fn stored_rows(server: &TestServer, table: &str, calendars: &[String]) -> 
 
 /// A connection deleted by a process that stopped midway (marked deleted, its calendars gone,
 /// its events not yet) is hidden at once, never synced, and finished by a scheduler once the
-/// deletion has made no progress for a sync lease's length; then nothing of it is left.
+/// deletion has made no progress for `DELETION_STALLED_AFTER`; then nothing of it is left, and
+/// the addresses it reported (also one a sync still running reported after the deletion began)
+/// are gone and no longer the user's in other calendars' meetings.
 #[tokio::test]
 async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
-    // A lease longer than the sync interval: the connection falls due while its deletion is
-    // not yet taken for stalled.
-    let (radicale, clock, server) = setup_timed(
-        server::calendar::service::DEFAULT_SYNC_TIMEOUT,
-        StdDuration::from_secs(30 * 60),
-    )
-    .await;
+    let (radicale, clock, server) = setup().await;
     // More objects than one deletion batch (500) holds.
     let start = Utc::now() + Duration::days(1);
     let objects = (0..540)
@@ -652,8 +648,52 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
         })
         .collect();
     common::calendar::dana_put_all(&radicale, objects).await;
+    // Another calendar of the same user, where Dana's address is a guest of a meeting.
+    radicale.make_calendar("work", "Work", "#1971c2").await;
+    let with_dana = format!(
+        "{BOB}ATTENDEE;CN=Dana;PARTSTAT=ACCEPTED:mailto:{}\n",
+        DANA.0
+    );
+    radicale
+        .put_event(
+            "work",
+            "review.ics",
+            &event("review", "Review with Dana", start, &with_dana),
+        )
+        .await;
     let dana = server.user("deleted-midway@example.org").await;
+    dana.save_person(&[
+        ("first_name", "Bob"),
+        ("emails.0.address", "bob@builders.example"),
+    ])
+    .await
+    .unwrap();
+    // Dana's CalDAV username is an address: her connection reports it as the user's.
     let connection = connect(&dana, &radicale.base, false).await;
+    common::calendar::connect_as(&dana, &radicale.base, (USER, PASSWORD), "Work", false).await;
+    let unmatched = || async {
+        let list: MeetingList = dana
+            .call(
+                "list-meetings",
+                &[("when", "upcoming"), ("unmatched", "true"), ("page", "1")],
+            )
+            .await
+            .unwrap();
+        list.meetings
+            .items
+            .into_iter()
+            .map(|m| m.title)
+            .collect::<Vec<_>>()
+    };
+    let addresses = || async {
+        let listed: Vec<MyAddress> = dana.call("my-addresses", &[]).await.unwrap();
+        listed.into_iter().map(|a| a.address).collect::<Vec<_>>()
+    };
+    assert!(addresses().await.contains(&DANA.0.to_string()));
+    assert!(
+        unmatched().await.is_empty(),
+        "Dana is the user, Bob a person"
+    );
     let owner = connection_owner(&server, &connection).await;
     let calendars: Vec<String> = server
         .services
@@ -666,44 +706,76 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
         .unwrap();
     assert_eq!(stored_rows(&server, "event", &calendars).await, 541);
     let scheduler = scheduler(&server, 2);
-    let connections = &server.services.calendars.connections;
+    let calendars_service = &server.services.calendars;
 
-    connections
+    // Due when its deletion starts, and the process deleting it stops right after the mark.
+    clock.advance(INTERVAL);
+    calendars_service
+        .connections
         .begin_delete(&owner, &connection.id, clock.now())
         .await
         .unwrap();
     let listed: Vec<Connection> = dana.call("list-connections", &[]).await.unwrap();
-    assert!(listed.is_empty(), "hidden at once: {listed:?}");
+    assert!(
+        listed.iter().all(|c| c.id != connection.id),
+        "hidden at once: {listed:?}"
+    );
     assert_eq!(
         stored_rows(&server, "event", &calendars).await,
         541,
         "events not yet removed"
     );
-    let refused = server.services.calendars.sync(&owner, &connection.id).await;
+    let refused = calendars_service.sync(&owner, &connection.id).await;
     assert!(refused.is_err(), "{refused:?}");
+    // A sync that was running reports an address after the mark.
+    calendars_service
+        .reported(&owner, &connection.id, &["late@dana.example".into()], false)
+        .await
+        .unwrap();
 
-    clock.advance(INTERVAL);
-    assert!(scheduler.tick().await.unwrap().is_empty(), "never synced");
+    let not_yet = server::calendar::service::DELETION_STALLED_AFTER - SECOND;
+    let synced = scheduler.tick().await.unwrap();
+    assert!(!synced.contains(&connection.id), "never synced: {synced:?}");
+    clock.advance(not_yet);
+    assert!(scheduler.tick().await.unwrap().is_empty());
     assert_eq!(
         stored_rows(&server, "event", &calendars).await,
         541,
         "the deleting process may still be at work"
     );
 
-    let lease = Duration::from_std(server.services.calendars.settings.lease).unwrap();
-    clock.advance(lease);
+    clock.advance(SECOND * 2);
     assert!(scheduler.tick().await.unwrap().is_empty());
     assert_eq!(stored_rows(&server, "event", &calendars).await, 0);
     assert_eq!(stored_rows(&server, "calendar_object", &calendars).await, 0);
-    for table in ["connection", "sync_run"] {
-        let left: Vec<serde_json::Value> = server
-            .services
-            .db
-            .query(format!("SELECT VALUE id FROM {table}"))
-            .await
-            .unwrap()
-            .take(0)
-            .unwrap();
-        assert!(left.is_empty(), "{table}: {left:?}");
-    }
+    let left: Vec<serde_json::Value> = server
+        .services
+        .db
+        .query("SELECT VALUE id FROM connection WHERE id = type::record('connection', $id)")
+        .bind(("id", connection.id.clone()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    let runs: Vec<serde_json::Value> = server
+        .services
+        .db
+        .query("SELECT VALUE id FROM sync_run WHERE connection = $id")
+        .bind(("id", connection.id.clone()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert!(runs.is_empty(), "{runs:?}");
+    let kept = addresses().await;
+    assert!(
+        !kept.iter().any(|a| a == DANA.0 || a == "late@dana.example"),
+        "{kept:?}"
+    );
+    assert_eq!(
+        unmatched().await,
+        vec!["Review with Dana".to_string()],
+        "Dana's address is a stranger's now"
+    );
 }

@@ -511,18 +511,24 @@ impl ConnectionStore {
         Ok(())
     }
 
-    /// Deletes the connection and everything it stored: [`ConnectionStore::begin_delete`], then
-    /// [`ConnectionStore::finish_delete`].
+    /// Deletes the connection and everything it stored: [`ConnectionStore::begin_delete`],
+    /// [`ConnectionStore::clear_deleted`], [`ConnectionStore::remove_deleted`]. Re-matches
+    /// nothing: for a connection that stored nothing yet (a connect rolled back);
+    /// `Calendars::delete` is the whole deletion.
     pub async fn delete(&self, owner: &str, id: &str, clock: &dyn Clock) -> Result<(), StoreError> {
         self.begin_delete(owner, id, clock.now()).await?;
-        self.finish_delete(owner, id, clock).await
+        if self.clear_deleted(owner, id, clock).await?.is_some() {
+            self.remove_deleted(owner, id).await?;
+        }
+        Ok(())
     }
 
     /// Starts deleting the connection, in one transaction: activities logged from its events
-    /// lose their link to them, the addresses it reported go, its calendars go (so a sync still
-    /// running stores nothing more), its sealed credential goes, and it is marked deleted, which
-    /// hides it everywhere. Its events and stored objects are then removed by
-    /// [`ConnectionStore::finish_delete`].
+    /// lose their link to them, the addresses it reported go (kept on the row until the
+    /// meetings they touch are matched again), its calendars go (so a sync still running
+    /// stores nothing more), its sealed credential goes, and it is marked deleted, which hides
+    /// it everywhere. Its events and stored objects are then removed by
+    /// [`ConnectionStore::clear_deleted`].
     pub async fn begin_delete(
         &self,
         owner: &str,
@@ -535,16 +541,16 @@ impl ConnectionStore {
                 .db
                 .query(format!(
                     "BEGIN TRANSACTION;
-                     {}
-                     {}
                      -- Run again after a write conflict with another deletion of it: that one's
-                     -- list of calendars stands (this one would find none left).
+                     -- lists of calendars and addresses stand (this one would find none left).
                      IF (SELECT VALUE deleting_since FROM $rid)[0] != NONE {{
                         THROW 'already_deleting';
                      }};
+                     {}
+                     {}
                      LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id);
                      DELETE calendar WHERE owner = $owner AND connection = $id;
-                     UPDATE $rid SET deleting_calendars = $calendars, deleting_since = $now, credential = NONE WHERE owner = $owner;
+                     UPDATE $rid SET deleting_calendars = $calendars, deleting_addresses = $reported, deleting_since = $now, credential = NONE WHERE owner = $owner;
                      COMMIT TRANSACTION;",
                     activities::UNLINK_SOURCES_WITH_PREFIX,
                     crate::my_addresses::DELETE_FOR_CONNECTION,
@@ -565,16 +571,19 @@ impl ConnectionStore {
         Ok(())
     }
 
-    /// Removes what a deleted connection left: its events and stored objects, a batch per
-    /// transaction (all in one held every deletion in memory: 280 MB for 12,000 occurrences),
-    /// then its sync history and the connection itself. Each batch marks the deletion alive at
-    /// the clock's time; run again after an interruption, it goes on where it stopped.
-    pub async fn finish_delete(
+    /// Removes what a connection being deleted stored: its events and stored objects, a batch
+    /// per transaction (all in one held every deletion in memory: 280 MB for 12,000
+    /// occurrences), and any address a sync still running reported meanwhile. Each batch marks
+    /// the deletion alive at the clock's time; run again after an interruption, it goes on
+    /// where it stopped. Returns the addresses the connection had reported, whose meetings are
+    /// to be matched again before [`ConnectionStore::remove_deleted`]; `None` when the
+    /// connection is not being deleted (or is gone).
+    pub async fn clear_deleted(
         &self,
         owner: &str,
         id: &str,
         clock: &dyn Clock,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<Vec<String>>, StoreError> {
         let rid = connection_rid(id)?;
         let deleting: Vec<Deleting> = self
             .db
@@ -584,7 +593,7 @@ impl ConnectionStore {
             .await?
             .take(0)?;
         let Some(deleting) = deleting.into_iter().next() else {
-            return Ok(()); // not being deleted (or finished already)
+            return Ok(None);
         };
         for calendar in deleting.calendars {
             for batch in events::DELETE_BATCH_FOR_CALENDAR {
@@ -598,13 +607,53 @@ impl ConnectionStore {
             }
         }
         crate::db::retrying(|| async {
+            let response = self
+                .db
+                .query(format!(
+                    "BEGIN TRANSACTION;
+                     {}
+                     UPDATE $rid SET deleting_addresses = array::union(deleting_addresses ?? [], $reported), deleting_since = $now
+                        WHERE owner = $owner AND deleting_since IS NOT NONE;
+                     COMMIT TRANSACTION;",
+                    crate::my_addresses::DELETE_FOR_CONNECTION,
+                ))
+                .bind(("rid", rid.clone()))
+                .bind(("id", id.to_string()))
+                .bind(("owner", owner.to_string()))
+                .bind(("now", clock.now()))
+                .await?;
+            crate::db::check_all(response)?;
+            Ok(())
+        })
+        .await?;
+        let addresses: Option<Vec<String>> = self
+            .db
+            .query("SELECT VALUE deleting_addresses ?? [] FROM $rid WHERE owner = $owner")
+            .bind(("rid", rid.clone()))
+            .bind(("owner", owner.to_string()))
+            .await?
+            .take(0)?;
+        let addresses = addresses.unwrap_or_default();
+        touched(owner, Data::People);
+        Ok(Some(addresses))
+    }
+
+    /// Ends a deletion [`ConnectionStore::clear_deleted`] cleared: the connection's sync
+    /// history, any address reported since, and the connection itself go.
+    pub async fn remove_deleted(&self, owner: &str, id: &str) -> Result<(), StoreError> {
+        let rid = connection_rid(id)?;
+        crate::db::retrying(|| async {
             self.db
                 .query(format!(
                     "BEGIN TRANSACTION;
                      {}
+                     {}
                      DELETE $rid WHERE owner = $owner AND deleting_since IS NOT NONE;
                      COMMIT TRANSACTION;",
-                    super::history::DELETE_FOR_CONNECTION
+                    super::history::DELETE_FOR_CONNECTION,
+                    // One a sync reported in the instant since the clearing is not re-matched,
+                    // but it must not outlive its connection.
+                    crate::my_addresses::DELETE_FOR_CONNECTION,
                 ))
                 .bind(("rid", rid.clone()))
                 .bind(("id", id.to_string()))
