@@ -1,5 +1,6 @@
 //! Activities: meetings, calls, emails and notes linked to one or more people.
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
@@ -12,7 +13,7 @@ use app::time::from_local_input;
 
 use crate::db::{count_of, inlined, CountRow, Db, Literal};
 use crate::error::{within, StoreError};
-use crate::freshness::{touched, Data};
+use crate::freshness::{touched, Data, UserCache};
 use crate::ids::{new_id, record};
 use crate::meeting_notes::MeetingNotes;
 use crate::people::People;
@@ -70,6 +71,9 @@ pub struct ImportedActivity {
 pub struct Activities {
     db: Db,
     meeting_notes: MeetingNotes,
+    /// How many activities each user has: counted from index keys (6 ms at 15,000), shown on
+    /// the dashboard, which is read afresh after a sync or each minute.
+    counted: Arc<UserCache<(), u64>>,
 }
 
 impl Activities {
@@ -77,6 +81,7 @@ impl Activities {
         Self {
             meeting_notes: MeetingNotes::new(db.clone()),
             db,
+            counted: Arc::new(UserCache::new(&[Data::Activities])),
         }
     }
 
@@ -218,16 +223,21 @@ impl Activities {
             .collect())
     }
 
+    /// How many activities the user has (kept until their activities change).
     pub async fn count(&self, owner: &str) -> Result<u64, StoreError> {
-        let row: Option<CountRow> = self
-            .db
-            .query(inlined(
-                "SELECT count() AS n FROM activity WHERE owner = $owner GROUP ALL",
-                &[("owner", Literal::key(owner)?)],
-            ))
-            .await?
-            .take(0)?;
-        Ok(count_of(row))
+        self.counted
+            .get_or_load(owner, (), async {
+                let row: Option<CountRow> = self
+                    .db
+                    .query(inlined(
+                        "SELECT count() AS n FROM activity WHERE owner = $owner GROUP ALL",
+                        &[("owner", Literal::key(owner)?)],
+                    ))
+                    .await?
+                    .take(0)?;
+                Ok::<_, StoreError>(count_of(row))
+            })
+            .await
     }
 
     pub async fn get(

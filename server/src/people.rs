@@ -231,6 +231,9 @@ pub struct People {
     /// a page asked for by number is read from the index right after the page before's last
     /// person instead of skipping everyone before it (page 200 of 10,000 people: 0.4 s).
     page_ends: Arc<UserCache<(), Arc<Vec<String>>>>,
+    /// How many people each user has, and how many favorites: counted from index keys (8 ms at
+    /// 10,000 people), shown on the dashboard and every people-list page.
+    counted: Arc<UserCache<(), (u64, u64)>>,
 }
 
 impl People {
@@ -238,6 +241,7 @@ impl People {
         Self {
             db,
             page_ends: Arc::new(UserCache::new(&[Data::People])),
+            counted: Arc::new(UserCache::new(&[Data::People])),
         }
     }
 
@@ -296,10 +300,6 @@ impl People {
         let filter: String = (0..terms.len())
             .map(|i| format!(" AND search_text CONTAINS $t{i}"))
             .collect();
-        let count = inlined(
-            &format!("SELECT count() AS n FROM person WHERE owner = $owner{filter} GROUP ALL;"),
-            &[("owner", Literal::key(owner)?)],
-        );
         let page_before_ends = match (cursor, page) {
             (None, 2..) if terms.is_empty() => {
                 self.page_end(owner, page - 1).await?.map(NameCursor::After)
@@ -310,23 +310,35 @@ impl People {
             Some(cursor) => self.page_next_to(owner, &filter, &terms, cursor).await?,
             None => None,
         };
-        let sql = match near {
-            Some(_) => count,
-            None => format!(
-                "{count}
-                 SELECT {SUMMARY_FIELDS} FROM person WHERE owner = $owner{filter} ORDER BY sort_name LIMIT $limit START $start;"
-            ),
+        let rows = async {
+            if let Some(rows) = near {
+                return Ok(rows);
+            }
+            let sql = format!(
+                "SELECT {SUMMARY_FIELDS} FROM person WHERE owner = $owner{filter} ORDER BY sort_name LIMIT $limit START $start"
+            );
+            let rows: Vec<SummaryRow> = bind_terms(self.db.query(sql), &terms)
+                .bind(("owner", owner.to_string()))
+                .bind(("limit", PEOPLE_PER_PAGE as i64))
+                .bind(("start", ((page - 1) * PEOPLE_PER_PAGE) as i64))
+                .await?
+                .take(0)?;
+            Ok::<_, StoreError>(rows)
         };
-        let mut response = bind_terms(self.db.query(sql), &terms)
-            .bind(("owner", owner.to_string()))
-            .bind(("limit", PEOPLE_PER_PAGE as i64))
-            .bind(("start", ((page - 1) * PEOPLE_PER_PAGE) as i64))
-            .await?;
-        let total = count_of(response.take(0)?);
-        let rows: Vec<SummaryRow> = match near {
-            Some(rows) => rows,
-            None => response.take(1)?,
+        // The whole list's total is kept; a search's is counted each time.
+        let total = async {
+            if terms.is_empty() {
+                return Ok(self.counts(owner).await?.0);
+            }
+            let sql = inlined(
+                &format!("SELECT count() AS n FROM person WHERE owner = $owner{filter} GROUP ALL"),
+                &[("owner", Literal::key(owner)?)],
+            );
+            let counted: Option<CountRow> =
+                bind_terms(self.db.query(sql), &terms).await?.take(0)?;
+            Ok::<_, StoreError>(count_of(counted))
         };
+        let (rows, total) = tokio::try_join!(rows, total)?;
         Ok(Page {
             items: rows.into_iter().map(Into::into).collect(),
             total,
@@ -444,15 +456,21 @@ impl People {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    /// How many people the user has, and how many of them are favorites (kept until their
+    /// people change).
     pub async fn counts(&self, owner: &str) -> Result<(u64, u64), StoreError> {
-        let mut response = self
-            .db
-            .query(inlined(
-                "SELECT count() AS n FROM person WHERE owner = $owner GROUP ALL; SELECT count() AS n FROM person WHERE owner = $owner AND favorite = true GROUP ALL;",
-                &[("owner", Literal::key(owner)?)],
-            ))
-            .await?;
-        Ok((count_of(response.take(0)?), count_of(response.take(1)?)))
+        self.counted
+            .get_or_load(owner, (), async {
+                let mut response = self
+                    .db
+                    .query(inlined(
+                        "SELECT count() AS n FROM person WHERE owner = $owner GROUP ALL; SELECT count() AS n FROM person WHERE owner = $owner AND favorite = true GROUP ALL;",
+                        &[("owner", Literal::key(owner)?)],
+                    ))
+                    .await?;
+                Ok::<_, StoreError>((count_of(response.take(0)?), count_of(response.take(1)?)))
+            })
+            .await
     }
 
     fn rid(id: &str) -> Result<RecordId, StoreError> {
