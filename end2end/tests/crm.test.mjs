@@ -161,7 +161,7 @@ test('forms work without JavaScript', async () => {
   await context.close();
 });
 
-test('the people list pages forward and back through its links, with and without JavaScript', async () => {
+test('the people list pages forward and back through its links and by a typed page number, with and without JavaScript', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await signUp(page, server.base, 'pager');
@@ -206,6 +206,25 @@ test('the people list pages forward and back through its links, with and without
   assert.deepEqual(plainSecond, secondPage);
   await noJs.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: '← Previous' }).click();
   await noJs.waitForURL(/\/people\?page=1$/);
+
+  // A page asked for by its number alone (a typed or bookmarked address) is the same page.
+  const numbered = async (p) => {
+    await p.goto(`${server.base}/people?page=2`);
+    await p.getByRole('navigation', { name: 'Pages' }).getByText('Page 2 of 2').waitFor();
+    return p.$$eval('table.people tbody tr td:nth-child(2) a', (links) => links.map((a) => a.getAttribute('href')));
+  };
+  assert.deepEqual(await numbered(noJs), secondPage);
+  await page.goto(`${server.base}/people?page=2`);
+  await hydrated(page);
+  await pager.getByText('Page 2 of 2').waitFor();
+  assert.deepEqual(await idsShown(), secondPage);
+  // A newcomer sorted first moves everyone on by one: page 2 starts with page 1's last.
+  const newcomer = await page.request.post(`${server.base}/api/save-person`, {
+    form: { 'person[first_name]': 'Pager', 'person[last_name]': 'Aardvark' },
+    headers: { accept: 'application/json' },
+  });
+  assert.equal(newcomer.status(), 200, await newcomer.text());
+  assert.deepEqual(await numbered(noJs), [firstPage[24], ...secondPage]);
   await plain.close();
   await context.close();
 });
