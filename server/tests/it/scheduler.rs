@@ -779,3 +779,78 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
         "Dana's address is a stranger's now"
     );
 }
+
+/// A connection deleted while its sync waits on the server (and deleted twice at once, as a
+/// double click would): the deletion answers at once, the sync then stores nothing and records
+/// no run, and nothing of the connection is left.
+#[tokio::test]
+async fn a_connection_deleted_during_its_sync_leaves_nothing_behind() {
+    let (radicale, _clock, server) = setup().await;
+    let proxy = Recorder::start(&radicale.base).await;
+    let dana = server.user("deleted-while-syncing@example.org").await;
+    let connection = connect(&dana, &proxy.base, false).await;
+    let owner = connection_owner(&server, &connection).await;
+    let calendars_service = server.services.calendars.clone();
+
+    // The next sync has something new to store, and waits for the server's listing.
+    dana_put(
+        &radicale,
+        "late.ics",
+        &event("late", "Arrives late", Utc::now() + Duration::days(2), BOB),
+    )
+    .await;
+    let hold = proxy.hold_from("REPORT sync-collection", 1);
+    let sync = calendars_service
+        .start_sync(&owner, &connection.id)
+        .await
+        .unwrap();
+    hold.arrived().await;
+
+    let user = app::models::UserInfo {
+        id: owner.clone(),
+        email: "deleted-while-syncing@example.org".into(),
+        name: "Dana".into(),
+        time_zone: "UTC".into(),
+    };
+    let (first, second) = tokio::join!(
+        calendars_service.delete(&user, &connection.id),
+        calendars_service.delete(&user, &connection.id)
+    );
+    assert!(
+        first.is_ok() || second.is_ok(),
+        "one deletion goes through: {first:?} {second:?}"
+    );
+    for outcome in [first, second] {
+        if let Err(e) = outcome {
+            assert!(
+                matches!(e, server::error::StoreError::NotFound(_)),
+                "the other finds it gone: {e:?}"
+            );
+        }
+    }
+    let listed: Vec<Connection> = dana.call("list-connections", &[]).await.unwrap();
+    assert!(listed.is_empty(), "{listed:?}");
+
+    hold.release();
+    let report = sync.report().await;
+    assert!(report.error.is_some(), "{report:?}");
+    for table in [
+        "event",
+        "calendar_object",
+        "calendar",
+        "sync_run",
+        "my_address",
+        "connection",
+    ] {
+        let left: Vec<serde_json::Value> = server
+            .services
+            .db
+            .query(format!("SELECT VALUE id FROM {table} WHERE owner = $owner"))
+            .bind(("owner", owner.clone()))
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+        assert!(left.is_empty(), "{table}: {left:?}");
+    }
+}

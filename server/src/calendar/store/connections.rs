@@ -564,7 +564,12 @@ impl ConnectionStore {
             crate::db::check_all(response)?;
             Ok(())
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The other deletion took it: to this one it is gone, as if it had come second.
+            e if e.to_string().contains("already_deleting") => StoreError::NotFound("connection"),
+            e => e,
+        })?;
         for data in [Data::Calendar, Data::Activities, Data::People] {
             touched(owner, data);
         }
