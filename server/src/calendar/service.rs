@@ -218,7 +218,7 @@ impl Calendars {
                 settings.keyring.clone(),
                 settings.clock.clone(),
             ),
-            events: EventStore::new(db.clone()),
+            events: EventStore::new(db.clone()).hiding(Arc::new(connections.clone())),
             history: SyncHistory::new(db.clone()),
             activities: Activities::new(db.clone()),
             mine: MyAddresses::new(db.clone()),

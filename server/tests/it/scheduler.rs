@@ -630,6 +630,78 @@ async fn stored_rows(server: &TestServer, table: &str, calendars: &[String]) -> 
     ids.len()
 }
 
+/// The titles of the meetings the pages show: every upcoming one (and the count), those of the
+/// day of `day`, and Bob's upcoming ones.
+#[derive(Debug, PartialEq)]
+struct ShownMeetings {
+    upcoming: Vec<String>,
+    counted: u64,
+    of_the_day: Vec<String>,
+    of_bob: Vec<String>,
+}
+
+impl ShownMeetings {
+    fn only(title: &str) -> Self {
+        let one = vec![title.to_string()];
+        ShownMeetings {
+            upcoming: one.clone(),
+            counted: 1,
+            of_the_day: one.clone(),
+            of_bob: one,
+        }
+    }
+}
+
+async fn shown_meetings(client: &common::Client, bob: &str, day: DateTime<Utc>) -> ShownMeetings {
+    let titles = |items: Vec<app::models::Meeting>| -> Vec<String> {
+        items.into_iter().map(|m| m.title).collect()
+    };
+    let mut upcoming: Vec<String> = Vec::new();
+    let mut counted = 0;
+    for page in 1.. {
+        let list: MeetingList = client
+            .call(
+                "list-meetings",
+                &[
+                    ("when", "upcoming"),
+                    ("unmatched", "false"),
+                    ("page", &page.to_string()),
+                ],
+            )
+            .await
+            .unwrap();
+        counted = list.counts.upcoming;
+        if list.meetings.items.is_empty() {
+            break;
+        }
+        upcoming.extend(titles(list.meetings.items));
+        if upcoming.len() as u64 >= list.meetings.total {
+            break;
+        }
+    }
+    let local_day = day
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .date_naive()
+        .to_string();
+    let of_the_day: app::models::MeetingsToday = client
+        .call("todays-meetings", &[("day", &local_day), ("all", "true")])
+        .await
+        .unwrap();
+    let of_bob: app::models::Page<app::models::Meeting> = client
+        .call(
+            "person-meetings",
+            &[("person_id", bob), ("scope", "upcoming"), ("page", "1")],
+        )
+        .await
+        .unwrap();
+    ShownMeetings {
+        upcoming,
+        counted,
+        of_the_day: titles(of_the_day.meetings),
+        of_bob: titles(of_bob.items),
+    }
+}
+
 /// A connection deleted by a process that stopped midway (marked deleted, its calendars gone,
 /// its events not yet) is hidden at once, never synced, and finished by a scheduler once the
 /// deletion has made no progress for `DELETION_STALLED_AFTER`; then nothing of it is left, and
@@ -662,12 +734,13 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
         )
         .await;
     let dana = server.user("deleted-midway@example.org").await;
-    dana.save_person(&[
-        ("first_name", "Bob"),
-        ("emails.0.address", "bob@builders.example"),
-    ])
-    .await
-    .unwrap();
+    let bob = dana
+        .save_person(&[
+            ("first_name", "Bob"),
+            ("emails.0.address", "bob@builders.example"),
+        ])
+        .await
+        .unwrap();
     // Dana's CalDAV username is an address: her connection reports it as the user's.
     let connection = connect(&dana, &radicale.base, false).await;
     common::calendar::connect_as(&dana, &radicale.base, (USER, PASSWORD), "Work", false).await;
@@ -693,6 +766,12 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
     assert!(
         unmatched().await.is_empty(),
         "Dana is the user, Bob a person"
+    );
+    let shown = shown_meetings(&dana, &bob, start).await;
+    assert_eq!(shown.upcoming.len(), 542, "{shown:?}");
+    assert!(
+        shown.of_the_day.len() > 1 && shown.of_bob.len() > 1,
+        "{shown:?}"
     );
     let owner = connection_owner(&server, &connection).await;
     let calendars: Vec<String> = server
@@ -720,6 +799,22 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
         listed.iter().all(|c| c.id != connection.id),
         "hidden at once: {listed:?}"
     );
+    // Its meetings too, while they wait for removal: in lists, counts, days, a person's page.
+    let shown = shown_meetings(&dana, &bob, start).await;
+    assert_eq!(shown, ShownMeetings::only("Review with Dana"), "{shown:?}");
+    let dying: Vec<String> = server
+        .services
+        .db
+        .query("SELECT VALUE record::id(id) FROM event WHERE calendar IN $calendars LIMIT 1")
+        .bind(("calendars", calendars.clone()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    let logged = dana
+        .call::<String>("log-meeting", &[("event_id", &dying[0])])
+        .await;
+    assert!(logged.is_err(), "not to be logged: {logged:?}");
     assert_eq!(
         stored_rows(&server, "event", &calendars).await,
         541,
@@ -835,12 +930,12 @@ async fn a_connection_deleted_during_its_sync_leaves_nothing_behind() {
     let report = sync.report().await;
     assert!(report.error.is_some(), "{report:?}");
     for table in [
+        "connection",
         "event",
         "calendar_object",
         "calendar",
         "sync_run",
         "my_address",
-        "connection",
     ] {
         let left: Vec<serde_json::Value> = server
             .services

@@ -1,6 +1,7 @@
 //! The `connection` and `calendar` tables: what the user connected, its settings and status,
 //! the calendars it offers and their sync cursors. The only module that writes them.
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
@@ -16,7 +17,7 @@ use crate::calendar::model::hex_color;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::error::StoreError;
-use crate::freshness::{touched, Data};
+use crate::freshness::{touched, Data, UserCache};
 use crate::ids::{new_id, record};
 
 /// A connection as the sync layer sees it (secrets still sealed).
@@ -224,6 +225,9 @@ struct Deleting {
 #[derive(Clone)]
 pub struct ConnectionStore {
     db: Db,
+    /// The calendars of each user's connections being deleted, whose events are hidden until
+    /// they are gone (almost always none).
+    deleting: Arc<UserCache<(), Arc<Vec<String>>>>,
 }
 
 pub(crate) fn connection_rid(id: &str) -> Result<RecordId, StoreError> {
@@ -232,7 +236,10 @@ pub(crate) fn connection_rid(id: &str) -> Result<RecordId, StoreError> {
 
 impl ConnectionStore {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            deleting: Arc::new(UserCache::new(&[Data::Calendar])),
+        }
     }
 
     pub async fn create(&self, owner: &str, new: NewConnection) -> Result<String, StoreError> {
@@ -704,6 +711,22 @@ impl ConnectionStore {
         .await
     }
 
+    /// The calendars of the user's connections being deleted (kept until their calendar data
+    /// changes).
+    pub async fn deleting_calendars(&self, owner: &str) -> Result<Arc<Vec<String>>, StoreError> {
+        self.deleting
+            .get_or_load(owner, (), async {
+                let lists: Vec<Vec<String>> = self
+                    .db
+                    .query("SELECT VALUE deleting_calendars ?? [] FROM connection WHERE owner = $owner AND deleting_since IS NOT NONE")
+                    .bind(("owner", owner.to_string()))
+                    .await?
+                    .take(0)?;
+                Ok::<_, StoreError>(Arc::new(lists.into_iter().flatten().collect()))
+            })
+            .await
+    }
+
     /// Deletions that made no progress since `stalled_before` (their process stopped).
     pub async fn stalled_deletions(
         &self,
@@ -945,5 +968,12 @@ fn to_connection(
         last_sync_at: row.last_sync_at,
         last_error: row.last_error,
         status: row.status,
+    }
+}
+
+#[async_trait::async_trait]
+impl events::HiddenCalendars for ConnectionStore {
+    async fn hidden_calendars(&self, owner: &str) -> Result<Arc<Vec<String>>, StoreError> {
+        self.deleting_calendars(owner).await
     }
 }

@@ -1,6 +1,7 @@
 //! The `event` and `calendar_object` tables: stored occurrences (with their attendees and
 //! matches) and the remote objects they came from. The only module that reads or writes them.
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
@@ -101,10 +102,10 @@ const COUNTS: &str = "SELECT count() AS n FROM event WHERE owner = $owner{AMONG}
 const UNFLAGGED: &str =
     "SELECT VALUE record::id(id) FROM event WHERE owner = $owner AND unknown_guests = NONE LIMIT 1";
 /// A page of a user's occurrences of one `$span` class ending from `$after` on, in end order.
-const ENDING_FROM: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND span = $span AND ends_at >= $after ORDER BY ends_at ASC LIMIT $limit START $skip";
+const ENDING_FROM: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND span = $span AND ends_at >= $after{HIDDEN} ORDER BY ends_at ASC LIMIT $limit START $skip";
 /// The longer-than-a-day occurrences of a user still running after `$since`.
 const LONG_RUNNING_SINCE: &str =
-    "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND span = 'long' AND ends_at > $since";
+    "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND span = 'long' AND ends_at > $since{HIDDEN}";
 
 /// Which of a user's meetings a list holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,11 +130,32 @@ impl Among<'_> {
         }
     }
 
+    /// The condition with, when `hiding`, the hidden calendars left out (binds `$hidden`).
+    fn clause_hiding(self, hiding: bool) -> String {
+        format!("{}{}", self.clause(), hidden_clause(hiding))
+    }
+
     /// `sql` with its placeholders filled in for this selection.
-    fn sql(self, sql: &str) -> String {
+    fn sql(self, sql: &str, hiding: bool) -> String {
         sql.replace("{EVENT_FIELDS}", EVENT_FIELDS)
             .replace("{UPCOMING}", UPCOMING)
-            .replace("{AMONG}", self.clause())
+            .replace("{AMONG}", &self.clause_hiding(hiding))
+    }
+}
+
+/// `sql` with its event fields and, for `hidden` calendars, their condition filled in.
+fn fill_in(sql: &str, hidden: &[String]) -> String {
+    sql.replace("{EVENT_FIELDS}", EVENT_FIELDS)
+        .replace("{HIDDEN}", hidden_clause(!hidden.is_empty()))
+}
+
+/// Leaves out the events of the calendars in `$hidden` (only bound when there are any: the
+/// condition keeps a count from being read from index keys alone).
+fn hidden_clause(hiding: bool) -> &'static str {
+    if hiding {
+        " AND calendar NOTINSIDE $hidden"
+    } else {
+        ""
     }
 }
 
@@ -558,14 +580,36 @@ struct NewObject {
     data: Option<String>,
 }
 
+/// Where the event store learns which of a user's calendars to leave out of what it shows:
+/// those of connections being deleted, whose events go in batches after the connection is
+/// hidden (the connection store knows them).
+#[async_trait::async_trait]
+pub trait HiddenCalendars: Send + Sync {
+    async fn hidden_calendars(&self, owner: &str) -> Result<Arc<Vec<String>>, StoreError>;
+}
+
 #[derive(Clone)]
 pub struct EventStore {
     db: Db,
+    hidden: Option<Arc<dyn HiddenCalendars>>,
 }
 
 impl EventStore {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self { db, hidden: None }
+    }
+
+    /// Leaves the calendars `hidden` names out of the meetings, counts and days it reads.
+    pub fn hiding(mut self, hidden: Arc<dyn HiddenCalendars>) -> Self {
+        self.hidden = Some(hidden);
+        self
+    }
+
+    async fn hidden(&self, owner: &str) -> Result<Arc<Vec<String>>, StoreError> {
+        match &self.hidden {
+            Some(hidden) => hidden.hidden_calendars(owner).await,
+            None => Ok(Arc::default()),
+        }
     }
 
     /// href → ETag of every object stored for a calendar.
@@ -879,16 +923,26 @@ impl EventStore {
         limit: u32,
         start: u32,
     ) -> Result<(Vec<EventRow>, u64), StoreError> {
+        let hidden = self.hidden(owner).await?;
+        let hidden = hidden.as_slice();
         if range.0.is_some() || range.1.is_some() {
             return self
-                .page_between(owner, among, scope, range, (now, today), limit, start)
+                .page_between(
+                    (owner, hidden),
+                    among,
+                    scope,
+                    range,
+                    (now, today),
+                    limit,
+                    start,
+                )
                 .await;
         }
         // Whatever starts after now is upcoming, whatever started by now is past unless it is
         // still running ("ongoing", by the user's dates for all-day ones). Both sides are then
         // ranges of an (owner, …, start) index, counted from its keys; the ongoing ones are
         // few and read apart.
-        let ongoing = self.ongoing(owner, among, now, today).await?;
+        let ongoing = self.ongoing((owner, hidden), among, now, today).await?;
         let (start, limit) = (start as usize, limit as usize);
         let (sql, skip, take) = match scope {
             MeetingScope::Upcoming => (
@@ -899,7 +953,7 @@ impl EventStore {
             MeetingScope::Past => (EARLIER, start, limit),
         };
         let mut response = self
-            .among(owner, among, sql, &[("now", now)])?
+            .among((owner, hidden), among, sql, &[("now", now)])?
             .bind(("today", today.to_string()))
             .bind(("limit", take as i64))
             .bind(("start", skip as i64))
@@ -929,7 +983,7 @@ impl EventStore {
     /// spelled out (so its counts are read from index keys alone, see `db::inlined`).
     fn among(
         &self,
-        owner: &str,
+        (owner, hidden): (&str, &[String]),
         among: Among<'_>,
         sql: &str,
         times: &[(&str, DateTime<Utc>)],
@@ -939,7 +993,14 @@ impl EventStore {
             values.push(("person", Literal::key(person)?));
         }
         values.extend(times.iter().map(|(name, at)| (*name, Literal::Time(*at))));
-        Ok(self.db.query(inlined(&among.sql(sql), &values)))
+        let query = self
+            .db
+            .query(inlined(&among.sql(sql, !hidden.is_empty()), &values));
+        Ok(if hidden.is_empty() {
+            query
+        } else {
+            query.bind(("hidden", hidden.to_vec()))
+        })
     }
 
     /// One page of the meetings `among` selects that start in `[from, to)`, in order, and how
@@ -952,9 +1013,10 @@ impl EventStore {
         limit: u32,
         start: u32,
     ) -> Result<(Vec<EventRow>, u64), StoreError> {
+        let hidden = self.hidden(owner).await?;
         let mut response = self
             .among(
-                owner,
+                (owner, &hidden),
                 among,
                 STARTING_BETWEEN,
                 &[("from", from), ("to", to)],
@@ -976,10 +1038,14 @@ impl EventStore {
         (now, today): (DateTime<Utc>, NaiveDate),
         (from, to): (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<(u64, u64, u64), StoreError> {
-        let ongoing = self.ongoing(owner, among, now, today).await?.len() as u64;
+        let hidden = self.hidden(owner).await?;
+        let ongoing = self
+            .ongoing((owner, &hidden), among, now, today)
+            .await?
+            .len() as u64;
         let mut response = self
             .among(
-                owner,
+                (owner, &hidden),
                 among,
                 COUNTS,
                 &[("now", now), ("from", from), ("to", to)],
@@ -996,7 +1062,7 @@ impl EventStore {
     /// and the multi-day ones apart.
     async fn ongoing(
         &self,
-        owner: &str,
+        (owner, hidden): (&str, &[String]),
         among: Among<'_>,
         now: DateTime<Utc>,
         today: NaiveDate,
@@ -1010,7 +1076,7 @@ impl EventStore {
         let mut started: Vec<EventRow> = Vec::new();
         loop {
             let page = events(
-                self.among(owner, among, STARTED, &[("now", now)])?
+                self.among((owner, hidden), among, STARTED, &[("now", now)])?
                     .bind(("limit", PAGE))
                     .bind(("skip", started.len() as i64))
                     .await?
@@ -1024,7 +1090,7 @@ impl EventStore {
             }
         }
         let long: Vec<StoredEvent> = self
-            .among(owner, among, LONG_RUNNING, &[("recent", recent)])?
+            .among((owner, hidden), among, LONG_RUNNING, &[("recent", recent)])?
             .await?
             .take(0)?;
         let mut rows: Vec<EventRow> = started
@@ -1041,7 +1107,7 @@ impl EventStore {
     #[allow(clippy::too_many_arguments)]
     async fn page_between(
         &self,
-        owner: &str,
+        (owner, hidden): (&str, &[String]),
         among: Among<'_>,
         scope: MeetingScope,
         range: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
@@ -1056,7 +1122,7 @@ impl EventStore {
         };
         let filter = format!(
             "owner = $owner{} AND {time_rule}{}{}",
-            among.clause(),
+            among.clause_hiding(!hidden.is_empty()),
             if from.is_some() {
                 " AND ends_at > $from"
             } else {
@@ -1077,7 +1143,7 @@ impl EventStore {
              SELECT count() AS n FROM event WHERE {filter} GROUP ALL;"
         );
         let mut response = self
-            .among(owner, among, &sql, &times)?
+            .among((owner, hidden), among, &sql, &times)?
             .bind(("today", today.to_string()))
             .bind(("limit", limit as i64))
             .bind(("start", start as i64))
@@ -1109,18 +1175,20 @@ impl EventStore {
                     r.starts_at < end && r.ends_at > start
                 }
         };
+        let hidden = self.hidden(owner).await?;
         let mut rows = Vec::new();
         for span in Span::SHORT {
             rows.extend(
-                self.ending_between(owner, span, start, end + span.length())
+                self.ending_between((owner, &hidden), span, start, end + span.length())
                     .await?,
             );
         }
         let long: Vec<StoredEvent> = self
             .db
-            .query(LONG_RUNNING_SINCE.replace("{EVENT_FIELDS}", EVENT_FIELDS))
+            .query(fill_in(LONG_RUNNING_SINCE, &hidden))
             .bind(("owner", owner.to_string()))
             .bind(("since", start))
+            .bind(("hidden", hidden.to_vec()))
             .await?
             .take(0)?;
         rows.extend(events(long));
@@ -1139,7 +1207,7 @@ impl EventStore {
     /// pages along the (owner, span, end) index, which can bound a range on one side only.
     async fn ending_between(
         &self,
-        owner: &str,
+        (owner, hidden): (&str, &[String]),
         span: Span,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
@@ -1151,7 +1219,8 @@ impl EventStore {
         loop {
             let page = events(
                 self.db
-                    .query(ENDING_FROM.replace("{EVENT_FIELDS}", EVENT_FIELDS))
+                    .query(fill_in(ENDING_FROM, hidden))
+                    .bind(("hidden", hidden.to_vec()))
                     .bind(("owner", owner.to_string()))
                     .bind(("span", span.as_str()))
                     .bind(("after", after))
@@ -1251,7 +1320,9 @@ impl EventStore {
             .bind(("owner", owner.to_string()))
             .await?
             .take(0)?;
+        let hidden = self.hidden(owner).await?;
         row.map(EventRow::from)
+            .filter(|row| !hidden.contains(&row.calendar))
             .ok_or(StoreError::NotFound("meeting"))
     }
 
@@ -1450,6 +1521,7 @@ mod tests {
             .bind(("today", "2026-01-01"))
             .bind(("limit", 10))
             .bind(("skip", 0))
+            .bind(("hidden", vec!["c".to_string()]))
             .await
             .unwrap();
         let plan: surrealdb::types::Value = response.take(0).unwrap();
@@ -1476,23 +1548,28 @@ mod tests {
     #[tokio::test]
     async fn page_queries_read_ranges_of_an_index() {
         let db = crate::db::memory().await.unwrap();
-        let mut checks: Vec<(String, &str)> = vec![
-            (ENDING_FROM.to_string(), "event_owner_span_end"),
-            (LONG_RUNNING_SINCE.to_string(), "event_owner_span_end"),
-            (UNFLAGGED.to_string(), "event_owner_unknown_time"),
-        ];
-        for (among, index) in [
-            (Among::Person("p"), "event_person_time"),
-            (Among::All, "event_owner_time"),
-            (Among::Unknown, "event_owner_unknown_time"),
-        ] {
-            for sql in [LATER, EARLIER, STARTED, STARTING_BETWEEN, COUNTS] {
-                checks.push((among.sql(sql), index));
+        // Also while a connection's calendars are hidden (its deletion under way).
+        let mut checks: Vec<(String, &str)> = Vec::new();
+        for hiding in [false, true] {
+            let hidden: &[String] = if hiding { &[String::new()] } else { &[] };
+            checks.extend([
+                (fill_in(ENDING_FROM, hidden), "event_owner_span_end"),
+                (fill_in(LONG_RUNNING_SINCE, hidden), "event_owner_span_end"),
+            ]);
+            for (among, index) in [
+                (Among::Person("p"), "event_person_time"),
+                (Among::All, "event_owner_time"),
+                (Among::Unknown, "event_owner_unknown_time"),
+            ] {
+                for sql in [LATER, EARLIER, STARTED, STARTING_BETWEEN, COUNTS] {
+                    checks.push((among.sql(sql, hiding), index));
+                }
+            }
+            for among in [Among::All, Among::Unknown] {
+                checks.push((among.sql(LONG_RUNNING, hiding), "event_owner_span_end"));
             }
         }
-        for among in [Among::All, Among::Unknown] {
-            checks.push((among.sql(LONG_RUNNING), "event_owner_span_end"));
-        }
+        checks.push((UNFLAGGED.to_string(), "event_owner_unknown_time"));
         for (sql, index) in &checks {
             for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
                 let plan = plan(&db, statement).await;
@@ -1506,11 +1583,11 @@ mod tests {
         }
         // The page queries stop after their page: the limit is pushed into the index scan.
         for sql in [
-            Among::Person("p").sql(LATER),
-            Among::All.sql(LATER),
-            Among::Unknown.sql(LATER),
-            Among::Unknown.sql(STARTING_BETWEEN),
-            ENDING_FROM.to_string(),
+            Among::Person("p").sql(LATER, false),
+            Among::All.sql(LATER, false),
+            Among::Unknown.sql(LATER, false),
+            Among::Unknown.sql(STARTING_BETWEEN, false),
+            fill_in(ENDING_FROM, &[]),
         ] {
             let statement = sql.split(';').next().unwrap();
             let plan = plan(&db, statement).await;
