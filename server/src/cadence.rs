@@ -9,6 +9,7 @@ use surrealdb::types::SurrealValue;
 
 use app::models::Cadence;
 
+use crate::calendar::store::events::hidden_clause;
 use crate::db::Db;
 use crate::error::StoreError;
 
@@ -81,23 +82,26 @@ impl Cadences {
         person: &str,
         tz: Tz,
         now: DateTime<Utc>,
+        hidden: &[String],
     ) -> Result<Cadence, StoreError> {
         let since = now - Duration::days(LOOKBACK_DAYS);
+        // Read back from now; the lookback is applied after. With `> $since` too, SurrealDB 3.3
+        // bounds the index range on that side only and reads every later meeting first (2,880
+        // rows for a busy person instead of 120). Cancelled ones are dropped after too, so the
+        // limit stops the index scan. Meetings of `hidden` calendars (a connection being
+        // deleted) do not count.
+        let sql = "SELECT starts_at AS at, status FROM event WHERE owner = $owner AND people CONTAINS $person
+                AND starts_at <= $now{HIDDEN} ORDER BY starts_at DESC LIMIT $recent;
+             SELECT occurred_at AS at FROM activity WHERE owner = $owner AND people CONTAINS $person
+                AND kind IN ['meeting', 'call'] AND occurred_at <= $now
+                ORDER BY occurred_at DESC LIMIT $recent;
+             SELECT starts_at AS at FROM event WHERE owner = $owner AND people CONTAINS $person
+                AND status != 'cancelled' AND starts_at > $now{HIDDEN} ORDER BY starts_at ASC LIMIT 1;"
+            .replace("{HIDDEN}", hidden_clause(!hidden.is_empty()));
         let mut response = self
             .db
-            .query(
-                // Read back from now; the lookback is applied after. With `> $since` too,
-                // SurrealDB 3.3 bounds the index range on that side only and reads every
-                // later meeting first (2,880 rows for a busy person instead of 120).
-                // Cancelled ones are dropped after too, so the limit stops the index scan.
-                "SELECT starts_at AS at, status FROM event WHERE owner = $owner AND people CONTAINS $person
-                    AND starts_at <= $now ORDER BY starts_at DESC LIMIT $recent;
-                 SELECT occurred_at AS at FROM activity WHERE owner = $owner AND people CONTAINS $person
-                    AND kind IN ['meeting', 'call'] AND occurred_at <= $now
-                    ORDER BY occurred_at DESC LIMIT $recent;
-                 SELECT starts_at AS at FROM event WHERE owner = $owner AND people CONTAINS $person
-                    AND status != 'cancelled' AND starts_at > $now ORDER BY starts_at ASC LIMIT 1;",
-            )
+            .query(sql)
+            .bind(("hidden", hidden.to_vec()))
             .bind(("owner", owner.to_string()))
             .bind(("person", person.to_string()))
             .bind(("recent", RECENT as i64))

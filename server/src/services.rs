@@ -248,7 +248,12 @@ impl Backend for Services {
             .people_shown
             .get_or_load(&user.id, (id.to_string(), tz, minute_of(now)), async {
                 let mut person = self.people().get(&user.id, id).await?;
-                person.cadence = self.cadences.of(&user.id, id, tz, now).await?;
+                let hidden = self
+                    .calendars
+                    .connections
+                    .deleting_calendars(&user.id)
+                    .await?;
+                person.cadence = self.cadences.of(&user.id, id, tz, now, &hidden).await?;
                 Ok::<_, StoreError>(person)
             })
             .await?)

@@ -631,23 +631,25 @@ async fn stored_rows(server: &TestServer, table: &str, calendars: &[String]) -> 
 }
 
 /// The titles of the meetings the pages show: every upcoming one (and the count), those of the
-/// day of `day`, and Bob's upcoming ones.
+/// day of `day`, Bob's upcoming ones, and when his page says he is met next.
 #[derive(Debug, PartialEq)]
 struct ShownMeetings {
     upcoming: Vec<String>,
     counted: u64,
     of_the_day: Vec<String>,
     of_bob: Vec<String>,
+    bob_next: Option<DateTime<Utc>>,
 }
 
 impl ShownMeetings {
-    fn only(title: &str) -> Self {
+    fn only(title: &str, at: DateTime<Utc>) -> Self {
         let one = vec![title.to_string()];
         ShownMeetings {
             upcoming: one.clone(),
             counted: 1,
             of_the_day: one.clone(),
             of_bob: one,
+            bob_next: Some(at.trunc_subsecs(0)),
         }
     }
 }
@@ -694,11 +696,13 @@ async fn shown_meetings(client: &common::Client, bob: &str, day: DateTime<Utc>) 
         )
         .await
         .unwrap();
+    let bob_page: app::models::Person = client.call("get-person", &[("id", bob)]).await.unwrap();
     ShownMeetings {
         upcoming,
         counted,
         of_the_day: titles(of_the_day.meetings),
         of_bob: titles(of_bob.items),
+        bob_next: bob_page.cadence.next,
     }
 }
 
@@ -722,6 +726,8 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
     common::calendar::dana_put_all(&radicale, objects).await;
     // Another calendar of the same user, where Dana's address is a guest of a meeting.
     radicale.make_calendar("work", "Work", "#1971c2").await;
+    // A minute after Dana's first standup, so Bob's next meeting changes when hers are hidden.
+    let review = start + Duration::minutes(1);
     let with_dana = format!(
         "{BOB}ATTENDEE;CN=Dana;PARTSTAT=ACCEPTED:mailto:{}\n",
         DANA.0
@@ -730,7 +736,7 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
         .put_event(
             "work",
             "review.ics",
-            &event("review", "Review with Dana", start, &with_dana),
+            &event("review", "Review with Dana", review, &with_dana),
         )
         .await;
     let dana = server.user("deleted-midway@example.org").await;
@@ -767,11 +773,15 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
         unmatched().await.is_empty(),
         "Dana is the user, Bob a person"
     );
-    let shown = shown_meetings(&dana, &bob, start).await;
+    let shown = shown_meetings(&dana, &bob, review).await;
     assert_eq!(shown.upcoming.len(), 542, "{shown:?}");
     assert!(
         shown.of_the_day.len() > 1 && shown.of_bob.len() > 1,
         "{shown:?}"
+    );
+    assert!(
+        shown.bob_next < Some(review.trunc_subsecs(0)),
+        "Dana's planning first: {shown:?}"
     );
     let owner = connection_owner(&server, &connection).await;
     let calendars: Vec<String> = server
@@ -800,8 +810,12 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
         "hidden at once: {listed:?}"
     );
     // Its meetings too, while they wait for removal: in lists, counts, days, a person's page.
-    let shown = shown_meetings(&dana, &bob, start).await;
-    assert_eq!(shown, ShownMeetings::only("Review with Dana"), "{shown:?}");
+    let shown = shown_meetings(&dana, &bob, review).await;
+    assert_eq!(
+        shown,
+        ShownMeetings::only("Review with Dana", review),
+        "{shown:?}"
+    );
     let dying: Vec<String> = server
         .services
         .db

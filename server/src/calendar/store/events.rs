@@ -151,7 +151,7 @@ fn fill_in(sql: &str, hidden: &[String]) -> String {
 
 /// Leaves out the events of the calendars in `$hidden` (only bound when there are any: the
 /// condition keeps a count from being read from index keys alone).
-fn hidden_clause(hiding: bool) -> &'static str {
+pub(crate) fn hidden_clause(hiding: bool) -> &'static str {
     if hiding {
         " AND calendar NOTINSIDE $hidden"
     } else {
