@@ -183,9 +183,13 @@ impl MyAddresses {
         }
         self.db
             .query(
+                // Only for a live connection: a sync that outlives its connection's deletion
+                // must not leave an address behind that nothing would remove.
                 "BEGIN TRANSACTION;
                  DELETE my_address WHERE owner = $owner AND scope = $connection AND normalized IN $removed;
-                 INSERT IGNORE INTO my_address $added;
+                 IF (SELECT VALUE id FROM type::record('connection', $connection) WHERE owner = $owner AND deleting_since IS NONE)[0] != NONE {
+                    INSERT IGNORE INTO my_address $added;
+                 };
                  COMMIT TRANSACTION;",
             )
             .bind(("owner", owner.to_string()))

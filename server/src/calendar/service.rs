@@ -84,12 +84,6 @@ impl CalendarSettings {
 /// lease lapses after it.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(10 * 60);
 
-/// A deletion that made no progress for this long is taken for stopped (its process died) and
-/// finished by the scheduler. A live one marks progress with every batch of 500 rows (well under
-/// a second each), so this is far from any real pause, and a deleted connection's meetings do
-/// not linger for long after a crash.
-pub const DELETION_STALLED_AFTER: chrono::Duration = chrono::Duration::minutes(1);
-
 /// What the user reads when a sync's results could not be stored (details go to the log).
 const STORE_FAILED: &str = "Rondo could not save this sync. It tries again at the next sync.";
 
@@ -535,13 +529,16 @@ impl Calendars {
         self.connections.remove_deleted(owner, id).await
     }
 
-    /// Finishes the deletions that stopped midway (no progress for [`DELETION_STALLED_AFTER`]:
-    /// their process died); returns how many finished.
+    /// Finishes the deletions that stopped midway (no progress for a sync lease's length: their
+    /// process died); returns how many finished. Their meetings are hidden meanwhile. A shorter
+    /// wait could start a second finisher beside a live one whose re-match of a large calendar
+    /// takes minutes, or whose clock is behind.
     pub async fn finish_stalled_deletions(&self) -> Result<usize, StoreError> {
         let clock = self.settings.clock.as_ref();
+        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
         let stalled = self
             .connections
-            .stalled_deletions(clock.now() - DELETION_STALLED_AFTER)
+            .stalled_deletions(clock.now() - lease)
             .await?;
         let mut finished = 0;
         for (owner, id) in &stalled {

@@ -708,7 +708,7 @@ async fn shown_meetings(client: &common::Client, bob: &str, day: DateTime<Utc>) 
 
 /// A connection deleted by a process that stopped midway (marked deleted, its calendars gone,
 /// its events not yet) is hidden at once, never synced, and finished by a scheduler once the
-/// deletion has made no progress for `DELETION_STALLED_AFTER`; then nothing of it is left, and
+/// deletion has made no progress for a sync lease's length; then nothing of it is left, and
 /// the addresses it reported (also one a sync still running reported after the deletion began)
 /// are gone and no longer the user's in other calendars' meetings.
 #[tokio::test]
@@ -836,13 +836,14 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
     );
     let refused = calendars_service.sync(&owner, &connection.id).await;
     assert!(refused.is_err(), "{refused:?}");
-    // A sync that was running reports an address after the mark.
+    // A sync that was running reports an address after the mark: not recorded.
     calendars_service
         .reported(&owner, &connection.id, &["late@dana.example".into()], false)
         .await
         .unwrap();
+    assert!(!addresses().await.contains(&"late@dana.example".to_string()));
 
-    let not_yet = server::calendar::service::DELETION_STALLED_AFTER - SECOND;
+    let not_yet = Duration::from_std(calendars_service.settings.lease).unwrap() - SECOND;
     let synced = scheduler.tick().await.unwrap();
     assert!(!synced.contains(&connection.id), "never synced: {synced:?}");
     clock.advance(not_yet);

@@ -1252,13 +1252,17 @@ impl EventStore {
         (from, now): (DateTime<Utc>, DateTime<Utc>),
         own: &OwnAddresses,
     ) -> Result<Vec<EventRow>, StoreError> {
+        // Not from a connection being deleted (a sync that outlived the deletion's start).
+        let hidden = self.hidden(owner).await?;
         let rows = events(
             self.db
-                .query(format!(
+                .query(fill_in(
                     "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND connection = $connection AND all_day = false
                        AND status != 'cancelled' AND ends_at <= $now AND starts_at >= $from AND array::len(people) > 0
-                       AND kind != 'out_of_office'"
+                       AND kind != 'out_of_office'{HIDDEN}",
+                    &hidden,
                 ))
+                .bind(("hidden", hidden.to_vec()))
                 .bind(("owner", owner.to_string()))
                 .bind(("connection", connection.to_string()))
                 .bind(("now", now))
@@ -1332,11 +1336,18 @@ impl EventStore {
         owner: &str,
         filter: GuestFilter<'_>,
     ) -> Result<Vec<EventGuests>, StoreError> {
-        let query = self.db.query(match filter {
-            GuestFilter::All => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner",
-            GuestFilter::Unflagged => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner AND unknown_guests = NONE",
-            GuestFilter::Touching { .. } => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner AND (attendee_keys CONTAINSANY $keys OR matches.*.person CONTAINSANY $people)",
-        });
+        // Not those of a connection being deleted: they are going, and matching them again
+        // would only meet the deletion's batches.
+        let hidden = self.hidden(owner).await?;
+        let sql = match filter {
+            GuestFilter::All => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner{HIDDEN}",
+            GuestFilter::Unflagged => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner AND unknown_guests = NONE{HIDDEN}",
+            GuestFilter::Touching { .. } => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner AND (attendee_keys CONTAINSANY $keys OR matches.*.person CONTAINSANY $people){HIDDEN}",
+        };
+        let query = self
+            .db
+            .query(fill_in(sql, &hidden))
+            .bind(("hidden", hidden.to_vec()));
         let query = match filter {
             GuestFilter::All | GuestFilter::Unflagged => query,
             GuestFilter::Touching { keys, people } => query
@@ -1411,14 +1422,18 @@ impl EventStore {
             })
             .collect();
         for chunk in updates.chunks(500) {
-            let updated = self
-                .db
-                .query("FOR $u IN $updates { UPDATE type::record('event', $u.id) SET people = $u.people, matches = $u.matches, unknown_guests = $u.unknown_guests WHERE owner = $owner; };")
-                .bind(("updates", chunk.to_vec()))
-                .bind(("owner", owner.to_string()))
-                .await
-                .map_err(StoreError::from)
-                .and_then(|r| Ok(r.check()?));
+            // Run again after a write conflict (a sync storing the same events): the same
+            // matches are set either way.
+            let updated = crate::db::retrying(|| async {
+                self.db
+                    .query("FOR $u IN $updates { UPDATE type::record('event', $u.id) SET people = $u.people, matches = $u.matches, unknown_guests = $u.unknown_guests WHERE owner = $owner; };")
+                    .bind(("updates", chunk.to_vec()))
+                    .bind(("owner", owner.to_string()))
+                    .await?
+                    .check()?;
+                Ok(())
+            })
+            .await;
             // Each chunk commits alone: one stored before a failing one is a change too.
             touched(owner, Data::Calendar);
             updated?;
