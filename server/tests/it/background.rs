@@ -88,13 +88,7 @@ async fn auto_logging() -> AutoLog {
 
     let server = common::start().await;
     let dana = server.user("dana-bg@example.org").await;
-    let bob = dana
-        .save_person(&[
-            ("first_name", "Bob"),
-            ("emails.0.address", "bob@builders.example"),
-        ])
-        .await
-        .unwrap();
+    let bob = common::calendar::add_bob(&dana).await;
     let connection = connect(&dana, &radicale.base, true).await;
     AutoLog {
         radicale,

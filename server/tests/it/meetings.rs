@@ -910,13 +910,7 @@ async fn all_day_meetings_end_at_the_users_midnight_not_utcs() {
     radicale.put_event("work", "offsite.ics", &offsite).await;
     let server = common::start().await;
     let alice = server.user("alice-allday@example.org").await;
-    let bob = alice
-        .save_person(&[
-            ("first_name", "Bob"),
-            ("emails.0.address", "bob@builders.example"),
-        ])
-        .await
-        .unwrap();
+    let bob = common::calendar::add_bob(&alice).await;
     let connection = connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
     let owner = common::calendar::connection_owner(&server, &connection).await;
     let meetings = &server.services.meetings;
@@ -1239,13 +1233,7 @@ async fn a_meeting_running_for_days_is_upcoming_until_it_ends_and_on_each_of_its
     }
     let server = common::start().await;
     let alice = server.user("alice-retreat@example.org").await;
-    let bob = alice
-        .save_person(&[
-            ("first_name", "Bob"),
-            ("emails.0.address", "bob@builders.example"),
-        ])
-        .await
-        .unwrap();
+    let bob = common::calendar::add_bob(&alice).await;
     let connection = connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
     let owner = common::calendar::connection_owner(&server, &connection).await;
     let meetings = &server.services.meetings;

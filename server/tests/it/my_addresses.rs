@@ -62,13 +62,7 @@ async fn setup() -> Setup {
     }
     let server = common::start().await;
     let client = server.user(ACCOUNT).await;
-    let bob = client
-        .save_person(&[
-            ("first_name", "Bob"),
-            ("emails.0.address", "bob@builders.example"),
-        ])
-        .await
-        .unwrap();
+    let bob = common::calendar::add_bob(&client).await;
     let namesake = client
         .save_person(&[
             ("first_name", "Alex"),

@@ -190,14 +190,7 @@ async fn several_processes_share_one_surrealdb_server_and_sync_each_connection_o
     let mut connections = Vec::new();
     for i in 0..USERS {
         let user = Client::signed_up(&base(i), &format!("user{i}@scale.example")).await;
-        let bob = user
-            .on(&base(i + 1))
-            .save_person(&[
-                ("first_name", "Bob"),
-                ("emails.0.address", "bob@builders.example"),
-            ])
-            .await
-            .unwrap();
+        let bob = common::calendar::add_bob(&user.on(&base(i + 1))).await;
         let connection = connect(&user.on(&base(i + 2)), &radicale.base, true).await;
         users.push(user);
         bobs.push(bob);

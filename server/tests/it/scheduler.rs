@@ -740,13 +740,7 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
         )
         .await;
     let dana = server.user("deleted-midway@example.org").await;
-    let bob = dana
-        .save_person(&[
-            ("first_name", "Bob"),
-            ("emails.0.address", "bob@builders.example"),
-        ])
-        .await
-        .unwrap();
+    let bob = common::calendar::add_bob(&dana).await;
     // Dana's CalDAV username is an address: her connection reports it as the user's.
     let connection = connect(&dana, &radicale.base, false).await;
     common::calendar::connect_as(&dana, &radicale.base, (USER, PASSWORD), "Work", false).await;

@@ -150,12 +150,7 @@ async fn a_sync_killed_midway_converges_on_the_next_run() {
 
     // Dana connects with auto-logging on; the three ended meetings with Bob are logged.
     let dana = Client::signed_up(&server.base, "dana-crash@example.org").await;
-    dana.save_person(&[
-        ("first_name", "Bob"),
-        ("emails.0.address", "bob@builders.example"),
-    ])
-    .await
-    .unwrap();
+    common::calendar::add_bob(&dana).await;
     let connection = connect(&dana, &proxy.base, true).await;
     let first: SyncReport = dana
         .call("sync-connection", &[("id", &connection.id)])

@@ -11,6 +11,17 @@ pub const DANA: (&str, &str) = ("dana@example.org", "dana-password-123");
 /// An attendee line for Bob, whom tests add as a person so meetings with him match.
 pub const BOB: &str = "ATTENDEE;CN=Bob;PARTSTAT=ACCEPTED:mailto:bob@builders.example\n";
 
+/// Adds Bob (whom [`BOB`] invites) as one of the client's people; returns his id.
+pub async fn add_bob(client: &Client) -> String {
+    client
+        .save_person(&[
+            ("first_name", "Bob"),
+            ("emails.0.address", "bob@builders.example"),
+        ])
+        .await
+        .unwrap()
+}
+
 pub fn stamp(at: DateTime<Utc>) -> String {
     at.format("%Y%m%dT%H%M%SZ").to_string()
 }
