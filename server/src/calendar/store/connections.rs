@@ -220,6 +220,8 @@ struct Deleting {
     id: String,
     #[surreal(default)]
     calendars: Vec<String>,
+    #[surreal(default)]
+    addresses: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -585,7 +587,7 @@ impl ConnectionStore {
 
     /// Removes what a connection being deleted stored: its events and stored objects, a batch
     /// per transaction (all in one held every deletion in memory: 280 MB for 12,000
-    /// occurrences), and any address a sync still running reported meanwhile. Each batch marks
+    /// occurrences). Each batch marks
     /// the deletion alive at the clock's time; run again after an interruption, it goes on
     /// where it stopped. Returns the addresses the connection had reported, whose meetings are
     /// to be matched again before [`ConnectionStore::remove_deleted`]; `None` when the
@@ -599,7 +601,7 @@ impl ConnectionStore {
         let rid = connection_rid(id)?;
         let deleting: Vec<Deleting> = self
             .db
-            .query("SELECT owner, record::id(id) AS id, deleting_calendars ?? [] AS calendars FROM $rid WHERE owner = $owner AND deleting_since IS NOT NONE")
+            .query("SELECT owner, record::id(id) AS id, deleting_calendars ?? [] AS calendars, deleting_addresses ?? [] AS addresses FROM $rid WHERE owner = $owner AND deleting_since IS NOT NONE")
             .bind(("rid", rid.clone()))
             .bind(("owner", owner.to_string()))
             .await?
@@ -607,10 +609,10 @@ impl ConnectionStore {
         let Some(deleting) = deleting.into_iter().next() else {
             return Ok(None);
         };
-        for calendar in deleting.calendars {
+        for calendar in &deleting.calendars {
             for batch in events::DELETE_BATCH_FOR_CALENDAR {
                 while self
-                    .delete_batch(owner, &rid, batch, &calendar, clock.now())
+                    .delete_batch(owner, &rid, batch, calendar, clock.now())
                     .await?
                     > 0
                 {
@@ -618,36 +620,7 @@ impl ConnectionStore {
                 }
             }
         }
-        crate::db::retrying(|| async {
-            let response = self
-                .db
-                .query(format!(
-                    "BEGIN TRANSACTION;
-                     {}
-                     UPDATE $rid SET deleting_addresses = array::union(deleting_addresses ?? [], $reported), deleting_since = $now
-                        WHERE owner = $owner AND deleting_since IS NOT NONE;
-                     COMMIT TRANSACTION;",
-                    crate::my_addresses::DELETE_FOR_CONNECTION,
-                ))
-                .bind(("rid", rid.clone()))
-                .bind(("id", id.to_string()))
-                .bind(("owner", owner.to_string()))
-                .bind(("now", clock.now()))
-                .await?;
-            crate::db::check_all(response)?;
-            Ok(())
-        })
-        .await?;
-        let addresses: Option<Vec<String>> = self
-            .db
-            .query("SELECT VALUE deleting_addresses ?? [] FROM $rid WHERE owner = $owner")
-            .bind(("rid", rid.clone()))
-            .bind(("owner", owner.to_string()))
-            .await?
-            .take(0)?;
-        let addresses = addresses.unwrap_or_default();
-        touched(owner, Data::People);
-        Ok(Some(addresses))
+        Ok(Some(deleting.addresses))
     }
 
     /// Ends a deletion [`ConnectionStore::clear_deleted`] cleared: the connection's sync
