@@ -240,8 +240,14 @@ impl Calendars {
     /// The user's connections with their calendars, event counts, running syncs' progress and
     /// last runs.
     pub async fn list(&self, owner: &str) -> Result<Vec<Connection>, StoreError> {
+        let mut connections = self.connections.list(owner).await?;
+        // Read after the connections: a sync records its run before it stops "syncing", so a
+        // connection seen no longer syncing always comes with the run that ended it.
         let mut last_runs = self.history.latest(owner).await?;
-        self.connections.list(owner, &mut last_runs).await
+        for connection in &mut connections {
+            connection.last_run = last_runs.remove(&connection.id);
+        }
+        Ok(connections)
     }
 
     pub async fn get(&self, owner: &str, id: &str) -> Result<Connection, StoreError> {

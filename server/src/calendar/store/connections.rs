@@ -8,7 +8,7 @@ use surrealdb::types::{RecordId, SurrealValue};
 
 use app::models::{
     CalendarInfo, Connection, ConnectionStatus, Provider, SyncFrequency, SyncPhase, SyncProgress,
-    SyncRun, DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK,
+    DEFAULT_DAYS_AHEAD, DEFAULT_DAYS_BACK,
 };
 
 use super::events;
@@ -393,12 +393,8 @@ impl ConnectionStore {
     }
 
     /// The user's connections with their calendars (and how many occurrences each held when
-    /// last counted); `last_runs` gives each connection its latest sync run.
-    pub async fn list(
-        &self,
-        owner: &str,
-        last_runs: &mut HashMap<String, SyncRun>,
-    ) -> Result<Vec<Connection>, StoreError> {
+    /// last counted), without their last runs (the sync history's).
+    pub async fn list(&self, owner: &str) -> Result<Vec<Connection>, StoreError> {
         let mut response = self
             .db
             .query(format!(
@@ -424,8 +420,7 @@ impl ConnectionStore {
                         event_count: c.event_count.unwrap_or(0).max(0) as u64,
                     })
                     .collect();
-                let last_run = last_runs.remove(&row.id);
-                to_connection(row, calendars, last_run)
+                to_connection(row, calendars)
             })
             .collect())
     }
@@ -914,16 +909,12 @@ impl ConnectionStore {
     }
 }
 
-fn to_connection(
-    row: ConnectionRow,
-    calendars: Vec<CalendarInfo>,
-    last_run: Option<SyncRun>,
-) -> Connection {
+fn to_connection(row: ConnectionRow, calendars: Vec<CalendarInfo>) -> Connection {
     Connection {
         progress: row
             .progress
             .filter(|_| row.status == ConnectionStatus::Syncing),
-        last_run,
+        last_run: None,
         event_count: calendars.iter().map(|c| c.event_count).sum(),
         provider: row.provider,
         has_secret: row.credential.is_some(),
