@@ -170,6 +170,27 @@ impl Activities {
         self.to_models(people, owner, rows).await
     }
 
+    /// When the user met `person` by the meetings and calls logged with them: the latest
+    /// `recent` up to `now`, newest first.
+    pub async fn met_at(
+        &self,
+        owner: &str,
+        person: &str,
+        now: DateTime<Utc>,
+        recent: usize,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        Ok(self
+            .db
+            .query("SELECT VALUE occurred_at FROM activity WHERE owner = $owner AND people CONTAINS $person
+                AND kind IN ['meeting', 'call'] AND occurred_at <= $now ORDER BY occurred_at DESC LIMIT $recent")
+            .bind(("owner", owner.to_string()))
+            .bind(("person", person.to_string()))
+            .bind(("recent", recent as i64))
+            .bind(("now", now))
+            .await?
+            .take(0)?)
+    }
+
     /// The people with the latest activities up to `now` (logged meetings included), most
     /// recent first, each with when that was.
     pub async fn recently_contacted(

@@ -5,12 +5,11 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use surrealdb::types::SurrealValue;
 
 use app::models::Cadence;
 
-use crate::calendar::store::events::hidden_clause;
-use crate::db::Db;
+use crate::activities::Activities;
+use crate::calendar::store::events::EventStore;
 use crate::error::StoreError;
 
 /// How far back meetings count towards "usually every".
@@ -58,22 +57,17 @@ pub fn cadence(
     }
 }
 
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct At {
-    at: DateTime<Utc>,
-    status: Option<String>,
-}
-
-/// Reads what [`cadence`] needs from the person's events and activities.
+/// Reads what [`cadence`] needs: the person's meetings from the event store (which leaves out
+/// those of a connection being deleted) and the meetings and calls logged with them.
 #[derive(Clone)]
 pub struct Cadences {
-    db: Db,
+    events: EventStore,
+    activities: Activities,
 }
 
 impl Cadences {
-    pub fn new(db: Db) -> Self {
-        Cadences { db }
+    pub fn new(events: EventStore, activities: Activities) -> Self {
+        Cadences { events, activities }
     }
 
     pub async fn of(
@@ -82,44 +76,20 @@ impl Cadences {
         person: &str,
         tz: Tz,
         now: DateTime<Utc>,
-        hidden: &[String],
     ) -> Result<Cadence, StoreError> {
         let since = now - Duration::days(LOOKBACK_DAYS);
-        // Read back from now; the lookback is applied after. With `> $since` too, SurrealDB 3.3
-        // bounds the index range on that side only and reads every later meeting first (2,880
-        // rows for a busy person instead of 120). Cancelled ones are dropped after too, so the
-        // limit stops the index scan. Meetings of `hidden` calendars (a connection being
-        // deleted) do not count.
-        let sql = "SELECT starts_at AS at, status FROM event WHERE owner = $owner AND people CONTAINS $person
-                AND starts_at <= $now{HIDDEN} ORDER BY starts_at DESC LIMIT $recent;
-             SELECT occurred_at AS at FROM activity WHERE owner = $owner AND people CONTAINS $person
-                AND kind IN ['meeting', 'call'] AND occurred_at <= $now
-                ORDER BY occurred_at DESC LIMIT $recent;
-             SELECT starts_at AS at FROM event WHERE owner = $owner AND people CONTAINS $person
-                AND status != 'cancelled' AND starts_at > $now{HIDDEN} ORDER BY starts_at ASC LIMIT 1;"
-            .replace("{HIDDEN}", hidden_clause(!hidden.is_empty()));
-        let mut response = self
-            .db
-            .query(sql)
-            .bind(("hidden", hidden.to_vec()))
-            .bind(("owner", owner.to_string()))
-            .bind(("person", person.to_string()))
-            .bind(("recent", RECENT as i64))
-            .bind(("now", now))
-            .await?;
-        let events: Vec<At> = response.take(0)?;
-        let events = events
+        // The lookback is applied after reading: bounded by `RECENT` alone, each read stops
+        // early on its index (see `EventStore::met_and_next`).
+        let ((meetings, next), logged) = tokio::try_join!(
+            self.events.met_and_next(owner, person, now, RECENT),
+            self.activities.met_at(owner, person, now, RECENT),
+        )?;
+        let met: Vec<DateTime<Utc>> = meetings
             .into_iter()
-            .filter(|e| e.status.as_deref() != Some("cancelled"));
-        let activities: Vec<At> = response.take(1)?;
-        let next: Option<At> = response.take(2)?;
-        let met: Vec<DateTime<Utc>> = events
-            .into_iter()
-            .chain(activities)
-            .map(|a| a.at)
+            .chain(logged)
             .filter(|at| *at > since)
             .collect();
-        Ok(cadence(&met, next.map(|n| n.at), tz, now))
+        Ok(cadence(&met, next, tz, now))
     }
 }
 

@@ -57,6 +57,7 @@ impl Services {
             calendars.events.clone(),
             MyAddresses::new(db.clone()),
         );
+        let cadences = Cadences::new(calendars.events.clone(), activities.clone());
         Self {
             accounts: Accounts::new(db.clone(), SignInThrottle::default()),
             unknown_guests: UnknownGuests::new(contacts.clone(), calendars.events.clone()),
@@ -71,7 +72,7 @@ impl Services {
             ),
             activities,
             calendars,
-            cadences: Cadences::new(db.clone()),
+            cadences,
             dashboards: UserCache::new(&[Data::People, Data::Activities, Data::Calendar]),
             people_shown: UserCache::new(&[Data::People, Data::Activities, Data::Calendar])
                 .keeping(8),
@@ -248,12 +249,7 @@ impl Backend for Services {
             .people_shown
             .get_or_load(&user.id, (id.to_string(), tz, minute_of(now)), async {
                 let mut person = self.people().get(&user.id, id).await?;
-                let hidden = self
-                    .calendars
-                    .connections
-                    .deleting_calendars(&user.id)
-                    .await?;
-                person.cadence = self.cadences.of(&user.id, id, tz, now, &hidden).await?;
+                person.cadence = self.cadences.of(&user.id, id, tz, now).await?;
                 Ok::<_, StoreError>(person)
             })
             .await?)
