@@ -103,6 +103,9 @@ const UNFLAGGED: &str =
     "SELECT VALUE record::id(id) FROM event WHERE owner = $owner AND unknown_guests = NONE LIMIT 1";
 /// A page of a user's occurrences of one `$span` class ending from `$after` on, in end order.
 const ENDING_FROM: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND span = $span AND ends_at >= $after{HIDDEN} ORDER BY ends_at ASC LIMIT $limit START $skip";
+/// A page of [`ENDING_FROM`]: a day holds a few hundred at most, and a smaller page reads less
+/// past its end.
+const ENDING_PAGE: usize = 100;
 /// The longer-than-a-day occurrences of a user still running after `$since`.
 const LONG_RUNNING_SINCE: &str =
     "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND span = 'long' AND ends_at > $since{HIDDEN}";
@@ -1187,21 +1190,34 @@ impl EventStore {
                 }
         };
         let hidden = self.hidden(owner).await?;
-        let mut rows = Vec::new();
-        for span in Span::SHORT {
-            rows.extend(
-                self.ending_between((owner, &hidden), span, start, end + span.length())
-                    .await?,
-            );
+        // One round trip for the first page of each short class and the long ones; a class
+        // with more than a page goes on alone.
+        let mut first = String::new();
+        for (i, _) in Span::SHORT.iter().enumerate() {
+            first.push_str(&fill_in(ENDING_FROM, &hidden).replace("$span", &format!("$span{i}")));
+            first.push_str(";\n");
         }
-        let long: Vec<StoredEvent> = self
+        first.push_str(&fill_in(LONG_RUNNING_SINCE, &hidden));
+        let mut query = self
             .db
-            .query(fill_in(LONG_RUNNING_SINCE, &hidden))
-            .bind(("owner", owner.to_string()))
-            .bind(("since", start))
+            .query(first)
             .bind(("hidden", hidden.to_vec()))
-            .await?
-            .take(0)?;
+            .bind(("owner", owner.to_string()))
+            .bind(("after", start))
+            .bind(("limit", ENDING_PAGE as i64))
+            .bind(("skip", 0))
+            .bind(("since", start));
+        for (i, span) in Span::SHORT.iter().enumerate() {
+            query = query.bind((format!("span{i}"), span.as_str()));
+        }
+        let mut response = query.await?;
+        let mut rows = Vec::new();
+        for (i, span) in Span::SHORT.into_iter().enumerate() {
+            let page = events(response.take(i)?);
+            let to = end + span.length();
+            rows.extend(self.ending_before((owner, &hidden), span, page, to).await?);
+        }
+        let long: Vec<StoredEvent> = response.take(Span::SHORT.len())?;
         rows.extend(events(long));
         rows.retain(on_day);
         rows.sort_by(|a, b| {
@@ -1214,28 +1230,34 @@ impl EventStore {
         Ok(rows)
     }
 
-    /// A user's occurrences of one span class ending in `[from, to)`, in end order. Read in
-    /// pages along the (owner, span, end) index, which can bound a range on one side only.
-    async fn ending_between(
+    /// A user's occurrences of one span class ending before `to`, in end order, from `first`
+    /// (the first page of those ending from some time on, [`ENDING_FROM`]) and the pages after
+    /// it: the (owner, span, end) index can bound a range on one side only.
+    async fn ending_before(
         &self,
         (owner, hidden): (&str, &[String]),
         span: Span,
-        from: DateTime<Utc>,
+        first: Vec<EventRow>,
         to: DateTime<Utc>,
     ) -> Result<Vec<EventRow>, StoreError> {
-        // A day holds a few hundred at most; a smaller page reads less past its end.
-        const PAGE: usize = 100;
         let mut rows: Vec<EventRow> = Vec::new();
-        let mut after = from;
+        let mut page = first;
         loop {
-            let page = events(
+            let full = page.len() == ENDING_PAGE;
+            let before = rows.len();
+            rows.extend(page.into_iter().take_while(|r| r.ends_at < to));
+            let after = match rows.last() {
+                Some(last) if full && rows.len() - before == ENDING_PAGE => last.ends_at,
+                _ => return Ok(rows),
+            };
+            page = events(
                 self.db
                     .query(fill_in(ENDING_FROM, hidden))
                     .bind(("hidden", hidden.to_vec()))
                     .bind(("owner", owner.to_string()))
                     .bind(("span", span.as_str()))
                     .bind(("after", after))
-                    .bind(("limit", PAGE as i64))
+                    .bind(("limit", ENDING_PAGE as i64))
                     // Those ending at `after` itself were read with the page before.
                     .bind((
                         "skip",
@@ -1244,13 +1266,6 @@ impl EventStore {
                     .await?
                     .take(0)?,
             );
-            let full = page.len() == PAGE;
-            let before = rows.len();
-            rows.extend(page.into_iter().take_while(|r| r.ends_at < to));
-            match rows.last() {
-                Some(last) if full && rows.len() - before == PAGE => after = last.ends_at,
-                _ => return Ok(rows),
-            }
         }
     }
 
