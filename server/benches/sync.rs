@@ -195,14 +195,20 @@ async fn bench() {
     eprintln!("generated {events} events in {}", secs(started.elapsed()));
 
     let dir = tempfile::tempdir().unwrap();
-    // The engine's memtable as the server would size it (`RONDO_DB_MEMTABLE_MB`).
-    let memtable_mb = std::env::var("RONDO_DB_MEMTABLE_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(server::db::DEFAULT_MEMTABLE_MB);
+    // The engine's memtable and block cache as the server would size them
+    // (`RONDO_DB_MEMTABLE_MB`, `RONDO_DB_CACHE_MB`).
+    let mb = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let memtable_mb = mb("RONDO_DB_MEMTABLE_MB", server::db::DEFAULT_MEMTABLE_MB);
+    let cache_mb = mb("RONDO_DB_CACHE_MB", server::db::DEFAULT_CACHE_MB);
     let db = server::db::connect(&DbSettings {
         endpoint: format!("surrealkv://{}", dir.path().join("db").display()),
         memtable_mb,
+        cache_mb,
         ..DbSettings::memory()
     })
     .await
@@ -343,7 +349,7 @@ async fn bench() {
     };
     let table = format!(
         "Calendar of {events} objects ({} stored occurrences) on Radicale, on-disk SurrealKV \
-         (memtable {memtable_mb} MiB), \
+         (cache {cache_mb} MiB, memtable {memtable_mb} MiB), \
          {profile} build, {} cores, {}.\n\n\
          | Measure | Result |\n| --- | --- |\n\
          | First full sync (\"Connect\": discovery, listing, multiget, parse, match, store) | {} ({:.0} events/s; {:.1} s of this process's CPU) |\n\
