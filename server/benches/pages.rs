@@ -17,7 +17,7 @@ use app::models::Provider;
 use chrono::{Duration as Span, Utc};
 use server::calendar::store::{CalendarKey, NewCalendar, NewConnection, ObjectWrite};
 use server::config::Config;
-use server::db::{Db, DbSettings};
+use server::db::Db;
 use server::freshness::{touched, Data};
 use server::services::Services;
 
@@ -29,13 +29,6 @@ fn env_or(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn settings(dir: &std::path::Path) -> DbSettings {
-    DbSettings {
-        endpoint: format!("surrealkv://{}", dir.join("db").display()),
-        ..DbSettings::memory()
-    }
 }
 
 /// Meeting `i` of `events`: spread evenly over a year back and a year ahead (so about
@@ -246,7 +239,9 @@ async fn bench() {
     let scratch = tempfile::tempdir().unwrap();
     let kept = std::env::var_os("BENCH_KEEP_DB").map(std::path::PathBuf::from);
     let dir = kept.as_deref().unwrap_or(scratch.path());
-    let db = server::db::connect(&settings(dir)).await.unwrap();
+    let db = server::db::connect(&support::db_settings(dir))
+        .await
+        .unwrap();
     let (base, server) = start(db.clone()).await;
     let http = client();
     call(
@@ -455,7 +450,7 @@ async fn bench() {
     drop(connections);
     let started = Instant::now();
     let db = loop {
-        match server::db::connect(&settings(dir)).await {
+        match server::db::connect(&support::db_settings(dir)).await {
             Ok(db) => break db,
             Err(e) if started.elapsed() < Duration::from_secs(30) => {
                 eprintln!("waiting for the database to close: {e}");
@@ -473,6 +468,7 @@ async fn bench() {
     } else {
         "release"
     };
+    let engine = support::db_settings(dir);
     let mut table = format!(
         "{people} people ({} activities), {events} meetings on one calendar, on-disk SurrealKV \
          (cache {} MiB, memtable {} MiB), {profile} build, {} cores, {}; {total} requests per \
@@ -482,8 +478,8 @@ async fn bench() {
          | Request | Right after the bulk write: p50 / p99 / throughput / size | After reopening |\n\
          | --- | --- | --- |\n",
         demo.activities,
-        server::db::DEFAULT_CACHE_MB,
-        server::db::DEFAULT_MEMTABLE_MB,
+        engine.cache_mb,
+        engine.memtable_mb,
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         Utc::now().format("%Y-%m-%d"),
         people_time.as_secs_f64(),

@@ -17,7 +17,6 @@ use app::models::{CalDavInput, UserInfo};
 use chrono::{Duration as Days, Utc};
 use radicale::{Radicale, PASSWORD, USER};
 use server::calendar::service::{CalendarSettings, Calendars};
-use server::db::DbSettings;
 use server::matcher::Matcher;
 use server::secrets::Keyring;
 
@@ -195,24 +194,9 @@ async fn bench() {
     eprintln!("generated {events} events in {}", secs(started.elapsed()));
 
     let dir = tempfile::tempdir().unwrap();
-    // The engine's memtable and block cache as the server would size them
-    // (`RONDO_DB_MEMTABLE_MB`, `RONDO_DB_CACHE_MB`).
-    let mb = |name: &str, default: u64| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let memtable_mb = mb("RONDO_DB_MEMTABLE_MB", server::db::DEFAULT_MEMTABLE_MB);
-    let cache_mb = mb("RONDO_DB_CACHE_MB", server::db::DEFAULT_CACHE_MB);
-    let db = server::db::connect(&DbSettings {
-        endpoint: format!("surrealkv://{}", dir.path().join("db").display()),
-        memtable_mb,
-        cache_mb,
-        ..DbSettings::memory()
-    })
-    .await
-    .unwrap();
+    let settings = support::db_settings(dir.path());
+    let (cache_mb, memtable_mb) = (settings.cache_mb, settings.memtable_mb);
+    let db = server::db::connect(&settings).await.unwrap();
     let calendars = Arc::new(Calendars::new(
         db.clone(),
         Arc::new(Matcher::new(db.clone())),

@@ -5,7 +5,8 @@
 //!
 //! With SQL arguments it prints `EXPLAIN ANALYZE` of each instead (`$owner` is the benchmark
 //! user, `$busy` its busiest person, `$now` the current time), or with `QUERY_LAB_TIME=1` set
-//! times each.
+//! times each. `QUERY_LAB_DAY=N` only reads the day's occurrences N times (for a profiler).
+//! The engine is sized from `RONDO_DB_CACHE_MB` and `RONDO_DB_MEMTABLE_MB`, like `rondo`.
 #[path = "../benches/support/mod.rs"]
 mod support;
 
@@ -14,7 +15,6 @@ use std::time::{Duration, Instant};
 use app::api::backend::Backend;
 use app::models::MeetingScope;
 use chrono::Utc;
-use server::db::DbSettings;
 use server::services::Services;
 
 async fn time<T, E: std::fmt::Debug, F: std::future::Future<Output = Result<T, E>>>(
@@ -38,10 +38,7 @@ async fn time<T, E: std::fmt::Debug, F: std::future::Future<Output = Result<T, E
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = args.first().expect("the directory BENCH_KEEP_DB named");
-    let settings = DbSettings {
-        endpoint: format!("surrealkv://{dir}/db"),
-        ..DbSettings::memory()
-    };
+    let settings = support::db_settings(std::path::Path::new(dir));
     let db = server::db::connect(&settings).await.unwrap();
     let user = support::bench_user(&db).await;
     let busy = support::busy_person(&db, &user.id).await;

@@ -1,9 +1,20 @@
-//! What the benchmarks (and `examples/query_lab.rs`) share: the process's memory,
-//! BENCHMARKS.md's sections and the pages benchmark's user. Each uses a part.
+//! What the benchmarks (and `examples/query_lab.rs`) share: the database's settings, the
+//! process's memory, BENCHMARKS.md's sections and the pages benchmark's user. Each uses a part.
 #![allow(dead_code)]
 
 use app::models::UserInfo;
-use server::db::Db;
+use server::db::{Db, DbSettings};
+
+/// The embedded database in `dir`, its engine sized as `rondo` sizes it from the environment
+/// (`RONDO_DB_CACHE_MB`, `RONDO_DB_MEMTABLE_MB`).
+pub fn db_settings(dir: &std::path::Path) -> DbSettings {
+    let config = server::config::Config::load_from(None, |name| std::env::var(name).ok())
+        .expect("the RONDO_* settings are valid");
+    DbSettings {
+        endpoint: format!("surrealkv://{}", dir.join("db").display()),
+        ..config.db_settings()
+    }
+}
 
 /// The pages benchmark's user (the database's only one).
 pub async fn bench_user(db: &Db) -> UserInfo {

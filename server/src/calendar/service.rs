@@ -695,7 +695,9 @@ impl Calendars {
             _ = tokio::time::sleep(self.settings.sync_timeout) => SyncEnd::TimedOut,
             Ok(()) = lease_lost => SyncEnd::LeaseLost,
         };
-        drop(heartbeat);
+        // The heartbeat goes on until the lease is released: counting, auto-logging and
+        // recording the run may take a while after a long sync, and a lease lapsing meanwhile
+        // would have the connection shown as interrupted.
         if !matches!(end, SyncEnd::LeaseLost) {
             // Still holding the lease, so no other sync writes these calendars meanwhile. A
             // failed count leaves them marked; the next sync counts them.
@@ -706,7 +708,21 @@ impl Calendars {
         let (mut report, ending) = match end {
             SyncEnd::Finished(Ok(finished)) => finished,
             SyncEnd::Finished(Err(e)) => {
-                // Not left "syncing": the page would wait for a sync that is over.
+                // Recorded, so the page shows this failure and not the run before, and not
+                // left "syncing", or the page would wait for a sync that is over. Best effort:
+                // the database just failed.
+                let run = SyncRun {
+                    started_at: started,
+                    finished_at: clock.now(),
+                    added: 0,
+                    changed: 0,
+                    removed: 0,
+                    logged: 0,
+                    error: Some(STORE_FAILED.into()),
+                };
+                if let Err(e) = self.history.record(owner, id, &run).await {
+                    tracing::error!(connection = id, error = %e, "recording the failed run failed");
+                }
                 let _ = self
                     .connections
                     .set_status(
@@ -776,9 +792,10 @@ impl Calendars {
             self.settings.max_sync_interval,
             failures as u32,
         );
-        self.connections
+        let attempt = self
+            .connections
             .record_attempt(id, finished, next, failures)
-            .await?;
+            .await;
         let run = SyncRun {
             started_at: started,
             finished_at: finished,
@@ -788,13 +805,17 @@ impl Calendars {
             logged: report.logged,
             error: report.error.clone(),
         };
-        self.history.record(owner, id, &run).await?;
+        let recorded = self.history.record(owner, id, &run).await;
         // Last, once the run is recorded: a page that sees the connection no longer "syncing"
-        // must also see this run's result, not the previous one (or none).
-        self.connections
+        // must also see this run's result, not the previous one (or none). Also after a failed
+        // write above, so the connection is not left "syncing" with its lease held.
+        let shown = self
+            .connections
             .set_status(owner, id, ending.status, ending.error, ending.synced)
-            .await?;
+            .await;
+        drop(heartbeat);
         lease.release().await?;
+        attempt.and(recorded).and(shown)?;
         Ok(report)
     }
 

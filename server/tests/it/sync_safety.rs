@@ -6,7 +6,7 @@ use crate::common;
 
 use std::sync::Arc;
 
-use app::models::{Connection, SyncReport};
+use app::models::{Connection, ConnectionStatus, SyncReport};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use common::calendar::{connect, connection_owner, dana_calendar_ready, dana_put, event, BOB};
 use common::proxy::Recorder;
@@ -303,4 +303,70 @@ async fn without_sync_collection_a_wider_window_lists_again() {
         1,
         "and it goes when the window shrinks again"
     );
+}
+
+/// A sync whose writes the database refuses ends as a failure the page shows with its own run
+/// (not the good run before it), and the connection is not left "syncing"; the next sync stores
+/// what it could not.
+#[tokio::test]
+async fn a_sync_the_database_refuses_shows_its_own_failed_run() {
+    let s = setup(2, "dana-refused@example.org").await;
+    let listed = || async {
+        s.server
+            .services
+            .calendars
+            .get(&s.owner, &s.connection.id)
+            .await
+            .unwrap()
+    };
+    let before = listed()
+        .await
+        .last_run
+        .expect("the setup's syncs are recorded");
+    assert_eq!(before.error, None);
+    let start = Utc::now() + Duration::days(5);
+    dana_put(
+        &s.radicale,
+        "new.ics",
+        &event("new", "New meeting", start, BOB),
+    )
+    .await;
+    let db = &s.server.services.db;
+    let schema = |sql: &'static str| async move {
+        db.query(sql).await.unwrap().check().unwrap();
+    };
+    schema("DEFINE EVENT refuse ON TABLE event WHEN $event = 'CREATE' THEN { THROW 'disk full' }")
+        .await;
+
+    s.clock.advance(Duration::minutes(1));
+    let failed = s.sync().await;
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("could not save")),
+        "{failed:?}"
+    );
+    let shown = listed().await;
+    assert_eq!(shown.status, ConnectionStatus::Error);
+    let run = shown.last_run.expect("the failed run is recorded");
+    assert!(
+        run.started_at > before.started_at,
+        "{run:?} after {before:?}"
+    );
+    assert_eq!(run.added, 0);
+    assert!(
+        run.error
+            .as_deref()
+            .is_some_and(|e| e.contains("could not save")),
+        "{run:?}"
+    );
+
+    schema("REMOVE EVENT refuse ON TABLE event").await;
+    s.clock.advance(Duration::minutes(1));
+    let report = s.sync().await;
+    assert_eq!((report.added, report.error), (1, None));
+    let shown = listed().await;
+    assert_eq!(shown.status, ConnectionStatus::Ok);
+    assert_eq!(shown.last_run.map(|r| (r.added, r.error)), Some((1, None)));
 }

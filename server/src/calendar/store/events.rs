@@ -1193,7 +1193,7 @@ impl EventStore {
         // One round trip for the first page of each short class and the long ones; a class
         // with more than a page goes on alone.
         let mut first = String::new();
-        for (i, _) in Span::SHORT.iter().enumerate() {
+        for i in 0..Span::SHORT.len() {
             first.push_str(&fill_in(ENDING_FROM, &hidden).replace("$span", &format!("$span{i}")));
             first.push_str(";\n");
         }
@@ -1672,5 +1672,10 @@ mod tests {
             let plan = plan(&db, statement).await;
             assert!(plan.contains("limit: $limit"), "{statement}: {plan}");
         }
+        // So does a person's cadence, reading back from now.
+        let statement = fill_in(MET_AND_NEXT, &[]);
+        let statement = statement.split(';').next().unwrap();
+        let plan = plan(&db, statement).await;
+        assert!(plan.contains("limit: $latest"), "{statement}: {plan}");
     }
 }

@@ -54,7 +54,8 @@ impl SyncHistory {
             logged: run.logged as i64,
             error: run.error.clone(),
         };
-        self.db
+        crate::db::retrying(|| async {
+            self.db
             .query(
                 // Not for a connection deleted meanwhile (a sync that outlived it): nothing
                 // would ever remove the run.
@@ -67,10 +68,13 @@ impl SyncHistory {
             )
             .bind(("owner", owner.to_string()))
             .bind(("connection", connection.to_string()))
-            .bind(("run", stored))
+            .bind(("run", stored.clone()))
             .bind(("kept", KEPT_RUNS))
             .await?
             .check()?;
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 
