@@ -182,16 +182,14 @@ impl MyAddresses {
             return Ok(Vec::new());
         }
         self.db
-            .query(
-                // Only for a live connection: a sync that outlives its connection's deletion
-                // must not leave an address behind that nothing would remove.
+            .query(format!(
+                // Only for a live connection (a sync may outlive its connection's deletion).
                 "BEGIN TRANSACTION;
                  DELETE my_address WHERE owner = $owner AND scope = $connection AND normalized IN $removed;
-                 IF (SELECT VALUE id FROM type::record('connection', $connection) WHERE owner = $owner AND deleting_since IS NONE)[0] != NONE {
-                    INSERT IGNORE INTO my_address $added;
-                 };
+                 IF {} {{ INSERT IGNORE INTO my_address $added; }};
                  COMMIT TRANSACTION;",
-            )
+                crate::calendar::store::connections::IS_LIVE
+            ))
             .bind(("owner", owner.to_string()))
             .bind(("connection", connection.to_string()))
             .bind(("removed", removed.clone()))

@@ -707,35 +707,9 @@ impl Calendars {
         }
         let (mut report, ending) = match end {
             SyncEnd::Finished(Ok(finished)) => finished,
-            SyncEnd::Finished(Err(e)) => {
-                // Recorded, so the page shows this failure and not the run before, and not
-                // left "syncing", or the page would wait for a sync that is over. Best effort:
-                // the database just failed.
-                let run = SyncRun {
-                    started_at: started,
-                    finished_at: clock.now(),
-                    added: 0,
-                    changed: 0,
-                    removed: 0,
-                    logged: 0,
-                    error: Some(STORE_FAILED.into()),
-                };
-                if let Err(e) = self.history.record(owner, id, &run).await {
-                    tracing::error!(connection = id, error = %e, "recording the failed run failed");
-                }
-                let _ = self
-                    .connections
-                    .set_status(
-                        owner,
-                        id,
-                        ConnectionStatus::Error,
-                        Some(STORE_FAILED.into()),
-                        false,
-                    )
-                    .await;
-                lease.release().await?;
-                return Err(e);
-            }
+            // Ends like any failed sync: recorded with its run, scheduled with backoff and no
+            // longer "syncing" (a writer's failure to store comes the same way).
+            SyncEnd::Finished(Err(e)) => failed(id, SyncFailure::storage(e)),
             SyncEnd::TimedOut => {
                 let minutes = self.settings.sync_timeout.as_secs().div_ceil(60);
                 failed(id, SyncFailure::error(format!(

@@ -209,6 +209,11 @@ pub struct CalendarLabel {
 const CONNECTION_FIELDS: &str = "record::id(id) AS id, owner, provider, name, server_url, username, account_email, credential, sync_enabled, auto_log, days_back, days_ahead, sync_frequency, show_out_of_office, last_sync_at, last_attempt_at, last_error, status, next_sync_at, failures, progress_phase, progress_done, progress_total";
 const CALENDAR_FIELDS: &str = "record::id(id) AS id, connection, remote_id, name, color, selected, supports_sync, sync_token, ctag, removal_pending, expanded_from, expanded_to, event_count";
 
+/// Whether connection `$connection` of `$owner` is there and not being deleted: what a sync
+/// that outlived its connection's deletion checks before leaving anything behind that nothing
+/// would remove (its run, an address it reported).
+pub(crate) const IS_LIVE: &str = "(SELECT VALUE id FROM type::record('connection', $connection) WHERE owner = $owner AND deleting_since IS NONE)[0] != NONE";
+
 /// Rows removed per transaction when a connection is deleted: small enough that a deletion
 /// stays within the engine's memtable and a few MB of memory.
 const DELETE_BATCH: i64 = 500;
@@ -582,8 +587,7 @@ impl ConnectionStore {
 
     /// Removes what a connection being deleted stored: its events and stored objects, a batch
     /// per transaction (all in one held every deletion in memory: 280 MB for 12,000
-    /// occurrences). Each batch marks
-    /// the deletion alive at the clock's time; run again after an interruption, it goes on
+    /// occurrences). Each batch marks the deletion alive at the clock's time; run again after an interruption, it goes on
     /// where it stopped. Returns the addresses the connection had reported, whose meetings are
     /// to be matched again before [`ConnectionStore::remove_deleted`]; `None` when the
     /// connection is not being deleted (or is gone).

@@ -1401,14 +1401,19 @@ impl EventStore {
         // Not those of a connection being deleted: they are going, and matching them again
         // would only meet the deletion's batches.
         let hidden = self.hidden(owner).await?;
-        let sql = match filter {
-            GuestFilter::All => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner{HIDDEN}",
-            GuestFilter::Unflagged => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner AND unknown_guests = NONE{HIDDEN}",
-            GuestFilter::Touching { .. } => "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner AND (attendee_keys CONTAINSANY $keys OR matches.*.person CONTAINSANY $people){HIDDEN}",
+        let which = match filter {
+            GuestFilter::All => "",
+            GuestFilter::Unflagged => " AND unknown_guests = NONE",
+            GuestFilter::Touching { .. } => {
+                " AND (attendee_keys CONTAINSANY $keys OR matches.*.person CONTAINSANY $people)"
+            }
         };
+        let sql = format!(
+            "SELECT record::id(id) AS id, organizer, attendees FROM event WHERE owner = $owner{which}{{HIDDEN}}"
+        );
         let query = self
             .db
-            .query(fill_in(sql, &hidden))
+            .query(fill_in(&sql, &hidden))
             .bind(("hidden", hidden.to_vec()));
         let query = match filter {
             GuestFilter::All | GuestFilter::Unflagged => query,

@@ -54,24 +54,25 @@ impl SyncHistory {
             logged: run.logged as i64,
             error: run.error.clone(),
         };
+        let sql = format!(
+            // Not for a connection deleted meanwhile (a sync that outlived it).
+            "IF {} {{
+                CREATE sync_run CONTENT {{ owner: $owner, connection: $connection, started_at: $run.started_at, finished_at: $run.finished_at,
+                    added: $run.added, changed: $run.changed, removed: $run.removed, logged: $run.logged, error: $run.error }};
+                LET $keep = (SELECT VALUE id FROM sync_run WHERE connection = $connection ORDER BY started_at DESC LIMIT $kept);
+                DELETE sync_run WHERE connection = $connection AND id NOTINSIDE $keep;
+             }};",
+            super::connections::IS_LIVE
+        );
         crate::db::retrying(|| async {
             self.db
-            .query(
-                // Not for a connection deleted meanwhile (a sync that outlived it): nothing
-                // would ever remove the run.
-                "IF (SELECT VALUE id FROM type::record('connection', $connection) WHERE deleting_since IS NONE)[0] != NONE {
-                    CREATE sync_run CONTENT { owner: $owner, connection: $connection, started_at: $run.started_at, finished_at: $run.finished_at,
-                        added: $run.added, changed: $run.changed, removed: $run.removed, logged: $run.logged, error: $run.error };
-                    LET $keep = (SELECT VALUE id FROM sync_run WHERE connection = $connection ORDER BY started_at DESC LIMIT $kept);
-                    DELETE sync_run WHERE connection = $connection AND id NOTINSIDE $keep;
-                 };",
-            )
-            .bind(("owner", owner.to_string()))
-            .bind(("connection", connection.to_string()))
-            .bind(("run", stored.clone()))
-            .bind(("kept", KEPT_RUNS))
-            .await?
-            .check()?;
+                .query(sql.as_str())
+                .bind(("owner", owner.to_string()))
+                .bind(("connection", connection.to_string()))
+                .bind(("run", stored.clone()))
+                .bind(("kept", KEPT_RUNS))
+                .await?
+                .check()?;
             Ok(())
         })
         .await?;
