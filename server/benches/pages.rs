@@ -141,8 +141,8 @@ async fn measure(http: &reqwest::Client, base: &str, request: &Request, total: u
             for _ in 0..count {
                 let request = match &request {
                     Request::Afresh(owner, request) => {
-                        touched(owner, Data::Activities);
-                        touched(owner, Data::Calendar);
+                        touched(owner, Data::Activities).await;
+                        touched(owner, Data::Calendar).await;
                         request.as_ref()
                     }
                     request => request,

@@ -346,7 +346,7 @@ impl Activities {
             .await
             .and_then(|r| r.check())
             .map_err(StoreError::from);
-        touched(owner, Data::Activities);
+        touched(owner, Data::Activities).await;
         match result {
             Err(e) if e.violates("activity_source") => {
                 self.id_for_source(owner, &source_key).await?.ok_or(e)
@@ -397,7 +397,7 @@ impl Activities {
             .bind(("notes", activity.notes))
             .bind(("people", activity.people))
             .await;
-        touched(owner, Data::Activities);
+        touched(owner, Data::Activities).await;
         let updated: Vec<CountRow> = updated?.take(0)?;
         if updated.is_empty() {
             Err(StoreError::NotFound("activity"))
@@ -427,7 +427,7 @@ impl Activities {
             .bind(("owner", owner.to_string()))
             .await?
             .take(4)?; // BEGIN and COMMIT count as statements: RETURN is the fifth
-        touched(owner, Data::Activities);
+        touched(owner, Data::Activities).await;
         let Some(gone) = gone.first() else {
             return Err(StoreError::NotFound("activity"));
         };
@@ -470,7 +470,7 @@ impl Activities {
             .bind(("trash", Self::trash_rid(id)?))
             .bind(("owner", owner.to_string()))
             .await?;
-        touched(owner, Data::Activities);
+        touched(owner, Data::Activities).await;
         // In a failed transaction every statement reports an error; the cause is among them.
         let errors = response.take_errors();
         if errors
@@ -522,7 +522,7 @@ impl Activities {
             .bind(("id", person.to_string()))
             .await?
             .check()?;
-        touched(owner, Data::Activities);
+        touched(owner, Data::Activities).await;
         Ok(())
     }
 
@@ -535,7 +535,7 @@ impl Activities {
             .await?
             .check()?;
         for owner in owners {
-            touched(&owner, Data::Activities);
+            touched(&owner, Data::Activities).await;
         }
         Ok(())
     }
@@ -596,7 +596,7 @@ impl Activities {
             .bind(("sources", sources))
             .await?;
         if !dry_run {
-            touched(owner, Data::Activities);
+            touched(owner, Data::Activities).await;
         }
         Ok(if dry_run {
             count_of(response.take::<Option<CountRow>>(0)?)

@@ -118,6 +118,12 @@ pub const DEFAULT_CACHE_MB: u64 = 32;
 pub const DEFAULT_MEMTABLE_MB: u64 = 64;
 
 impl DbSettings {
+    /// Whether other processes may use the same database: anything but the embedded engines
+    /// (SurrealKV is opened by one process at a time, memory by none other).
+    pub fn is_shared(&self) -> bool {
+        !(self.endpoint.starts_with("surrealkv:") || self.endpoint.starts_with("mem:"))
+    }
+
     pub fn memory() -> Self {
         Self {
             endpoint: "mem://".into(),

@@ -63,7 +63,7 @@ impl MeetingNotes {
             .bind(("text", text.to_string()))
             .await;
         // The notes show on the meeting's logged activity.
-        touched(owner, Data::Activities);
+        touched(owner, Data::Activities).await;
         saved?.check()?;
         Ok(())
     }

@@ -445,6 +445,18 @@ DEFINE FIELD IF NOT EXISTS deleting_since ON connection TYPE option<datetime>;
 DEFINE FIELD IF NOT EXISTS deleting_addresses ON connection TYPE option<array<string>>;
 "#,
     },
+    Migration {
+        version: 20,
+        name: "generations of a user's data shared by the processes of one database",
+        sql: r#"
+-- One row per user (id: the user's id), counting the writes to each kind of their data, so
+-- a process on a shared SurrealDB server knows when what it keeps is stale (freshness.rs).
+DEFINE TABLE IF NOT EXISTS generation SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS people ON generation TYPE int DEFAULT 0;
+DEFINE FIELD IF NOT EXISTS activities ON generation TYPE int DEFAULT 0;
+DEFINE FIELD IF NOT EXISTS calendar ON generation TYPE int DEFAULT 0;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

@@ -108,7 +108,7 @@ impl MyAddresses {
             .query("CREATE my_address CONTENT $row RETURN VALUE record::id(id)")
             .bind(("row", row))
             .await;
-        touched(owner, Data::People);
+        touched(owner, Data::People).await;
         let id: Option<String> = created?.take(0)?;
         id.ok_or(StoreError::NotFound("address"))
     }
@@ -123,7 +123,7 @@ impl MyAddresses {
             .bind(("owner", owner.to_string()))
             .bind(("manual", MANUAL))
             .await;
-        touched(owner, Data::People);
+        touched(owner, Data::People).await;
         let gone: Vec<serde_json::Value> = deleted?.take(0)?;
         gone.first()
             .and_then(|row| row.get("address")?.as_str().map(str::to_string))
@@ -196,7 +196,7 @@ impl MyAddresses {
             .bind(("added", added.clone()))
             .await?
             .check()?;
-        touched(owner, Data::People);
+        touched(owner, Data::People).await;
         Ok(added
             .into_iter()
             .map(|a| a.normalized)

@@ -260,7 +260,7 @@ impl People {
             .await;
         // Either statement may have gone through.
         for owner in owners {
-            touched(&owner, Data::People);
+            touched(&owner, Data::People).await;
         }
         imported?.check()?;
         Ok(())
@@ -714,7 +714,7 @@ impl People {
             .await
             .and_then(|r| r.check())
             .map_err(StoreError::from);
-        touched(owner, Data::People);
+        touched(owner, Data::People).await;
         match result {
             Err(e) if e.violates("person_email_unique") => Err(StoreError::Conflict(
                 "One of these email addresses already belongs to another person.".into(),
@@ -738,7 +738,7 @@ impl People {
             .bind(("owner", owner.to_string()))
             .await?
             .check()?;
-        touched(owner, Data::People);
+        touched(owner, Data::People).await;
         Ok(())
     }
 
@@ -755,7 +755,7 @@ impl People {
             .bind(("owner", owner.to_string()))
             .bind(("favorite", favorite))
             .await;
-        touched(owner, Data::People);
+        touched(owner, Data::People).await;
         let updated: Vec<CountRow> = updated?.take(0)?;
         if updated.is_empty() {
             Err(StoreError::NotFound("person"))

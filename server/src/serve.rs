@@ -44,7 +44,11 @@ pub async fn open_db(config: &Config) -> anyhow::Result<crate::db::Db> {
     let data_dir = &config.data_dir;
     crate::files::prepare_private_dir(data_dir)
         .map_err(|e| anyhow::anyhow!("data directory {}: {e}", data_dir.display()))?;
-    let db = crate::db::connect(&config.db_settings()).await?;
+    let settings = config.db_settings();
+    let db = crate::db::connect(&settings).await?;
+    if settings.is_shared() {
+        crate::freshness::share_through(db.clone());
+    }
     crate::files::restrict_tree(data_dir)
         .map_err(|e| anyhow::anyhow!("data directory {}: {e}", data_dir.display()))?;
     Ok(db)

@@ -4,7 +4,8 @@
 //! same CalDAV calendar through different processes; "Sync now" is pressed on every process at
 //! once, over and over, while both schedulers sync too. The connection leases must keep one sync
 //! per connection at a time: every connection syncs, no event or auto-logged activity is
-//! stored twice, no two runs of one connection overlap, and every process serves the same data.
+//! stored twice, no two runs of one connection overlap, and every process serves the same data,
+//! a write made through one process included, at once.
 use crate::common;
 
 use std::collections::HashMap;
@@ -338,5 +339,44 @@ async fn several_processes_share_one_surrealdb_server_and_sync_each_connection_o
                 );
             }
         }
+    }
+
+    // A write through one process shows through every other at once: what they keep (the
+    // dashboards and people lists just served) is stale the moment the write commits, not
+    // when it expires (RONDO_CACHE_SECONDS, five minutes here).
+    let (user, bob) = (&users[0], &bobs[0]);
+    let before: Dashboard = user.on(&base(1)).call("load-dashboard", &[]).await.unwrap();
+    for process in &processes {
+        let people = user
+            .on(&process.base)
+            .get("/people")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!people.contains("Carol"), "{}", process.base);
+    }
+    user.on(&base(0))
+        .save_person(&[
+            ("first_name", "Carol"),
+            ("emails.0.address", "carol@scale.example"),
+        ])
+        .await
+        .unwrap();
+    user.on(&base(2))
+        .add_activity(bob, "Call through the web-only process", "2026-01-10T09:00")
+        .await
+        .unwrap();
+    for process in &processes {
+        let on = user.on(&process.base);
+        let dashboard: Dashboard = on.call("load-dashboard", &[]).await.unwrap();
+        assert_eq!(
+            (dashboard.counts.people, dashboard.counts.activities),
+            (before.counts.people + 1, before.counts.activities + 1),
+            "{}",
+            process.base
+        );
+        let people = on.get("/people").await.text().await.unwrap();
+        assert!(people.contains("Carol"), "{}: {people}", process.base);
     }
 }

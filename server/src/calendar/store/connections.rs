@@ -270,7 +270,7 @@ impl ConnectionStore {
             .await?
             .check()?;
         let calendars = self.upsert_calendars(owner, &id, &new.calendars).await;
-        touched(owner, Data::Calendar);
+        touched(owner, Data::Calendar).await;
         calendars?;
         Ok(id)
     }
@@ -516,7 +516,7 @@ impl ConnectionStore {
             Ok(())
         })
         .await?;
-        touched(owner, Data::Calendar);
+        touched(owner, Data::Calendar).await;
         Ok(())
     }
 
@@ -580,7 +580,7 @@ impl ConnectionStore {
             e => e,
         })?;
         for data in [Data::Calendar, Data::Activities, Data::People] {
-            touched(owner, data);
+            touched(owner, data).await;
         }
         Ok(())
     }
@@ -615,7 +615,7 @@ impl ConnectionStore {
                     .await?
                     > 0
                 {
-                    touched(owner, Data::Calendar);
+                    touched(owner, Data::Calendar).await;
                 }
             }
         }
@@ -647,7 +647,7 @@ impl ConnectionStore {
             Ok(())
         })
         .await?;
-        touched(owner, Data::Calendar);
+        touched(owner, Data::Calendar).await;
         Ok(())
     }
 
@@ -739,7 +739,7 @@ impl ConnectionStore {
             Ok(())
         })
         .await?;
-        touched(owner, Data::Calendar);
+        touched(owner, Data::Calendar).await;
         Ok(())
     }
 
@@ -757,7 +757,7 @@ impl ConnectionStore {
             Ok(())
         })
         .await?;
-        touched(owner, Data::Calendar);
+        touched(owner, Data::Calendar).await;
         Ok(())
     }
 
@@ -857,7 +857,7 @@ impl ConnectionStore {
             .await?
             .take(0)?;
         for owner in rows.iter().filter_map(|r| r["owner"].as_str()) {
-            touched(owner, Data::Calendar);
+            touched(owner, Data::Calendar).await;
         }
         Ok(rows.len())
     }

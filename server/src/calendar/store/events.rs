@@ -834,7 +834,7 @@ impl EventStore {
             .bind(("keys", moved.map(<[Occurrence]>::to_vec).unwrap_or_default()))
             .bind(("rows", rows.to_vec()))
             .await?;
-        touched(owner, Data::Calendar);
+        touched(owner, Data::Calendar).await;
         // The cause, not the "not executed" every other statement of the failed transaction
         // reports: `replace_objects` reads it to tell a unique-index refusal.
         check_all(response)?;
@@ -884,7 +884,7 @@ impl EventStore {
             .bind(("calendar", calendar.id.to_string()))
             .bind(("href", href.to_string()))
             .await?;
-        touched(owner, Data::Calendar);
+        touched(owner, Data::Calendar).await;
         check_all(response)?;
         Ok(Changes {
             removed: before.len() as u64,
@@ -1502,7 +1502,7 @@ impl EventStore {
             })
             .await;
             // Each chunk commits alone: one stored before a failing one is a change too.
-            touched(owner, Data::Calendar);
+            touched(owner, Data::Calendar).await;
             updated?;
         }
         Ok(())
