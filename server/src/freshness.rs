@@ -229,11 +229,15 @@ impl<K: PartialEq, V: Clone> UserCache<K, V> {
         key: K,
         load: impl Future<Output = Result<V, E>>,
     ) -> Result<V, E> {
+        let time_to_live = self.time_to_live();
+        if time_to_live.is_zero() {
+            return load.await;
+        }
         let shared = self.shared.as_ref().or(SHARED.get());
         let Some(stamp) = stamp(owner, self.reads, shared).await else {
             return load.await;
         };
-        if let Some(value) = self.fresh(owner, &key, stamp) {
+        if let Some(value) = self.fresh(owner, &key, stamp, time_to_live) {
             return Ok(value);
         }
         let loaded = Instant::now();
@@ -258,9 +262,12 @@ impl<K: PartialEq, V: Clone> UserCache<K, V> {
         Ok(value)
     }
 
-    fn fresh(&self, owner: &str, key: &K, stamp: Stamp) -> Option<V> {
+    fn time_to_live(&self) -> Duration {
         let process = Duration::from_secs(TIME_TO_LIVE_SECONDS.load(Ordering::Relaxed));
-        let time_to_live = self.at_most.map_or(process, |at_most| at_most.min(process));
+        self.at_most.map_or(process, |at_most| at_most.min(process))
+    }
+
+    fn fresh(&self, owner: &str, key: &K, stamp: Stamp, time_to_live: Duration) -> Option<V> {
         let entries = self.entries.lock().expect("user cache");
         let entry = entries.get(owner)?.iter().find(|e| e.key == *key)?;
         (entry.stamp == stamp && entry.loaded.elapsed() < time_to_live).then(|| entry.value.clone())
