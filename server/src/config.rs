@@ -261,7 +261,8 @@ impl Config {
             db_memtable_mb: parse_env(&env, "RONDO_DB_MEMTABLE_MB")?
                 .or(file.db_memtable_mb)
                 .unwrap_or(crate::db::DEFAULT_MEMTABLE_MB)
-                .clamp(1, 1 << 20),
+                // Below 8 MiB a single object's kept text may not fit in one transaction.
+                .clamp(8, 1 << 20),
             secret_key_file: env("RONDO_SECRET_KEY_FILE")
                 .map(PathBuf::from)
                 .or(file.secret_key_file),
@@ -448,7 +449,8 @@ mod tests {
         .unwrap();
         assert_eq!(
             (c.db_settings().cache_mb, c.db_settings().memtable_mb),
-            (256, 1)
+            (256, 8),
+            "a transaction needs room"
         );
     }
 

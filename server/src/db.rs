@@ -1,5 +1,7 @@
 //! The database connection: embedded SurrealKV on disk, in-memory, or a remote server,
 //! all behind one `Surreal<Any>` chosen by the endpoint string.
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use secrecy::{ExposeSecret, SecretString};
 use surrealdb::engine::any::{self, Any};
 use surrealdb::opt::auth::{Database, Namespace, Root};
@@ -138,11 +140,25 @@ impl DbSettings {
     }
 }
 
+const MIB: u64 = 1024 * 1024;
+
+/// What one transaction may write, in estimated bytes (`calendar::budget`), on a database
+/// server: servers bound a transaction too (TiKV at 100 MB by default).
+const SERVER_TRANSACTION_BUDGET: u64 = 32 * MIB;
+
+static TRANSACTION_BUDGET: AtomicU64 = AtomicU64::new(SERVER_TRANSACTION_BUDGET);
+
+/// What one transaction may write, in estimated bytes: half the embedded engine's memtable (a
+/// transaction's writes must fit in an empty one, or the commit fails), else
+/// `SERVER_TRANSACTION_BUDGET`. Process-wide, like the engine's sizes.
+pub fn transaction_budget() -> usize {
+    TRANSACTION_BUDGET.load(Ordering::Relaxed) as usize
+}
+
 /// Connects, selects namespace and database, and brings the schema up to date.
 pub async fn connect(settings: &DbSettings) -> Result<Db, StoreError> {
     if settings.endpoint.starts_with("surrealkv:") {
         // Read when the datastore opens (process-wide; `SURREAL_SURREALKV_*` still win).
-        const MIB: u64 = 1024 * 1024;
         surrealdb_kvs_surrealkv::set_default(
             "surrealkv_block_cache_capacity",
             (settings.cache_mb * MIB).to_string(),
@@ -151,6 +167,7 @@ pub async fn connect(settings: &DbSettings) -> Result<Db, StoreError> {
             "surrealkv_max_memtable_size",
             (settings.memtable_mb * MIB).to_string(),
         );
+        TRANSACTION_BUDGET.store(settings.memtable_mb * MIB / 2, Ordering::Relaxed);
     }
     let db = any::connect(settings.endpoint.as_str()).await?;
     if let (Some(username), Some(password)) = (&settings.username, &settings.password) {

@@ -170,8 +170,9 @@ impl<'a> CalendarWriter<'a> {
         .await
     }
 
-    /// Replaces what each object holds, in one transaction, each within the per-object budget
-    /// and keeping its iCalendar text (when not too large) for re-expansion.
+    /// Replaces what each object holds, in as few transactions as the engine can hold, each
+    /// within the per-object budget and keeping its iCalendar text (when not too large) for
+    /// re-expansion.
     pub async fn store_all(
         &self,
         mut objects: Vec<ObjectToStore>,
@@ -198,6 +199,19 @@ impl<'a> CalendarWriter<'a> {
                 object.data = None;
             }
         }
+        // One transaction per run of objects the engine can hold at once.
+        let limit = crate::db::transaction_budget();
+        for object in objects.iter_mut() {
+            let room = limit.saturating_sub(budget::object_cost(&[], object.data.as_deref()));
+            if let Some(warning) = budget::cap_to_transaction(&mut object.events, room) {
+                let name = object.events.first().map_or(&object.href, |e| &e.uid);
+                outcome.warnings.push(format!("{name}: {warning}"));
+            }
+        }
+        let costs: Vec<usize> = objects
+            .iter()
+            .map(|o| budget::object_cost(&o.events, o.data.as_deref()))
+            .collect();
         let writes: Vec<ObjectWrite<'_>> = objects
             .iter()
             .map(|o| ObjectWrite {
@@ -208,11 +222,13 @@ impl<'a> CalendarWriter<'a> {
                 events: &o.events,
             })
             .collect();
-        outcome.changes += self
-            .stores
-            .events
-            .replace_objects(self.owner, self.calendar.key(), &writes, self.index)
-            .await?;
+        for run in budget::runs(&costs, limit) {
+            outcome.changes += self
+                .stores
+                .events
+                .replace_objects(self.owner, self.calendar.key(), &writes[run], self.index)
+                .await?;
+        }
         Ok(())
     }
 

@@ -13,6 +13,7 @@ mod cli;
 mod credential_origin;
 mod cross_site;
 mod domain;
+mod engine_limits;
 mod first_sync;
 mod google;
 mod meetings;
