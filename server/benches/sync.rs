@@ -10,6 +10,9 @@ mod radicale;
 
 mod support;
 
+#[path = "support/rondo_process.rs"]
+mod rondo_process;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -192,6 +195,28 @@ async fn bench() {
     let started = Instant::now();
     fill(&radicale, events);
     eprintln!("generated {events} events in {}", secs(started.elapsed()));
+    if std::env::var("BENCH_SERVE_ONLY").is_ok_and(|v| v == "1") {
+        // For sizing the engine: the `rondo serve` process's figures alone, nothing published
+        // (Radicale's cache warmed first, as the full run's earlier phases do).
+        raw_report(&radicale).await;
+        let serve = rondo_process::connect_and_browse(
+            &radicale.base,
+            &radicale.calendar_url("work"),
+            (USER, PASSWORD),
+            20,
+        )
+        .await;
+        eprintln!(
+            "rondo serve: first sync {} ({} occurrences), peak {:.0} MB after {} page loads (now {:.0} MB anonymous, {:.0} MB files)",
+            secs(serve.first_sync),
+            serve.occurrences,
+            serve.peak_mb,
+            serve.page_loads,
+            serve.anonymous_mb,
+            serve.files_mb
+        );
+        return;
+    }
 
     let dir = tempfile::tempdir().unwrap();
     let settings = support::db_settings(dir.path());
@@ -326,6 +351,15 @@ async fn bench() {
     assert!(left.is_empty(), "the connection's events are gone");
     let delete_peak = support::peak_rss_mb();
 
+    // The same calendar connected to `rondo serve` in a process of its own, then its pages.
+    let serve = rondo_process::connect_and_browse(
+        &radicale.base,
+        &radicale.calendar_url("work"),
+        (USER, PASSWORD),
+        20,
+    )
+    .await;
+
     let profile = if cfg!(debug_assertions) {
         "debug"
     } else {
@@ -346,7 +380,9 @@ async fn bench() {
          {comparison}\
          | Deleting the connection (every stored occurrence, 500 per statement) | {} |\n\
          | Peak RSS of the benchmark process (server side and Rondo's test client), each phase from the memory resident before it: first sync / the two unchanged syncs / deleting the connection | {:.0} → {:.0} MB / {:.0} → {:.0} MB / {:.0} → {:.0} MB |\n\
-         | Resident at the end: anonymous / mapped files | {:.0} MB / {:.0} MB |\n",
+         | Resident at the end: anonymous / mapped files | {:.0} MB / {:.0} MB |\n\
+         | `rondo serve` in a process of its own, over HTTP: \"Connect\" until the first sync of the same calendar ended ({} occurrences) | {} |\n\
+         | Peak RSS of that `rondo serve` process through the first sync and {} page loads (dashboard, people, the person in every meeting, meetings, calendars) | {:.0} MB (resident at the end: {:.0} MB anonymous, {:.0} MB mapped files) |\n",
         stored.first().and_then(|r| r["n"].as_i64()).unwrap_or(0),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         Utc::now().format("%Y-%m-%d"),
@@ -370,6 +406,12 @@ async fn bench() {
         delete_peak,
         support::rss_now_mb().0,
         support::rss_now_mb().1,
+        serve.occurrences,
+        secs(serve.first_sync),
+        serve.page_loads,
+        serve.peak_mb,
+        serve.anonymous_mb,
+        serve.files_mb,
     );
     support::publish("sync", &table);
 }

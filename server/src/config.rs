@@ -440,7 +440,7 @@ mod tests {
         let c = Config::load_from(None, env_of(&[])).unwrap();
         assert_eq!(
             (c.db_settings().cache_mb, c.db_settings().memtable_mb),
-            (32, 64)
+            (32, 32)
         );
         let c = Config::load_from(
             None,

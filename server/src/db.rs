@@ -116,8 +116,9 @@ impl std::str::FromStr for AuthLevel {
 
 /// Rondo's defaults for `RONDO_DB_CACHE_MB` and `RONDO_DB_MEMTABLE_MB` (BENCHMARKS.md).
 pub const DEFAULT_CACHE_MB: u64 = 32;
-/// Room for one large transaction (deleting a connection with tens of thousands of events).
-pub const DEFAULT_MEMTABLE_MB: u64 = 64;
+/// A sync's transactions are sized to half of it; 64 MiB kept `rondo serve` ~30 MB higher
+/// through a 10,000-event sync and page loads, no faster (BENCHMARKS.md).
+pub const DEFAULT_MEMTABLE_MB: u64 = 32;
 
 impl DbSettings {
     /// Whether other processes may use the same database: anything but the embedded engines

@@ -51,29 +51,6 @@ pub fn object_cost(events: &[EventRecord], data: Option<&str>) -> usize {
     4096 + 2 * data.map_or(0, str::len) + events.iter().map(write_cost).sum::<usize>()
 }
 
-/// Keeps the occurrences one transaction can store (`room`, in estimated bytes), the earliest
-/// first (at least one), and says how many were left out: an object's occurrences are stored
-/// together, and a transaction larger than the engine can hold fails the whole sync.
-pub fn cap_to_transaction(events: &mut Vec<EventRecord>, room: usize) -> Option<String> {
-    let mut used = 0;
-    let kept = events
-        .iter()
-        .take_while(|e| {
-            used += write_cost(e);
-            used <= room
-        })
-        .count()
-        .max(1);
-    if kept >= events.len() {
-        return None;
-    }
-    let total = events.len();
-    events.truncate(kept);
-    Some(format!(
-        "{total} occurrences are more than one write can hold here: the first {kept} are stored (a larger RONDO_DB_MEMTABLE_MB stores more)"
-    ))
-}
-
 /// Splits items of the given `costs` into consecutive runs each within `limit` (an item over
 /// it alone), for one transaction per run.
 pub fn runs(costs: &[usize], limit: usize) -> Vec<std::ops::Range<usize>> {
@@ -199,27 +176,6 @@ mod tests {
             "one over it goes alone"
         );
         assert_eq!(runs(&[10, 10], 10), vec![0..1, 1..2]);
-    }
-
-    #[test]
-    fn an_object_keeps_the_occurrences_one_write_can_hold() {
-        let mut events = series(100, 100, 3);
-        let each = write_cost(&events[0]);
-        assert!(cap_to_transaction(&mut events, 100 * each).is_none());
-        assert_eq!(events.len(), 100);
-        let warning = cap_to_transaction(&mut events, 40 * each + each / 2).unwrap();
-        assert_eq!(events.len(), 40);
-        assert_eq!(
-            events[39].recurrence_id.as_deref(),
-            Some("39"),
-            "the earliest kept"
-        );
-        assert!(
-            warning.contains("100 occurrences") && warning.contains("first 40"),
-            "{warning}"
-        );
-        cap_to_transaction(&mut events, 0);
-        assert_eq!(events.len(), 1, "never none");
     }
 
     #[test]

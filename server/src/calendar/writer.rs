@@ -199,15 +199,9 @@ impl<'a> CalendarWriter<'a> {
                 object.data = None;
             }
         }
-        // One transaction per run of objects the engine can hold at once.
+        // One transaction per run of objects the engine can hold at once; an object larger
+        // than one transaction is written in parts of its occurrences.
         let limit = crate::db::transaction_budget();
-        for object in objects.iter_mut() {
-            let room = limit.saturating_sub(budget::object_cost(&[], object.data.as_deref()));
-            if let Some(warning) = budget::cap_to_transaction(&mut object.events, room) {
-                let name = object.events.first().map_or(&object.href, |e| &e.uid);
-                outcome.warnings.push(format!("{name}: {warning}"));
-            }
-        }
         let costs: Vec<usize> = objects
             .iter()
             .map(|o| budget::object_cost(&o.events, o.data.as_deref()))
@@ -222,12 +216,21 @@ impl<'a> CalendarWriter<'a> {
                 events: &o.events,
             })
             .collect();
+        let (events, key) = (&self.stores.events, self.calendar.key());
         for run in budget::runs(&costs, limit) {
-            outcome.changes += self
-                .stores
-                .events
-                .replace_objects(self.owner, self.calendar.key(), &writes[run], self.index)
-                .await?;
+            outcome.changes += match &writes[run.clone()] {
+                [object] if costs[run.start] > limit => {
+                    let room = limit.saturating_sub(budget::object_cost(&[], object.data));
+                    events
+                        .replace_object_in_parts(self.owner, key, object, room, self.index)
+                        .await?
+                }
+                run => {
+                    events
+                        .replace_objects(self.owner, key, run, self.index)
+                        .await?
+                }
+            };
         }
         Ok(())
     }

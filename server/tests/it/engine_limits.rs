@@ -2,13 +2,14 @@
 //! at its floor, 8 MiB): a batch of objects with thousands of occurrences between them, and one
 //! object with more occurrences than a transaction can hold. Written as one transaction each,
 //! the batch failed the whole sync, on every later sync again (the engine refuses a commit
-//! larger than its memtable; 64 MiB, the default, held ~12,000 occurrences).
+//! larger than its memtable; 64 MiB held ~12,000 occurrences). So did replacing or removing
+//! that object in one transaction.
 use crate::common;
 
 use app::models::{ConnectionStatus, SyncReport};
 use chrono::{Duration, SubsecRound, Utc};
 use common::binary::RondoServer;
-use common::calendar::{connect, dana_put_all, stamp, BOB};
+use common::calendar::{connect, dana_delete, dana_put_all, stamp, BOB};
 use common::radicale::Radicale;
 use common::Client;
 
@@ -57,7 +58,7 @@ async fn large_batches_are_written_in_parts_the_engine_can_hold() {
     assert_eq!(connection.event_count, (SERIES * HOURS) as u64);
 
     // An object with more occurrences than one transaction holds (every five minutes, 5,000
-    // times): its earliest are stored with a warning, and the sync goes on.
+    // times) is written in parts, every occurrence stored.
     dana_put_all(
         &radicale,
         vec![(
@@ -71,15 +72,41 @@ async fn large_batches_are_written_in_parts_the_engine_can_hold() {
         .await
         .unwrap();
     assert_eq!(report.error, None, "{}", server.log());
-    let warning = report
-        .warnings
-        .iter()
-        .find(|w| w.starts_with("flood:"))
-        .unwrap_or_else(|| panic!("a warning names the object: {:?}", report.warnings));
-    assert!(warning.contains("5000 occurrences"), "{warning}");
-    let kept = report.added;
-    assert!(kept > 100 && kept < 5000, "{report:?}");
+    assert_eq!((report.added, report.changed), (5000, 0), "{report:?}");
     let synced = dana.synced(&connection.id).await;
-    assert_eq!(synced.event_count, (SERIES * HOURS) as u64 + kept);
     assert_eq!(synced.status, ConnectionStatus::Ok);
+    assert_eq!(synced.event_count, (SERIES * HOURS + 5000) as u64);
+
+    // Changed, it is replaced in parts again: the same occurrences, none twice.
+    dana_put_all(
+        &radicale,
+        vec![(
+            "flood.ics".into(),
+            series("flood", "FREQ=MINUTELY;INTERVAL=5;COUNT=4000", start),
+        )],
+    )
+    .await;
+    let report: SyncReport = dana
+        .call("sync-connection", &[("id", &connection.id)])
+        .await
+        .unwrap();
+    assert_eq!(report.error, None, "{}", server.log());
+    assert_eq!(
+        (report.added, report.changed, report.removed),
+        (0, 4000, 1000),
+        "{report:?}"
+    );
+    let synced = dana.synced(&connection.id).await;
+    assert_eq!(synced.event_count, (SERIES * HOURS + 4000) as u64);
+
+    // Deleted at the server, its occurrences go, a batch at a time.
+    dana_delete(&radicale, "flood.ics").await;
+    let report: SyncReport = dana
+        .call("sync-connection", &[("id", &connection.id)])
+        .await
+        .unwrap();
+    assert_eq!(report.error, None, "{}", server.log());
+    assert_eq!(report.removed, 4000, "{report:?}");
+    let synced = dana.synced(&connection.id).await;
+    assert_eq!(synced.event_count, (SERIES * HOURS) as u64);
 }

@@ -33,6 +33,9 @@ pub(crate) const DELETE_BATCH_FOR_CALENDAR: [&str; 2] = [
      DELETE $batch;",
 ];
 
+/// Occurrences removed per statement when an object has more than one transaction holds.
+const CLEAR_BATCH: usize = 500;
+
 /// How long an occurrence runs, in the classes a day view reads by (the stored `span`). One of
 /// a short class that overlaps a moment ends after it, within the class's length, so a day
 /// view reads a short range of each class's end times; `Longer` ones are few and read whole.
@@ -776,6 +779,94 @@ impl EventStore {
         })
     }
 
+    /// Replaces what one object holds in several transactions, for an object with more
+    /// occurrences than one transaction can hold (`room`: what each may write, in
+    /// `budget::write_cost` terms). The stored object goes first and comes back last with its
+    /// ETag: interrupted midway, the object reads as never stored and the next sync fetches it
+    /// again.
+    pub async fn replace_object_in_parts(
+        &self,
+        owner: &str,
+        calendar: CalendarKey<'_>,
+        object: &ObjectWrite<'_>,
+        room: usize,
+        index: &Index,
+    ) -> Result<Changes, StoreError> {
+        let before = if object.known {
+            self.identities(calendar.id, object.href).await?
+        } else {
+            HashSet::new()
+        };
+        if object.known {
+            self.clear_occurrences(owner, calendar.id, object.href)
+                .await?;
+        }
+        let now = Utc::now();
+        // One row per occurrence, the later winning (as in `replace_objects`).
+        let (mut rows, mut costs) = (Vec::<EventInsert>::new(), Vec::<usize>::new());
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for e in object.events {
+            let row = EventInsert::new(owner, calendar, (object.href, object.etag), e, index, now);
+            let cost = crate::calendar::budget::write_cost(e);
+            match seen.get(&identity(&row.uid, &row.recurrence_id)) {
+                Some(&at) => (rows[at], costs[at]) = (row, cost),
+                None => {
+                    seen.insert(identity(&row.uid, &row.recurrence_id), rows.len());
+                    rows.push(row);
+                    costs.push(cost);
+                }
+            }
+        }
+        let after: HashSet<String> = seen.into_keys().collect();
+        let parts = crate::calendar::budget::runs(&costs, room);
+        // Stored with an empty ETag until its last part is in (see `clear_occurrences`).
+        let unfinished = [StoredObject {
+            href: object.href.to_string(),
+            etag: String::new(),
+            data: None,
+        }];
+        for (i, part) in parts.iter().enumerate() {
+            let rows = &rows[part.clone()];
+            let stored: &[StoredObject] = if i == 0 { &unfinished } else { &[] };
+            let mut result = self
+                .write_objects(owner, calendar, (stored, &[]), None, rows)
+                .await;
+            // As in `replace_objects`: an occurrence held elsewhere (a moved UID, or twice in
+            // this object) is looked up and removed, and the part written again.
+            if matches!(&result, Err(e) if e.to_string().contains("index")) {
+                let keys: Vec<Occurrence> = rows
+                    .iter()
+                    .map(|r| Occurrence {
+                        uid: r.uid.clone(),
+                        recurrence_id: r.recurrence_id.clone(),
+                    })
+                    .collect();
+                result = self
+                    .write_objects(owner, calendar, (stored, &[]), Some(&keys), rows)
+                    .await;
+            }
+            match result {
+                Err(e) if e.to_string().contains("calendar_gone") => {
+                    return Err(StoreError::NotFound("calendar"))
+                }
+                other => other?,
+            };
+        }
+        self.db
+            .query("UPDATE calendar_object SET etag = $etag, data = $data WHERE calendar = $calendar AND href = $href")
+            .bind(("calendar", calendar.id.to_string()))
+            .bind(("href", object.href.to_string()))
+            .bind(("etag", object.etag.to_string()))
+            .bind(("data", object.data.map(str::to_string)))
+            .await?
+            .check()?;
+        Ok(Changes {
+            added: after.difference(&before).count() as u64,
+            changed: after.intersection(&before).count() as u64,
+            removed: before.difference(&after).count() as u64,
+        })
+    }
+
     /// One transaction storing objects (`known`: replacing what they held; `new`: created
     /// outright) and `rows`; with `moved`, first removes those occurrences wherever they are.
     async fn write_objects(
@@ -871,6 +962,43 @@ impl EventStore {
         Ok(found)
     }
 
+    /// Removes an object's occurrences a batch per statement, for an object with more than one
+    /// transaction can hold. Its stored ETag is emptied first: interrupted midway, the next sync
+    /// fetches the object again (or removes it, if it is gone).
+    async fn clear_occurrences(
+        &self,
+        owner: &str,
+        calendar: &str,
+        href: &str,
+    ) -> Result<(), StoreError> {
+        self.db
+            .query(
+                "UPDATE calendar_object SET etag = '' WHERE calendar = $calendar AND href = $href",
+            )
+            .bind(("calendar", calendar.to_string()))
+            .bind(("href", href.to_string()))
+            .await?
+            .check()?;
+        loop {
+            let response = self
+                .db
+                .query(
+                    "LET $batch = (SELECT VALUE id FROM event WHERE calendar = $calendar AND href = $href LIMIT $limit);
+                     DELETE $batch;
+                     RETURN array::len($batch);",
+                )
+                .bind(("calendar", calendar.to_string()))
+                .bind(("href", href.to_string()))
+                .bind(("limit", CLEAR_BATCH as i64))
+                .await?;
+            touched(owner, Data::Calendar).await;
+            let removed: Option<i64> = check_all(response)?.take(2)?;
+            if removed.unwrap_or(0) < CLEAR_BATCH as i64 {
+                return Ok(());
+            }
+        }
+    }
+
     pub async fn remove_object(
         &self,
         owner: &str,
@@ -878,6 +1006,9 @@ impl EventStore {
         href: &str,
     ) -> Result<Changes, StoreError> {
         let before = self.identities(calendar.id, href).await?;
+        if before.len() > CLEAR_BATCH {
+            self.clear_occurrences(owner, calendar.id, href).await?;
+        }
         let response = self
             .db
             .query("BEGIN TRANSACTION; DELETE event WHERE calendar = $calendar AND href = $href; DELETE calendar_object WHERE calendar = $calendar AND href = $href; UPDATE type::record('calendar', $calendar) SET recount = true; COMMIT TRANSACTION;")
