@@ -63,9 +63,9 @@ pub struct Config {
     pub sync_timeout_minutes: u64,
     /// Run the background scheduler in `serve` (off for a web-only replica).
     pub scheduler: bool,
-    /// How long a user's dashboard and day of meetings may be reused (seconds): what another
-    /// process sharing the database wrote shows within this time (this process's own writes
-    /// at once). 0 reads afresh every time.
+    /// How long a user's dashboard and day of meetings may be reused (seconds): how far they
+    /// may lag behind the clock, and behind another process's write whose count was lost
+    /// (writes otherwise show at once, `freshness`). 0 reads afresh every time.
     pub cache_seconds: u64,
     /// Google OAuth client (both unset: "Add Google Calendar" explains what to configure).
     pub google_client_id: Option<String>,

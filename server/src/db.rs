@@ -121,10 +121,12 @@ pub const DEFAULT_CACHE_MB: u64 = 32;
 pub const DEFAULT_MEMTABLE_MB: u64 = 32;
 
 impl DbSettings {
-    /// Whether other processes may use the same database: anything but the embedded engines
-    /// (SurrealKV is opened by one process at a time, memory by none other).
+    /// Whether other processes may use the same database: a SurrealDB server (or a distributed
+    /// store), not an engine embedded in this process.
     pub fn is_shared(&self) -> bool {
-        !(self.endpoint.starts_with("surrealkv:") || self.endpoint.starts_with("mem:"))
+        ["ws:", "wss:", "http:", "https:", "tikv:", "fdb:"]
+            .iter()
+            .any(|scheme| self.endpoint.starts_with(scheme))
     }
 
     pub fn memory() -> Self {
@@ -168,7 +170,12 @@ pub async fn connect(settings: &DbSettings) -> Result<Db, StoreError> {
             "surrealkv_max_memtable_size",
             (settings.memtable_mb * MIB).to_string(),
         );
-        TRANSACTION_BUDGET.store(settings.memtable_mb * MIB / 2, Ordering::Relaxed);
+        // The memtable in effect: the engine's own variable (bytes) wins over Rondo's setting.
+        let memtable = std::env::var("SURREAL_SURREALKV_MAX_MEMTABLE_SIZE")
+            .ok()
+            .and_then(|bytes| bytes.trim().parse::<u64>().ok())
+            .unwrap_or(settings.memtable_mb * MIB);
+        TRANSACTION_BUDGET.store(memtable / 2, Ordering::Relaxed);
     }
     let db = any::connect(settings.endpoint.as_str()).await?;
     if let (Some(username), Some(password)) = (&settings.username, &settings.password) {

@@ -90,9 +90,15 @@ pub async fn touched(owner: &str, data: Data) {
         generations.entry(owner.to_string()).or_default()[data as usize] += 1;
     }
     if let Some(db) = SHARED.get() {
-        if let Err(error) = count_write(db, owner, data).await {
-            tracing::warn!(%error, "other processes were not told of a write; they show it once their kept values expire (RONDO_CACHE_SECONDS)");
-        }
+        // A task of its own: a request cancelled after its write committed (the client went
+        // away) must still have the write counted.
+        let (db, owner) = (db.clone(), owner.to_string());
+        let counted = tokio::spawn(async move {
+            if let Err(error) = count_write(&db, &owner, data).await {
+                tracing::warn!(%error, "other processes were not told of a write; they show it once their kept values expire (RONDO_CACHE_SECONDS)");
+            }
+        });
+        let _ = counted.await;
     }
 }
 

@@ -247,16 +247,17 @@ impl<'a> CalendarWriter<'a> {
 
     /// The provider reports the object as cancelled: it goes, and so do the activities
     /// auto-logged from it that the user did not edit.
+    /// The activities go first: a removal interrupted midway (a large object goes a batch at
+    /// a time) must not leave activities whose meetings are gone.
     pub async fn cancel(&self, href: &str, outcome: &mut SyncOutcome) -> Result<(), StoreError> {
-        let (changes, sources) = self
-            .stores
-            .events
-            .cancel_object(self.owner, self.calendar.key(), href)
-            .await?;
-        outcome.changes += changes;
+        let events = &self.stores.events;
+        let sources = events.sources_of(self.calendar.key(), href).await?;
         self.stores
             .activities
             .forget_auto_logged(self.owner, sources, false)
+            .await?;
+        outcome.changes += events
+            .remove_object(self.owner, self.calendar.key(), href)
             .await?;
         Ok(())
     }

@@ -471,10 +471,13 @@ impl ConnectionStore {
         Ok(!replaced.is_empty())
     }
 
-    /// Saves the Edit dialog; unticked calendars drop their events and cursors (they start
-    /// afresh if ticked again), in the same transaction. Switching out-of-office entries on or
-    /// off drops every calendar's sync cursor, so the next sync lists everything again: the
-    /// entries it skipped come in, or the stored ones go.
+    /// Saves the Edit dialog; unticked calendars drop their cursors at once and their events
+    /// and stored objects right after, a batch per transaction (a large calendar's in one
+    /// did not fit the engine); their events are hidden meanwhile ([`Self::hidden_calendars`]).
+    /// A calendar ticked again is first cleared of what an interrupted clearing left, and
+    /// starts afresh. Switching out-of-office entries on or off drops every calendar's sync
+    /// cursor, so the next sync lists everything again: the entries it skipped come in, or the
+    /// stored ones go.
     pub async fn update_settings(
         &self,
         owner: &str,
@@ -485,20 +488,24 @@ impl ConnectionStore {
         let relist = row.provider == Provider::Google
             && row.show_out_of_office != settings.show_out_of_office;
         let selected: Vec<String> = settings.selected.iter().cloned().collect();
+        let calendars = self.calendars(owner, id).await?;
+        for calendar in calendars
+            .iter()
+            .filter(|c| !c.selected && settings.selected.contains(&c.remote_id))
+        {
+            self.clear_calendar(owner, &calendar.id).await?;
+        }
         crate::db::retrying(|| async {
             let response = self
                 .db
-                .query(format!(
+                .query(
                     "BEGIN TRANSACTION;
                      UPDATE $rid SET name = $name, sync_enabled = $sync, auto_log = $auto, days_back = $back, days_ahead = $ahead, sync_frequency = $frequency, show_out_of_office = $ooo WHERE owner = $owner;
-                     IF $relist {{ UPDATE calendar SET sync_token = NONE WHERE owner = $owner AND connection = $id; }};
+                     IF $relist { UPDATE calendar SET sync_token = NONE WHERE owner = $owner AND connection = $id; };
                      UPDATE calendar SET selected = (remote_id IN $selected) WHERE owner = $owner AND connection = $id;
-                     LET $calendars = (SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND connection = $id AND selected = false);
-                     {}
                      UPDATE calendar SET sync_token = NONE, ctag = NONE, removal_pending = NONE, expanded_from = NONE, expanded_to = NONE WHERE owner = $owner AND connection = $id AND selected = false;
                      COMMIT TRANSACTION;",
-                    events::DELETE_FOR_CALENDARS
-                ))
+                )
                 .bind(("rid", connection_rid(id)?))
                 .bind(("id", id.to_string()))
                 .bind(("owner", owner.to_string()))
@@ -517,6 +524,45 @@ impl ConnectionStore {
         })
         .await?;
         touched(owner, Data::Calendar).await;
+        for calendar in calendars
+            .iter()
+            .filter(|c| !settings.selected.contains(&c.remote_id))
+        {
+            self.clear_calendar(owner, &calendar.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes a calendar's stored objects and events, a batch per transaction, and zeroes
+    /// its count.
+    async fn clear_calendar(&self, owner: &str, calendar: &str) -> Result<(), StoreError> {
+        for batch in events::DELETE_BATCH_FOR_CALENDAR {
+            loop {
+                let removed = crate::db::retrying(|| async {
+                    let response = self
+                        .db
+                        .query(format!("{batch} RETURN array::len($batch);"))
+                        .bind(("calendar", calendar.to_string()))
+                        .bind(("owner", owner.to_string()))
+                        .bind(("limit", DELETE_BATCH))
+                        .await?;
+                    let removed: Option<i64> = crate::db::check_all(response)?.take(2)?;
+                    Ok(removed.unwrap_or(0))
+                })
+                .await?;
+                touched(owner, Data::Calendar).await;
+                if removed < DELETE_BATCH {
+                    break;
+                }
+            }
+        }
+        self.db
+            .query(
+                "UPDATE type::record('calendar', $calendar) SET event_count = 0, recount = false",
+            )
+            .bind(("calendar", calendar.to_string()))
+            .await?
+            .check()?;
         Ok(())
     }
 
@@ -683,18 +729,24 @@ impl ConnectionStore {
         .await
     }
 
-    /// The calendars of the user's connections being deleted (kept until their calendar data
-    /// changes).
-    pub async fn deleting_calendars(&self, owner: &str) -> Result<Arc<Vec<String>>, StoreError> {
+    /// The calendars whose events no page shows: those of the user's connections being
+    /// deleted, and unticked ones (their events are being removed, or were left by a removal
+    /// that stopped). Kept until the user's calendar data changes.
+    pub async fn hidden_calendars(&self, owner: &str) -> Result<Arc<Vec<String>>, StoreError> {
         self.deleting
             .get_or_load(owner, (), async {
-                let lists: Vec<Vec<String>> = self
+                let mut response = self
                     .db
-                    .query("SELECT VALUE deleting_calendars ?? [] FROM connection WHERE owner = $owner AND deleting_since IS NOT NONE")
+                    .query(
+                        "SELECT VALUE deleting_calendars ?? [] FROM connection WHERE owner = $owner AND deleting_since IS NOT NONE;
+                         SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND selected = false;",
+                    )
                     .bind(("owner", owner.to_string()))
-                    .await?
-                    .take(0)?;
-                Ok::<_, StoreError>(Arc::new(lists.into_iter().flatten().collect()))
+                    .await?;
+                let deleting: Vec<Vec<String>> = response.take(0)?;
+                let unticked: Vec<String> = response.take(1)?;
+                let hidden = deleting.into_iter().flatten().chain(unticked).collect();
+                Ok::<_, StoreError>(Arc::new(hidden))
             })
             .await
     }
@@ -942,6 +994,6 @@ fn to_connection(row: ConnectionRow, calendars: Vec<CalendarInfo>) -> Connection
 #[async_trait::async_trait]
 impl events::HiddenCalendars for ConnectionStore {
     async fn hidden_calendars(&self, owner: &str) -> Result<Arc<Vec<String>>, StoreError> {
-        self.deleting_calendars(owner).await
+        ConnectionStore::hidden_calendars(self, owner).await
     }
 }

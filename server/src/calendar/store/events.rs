@@ -15,16 +15,7 @@ use crate::freshness::{touched, Data};
 use crate::ids::new_id;
 use crate::matcher::{self, Guest, Index, MatchRecord, OwnAddresses};
 
-/// For deleting calendars (binds `$owner`, `$calendars`): their occurrences and objects go.
-/// (One calendar at a time: `calendar IN $calendars` missed `calendar_object` rows through its
-/// compound index.)
-pub(crate) const DELETE_FOR_CALENDARS: &str = "FOR $c IN $calendars {
-                    DELETE event WHERE owner = $owner AND calendar = $c;
-                    UPDATE type::record('calendar', $c) SET event_count = 0, recount = false;
-                    DELETE calendar_object WHERE owner = $owner AND calendar = $c;
-                 };";
-
-/// A deleted calendar's rows, a batch at a time (`$calendar`, `$owner`, at most `$limit`):
+/// A deleted or unticked calendar's rows, a batch at a time (`$calendar`, `$owner`, at most `$limit`):
 /// occurrences, then stored objects. Two statements each; `$batch` holds what went.
 pub(crate) const DELETE_BATCH_FOR_CALENDAR: [&str; 2] = [
     "LET $batch = (SELECT VALUE id FROM event WHERE calendar = $calendar AND owner = $owner LIMIT $limit);
@@ -706,10 +697,17 @@ impl EventStore {
             .filter(|o| o.known)
             .map(|o| o.href.to_string())
             .collect();
-        let before: HashSet<String> = self
-            .occurrences_of(calendar.id, &hrefs)
-            .await?
+        let held = self.occurrences_of(calendar.id, &hrefs).await?;
+        // An object that held more than one transaction can delete alongside the rest (it
+        // shrank) loses its old occurrences a batch at a time first.
+        for (href, occurrences) in hrefs.iter().zip(&held) {
+            if occurrences.len() > CLEAR_BATCH {
+                self.clear_occurrences(owner, calendar.id, href).await?;
+            }
+        }
+        let before: HashSet<String> = held
             .into_iter()
+            .flatten()
             .map(|r| identity(&r.uid, &r.recurrence_id))
             .collect();
         let now = Utc::now();
@@ -781,9 +779,9 @@ impl EventStore {
 
     /// Replaces what one object holds in several transactions, for an object with more
     /// occurrences than one transaction can hold (`room`: what each may write, in
-    /// `budget::write_cost` terms). The stored object goes first and comes back last with its
-    /// ETag: interrupted midway, the object reads as never stored and the next sync fetches it
-    /// again.
+    /// `budget::write_cost` terms). The stored object's ETag is emptied first and set after
+    /// the last part: interrupted midway, its occurrences so far show until the next sync,
+    /// which fetches it again (or removes it, if it is gone).
     pub async fn replace_object_in_parts(
         &self,
         owner: &str,
@@ -932,12 +930,12 @@ impl EventStore {
         Ok(())
     }
 
-    /// The occurrences stored for `hrefs` of one calendar.
+    /// The occurrences stored for each of `hrefs` of one calendar.
     async fn occurrences_of(
         &self,
         calendar: &str,
         hrefs: &[String],
-    ) -> Result<Vec<Occurrence>, StoreError> {
+    ) -> Result<Vec<Vec<Occurrence>>, StoreError> {
         // One indexed lookup per href, in one round trip (`href IN $hrefs` scans the table).
         let statements: String = (0..hrefs.len())
             .map(|i| {
@@ -957,7 +955,7 @@ impl EventStore {
         let mut found = Vec::new();
         for i in 0..hrefs.len() {
             let rows: Vec<Occurrence> = response.take(i)?;
-            found.extend(rows);
+            found.push(rows);
         }
         Ok(found)
     }
@@ -1023,20 +1021,18 @@ impl EventStore {
         })
     }
 
-    /// Removes an object the provider reports as cancelled, returning the activity sources of
-    /// the occurrences it held (so auto-logged activities can follow the cancellation).
-    pub async fn cancel_object(
+    /// The activity sources of an object's occurrences (what auto-logging recorded them as), so
+    /// activities can follow a cancellation.
+    pub async fn sources_of(
         &self,
-        owner: &str,
         calendar: CalendarKey<'_>,
         href: &str,
-    ) -> Result<(Changes, Vec<String>), StoreError> {
+    ) -> Result<Vec<String>, StoreError> {
         let rows = self.occurrences(calendar.id, href).await?;
-        let sources = rows
+        Ok(rows
             .iter()
             .map(|r| event_source(calendar.connection, calendar.id, &r.uid, &r.recurrence_id))
-            .collect();
-        Ok((self.remove_object(owner, calendar, href).await?, sources))
+            .collect())
     }
 
     /// Counts the occurrences of a connection's calendars written since they were last
