@@ -35,6 +35,13 @@ fn cpu_seconds() -> f64 {
     seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
+/// The generated calendar connected to `rondo serve` in a process of its own, then its pages
+/// loaded 20 times each.
+async fn serve_and_browse(radicale: &Radicale) -> rondo_process::Figures {
+    let calendar = radicale.calendar_url("work");
+    rondo_process::connect_and_browse(&radicale.base, &calendar, (USER, PASSWORD), 20).await
+}
+
 /// Resident memory now (anonymous and mapped), in MB.
 fn resident() -> f64 {
     let (anonymous, mapped) = support::rss_now_mb();
@@ -199,13 +206,7 @@ async fn bench() {
         // For sizing the engine: the `rondo serve` process's figures alone, nothing published
         // (Radicale's cache warmed first, as the full run's earlier phases do).
         raw_report(&radicale).await;
-        let serve = rondo_process::connect_and_browse(
-            &radicale.base,
-            &radicale.calendar_url("work"),
-            (USER, PASSWORD),
-            20,
-        )
-        .await;
+        let serve = serve_and_browse(&radicale).await;
         eprintln!(
             "rondo serve: first sync {} ({} occurrences), peak {:.0} MB after {} page loads (now {:.0} MB anonymous, {:.0} MB files)",
             secs(serve.first_sync),
@@ -352,13 +353,7 @@ async fn bench() {
     let delete_peak = support::peak_rss_mb();
 
     // The same calendar connected to `rondo serve` in a process of its own, then its pages.
-    let serve = rondo_process::connect_and_browse(
-        &radicale.base,
-        &radicale.calendar_url("work"),
-        (USER, PASSWORD),
-        20,
-    )
-    .await;
+    let serve = serve_and_browse(&radicale).await;
 
     let profile = if cfg!(debug_assertions) {
         "debug"

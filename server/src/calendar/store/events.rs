@@ -568,6 +568,16 @@ struct Occurrence {
     recurrence_id: String,
 }
 
+/// What identifies each of `rows` (to remove it wherever it is stored).
+fn occurrence_keys(rows: &[EventInsert]) -> Vec<Occurrence> {
+    rows.iter()
+        .map(|r| Occurrence {
+            uid: r.uid.clone(),
+            recurrence_id: r.recurrence_id.clone(),
+        })
+        .collect()
+}
+
 /// A remote object as stored: its ETag and, up to a size cap, its iCalendar text.
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
@@ -727,13 +737,7 @@ impl EventStore {
             }
         }
         let after: HashSet<String> = seen.into_keys().collect();
-        let keys: Vec<Occurrence> = rows
-            .iter()
-            .map(|r| Occurrence {
-                uid: r.uid.clone(),
-                recurrence_id: r.recurrence_id.clone(),
-            })
-            .collect();
+        let keys = occurrence_keys(&rows);
         let stored = |known: bool| -> Vec<StoredObject> {
             objects
                 .iter()
@@ -832,13 +836,7 @@ impl EventStore {
             // As in `replace_objects`: an occurrence held elsewhere (a moved UID, or twice in
             // this object) is looked up and removed, and the part written again.
             if matches!(&result, Err(e) if e.to_string().contains("index")) {
-                let keys: Vec<Occurrence> = rows
-                    .iter()
-                    .map(|r| Occurrence {
-                        uid: r.uid.clone(),
-                        recurrence_id: r.recurrence_id.clone(),
-                    })
-                    .collect();
+                let keys = occurrence_keys(rows);
                 result = self
                     .write_objects(owner, calendar, (stored, &[]), Some(&keys), rows)
                     .await;
