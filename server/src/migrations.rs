@@ -457,6 +457,15 @@ DEFINE FIELD IF NOT EXISTS activities ON generation TYPE int DEFAULT 0;
 DEFINE FIELD IF NOT EXISTS calendar ON generation TYPE int DEFAULT 0;
 "#,
     },
+    Migration {
+        version: 21,
+        name: "a user's calendars by owner",
+        sql: r#"
+-- The unticked calendars whose events every read hides are read after each calendar change;
+-- without it that read scanned every user's calendars.
+DEFINE INDEX IF NOT EXISTS calendar_owner ON calendar FIELDS owner;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

@@ -533,29 +533,10 @@ impl ConnectionStore {
         Ok(())
     }
 
-    /// Removes a calendar's stored objects and events, a batch per transaction, and zeroes
-    /// its count.
+    /// Removes an unticked calendar's stored objects and events, a batch per transaction, and
+    /// zeroes its count.
     async fn clear_calendar(&self, owner: &str, calendar: &str) -> Result<(), StoreError> {
-        for batch in events::DELETE_BATCH_FOR_CALENDAR {
-            loop {
-                let removed = crate::db::retrying(|| async {
-                    let response = self
-                        .db
-                        .query(format!("{batch} RETURN array::len($batch);"))
-                        .bind(("calendar", calendar.to_string()))
-                        .bind(("owner", owner.to_string()))
-                        .bind(("limit", DELETE_BATCH))
-                        .await?;
-                    let removed: Option<i64> = crate::db::check_all(response)?.take(2)?;
-                    Ok(removed.unwrap_or(0))
-                })
-                .await?;
-                touched(owner, Data::Calendar).await;
-                if removed < DELETE_BATCH {
-                    break;
-                }
-            }
-        }
+        self.clear_calendar_rows(owner, calendar, None).await?;
         self.db
             .query(
                 "UPDATE type::record('calendar', $calendar) SET event_count = 0, recount = false",
@@ -563,6 +544,29 @@ impl ConnectionStore {
             .bind(("calendar", calendar.to_string()))
             .await?
             .check()?;
+        Ok(())
+    }
+
+    /// Removes a calendar's events, then its stored objects, [`DELETE_BATCH`] rows per
+    /// statement; with `deleting`, marks that connection's deletion alive at each batch.
+    async fn clear_calendar_rows(
+        &self,
+        owner: &str,
+        calendar: &str,
+        deleting: Option<(&RecordId, &dyn Clock)>,
+    ) -> Result<(), StoreError> {
+        for batch in events::DELETE_BATCH_FOR_CALENDAR {
+            loop {
+                let alive = deleting.map(|(rid, clock)| (rid, clock.now()));
+                let removed = self.delete_batch(owner, alive, batch, calendar).await?;
+                if removed > 0 {
+                    touched(owner, Data::Calendar).await;
+                }
+                if removed < DELETE_BATCH as usize {
+                    break;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -655,15 +659,8 @@ impl ConnectionStore {
             return Ok(None);
         };
         for calendar in &deleting.calendars {
-            for batch in events::DELETE_BATCH_FOR_CALENDAR {
-                while self
-                    .delete_batch(owner, &rid, batch, calendar, clock.now())
-                    .await?
-                    > 0
-                {
-                    touched(owner, Data::Calendar).await;
-                }
-            }
+            self.clear_calendar_rows(owner, calendar, Some((&rid, clock)))
+                .await?;
         }
         Ok(Some(deleting.addresses))
     }
@@ -698,28 +695,29 @@ impl ConnectionStore {
     }
 
     /// Runs one of [`events::DELETE_BATCH_FOR_CALENDAR`] for up to [`DELETE_BATCH`] rows of one
-    /// calendar, marking the deletion alive; returns how many rows went.
+    /// calendar, marking a deletion (`alive`: the connection, the time) alive; returns how many
+    /// rows went.
     async fn delete_batch(
         &self,
         owner: &str,
-        rid: &RecordId,
+        alive: Option<(&RecordId, DateTime<Utc>)>,
         batch: &'static str,
         calendar: &str,
-        now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
+        let (rid, now) = alive.unzip();
         crate::db::retrying(|| async {
             // Each statement is atomic on its own: a batch deleted is deleted.
             let response = self
                 .db
                 .query(format!(
                     "{batch}
-                     UPDATE $rid SET deleting_since = $now;
+                     IF $rid != NONE {{ UPDATE $rid SET deleting_since = $now; }};
                      RETURN array::len($batch);"
                 ))
                 .bind(("calendar", calendar.to_string()))
                 .bind(("owner", owner.to_string()))
                 .bind(("limit", DELETE_BATCH))
-                .bind(("rid", rid.clone()))
+                .bind(("rid", rid.cloned()))
                 .bind(("now", now))
                 .await?;
             let mut response = crate::db::check_all(response)?;

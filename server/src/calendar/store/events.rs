@@ -568,6 +568,27 @@ struct Occurrence {
     recurrence_id: String,
 }
 
+/// One item per occurrence (`row` gives its row), the later winning (the same UID may move
+/// between objects), and the identities they store.
+fn latest_per_occurrence<T>(
+    items: impl IntoIterator<Item = T>,
+    row: impl Fn(&T) -> &EventInsert,
+) -> (Vec<T>, HashSet<String>) {
+    let mut kept: Vec<T> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for item in items {
+        let key = identity(&row(&item).uid, &row(&item).recurrence_id);
+        match seen.get(&key) {
+            Some(&at) => kept[at] = item,
+            None => {
+                seen.insert(key, kept.len());
+                kept.push(item);
+            }
+        }
+    }
+    (kept, seen.into_keys().collect())
+}
+
 /// What identifies each of `rows` (to remove it wherever it is stored).
 fn occurrence_keys(rows: &[EventInsert]) -> Vec<Occurrence> {
     rows.iter()
@@ -721,22 +742,12 @@ impl EventStore {
             .map(|r| identity(&r.uid, &r.recurrence_id))
             .collect();
         let now = Utc::now();
-        let mut rows: Vec<EventInsert> = Vec::new();
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for object in objects {
-            for e in object.events {
-                let row =
-                    EventInsert::new(owner, calendar, (object.href, object.etag), e, index, now);
-                match seen.get(&identity(&row.uid, &row.recurrence_id)) {
-                    Some(&at) => rows[at] = row,
-                    None => {
-                        seen.insert(identity(&row.uid, &row.recurrence_id), rows.len());
-                        rows.push(row);
-                    }
-                }
-            }
-        }
-        let after: HashSet<String> = seen.into_keys().collect();
+        let rows = objects.iter().flat_map(|object| {
+            object.events.iter().map(move |e| {
+                EventInsert::new(owner, calendar, (object.href, object.etag), e, index, now)
+            })
+        });
+        let (rows, after) = latest_per_occurrence(rows, |row| row);
         let keys = occurrence_keys(&rows);
         let stored = |known: bool| -> Vec<StoredObject> {
             objects
@@ -804,22 +815,12 @@ impl EventStore {
                 .await?;
         }
         let now = Utc::now();
-        // One row per occurrence, the later winning (as in `replace_objects`).
-        let (mut rows, mut costs) = (Vec::<EventInsert>::new(), Vec::<usize>::new());
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for e in object.events {
+        let rows = object.events.iter().map(|e| {
             let row = EventInsert::new(owner, calendar, (object.href, object.etag), e, index, now);
-            let cost = crate::calendar::budget::write_cost(e);
-            match seen.get(&identity(&row.uid, &row.recurrence_id)) {
-                Some(&at) => (rows[at], costs[at]) = (row, cost),
-                None => {
-                    seen.insert(identity(&row.uid, &row.recurrence_id), rows.len());
-                    rows.push(row);
-                    costs.push(cost);
-                }
-            }
-        }
-        let after: HashSet<String> = seen.into_keys().collect();
+            (row, crate::calendar::budget::write_cost(e))
+        });
+        let (rows, after) = latest_per_occurrence(rows, |(row, _)| row);
+        let (rows, costs): (Vec<EventInsert>, Vec<usize>) = rows.into_iter().unzip();
         let parts = crate::calendar::budget::runs(&costs, room);
         // Stored with an empty ETag until its last part is in (see `clear_occurrences`).
         let unfinished = [StoredObject {
