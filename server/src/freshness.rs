@@ -46,8 +46,11 @@ pub enum Data {
     People,
     /// Activities, logged meetings included, and the notes they show.
     Activities,
-    /// Connections, calendars and their events.
+    /// Calendars (names, colours, which are ticked or being deleted) and their events.
     Calendar,
+    /// Connections: their names, settings and sync status (a sync writes its status twice even
+    /// when nothing changed, which must not make kept meetings stale).
+    Connections,
 }
 
 impl Data {
@@ -57,11 +60,12 @@ impl Data {
             Data::People => "people",
             Data::Activities => "activities",
             Data::Calendar => "calendar",
+            Data::Connections => "connections",
         }
     }
 }
 
-const KINDS: usize = 3;
+const KINDS: usize = 4;
 /// This process's generations of each kind, then the shared database's.
 type Stamp = [u64; 2 * KINDS];
 
@@ -124,17 +128,18 @@ struct Counted {
     people: i64,
     activities: i64,
     calendar: i64,
+    connections: i64,
 }
 
 /// The user's shared generations (zero before any write was counted).
 async fn counted_writes(db: &Db, owner: &str) -> Result<[u64; KINDS], StoreError> {
     let rows: Vec<Counted> = db
-        .query("SELECT people, activities, calendar FROM type::record('generation', $owner)")
+        .query("SELECT people ?? 0 AS people, activities ?? 0 AS activities, calendar ?? 0 AS calendar, connections ?? 0 AS connections FROM type::record('generation', $owner)")
         .bind(("owner", owner.to_string()))
         .await?
         .take(0)?;
     Ok(rows.first().map_or([0; KINDS], |c| {
-        [c.people, c.activities, c.calendar].map(|n| n.max(0) as u64)
+        [c.people, c.activities, c.calendar, c.connections].map(|n| n.max(0) as u64)
     }))
 }
 
@@ -389,7 +394,7 @@ mod tests {
         assert_eq!(load(&cache, &owner, 1, &loads).await, 2, "read afresh");
         assert_eq!(load(&cache, &owner, 1, &loads).await, 2, "kept again");
         count_write(&db, &owner, Data::People).await.unwrap();
-        assert_eq!(counted_writes(&db, &owner).await.unwrap(), [2, 0, 1]);
+        assert_eq!(counted_writes(&db, &owner).await.unwrap(), [2, 0, 1, 0]);
         assert_eq!(load(&cache, &owner, 1, &loads).await, 3);
     }
 

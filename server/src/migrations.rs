@@ -466,6 +466,15 @@ DEFINE FIELD IF NOT EXISTS calendar ON generation TYPE int DEFAULT 0;
 DEFINE INDEX IF NOT EXISTS calendar_owner ON calendar FIELDS owner;
 "#,
     },
+    Migration {
+        version: 22,
+        name: "connections' status counted apart from calendar data",
+        sql: r#"
+-- A sync's status writes (syncing, ok, error) stale only what shows a connection's status,
+-- not every kept page of meetings.
+DEFINE FIELD IF NOT EXISTS connections ON generation TYPE int DEFAULT 0;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]

@@ -73,7 +73,7 @@ impl Services {
             activities,
             calendars,
             cadences,
-            dashboards: UserCache::new(&[Data::People, Data::Activities, Data::Calendar]),
+            dashboards: UserCache::new(&[Data::People, Data::Activities, Data::Connections]),
             people_shown: UserCache::new(&[Data::People, Data::Activities, Data::Calendar])
                 .keeping(8),
             timelines: UserCache::new(&[Data::People, Data::Activities]).keeping(8),

@@ -49,6 +49,9 @@ pub struct Meetings {
     /// The occurrences on the day the user last asked for (the dashboard's, mostly), by the
     /// day and their zone.
     day: Arc<UserCache<DayKey, Arc<Vec<EventRow>>>>,
+    /// Those of the day's occurrences the user last saw, joined with their people, calendars
+    /// and logged activities, by the occurrences' ids (which of them show moves with the clock).
+    day_shown: Arc<UserCache<Vec<String>, Vec<Meeting>>>,
     /// The pages of people's meetings the user last saw.
     of_person: Arc<UserCache<PersonPageKey, Page<Meeting>>>,
 }
@@ -85,6 +88,9 @@ impl Meetings {
             people,
             matcher,
             day: Arc::new(UserCache::new(&[Data::Calendar])),
+            day_shown: Arc::new(
+                UserCache::new(&[Data::People, Data::Activities, Data::Calendar]).keeping(4),
+            ),
             of_person: Arc::new(
                 UserCache::new(&[Data::People, Data::Activities, Data::Calendar]).keeping(8),
             ),
@@ -282,10 +288,11 @@ impl Meetings {
                 .cloned()
                 .collect()
         };
-        Ok(MeetingsToday {
-            meetings: self.to_meetings(owner, rows).await?,
-            total,
-        })
+        let shown = rows.iter().map(|r| r.id.clone()).collect();
+        let meetings = (self.day_shown)
+            .get_or_load(owner, shown, self.to_meetings(owner, rows))
+            .await?;
+        Ok(MeetingsToday { meetings, total })
     }
 
     /// Logs a past meeting as a meeting activity linked to its matched people. The event is the

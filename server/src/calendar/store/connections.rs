@@ -270,7 +270,7 @@ impl ConnectionStore {
             .await?
             .check()?;
         let calendars = self.upsert_calendars(owner, &id, &new.calendars).await;
-        touched(owner, Data::Calendar).await;
+        touched(owner, Data::Connections).await;
         calendars?;
         Ok(id)
     }
@@ -278,6 +278,18 @@ impl ConnectionStore {
     /// Adds newly offered calendars and refreshes names and colors of known ones; the user's
     /// choices and sync cursors are kept.
     pub async fn upsert_calendars(
+        &self,
+        owner: &str,
+        connection: &str,
+        calendars: &[NewCalendar],
+    ) -> Result<(), StoreError> {
+        let upserted = self.upsert_each(owner, connection, calendars).await;
+        // Also after a partial failure: the calendars before it were written.
+        touched(owner, Data::Calendar).await;
+        upserted
+    }
+
+    async fn upsert_each(
         &self,
         owner: &str,
         connection: &str,
@@ -524,6 +536,7 @@ impl ConnectionStore {
         })
         .await?;
         touched(owner, Data::Calendar).await;
+        touched(owner, Data::Connections).await;
         for calendar in calendars
             .iter()
             .filter(|c| !settings.selected.contains(&c.remote_id))
@@ -629,7 +642,12 @@ impl ConnectionStore {
             e if e.to_string().contains("already_deleting") => StoreError::NotFound("connection"),
             e => e,
         })?;
-        for data in [Data::Calendar, Data::Activities, Data::People] {
+        for data in [
+            Data::Calendar,
+            Data::Connections,
+            Data::Activities,
+            Data::People,
+        ] {
             touched(owner, data).await;
         }
         Ok(())
@@ -691,6 +709,7 @@ impl ConnectionStore {
         })
         .await?;
         touched(owner, Data::Calendar).await;
+        touched(owner, Data::Connections).await;
         Ok(())
     }
 
@@ -789,7 +808,7 @@ impl ConnectionStore {
             Ok(())
         })
         .await?;
-        touched(owner, Data::Calendar).await;
+        touched(owner, Data::Connections).await;
         Ok(())
     }
 
@@ -807,7 +826,7 @@ impl ConnectionStore {
             Ok(())
         })
         .await?;
-        touched(owner, Data::Calendar).await;
+        touched(owner, Data::Connections).await;
         Ok(())
     }
 
@@ -907,7 +926,7 @@ impl ConnectionStore {
             .await?
             .take(0)?;
         for owner in rows.iter().filter_map(|r| r["owner"].as_str()) {
-            touched(owner, Data::Calendar).await;
+            touched(owner, Data::Connections).await;
         }
         Ok(rows.len())
     }
