@@ -116,9 +116,10 @@ async fn sign_in(http: &reqwest::Client, base: &str) {
 enum Request {
     Page(String),
     Call(&'static str, Vec<(&'static str, String)>),
-    /// The request with the user's cached reads made stale before each time, as a sync or a
-    /// new activity does (their people, and so the match index, unchanged).
-    Afresh(String, Box<Request>),
+    /// The request with the user's kept reads of `data` made stale before each time, as a
+    /// sync that stored a change (calendar data) or a new activity does (their people, and so
+    /// the match index, unchanged).
+    Afresh(String, &'static [Data], Box<Request>),
 }
 
 struct Figures {
@@ -140,9 +141,10 @@ async fn measure(http: &reqwest::Client, base: &str, request: &Request, total: u
             let mut bytes = 0;
             for _ in 0..count {
                 let request = match &request {
-                    Request::Afresh(owner, request) => {
-                        touched(owner, Data::Activities).await;
-                        touched(owner, Data::Calendar).await;
+                    Request::Afresh(owner, data, request) => {
+                        for data in data.iter() {
+                            touched(owner, *data).await;
+                        }
                         request.as_ref()
                     }
                     request => request,
@@ -372,12 +374,25 @@ async fn bench() {
     let call = |e: &'static str, f: &[(&'static str, &str)]| {
         Request::Call(e, f.iter().map(|(k, v)| (*k, v.to_string())).collect())
     };
-    let afresh = |request: Request| Request::Afresh(user.id.clone(), Box::new(request));
+    let afresh = |data: &'static [Data], request: Request| {
+        Request::Afresh(user.id.clone(), data, Box::new(request))
+    };
+    const BOTH: &[Data] = &[Data::Activities, Data::Calendar];
+    const ACTIVITY: &[Data] = &[Data::Activities];
+    const SYNC: &[Data] = &[Data::Calendar];
     let requests: Vec<(String, Request)> = vec![
         ("Dashboard page (`/`)".into(), page("/")),
         (
             "Dashboard page, read afresh (after a write each time)".into(),
-            afresh(page("/")),
+            afresh(BOTH, page("/")),
+        ),
+        (
+            "Dashboard page after a new activity each time".into(),
+            afresh(ACTIVITY, page("/")),
+        ),
+        (
+            "Dashboard page after a sync's change each time".into(),
+            afresh(SYNC, page("/")),
         ),
         (
             "People list, first page (`/people`)".into(),
@@ -405,15 +420,24 @@ async fn bench() {
             "Calendars page (`/settings/calendars`)".into(),
             page("/settings/calendars"),
         ),
+        ("Meetings page (`/meetings`)".into(), page("/meetings")),
+        (
+            "Meetings page, unmatched this week".into(),
+            page("/meetings?when=week&unmatched=1"),
+        ),
+        (
+            "Meetings page after a sync's change each time".into(),
+            afresh(SYNC, page("/meetings")),
+        ),
         ("`load-dashboard`".into(), call("load-dashboard", &[])),
         ("`todays-meetings`".into(), call("todays-meetings", &[])),
         (
             "`load-dashboard`, read afresh".into(),
-            afresh(call("load-dashboard", &[])),
+            afresh(BOTH, call("load-dashboard", &[])),
         ),
         (
             "`todays-meetings`, read afresh".into(),
-            afresh(call("todays-meetings", &[])),
+            afresh(BOTH, call("todays-meetings", &[])),
         ),
         (
             "`list-people` (first page)".into(),

@@ -208,13 +208,14 @@ async fn bench() {
         raw_report(&radicale).await;
         let serve = serve_and_browse(&radicale).await;
         eprintln!(
-            "rondo serve: first sync {} ({} occurrences), peak {:.0} MB after {} page loads (now {:.0} MB anonymous, {:.0} MB files)",
+            "rondo serve: first sync {} ({} occurrences), peak {:.0} MB after {} page loads (now {:.0} MB anonymous, {:.0} MB files); pages first / median / slowest: {}",
             secs(serve.first_sync),
             serve.occurrences,
             serve.peak_mb,
             serve.page_loads,
             serve.anonymous_mb,
-            serve.files_mb
+            serve.files_mb,
+            rondo_process::page_times(&serve)
         );
         return;
     }
@@ -377,7 +378,8 @@ async fn bench() {
          | Peak RSS of the benchmark process (server side and Rondo's test client), each phase from the memory resident before it: first sync / the two unchanged syncs / deleting the connection | {:.0} → {:.0} MB / {:.0} → {:.0} MB / {:.0} → {:.0} MB |\n\
          | Resident at the end: anonymous / mapped files | {:.0} MB / {:.0} MB |\n\
          | `rondo serve` in a process of its own, over HTTP: \"Connect\" until the first sync of the same calendar ended ({} occurrences) | {} |\n\
-         | Peak RSS of that `rondo serve` process through the first sync and {} page loads (dashboard, people, the person in every meeting, meetings, calendars) | {:.0} MB (resident at the end: {:.0} MB anonymous, {:.0} MB mapped files) |\n",
+         | Peak RSS of that `rondo serve` process through the first sync and {} page loads (dashboard, people, the person in every meeting, meetings, calendars) | {:.0} MB (resident at the end: {:.0} MB anonymous, {:.0} MB mapped files) |\n\
+         | Those page loads, one at a time from the end of the first sync, each page's first / median / slowest of {} | {} |\n",
         stored.first().and_then(|r| r["n"].as_i64()).unwrap_or(0),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         Utc::now().format("%Y-%m-%d"),
@@ -407,6 +409,8 @@ async fn bench() {
         serve.peak_mb,
         serve.anonymous_mb,
         serve.files_mb,
+        serve.page_loads / serve.page_times.len().max(1),
+        rondo_process::page_times(&serve),
     );
     support::publish("sync", &table);
 }

@@ -147,6 +147,54 @@ async fn main() {
             .on_day(&u.id, day, start, end, 500)
     })
     .await;
+    for (when, unmatched) in [
+        (app::models::MeetingsWhen::Upcoming, false),
+        (app::models::MeetingsWhen::Past, false),
+        (app::models::MeetingsWhen::Week, false),
+        (app::models::MeetingsWhen::Upcoming, true),
+    ] {
+        time(
+            &format!(
+                "meetings {when:?}{}",
+                if unmatched { ", unmatched" } else { "" }
+            ),
+            || services.list_meetings(u, when, unmatched, 1),
+        )
+        .await;
+    }
+    let week = (now, now + chrono::Duration::days(7));
+    let clock = (now, now.date_naive());
+    for among in [
+        server::calendar::store::Among::All,
+        server::calendar::store::Among::Unknown,
+    ] {
+        time(&format!("  counts {among:?}"), || {
+            services.calendars.events.counts(&u.id, among, clock, week)
+        })
+        .await;
+    }
+    // What the first view after a new activity or a sync's change reads again.
+    use server::freshness::{touched, Data};
+    time("dashboard, read afresh", || async {
+        touched(&u.id, Data::Activities).await;
+        services.dashboard(u).await
+    })
+    .await;
+    time("  activity count, read afresh", || async {
+        touched(&u.id, Data::Activities).await;
+        services.activities.count(&u.id).await
+    })
+    .await;
+    time("todays meetings, read afresh", || async {
+        touched(&u.id, Data::Calendar).await;
+        services.todays_meetings(u, None, false).await
+    })
+    .await;
+    time("todays meetings, after an activity", || async {
+        touched(&u.id, Data::Activities).await;
+        services.todays_meetings(u, None, false).await
+    })
+    .await;
     let index = services.calendars.matcher.index(&u.id).await.unwrap();
     time("  suggestions for 8 strangers", || async {
         for i in 0..8 {

@@ -475,6 +475,18 @@ DEFINE INDEX IF NOT EXISTS calendar_owner ON calendar FIELDS owner;
 DEFINE FIELD IF NOT EXISTS connections ON generation TYPE int DEFAULT 0;
 "#,
     },
+    Migration {
+        version: 23,
+        name: "meetings counted from index keys: unticked calendars hidden only while cleared, cancelled meetings never flagged for unknown guests",
+        sql: r#"
+-- An unticked calendar is hidden only while its events are being removed (any hidden
+-- calendar makes counts read every row).
+DEFINE FIELD IF NOT EXISTS clearing ON calendar TYPE option<bool>;
+-- "Unmatched" leaves cancelled meetings out; with the flag false for them, its counts need
+-- no condition on the status, which is not in the index.
+UPDATE event SET unknown_guests = false WHERE status = 'cancelled' AND unknown_guests = true;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]
@@ -632,6 +644,36 @@ mod tests {
         ] {
             assert!(!stored(store(uid, guests)).await, "{uid} was stored");
         }
+    }
+
+    #[tokio::test]
+    async fn cancelled_meetings_lose_their_unknown_guests_flag() {
+        let db = crate::db::memory().await.unwrap();
+        apply(&db).await.unwrap();
+        for (uid, status) in [("kept", "confirmed"), ("dropped", "cancelled")] {
+            db.query(format!(
+                "CREATE event CONTENT {{ owner: 'u', connection: 'c', calendar: 'k', uid: '{uid}', recurrence_id: '',
+                   title: 't', starts_at: d'2026-01-01T10:00:00Z', ends_at: d'2026-01-01T11:00:00Z', all_day: false,
+                   status: '{status}', updated_at: time::now(), attendees: [], unknown_guests: true }}"
+            ))
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        }
+        let flagged = || async {
+            let uids: Vec<String> = db
+                .query("SELECT VALUE uid FROM event WHERE unknown_guests = true ORDER BY uid")
+                .await
+                .unwrap()
+                .take(0)
+                .unwrap();
+            uids
+        };
+        assert_eq!(flagged().await, vec!["dropped", "kept"]);
+        let unflagging = MIGRATIONS.iter().find(|m| m.version == 23).unwrap();
+        db.query(unflagging.sql).await.unwrap().check().unwrap();
+        assert_eq!(flagged().await, vec!["kept"]);
     }
 
     #[tokio::test]

@@ -12,6 +12,8 @@ pub struct Figures {
     pub first_sync: Duration,
     pub occurrences: u64,
     pub page_loads: usize,
+    /// Each page's load times in order, the first right after the first sync ended.
+    pub page_times: Vec<(&'static str, Vec<Duration>)>,
     /// VmHWM: the most the process held at any moment.
     pub peak_mb: f64,
     /// Resident at the end: anonymous, and mapped files (the program's code).
@@ -58,10 +60,33 @@ async fn post(
     body
 }
 
-async fn get(http: &reqwest::Client, base: &str, path: &str) {
+/// Loads a page whole; how long that took.
+async fn get(http: &reqwest::Client, base: &str, path: &str) -> Duration {
+    let started = Instant::now();
     let response = http.get(format!("{base}{path}")).send().await.unwrap();
     assert_eq!(response.status(), 200, "{path}");
     response.bytes().await.unwrap();
+    started.elapsed()
+}
+
+/// "name first / median / slowest ms" for each page of `figures`.
+pub fn page_times(figures: &Figures) -> String {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    figures
+        .page_times
+        .iter()
+        .map(|(name, times)| {
+            let mut sorted = times.clone();
+            sorted.sort();
+            format!(
+                "{name} {:.0} / {:.0} / {:.0} ms",
+                ms(times[0]),
+                ms(sorted[sorted.len() / 2]),
+                ms(sorted[sorted.len() - 1])
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Starts `rondo serve` (this build's binary, the engine sized from `RONDO_DB_*` like the rest
@@ -175,22 +200,26 @@ pub async fn connect_and_browse(
     let first_sync = started.elapsed();
     assert!(synced.last_error.is_none(), "{:?}", synced.last_error);
 
+    let bob_page = format!("/people/{bob}");
     let pages = [
-        "/",
-        "/people",
-        &format!("/people/{bob}"),
-        "/meetings",
-        "/settings/calendars",
+        ("dashboard", "/"),
+        ("people", "/people"),
+        ("the person", bob_page.as_str()),
+        ("meetings", "/meetings"),
+        ("calendars", "/settings/calendars"),
     ];
+    let mut page_times: Vec<(&'static str, Vec<Duration>)> =
+        pages.iter().map(|(name, _)| (*name, Vec::new())).collect();
     for _ in 0..rounds {
-        for page in pages {
-            get(&http, &base, page).await;
+        for ((_, path), (_, times)) in pages.iter().zip(page_times.iter_mut()) {
+            times.push(get(&http, &base, path).await);
         }
     }
     Figures {
         first_sync,
         occurrences: synced.event_count,
         page_loads: rounds * pages.len(),
+        page_times,
         peak_mb: status_mb(pid, "VmHWM:"),
         anonymous_mb: status_mb(pid, "RssAnon:"),
         files_mb: status_mb(pid, "RssFile:"),

@@ -54,6 +54,23 @@ pub struct Meetings {
     day_shown: Arc<UserCache<Vec<String>, Vec<Meeting>>>,
     /// The pages of people's meetings the user last saw.
     of_person: Arc<UserCache<PersonPageKey, Page<Meeting>>>,
+    /// The Meetings page's pages the user last saw, with how many their list holds.
+    listed: Arc<UserCache<ListKey, (Vec<Meeting>, u64)>>,
+    /// The Meetings page's counts, by the user's zone and the minute.
+    tab_counts: Arc<UserCache<(Tz, i64), [TabCounts; 2]>>,
+}
+
+/// How many meetings are upcoming, this week and past.
+type TabCounts = (u64, u64, u64);
+
+/// A page of the Meetings page as asked, in the user's zone, and the minute it was read in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ListKey {
+    when: MeetingsWhen,
+    unmatched: bool,
+    page: u32,
+    tz: Tz,
+    minute: i64,
 }
 
 type DayKey = (NaiveDate, Tz);
@@ -94,6 +111,10 @@ impl Meetings {
             of_person: Arc::new(
                 UserCache::new(&[Data::People, Data::Activities, Data::Calendar]).keeping(8),
             ),
+            listed: Arc::new(
+                UserCache::new(&[Data::People, Data::Activities, Data::Calendar]).keeping(8),
+            ),
+            tab_counts: Arc::new(UserCache::new(&[Data::Calendar])),
         }
     }
 
@@ -173,7 +194,8 @@ impl Meetings {
 
     /// A page of the Meetings page: all the user's meetings (every connection) or those with
     /// an unknown guest (`unmatched`), upcoming (soonest first), this week (Monday to Sunday in
-    /// the user's zone, in order) or past (newest first), with the counts for its tabs.
+    /// the user's zone, in order) or past (newest first), with the counts for its tabs. Kept
+    /// like a person's pages, its counts apart (the same for every tab and page).
     pub async fn list(
         &self,
         owner: &str,
@@ -182,71 +204,110 @@ impl Meetings {
         page: u32,
         now: DateTime<Utc>,
     ) -> Result<MeetingList, StoreError> {
+        let asked = ListKey {
+            when,
+            unmatched,
+            page: page.max(1),
+            tz,
+            minute: minute_of(now),
+        };
+        let (meetings, total) = self
+            .listed
+            .get_or_load(owner, asked, self.load_list(owner, asked, now))
+            .await?;
+        let [all, unknown] = self
+            .tab_counts
+            .get_or_load(
+                owner,
+                (tz, asked.minute),
+                self.load_tab_counts(owner, tz, now),
+            )
+            .await?;
+        let (these, others) = if unmatched {
+            (unknown, all)
+        } else {
+            (all, unknown)
+        };
+        let (upcoming, week, past) = these;
+        let of_tab = |(upcoming, week, past): TabCounts| match when {
+            MeetingsWhen::Upcoming => upcoming,
+            MeetingsWhen::Week => week,
+            MeetingsWhen::Past => past,
+        };
+        // This tab's count is its list's (read with it, so its pages add up).
+        let (this_tab, other_tab) = (total, of_tab(others));
+        Ok(MeetingList {
+            meetings: Page {
+                items: meetings,
+                total,
+                page: asked.page,
+                per_page: MEETING_LIST_PER_PAGE,
+            },
+            counts: MeetingCounts {
+                upcoming,
+                week,
+                past,
+                all: if unmatched { other_tab } else { this_tab },
+                unmatched: if unmatched { this_tab } else { other_tab },
+            },
+        })
+    }
+
+    /// One page of the Meetings page's list, joined, and how many the list holds.
+    async fn load_list(
+        &self,
+        owner: &str,
+        asked: ListKey,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Meeting>, u64), StoreError> {
+        let ListKey {
+            when,
+            unmatched,
+            page,
+            tz,
+            ..
+        } = asked;
         let today = now.with_timezone(&tz).date_naive();
-        let week = this_week(today, tz);
         let clock = (now, today);
         let among = if unmatched {
             Among::Unknown
         } else {
             Among::All
         };
-        let page = page.max(1);
         let (limit, start) = (MEETING_LIST_PER_PAGE, (page - 1) * MEETING_LIST_PER_PAGE);
+        let events = &self.events;
         let (rows, total) = match when {
             MeetingsWhen::Upcoming => {
-                let range = (None, None);
-                (self.events)
-                    .page(
-                        owner,
-                        among,
-                        MeetingScope::Upcoming,
-                        range,
-                        clock,
-                        limit,
-                        start,
-                    )
-                    .await?
+                let (scope, range) = (MeetingScope::Upcoming, (None, None));
+                (events.page(owner, among, scope, range, clock, limit, start)).await?
             }
             MeetingsWhen::Past => {
-                let range = (None, None);
-                (self.events)
-                    .page(owner, among, MeetingScope::Past, range, clock, limit, start)
-                    .await?
+                let (scope, range) = (MeetingScope::Past, (None, None));
+                (events.page(owner, among, scope, range, clock, limit, start)).await?
             }
             MeetingsWhen::Week => {
-                (self.events)
-                    .starting_between(owner, among, week, limit, start)
-                    .await?
+                let week = this_week(today, tz);
+                (events.starting_between(owner, among, week, limit, start)).await?
             }
         };
-        let (upcoming, in_week, past) = self.events.counts(owner, among, clock, week).await?;
-        let other = if unmatched {
-            Among::All
-        } else {
-            Among::Unknown
-        };
-        let (o_upcoming, o_week, o_past) = self.events.counts(owner, other, clock, week).await?;
-        let other_here = match when {
-            MeetingsWhen::Upcoming => o_upcoming,
-            MeetingsWhen::Week => o_week,
-            MeetingsWhen::Past => o_past,
-        };
-        let counts = MeetingCounts {
-            upcoming,
-            week: in_week,
-            past,
-            all: if unmatched { other_here } else { total },
-            unmatched: if unmatched { total } else { other_here },
-        };
-        Ok(MeetingList {
-            meetings: Page {
-                items: self.to_meetings(owner, rows).await?,
-                total,
-                page,
-                per_page: MEETING_LIST_PER_PAGE,
-            },
-            counts,
-        })
+        Ok((self.to_meetings(owner, rows).await?, total))
+    }
+
+    /// The Meetings page's counts (upcoming, this week, past) of all the user's meetings and
+    /// of those with an unknown guest.
+    async fn load_tab_counts(
+        &self,
+        owner: &str,
+        tz: Tz,
+        now: DateTime<Utc>,
+    ) -> Result<[TabCounts; 2], StoreError> {
+        let today = now.with_timezone(&tz).date_naive();
+        let (clock, week) = ((now, today), this_week(today, tz));
+        let (all, unknown) = tokio::try_join!(
+            self.events.counts(owner, Among::All, clock, week),
+            self.events.counts(owner, Among::Unknown, clock, week),
+        )?;
+        Ok([all, unknown])
     }
 
     /// What is on the user's calendars on `day` (`YYYY-MM-DD`, today when absent) in their

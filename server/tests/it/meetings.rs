@@ -566,66 +566,6 @@ async fn todays_meetings_follow_the_users_time_zone() {
     assert!(list[0].all_day && list[0].start_date == Some(today));
 }
 
-/// Today's meetings stay kept through a sync that changed nothing (whose status writes
-/// stale only what shows a connection's status) and are read again after one that did.
-#[tokio::test]
-async fn a_sync_that_changes_nothing_keeps_todays_meetings() {
-    let radicale = Radicale::start().await;
-    radicale.make_calendar("work", "Work", "#e8590c").await;
-    let tz = chrono_tz::Europe::Amsterdam; // the test client's time zone
-    let today = Utc::now().with_timezone(&tz).date_naive();
-    let noon = tz
-        .from_local_datetime(&today.and_hms_opt(12, 0, 0).unwrap())
-        .earliest()
-        .unwrap()
-        .with_timezone(&Utc);
-    radicale
-        .put_event("work", "a.ics", &meeting("a", "Lunch", noon, 60, &[]))
-        .await;
-    let server = common::start().await;
-    let alice = server.user("alice-kept@example.org").await;
-    let connection = connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
-    let titles = || async {
-        let today: MeetingsToday = alice.call("todays-meetings", &[]).await.unwrap();
-        today
-            .meetings
-            .into_iter()
-            .map(|m| m.title)
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(titles().await, vec!["Lunch"]);
-    // Changed behind the stores' backs: only a reread would show it.
-    server
-        .services
-        .db
-        .query("UPDATE event SET title = 'Changed behind the stores' WHERE title = 'Lunch'")
-        .await
-        .unwrap()
-        .check()
-        .unwrap();
-    let sync = || async {
-        alice
-            .call::<SyncReport>("sync-connection", &[("id", &connection.id)])
-            .await
-            .unwrap()
-    };
-    let unchanged = sync().await;
-    assert_eq!(
-        (unchanged.added, unchanged.changed, unchanged.removed),
-        (0, 0, 0)
-    );
-    assert_eq!(
-        titles().await,
-        vec!["Lunch"],
-        "kept through the sync's status writes"
-    );
-    radicale
-        .put_event("work", "a.ics", &meeting("a", "Long lunch", noon, 90, &[]))
-        .await;
-    assert_eq!(sync().await.changed, 1);
-    assert_eq!(titles().await, vec!["Long lunch"]);
-}
-
 /// A fresh Radicale with today's breakfast with Wei Chen (8:00 in the test client's zone) in
 /// its "Work" calendar, and a server whose clock stands at 15:00 that day: breakfast is over
 /// (and can be logged) whenever the test runs.
@@ -684,6 +624,54 @@ fn local_time(today: chrono::NaiveDate, days: i64, h: u32) -> chrono::DateTime<U
 
 /// The test client's time zone.
 const CLIENT_TZ: chrono_tz::Tz = chrono_tz::Europe::Amsterdam;
+
+/// Today's meetings stay kept through a sync that changed nothing (whose status writes
+/// stale only what shows a connection's status) and are read again after one that did.
+#[tokio::test]
+async fn a_sync_that_changes_nothing_keeps_todays_meetings() {
+    let day = AfterBreakfast::start().await;
+    let (radicale, server) = (&day.radicale, &day.server);
+    let alice = server.user("alice-kept@example.org").await;
+    let connection = connect(&alice, &radicale.base, USER, PASSWORD, "Work").await;
+    let titles = || async {
+        let today: MeetingsToday = alice.call("todays-meetings", &[]).await.unwrap();
+        today
+            .meetings
+            .into_iter()
+            .map(|m| m.title)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(titles().await, vec!["Breakfast"]);
+    // Changed behind the stores' backs: only a reread would show it.
+    server
+        .services
+        .db
+        .query("UPDATE event SET title = 'Changed behind the stores' WHERE title = 'Breakfast'")
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    let sync = || async {
+        alice
+            .call::<SyncReport>("sync-connection", &[("id", &connection.id)])
+            .await
+            .unwrap()
+    };
+    let unchanged = sync().await;
+    assert_eq!(
+        (unchanged.added, unchanged.changed, unchanged.removed),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        titles().await,
+        vec!["Breakfast"],
+        "kept through the sync's status writes"
+    );
+    let longer = meeting("a", "Long breakfast", day.at(0, 8), 60, &WEI);
+    radicale.put_event("work", "a.ics", &longer).await;
+    assert_eq!(sync().await.changed, 1);
+    assert_eq!(titles().await, vec!["Long breakfast"]);
+}
 
 /// The dashboard and today's meetings are kept between views (`freshness`); each change made
 /// since shows at the next view: a person added (and the guest linked to them), a meeting

@@ -514,6 +514,7 @@ impl ConnectionStore {
                     "BEGIN TRANSACTION;
                      UPDATE $rid SET name = $name, sync_enabled = $sync, auto_log = $auto, days_back = $back, days_ahead = $ahead, sync_frequency = $frequency, show_out_of_office = $ooo WHERE owner = $owner;
                      IF $relist { UPDATE calendar SET sync_token = NONE WHERE owner = $owner AND connection = $id; };
+                     UPDATE calendar SET clearing = true WHERE owner = $owner AND connection = $id AND selected = true AND remote_id NOTINSIDE $selected;
                      UPDATE calendar SET selected = (remote_id IN $selected) WHERE owner = $owner AND connection = $id;
                      UPDATE calendar SET sync_token = NONE, ctag = NONE, removal_pending = NONE, expanded_from = NONE, expanded_to = NONE WHERE owner = $owner AND connection = $id AND selected = false;
                      COMMIT TRANSACTION;",
@@ -552,7 +553,7 @@ impl ConnectionStore {
         self.clear_calendar_rows(owner, calendar, None).await?;
         self.db
             .query(
-                "UPDATE type::record('calendar', $calendar) SET event_count = 0, recount = false",
+                "UPDATE type::record('calendar', $calendar) SET event_count = 0, recount = false, clearing = NONE",
             )
             .bind(("calendar", calendar.to_string()))
             .await?
@@ -747,8 +748,10 @@ impl ConnectionStore {
     }
 
     /// The calendars whose events no page shows: those of the user's connections being
-    /// deleted, and unticked ones (their events are being removed, or were left by a removal
-    /// that stopped). Kept until the user's calendar data changes.
+    /// deleted, and unticked ones whose events are being removed (or were left by a removal
+    /// that stopped). Kept until the user's calendar data changes. Unticked calendars already
+    /// cleared are not listed: any calendar listed here makes every count of the user's
+    /// meetings read each row instead of the index's keys.
     pub async fn hidden_calendars(&self, owner: &str) -> Result<Arc<Vec<String>>, StoreError> {
         self.deleting
             .get_or_load(owner, (), async {
@@ -756,7 +759,7 @@ impl ConnectionStore {
                     .db
                     .query(
                         "SELECT VALUE deleting_calendars ?? [] FROM connection WHERE owner = $owner AND deleting_since IS NOT NONE;
-                         SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND selected = false;",
+                         SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND selected = false AND clearing = true;",
                     )
                     .bind(("owner", owner.to_string()))
                     .await?;
