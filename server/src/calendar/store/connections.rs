@@ -1017,3 +1017,91 @@ impl events::HiddenCalendars for ConnectionStore {
         ConnectionStore::hidden_calendars(self, owner).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calendar(remote_id: &str) -> NewCalendar {
+        NewCalendar {
+            remote_id: remote_id.into(),
+            name: remote_id.into(),
+            color: None,
+            supports_sync: true,
+            selected: true,
+        }
+    }
+
+    /// An unticked calendar is hidden only until its events are gone: a hidden calendar makes
+    /// every count of the user's meetings read each row instead of the index's keys.
+    #[tokio::test]
+    async fn an_unticked_calendar_is_hidden_only_while_its_events_go() {
+        let db = crate::db::memory().await.unwrap();
+        crate::migrations::apply(&db).await.unwrap();
+        let store = ConnectionStore::new(db.clone());
+        let owner = crate::ids::new_id();
+        let new = NewConnection {
+            provider: Provider::CalDav,
+            name: "Work".into(),
+            server_url: Some("https://dav.example.org/".into()),
+            username: Some("ana".into()),
+            account_email: None,
+            calendars: vec![calendar("home"), calendar("work")],
+            sync_frequency: Default::default(),
+        };
+        let id = store.create(&owner, new).await.unwrap();
+        let ids: HashMap<String, String> = (store.calendars(&owner, &id).await.unwrap())
+            .into_iter()
+            .map(|c| (c.remote_id, c.id))
+            .collect();
+        for (uid, remote) in [("h1", "home"), ("h2", "home"), ("w1", "work")] {
+            db.query(
+                "CREATE event CONTENT { owner: $owner, connection: $connection, calendar: $calendar, uid: $uid,
+                   recurrence_id: '', title: 't', starts_at: d'2026-01-01T10:00:00Z', ends_at: d'2026-01-01T11:00:00Z',
+                   all_day: false, status: 'confirmed', updated_at: time::now(), attendees: [] }",
+            )
+            .bind(("owner", owner.clone()))
+            .bind(("connection", id.clone()))
+            .bind(("calendar", ids[remote].clone()))
+            .bind(("uid", uid))
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        }
+        let hidden = || async { store.hidden_calendars(&owner).await.unwrap().to_vec() };
+        assert!(hidden().await.is_empty());
+
+        let selected = HashSet::from(["work".to_string()]);
+        let settings = ConnectionSettings {
+            name: "Work",
+            selected: &selected,
+            sync_enabled: true,
+            auto_log: false,
+            days_back: 30,
+            days_ahead: 60,
+            sync_frequency: Default::default(),
+            show_out_of_office: false,
+        };
+        store.update_settings(&owner, &id, settings).await.unwrap();
+        let left: Vec<String> = db
+            .query("SELECT VALUE uid FROM event WHERE owner = $owner")
+            .bind(("owner", owner.clone()))
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+        assert_eq!(left, vec!["w1"], "the unticked calendar's events went");
+        assert!(hidden().await.is_empty(), "and it is not hidden after");
+
+        // A clearing that stopped midway (the process died) keeps the calendar hidden.
+        db.query("UPDATE type::record('calendar', $calendar) SET clearing = true")
+            .bind(("calendar", ids["home"].clone()))
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        touched(&owner, Data::Calendar).await;
+        assert_eq!(hidden().await, vec![ids["home"].clone()]);
+    }
+}
