@@ -359,6 +359,14 @@ async fn bench() {
         .unwrap()
         .take(0)
         .unwrap_or_default();
+    let a_meeting: Vec<String> = db
+        .query("SELECT VALUE record::id(id) FROM event WHERE owner = $owner AND people CONTAINS $busy LIMIT 1")
+        .bind(("owner", user.id.clone()))
+        .bind(("busy", busy.clone()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
     let deep_page = (people / app::models::PEOPLE_PER_PAGE as usize / 2).max(2) as u32;
     let deep = deep_page.to_string();
     // What the page before's "Next" link carries: its last person.
@@ -421,6 +429,11 @@ async fn bench() {
             page("/settings/calendars"),
         ),
         ("Meetings page (`/meetings`)".into(), page("/meetings")),
+        (
+            "A meeting's page (with the busy person)".into(),
+            page(&format!("/meetings/{}", a_meeting[0])),
+        ),
+        ("Settings page (`/settings`)".into(), page("/settings")),
         (
             "Meetings page, unmatched this week".into(),
             page("/meetings?when=week&unmatched=1"),
