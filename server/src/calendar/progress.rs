@@ -89,21 +89,14 @@ impl Progress {
 mod tests {
     use super::*;
     use crate::calendar::store::NewConnection;
-    use app::models::{ConnectionStatus, Provider};
+    use app::models::ConnectionStatus;
 
     #[tokio::test]
     async fn progress_counts_across_calendars_and_ends_with_the_sync() {
         let connections = ConnectionStore::new(crate::db::memory().await.unwrap());
-        let new = NewConnection {
-            provider: Provider::CalDav,
-            name: "Work".into(),
-            server_url: Some("https://dav.example.org/".into()),
-            username: Some("ana".into()),
-            account_email: None,
-            calendars: Vec::new(),
-            sync_frequency: Default::default(),
-        };
-        let id = connections.create("u1", new).await.unwrap();
+        let id = (connections.create("u1", NewConnection::example(Vec::new())))
+            .await
+            .unwrap();
         let stored = || async { connections.row("u1", &id).await.unwrap().progress };
         connections.mark_syncing("u1", &id).await.unwrap();
         let at = |phase, done, total| Some(SyncProgress { phase, done, total });

@@ -1019,6 +1019,22 @@ impl events::HiddenCalendars for ConnectionStore {
 }
 
 #[cfg(test)]
+impl NewConnection {
+    /// A CalDAV connection "Work" offering `calendars`, for tests.
+    pub(crate) fn example(calendars: Vec<NewCalendar>) -> Self {
+        NewConnection {
+            provider: Provider::CalDav,
+            name: "Work".into(),
+            server_url: Some("https://dav.example.org/".into()),
+            username: Some("ana".into()),
+            account_email: None,
+            calendars,
+            sync_frequency: Default::default(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -1040,15 +1056,7 @@ mod tests {
         crate::migrations::apply(&db).await.unwrap();
         let store = ConnectionStore::new(db.clone());
         let owner = crate::ids::new_id();
-        let new = NewConnection {
-            provider: Provider::CalDav,
-            name: "Work".into(),
-            server_url: Some("https://dav.example.org/".into()),
-            username: Some("ana".into()),
-            account_email: None,
-            calendars: vec![calendar("home"), calendar("work")],
-            sync_frequency: Default::default(),
-        };
+        let new = NewConnection::example(vec![calendar("home"), calendar("work")]);
         let id = store.create(&owner, new).await.unwrap();
         let ids: HashMap<String, String> = (store.calendars(&owner, &id).await.unwrap())
             .into_iter()
