@@ -480,8 +480,11 @@ DEFINE FIELD IF NOT EXISTS connections ON generation TYPE int DEFAULT 0;
         name: "meetings counted from index keys: unticked calendars hidden only while cleared, cancelled meetings never flagged for unknown guests",
         sql: r#"
 -- An unticked calendar is hidden only while its events are being removed (any hidden
--- calendar makes counts read every row).
+-- calendar makes counts read every row); one that still holds events (a removal that
+-- stopped) is removed again by the scheduler.
 DEFINE FIELD IF NOT EXISTS clearing ON calendar TYPE option<bool>;
+UPDATE calendar SET clearing = true WHERE selected = false
+    AND array::len((SELECT VALUE id FROM event WHERE calendar = record::id($parent.id) LIMIT 1)) > 0;
 -- "Unmatched" leaves cancelled meetings out; with the flag false for them, its counts need
 -- no condition on the status, which is not in the index.
 UPDATE event SET unknown_guests = false WHERE status = 'cancelled' AND unknown_guests = true;
@@ -674,6 +677,42 @@ mod tests {
         let unflagging = MIGRATIONS.iter().find(|m| m.version == 23).unwrap();
         db.query(unflagging.sql).await.unwrap().check().unwrap();
         assert_eq!(flagged().await, vec!["kept"]);
+    }
+
+    #[tokio::test]
+    async fn an_unticked_calendar_still_holding_events_is_cleared_again() {
+        let db = crate::db::memory().await.unwrap();
+        apply(&db).await.unwrap();
+        for (id, selected) in [("k", false), ("empty", false), ("ticked", true)] {
+            db.query(format!(
+                "CREATE calendar:{id} CONTENT {{ owner: 'u', connection: 'c', remote_id: '{id}', name: '{id}',
+                   selected: {selected}, supports_sync: true }}"
+            ))
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        }
+        for calendar in ["k", "ticked"] {
+            db.query(format!(
+                "CREATE event CONTENT {{ owner: 'u', connection: 'c', calendar: '{calendar}', uid: 'x', recurrence_id: '',
+                   title: 't', starts_at: d'2026-01-01T10:00:00Z', ends_at: d'2026-01-01T11:00:00Z', all_day: false,
+                   status: 'confirmed', updated_at: time::now(), attendees: [] }}"
+            ))
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        }
+        let migration = MIGRATIONS.iter().find(|m| m.version == 23).unwrap();
+        db.query(migration.sql).await.unwrap().check().unwrap();
+        let clearing: Vec<String> = db
+            .query("SELECT VALUE record::id(id) FROM calendar WHERE clearing = true")
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+        assert_eq!(clearing, vec!["k"]);
     }
 
     #[tokio::test]

@@ -153,6 +153,9 @@ pub async fn sync_connection(
             Ok(()) => {}
             Err(Failure::Suspicious(message)) => suspicious.push(message),
             Err(Failure::Dav(e)) => return Err(explain(&e)),
+            // Unticked (or its connection deleted) while this sync ran: what it stored goes
+            // with the calendar's other events, and nothing more is stored.
+            Err(Failure::Store(crate::error::StoreError::NotFound("calendar"))) => {}
             Err(Failure::Store(e)) => return Err(SyncFailure::storage(e)),
         }
     }

@@ -50,8 +50,8 @@ pub struct Meetings {
     /// day and their zone.
     day: Arc<UserCache<DayKey, Arc<Vec<EventRow>>>>,
     /// Those of the day's occurrences the user last saw, joined with their people, calendars
-    /// and logged activities, by the occurrences' ids (which of them show moves with the clock).
-    day_shown: Arc<UserCache<Vec<String>, Vec<Meeting>>>,
+    /// and logged activities.
+    day_shown: Arc<UserCache<ShownKey, Vec<Meeting>>>,
     /// The pages of people's meetings the user last saw.
     of_person: Arc<UserCache<PersonPageKey, Page<Meeting>>>,
     /// The Meetings page's pages the user last saw, with how many their list holds.
@@ -74,6 +74,21 @@ struct ListKey {
 }
 
 type DayKey = (NaiveDate, Tz);
+
+/// Which of a day's occurrences were joined (which of them show moves with the clock), and
+/// the day's rows they came from: rows read before a write, joined after it, must not be kept
+/// under the generation the join saw (the day is read again then, and is another `Arc`).
+#[derive(Clone)]
+struct ShownKey {
+    day: Arc<Vec<EventRow>>,
+    shown: Vec<String>,
+}
+
+impl PartialEq for ShownKey {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.day, &other.day) && self.shown == other.shown
+    }
+}
 /// A page of a person's meetings as asked, in the user's zone, and the minute (of the server's
 /// clock) it was read in: which meetings are upcoming and which past changes with the clock,
 /// not only with the data.
@@ -349,7 +364,10 @@ impl Meetings {
                 .cloned()
                 .collect()
         };
-        let shown = rows.iter().map(|r| r.id.clone()).collect();
+        let shown = ShownKey {
+            shown: rows.iter().map(|r| r.id.clone()).collect(),
+            day: on_day.clone(),
+        };
         let meetings = (self.day_shown)
             .get_or_load(owner, shown, self.to_meetings(owner, rows))
             .await?;

@@ -559,7 +559,22 @@ impl Calendars {
         if finished > 0 {
             crate::memory::return_freed_memory();
         }
+        self.finish_stalled_clearings().await;
         Ok(finished)
+    }
+
+    /// Clears the unticked calendars whose clearing stopped with its process (they stay hidden
+    /// until then, and every count of their user's meetings reads each row meanwhile).
+    async fn finish_stalled_clearings(&self) {
+        let stalled = match self.connections.unfinished_clearings().await {
+            Ok(stalled) => stalled,
+            Err(e) => return tracing::error!(error = %e, "looking for stalled clearings failed"),
+        };
+        for (owner, calendar) in &stalled {
+            if let Err(e) = self.connections.clear_calendar(owner, calendar).await {
+                tracing::error!(calendar = %calendar, error = %e, "clearing an unticked calendar failed");
+            }
+        }
     }
 
     /// Records the addresses a connection reports as the user's (`replace`: all of them, so

@@ -845,6 +845,58 @@ async fn a_sync_that_outlives_its_deleted_connection_stores_nothing() {
     assert!(objects.is_empty(), "{objects:?}");
 }
 
+/// A sync still running when its calendar is unticked stores nothing more there (the
+/// calendar is no longer hidden once cleared, so a late write would show), and ends well.
+#[tokio::test]
+async fn a_sync_that_outlives_its_calendar_being_unticked_stores_nothing() {
+    let (_radicale, f, id) = connected_with_one_event().await;
+    let calendar = first_calendar(&f, &id).await;
+    let none = std::collections::HashSet::new();
+    let unticked = server::calendar::store::ConnectionSettings {
+        name: "Work",
+        selected: &none,
+        sync_enabled: true,
+        auto_log: false,
+        days_back: 30,
+        days_ahead: 60,
+        sync_frequency: Default::default(),
+        show_out_of_office: false,
+    };
+    (f.calendars.connections)
+        .update_settings(&f.user.id, &id, unticked)
+        .await
+        .unwrap();
+    assert!(events(&f.db).await.is_empty());
+
+    let late = hour_long("late-1", "Late", Utc::now() + chrono::Duration::hours(3));
+    let written = f
+        .calendars
+        .events
+        .replace_objects(
+            &f.user.id,
+            calendar.key(),
+            &[ObjectWrite {
+                known: false,
+                href: "/alice/work/late.ics",
+                etag: "\"late\"",
+                data: None,
+                events: &[late],
+            }],
+            &Default::default(),
+        )
+        .await;
+    assert!(
+        matches!(
+            written,
+            Err(server::error::StoreError::NotFound("calendar"))
+        ),
+        "{written:?}"
+    );
+    assert!(events(&f.db).await.is_empty(), "no zombie events");
+    let hidden = f.calendars.connections.hidden_calendars(&f.user.id).await;
+    assert!(hidden.unwrap().is_empty(), "cleared, so not hidden");
+}
+
 #[tokio::test]
 async fn connection_tests_are_limited_per_user_per_minute() {
     let radicale = Radicale::start().await;

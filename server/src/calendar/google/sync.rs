@@ -179,6 +179,9 @@ pub async fn sync_connection(
             Err(Failure::Suspicious(message)) => suspicious.push(message),
             Err(Failure::Api(e)) => return Err(explain_api(&e)),
             Err(Failure::Auth(f)) => return Err(f),
+            // Unticked (or its connection deleted) while this sync ran: what it stored goes
+            // with the calendar's other events, and nothing more is stored.
+            Err(Failure::Store(crate::error::StoreError::NotFound("calendar"))) => {}
             Err(Failure::Store(e)) => return Err(SyncFailure::storage(e)),
         }
     }

@@ -241,6 +241,13 @@ pub(crate) fn connection_rid(id: &str) -> Result<RecordId, StoreError> {
     record("connection", id).ok_or(StoreError::NotFound("connection"))
 }
 
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct ClearingRow {
+    owner: String,
+    id: String,
+}
+
 impl ConnectionStore {
     pub fn new(db: Db) -> Self {
         Self {
@@ -548,17 +555,33 @@ impl ConnectionStore {
     }
 
     /// Removes an unticked calendar's stored objects and events, a batch per transaction, and
-    /// zeroes its count.
-    async fn clear_calendar(&self, owner: &str, calendar: &str) -> Result<(), StoreError> {
+    /// zeroes its count; it is no longer hidden after.
+    pub async fn clear_calendar(&self, owner: &str, calendar: &str) -> Result<(), StoreError> {
         self.clear_calendar_rows(owner, calendar, None).await?;
-        self.db
-            .query(
-                "UPDATE type::record('calendar', $calendar) SET event_count = 0, recount = false, clearing = NONE",
-            )
-            .bind(("calendar", calendar.to_string()))
-            .await?
-            .check()?;
+        crate::db::retrying(|| async {
+            self.db
+                .query(
+                    "UPDATE type::record('calendar', $calendar) SET event_count = 0, recount = false, clearing = NONE",
+                )
+                .bind(("calendar", calendar.to_string()))
+                .await?
+                .check()?;
+            Ok(())
+        })
+        .await?;
+        touched(owner, Data::Calendar).await;
         Ok(())
+    }
+
+    /// Unticked calendars whose events were still being removed when their process stopped
+    /// (owner, calendar), to be cleared again.
+    pub async fn unfinished_clearings(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows: Vec<ClearingRow> = self
+            .db
+            .query("SELECT owner, record::id(id) AS id FROM calendar WHERE clearing = true AND selected = false")
+            .await?
+            .take(0)?;
+        Ok(rows.into_iter().map(|r| (r.owner, r.id)).collect())
     }
 
     /// Removes a calendar's events, then its stored objects, [`DELETE_BATCH`] rows per
@@ -860,7 +883,7 @@ impl ConnectionStore {
         ctag: Option<String>,
     ) -> Result<(), StoreError> {
         self.db
-            .query("UPDATE type::record('calendar', $id) SET sync_token = $sync_token, ctag = $ctag, removal_pending = NONE, last_synced_at = time::now()")
+            .query("UPDATE type::record('calendar', $id) SET sync_token = $sync_token, ctag = $ctag, removal_pending = NONE, last_synced_at = time::now() WHERE selected = true")
             .bind(("id", calendar.to_string()))
             .bind(("sync_token", sync_token))
             .bind(("ctag", ctag))
@@ -876,7 +899,7 @@ impl ConnectionStore {
         fingerprint: &str,
     ) -> Result<(), StoreError> {
         self.db
-            .query("UPDATE type::record('calendar', $id) SET removal_pending = $fingerprint")
+            .query("UPDATE type::record('calendar', $id) SET removal_pending = $fingerprint WHERE selected = true")
             .bind(("id", calendar.to_string()))
             .bind(("fingerprint", fingerprint.to_string()))
             .await?
@@ -892,7 +915,7 @@ impl ConnectionStore {
     ) -> Result<(), StoreError> {
         self.db
             .query(
-                "UPDATE type::record('calendar', $id) SET expanded_from = $from, expanded_to = $to",
+                "UPDATE type::record('calendar', $id) SET expanded_from = $from, expanded_to = $to WHERE selected = true",
             )
             .bind(("id", calendar.to_string()))
             .bind(("from", window.0))

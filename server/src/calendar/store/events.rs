@@ -894,8 +894,9 @@ impl EventStore {
             .db
             .query(format!(
                 "BEGIN TRANSACTION;
-                 -- A connection deleted while its sync runs stays deleted: no zombie events.
-                 IF array::len((SELECT VALUE id FROM calendar WHERE id = type::record('calendar', $calendar))) = 0 {{
+                 -- A connection deleted, or a calendar unticked, while its sync runs stays so:
+                 -- no zombie events.
+                 IF array::len((SELECT VALUE id FROM calendar WHERE id = type::record('calendar', $calendar) AND selected = true)) = 0 {{
                     THROW 'calendar_gone';
                  }};
                  FOR $o IN $objects {{
