@@ -15,6 +15,7 @@ use crate::text::normalize_email;
 use super::caldav::{CalDavClient, CalDavError, Credentials, Multiget, SyncDelta};
 use super::ical;
 use super::model::{hex_color, AttendeeRecord, EventRecord, SyncFailure, SyncOutcome, When};
+use super::store::events::UNTICKED;
 use super::store::ConnectionRow;
 use super::writer::{own_addresses, CalendarWriter, ObjectToStore, Removal, SyncStores};
 
@@ -153,9 +154,9 @@ pub async fn sync_connection(
             Ok(()) => {}
             Err(Failure::Suspicious(message)) => suspicious.push(message),
             Err(Failure::Dav(e)) => return Err(explain(&e)),
-            // Unticked (or its connection deleted) while this sync ran: what it stored goes
-            // with the calendar's other events, and nothing more is stored.
-            Err(Failure::Store(crate::error::StoreError::NotFound("calendar"))) => {}
+            // Unticked while this sync ran: what it stored goes with the calendar's other
+            // events, and nothing more is stored.
+            Err(Failure::Store(crate::error::StoreError::NotFound(UNTICKED))) => {}
             Err(Failure::Store(e)) => return Err(SyncFailure::storage(e)),
         }
     }

@@ -888,7 +888,9 @@ async fn a_sync_that_outlives_its_calendar_being_unticked_stores_nothing() {
     assert!(
         matches!(
             written,
-            Err(server::error::StoreError::NotFound("calendar"))
+            Err(server::error::StoreError::NotFound(
+                server::calendar::store::events::UNTICKED
+            ))
         ),
         "{written:?}"
     );

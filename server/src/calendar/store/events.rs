@@ -24,6 +24,10 @@ pub(crate) const DELETE_BATCH_FOR_CALENDAR: [&str; 2] = [
      DELETE $batch;",
 ];
 
+/// What a write into a calendar unticked meanwhile is refused as (`StoreError::NotFound`): the
+/// sync skips that calendar, where one whose connection was deleted fails.
+pub const UNTICKED: &str = "ticked calendar";
+
 /// Occurrences removed per statement when an object has more than one transaction holds.
 const CLEAR_BATCH: usize = 500;
 
@@ -789,6 +793,9 @@ impl EventStore {
                 .await;
         }
         match result {
+            Err(e) if e.to_string().contains("calendar_unticked") => {
+                return Err(StoreError::NotFound(UNTICKED))
+            }
             Err(e) if e.to_string().contains("calendar_gone") => {
                 return Err(StoreError::NotFound("calendar"))
             }
@@ -852,6 +859,9 @@ impl EventStore {
                     .await;
             }
             match result {
+                Err(e) if e.to_string().contains("calendar_unticked") => {
+                    return Err(StoreError::NotFound(UNTICKED))
+                }
                 Err(e) if e.to_string().contains("calendar_gone") => {
                     return Err(StoreError::NotFound("calendar"))
                 }
@@ -896,8 +906,11 @@ impl EventStore {
                 "BEGIN TRANSACTION;
                  -- A connection deleted, or a calendar unticked, while its sync runs stays so:
                  -- no zombie events.
-                 IF array::len((SELECT VALUE id FROM calendar WHERE id = type::record('calendar', $calendar) AND selected = true)) = 0 {{
+                 IF array::len((SELECT VALUE id FROM calendar WHERE id = type::record('calendar', $calendar))) = 0 {{
                     THROW 'calendar_gone';
+                 }};
+                 IF array::len((SELECT VALUE id FROM calendar WHERE id = type::record('calendar', $calendar) AND selected = true)) = 0 {{
+                    THROW 'calendar_unticked';
                  }};
                  FOR $o IN $objects {{
                     DELETE event WHERE calendar = $calendar AND href = $o.href;
