@@ -809,6 +809,24 @@ async fn an_object_stored_meanwhile_is_replaced_not_duplicated() {
     assert_eq!(others.len(), 2, "{others:?}");
 }
 
+/// What a sync still running would write next into `calendar`: one new meeting.
+async fn write_late(
+    f: &Fixture,
+    calendar: &CalendarRow,
+) -> Result<server::calendar::model::Changes, server::error::StoreError> {
+    let late = hour_long("late-1", "Late", Utc::now() + chrono::Duration::hours(3));
+    let write = ObjectWrite {
+        known: false,
+        href: "/alice/work/late.ics",
+        etag: "\"late\"",
+        data: None,
+        events: &[late],
+    };
+    (f.calendars.events)
+        .replace_objects(&f.user.id, calendar.key(), &[write], &Default::default())
+        .await
+}
+
 #[tokio::test]
 async fn a_sync_that_outlives_its_deleted_connection_stores_nothing() {
     let (_radicale, f, id) = connected_with_one_event().await;
@@ -817,23 +835,7 @@ async fn a_sync_that_outlives_its_deleted_connection_stores_nothing() {
     assert!(events(&f.db).await.is_empty());
 
     // What a sync still running at that moment would write next.
-    let late = hour_long("late-1", "Late", Utc::now() + chrono::Duration::hours(3));
-    let written = f
-        .calendars
-        .events
-        .replace_objects(
-            &f.user.id,
-            calendar.key(),
-            &[ObjectWrite {
-                known: false,
-                href: "/alice/work/late.ics",
-                etag: "\"late\"",
-                data: None,
-                events: &[late],
-            }],
-            &Default::default(),
-        )
-        .await;
+    let written = write_late(&f, &calendar).await;
     assert!(written.is_err(), "{written:?}");
     assert!(events(&f.db).await.is_empty(), "no zombie events");
     let objects: Vec<Value> =
@@ -868,23 +870,7 @@ async fn a_sync_that_outlives_its_calendar_being_unticked_stores_nothing() {
         .unwrap();
     assert!(events(&f.db).await.is_empty());
 
-    let late = hour_long("late-1", "Late", Utc::now() + chrono::Duration::hours(3));
-    let written = f
-        .calendars
-        .events
-        .replace_objects(
-            &f.user.id,
-            calendar.key(),
-            &[ObjectWrite {
-                known: false,
-                href: "/alice/work/late.ics",
-                etag: "\"late\"",
-                data: None,
-                events: &[late],
-            }],
-            &Default::default(),
-        )
-        .await;
+    let written = write_late(&f, &calendar).await;
     assert!(
         matches!(
             written,
