@@ -301,6 +301,7 @@ async fn bench() {
                 }],
                 sync_frequency: Default::default(),
             },
+            |_| None,
         )
         .await
         .unwrap();

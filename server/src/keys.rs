@@ -103,13 +103,11 @@ mod tests {
                         calendars: Vec::new(),
                         sync_frequency: Default::default(),
                     },
+                    |id| {
+                        let seal = crate::calendar::credentials::seal;
+                        Some(seal(&running, "user-1", id, "old password"))
+                    },
                 )
-                .await
-                .unwrap();
-            let sealed =
-                crate::calendar::credentials::seal(&running, "user-1", &id, "old password");
-            store
-                .set_credential("user-1", &id, Some(sealed))
                 .await
                 .unwrap();
             ids.push(id);

@@ -94,7 +94,7 @@ mod tests {
     #[tokio::test]
     async fn progress_counts_across_calendars_and_ends_with_the_sync() {
         let connections = ConnectionStore::new(crate::db::memory().await.unwrap());
-        let id = (connections.create("u1", NewConnection::example(Vec::new())))
+        let id = (connections.create("u1", NewConnection::example(Vec::new()), |_| None))
             .await
             .unwrap();
         let stored = || async { connections.row("u1", &id).await.unwrap().progress };

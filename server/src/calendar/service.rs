@@ -411,16 +411,16 @@ impl Calendars {
                     calendars,
                     sync_frequency: input.sync_frequency.unwrap_or_default(),
                 },
+                |id| {
+                    let password = account.password.expose_secret();
+                    Some(credentials::seal(
+                        &self.settings.keyring,
+                        &user.id,
+                        id,
+                        password,
+                    ))
+                },
             )
-            .await?;
-        let sealed = credentials::seal(
-            &self.settings.keyring,
-            &user.id,
-            &id,
-            account.password.expose_secret(),
-        );
-        self.connections
-            .set_credential(&user.id, &id, Some(sealed))
             .await?;
         self.reported(&user.id, &id, &addresses, true).await?;
         // The first sync runs in the background: the page shows its progress.

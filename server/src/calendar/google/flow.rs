@@ -274,6 +274,7 @@ impl GoogleConnect {
                             calendars,
                             sync_frequency: Default::default(),
                         },
+                        |id| Some(tokens.seal(&self.keyring, owner, id)),
                     )
                     .await?;
                 (id, true)

@@ -256,12 +256,20 @@ impl ConnectionStore {
         }
     }
 
-    pub async fn create(&self, owner: &str, new: NewConnection) -> Result<String, StoreError> {
+    /// Creates a connection with its credential (`seal` seals it for the new id): one that
+    /// exists without its credential would be synced by another process's scheduler meanwhile,
+    /// and fail.
+    pub async fn create(
+        &self,
+        owner: &str,
+        new: NewConnection,
+        seal: impl FnOnce(&str) -> Option<String>,
+    ) -> Result<String, StoreError> {
         let id = new_id();
         self.db
             .query(
                 "CREATE $rid CONTENT { owner: $owner, provider: $provider, name: $name, server_url: $url, username: $username,
-                   account_email: $account, credential: NONE, sync_enabled: true, auto_log: false, days_back: $back,
+                   account_email: $account, credential: $credential, sync_enabled: true, auto_log: false, days_back: $back,
                    days_ahead: $ahead, sync_frequency: $frequency, show_out_of_office: false, last_sync_at: NONE, last_error: NONE, status: 'ok' }",
             )
             .bind(("rid", connection_rid(&id)?))
@@ -274,6 +282,7 @@ impl ConnectionStore {
             .bind(("back", DEFAULT_DAYS_BACK as i64))
             .bind(("ahead", DEFAULT_DAYS_AHEAD as i64))
             .bind(("frequency", new.sync_frequency.as_str().to_string()))
+            .bind(("credential", seal(&id)))
             .await?
             .check()?;
         let calendars = self.upsert_calendars(owner, &id, &new.calendars).await;
@@ -1080,7 +1089,7 @@ mod tests {
         let store = ConnectionStore::new(db.clone());
         let owner = crate::ids::new_id();
         let new = NewConnection::example(vec![calendar("home"), calendar("work")]);
-        let id = store.create(&owner, new).await.unwrap();
+        let id = store.create(&owner, new, |_| None).await.unwrap();
         let ids: HashMap<String, String> = (store.calendars(&owner, &id).await.unwrap())
             .into_iter()
             .map(|c| (c.remote_id, c.id))
