@@ -10,6 +10,10 @@ pub enum StoreError {
     Db(#[from] surrealdb::Error),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A write into a calendar unticked while its sync ran: that sync skips the calendar (its
+    /// events are being removed with it).
+    #[error("the calendar is no longer synced")]
+    Unticked,
     #[error("invalid input: {0}")]
     Invalid(String),
     #[error("conflict: {0}")]
@@ -48,6 +52,7 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(what) => AppError::NotFound(capitalize(what)),
+            StoreError::Unticked => AppError::NotFound("Calendar".into()),
             StoreError::Invalid(message) => AppError::Invalid(message),
             StoreError::Conflict(message) => AppError::Conflict(message),
             StoreError::RateLimited(minutes) => AppError::RateLimited(minutes),

@@ -490,6 +490,21 @@ UPDATE calendar SET clearing = true WHERE selected = false
 UPDATE event SET unknown_guests = false WHERE status = 'cancelled' AND unknown_guests = true;
 "#,
     },
+    Migration {
+        version: 24,
+        name: "an unticked calendar's clearing marked alive, found by an index",
+        sql: r#"
+-- When an unticked calendar's clearing last made progress (NONE: not being cleared). The
+-- scheduler finishes only one stalled for a sync lease, not one an Edit request is at, and
+-- finds them from the index every round instead of reading every calendar.
+DEFINE FIELD IF NOT EXISTS clearing_since ON calendar TYPE option<datetime>;
+DEFINE INDEX IF NOT EXISTS calendar_clearing ON calendar FIELDS clearing_since;
+-- Marked by migration 23, or by an Edit of a version that had the flag: stalled already.
+UPDATE calendar SET clearing_since = time::now() - 1d WHERE clearing = true;
+UPDATE calendar UNSET clearing WHERE clearing != NONE;
+REMOVE FIELD IF EXISTS clearing ON calendar;
+"#,
+    },
 ];
 
 #[derive(Debug, SurrealValue)]
@@ -713,6 +728,24 @@ mod tests {
             .take(0)
             .unwrap();
         assert_eq!(clearing, vec!["k"]);
+
+        // Migration 24 takes the mark over as a stalled clearing's time.
+        let migration = MIGRATIONS.iter().find(|m| m.version == 24).unwrap();
+        db.query(migration.sql).await.unwrap().check().unwrap();
+        let stalled: Vec<String> = db
+            .query("SELECT VALUE record::id(id) FROM calendar WHERE clearing_since < time::now() - 1h AND clearing_since IS NOT NONE")
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+        assert_eq!(stalled, vec!["k"]);
+        let flags: Vec<Option<bool>> = db
+            .query("SELECT VALUE clearing FROM calendar")
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+        assert_eq!(flags, vec![None, None, None]);
     }
 
     #[tokio::test]

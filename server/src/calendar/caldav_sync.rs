@@ -15,7 +15,6 @@ use crate::text::normalize_email;
 use super::caldav::{CalDavClient, CalDavError, Credentials, Multiget, SyncDelta};
 use super::ical;
 use super::model::{hex_color, AttendeeRecord, EventRecord, SyncFailure, SyncOutcome, When};
-use super::store::events::UNTICKED;
 use super::store::ConnectionRow;
 use super::writer::{own_addresses, CalendarWriter, ObjectToStore, Removal, SyncStores};
 
@@ -156,7 +155,7 @@ pub async fn sync_connection(
             Err(Failure::Dav(e)) => return Err(explain(&e)),
             // Unticked while this sync ran: what it stored goes with the calendar's other
             // events, and nothing more is stored.
-            Err(Failure::Store(crate::error::StoreError::NotFound(UNTICKED))) => {}
+            Err(Failure::Store(crate::error::StoreError::Unticked)) => {}
             Err(Failure::Store(e)) => return Err(SyncFailure::storage(e)),
         }
     }

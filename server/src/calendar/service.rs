@@ -507,6 +507,7 @@ impl Calendars {
                     sync_frequency,
                     show_out_of_office: update.show_out_of_office,
                 },
+                self.settings.clock.as_ref(),
             )
             .await?;
         self.get(&user.id, &row.id).await
@@ -564,14 +565,26 @@ impl Calendars {
     }
 
     /// Clears the unticked calendars whose clearing stopped with its process (they stay hidden
-    /// until then, and every count of their user's meetings reads each row meanwhile).
+    /// until then, and every count of their user's meetings reads each row meanwhile): those
+    /// whose clearing made no progress for a lease's length, as for deletions, so one an Edit
+    /// request is clearing is left to it.
     async fn finish_stalled_clearings(&self) {
-        let stalled = match self.connections.unfinished_clearings().await {
+        let clock = self.settings.clock.as_ref();
+        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
+        let stalled = match self
+            .connections
+            .stalled_clearings(clock.now() - lease)
+            .await
+        {
             Ok(stalled) => stalled,
             Err(e) => return tracing::error!(error = %e, "looking for stalled clearings failed"),
         };
         for (owner, calendar) in &stalled {
-            if let Err(e) = self.connections.clear_calendar(owner, calendar).await {
+            if let Err(e) = self
+                .connections
+                .clear_calendar(owner, calendar, clock)
+                .await
+            {
                 tracing::error!(calendar = %calendar, error = %e, "clearing an unticked calendar failed");
             }
         }

@@ -854,30 +854,16 @@ async fn a_sync_that_outlives_its_calendar_being_unticked_stores_nothing() {
     let (_radicale, f, id) = connected_with_one_event().await;
     let calendar = first_calendar(&f, &id).await;
     let none = std::collections::HashSet::new();
-    let unticked = server::calendar::store::ConnectionSettings {
-        name: "Work",
-        selected: &none,
-        sync_enabled: true,
-        auto_log: false,
-        days_back: 30,
-        days_ahead: 60,
-        sync_frequency: Default::default(),
-        show_out_of_office: false,
-    };
+    let unticked = server::calendar::store::ConnectionSettings::new("Work", &none);
     (f.calendars.connections)
-        .update_settings(&f.user.id, &id, unticked)
+        .update_settings(&f.user.id, &id, unticked, &server::clock::SystemClock)
         .await
         .unwrap();
     assert!(events(&f.db).await.is_empty());
 
     let written = write_late(&f, &calendar).await;
     assert!(
-        matches!(
-            written,
-            Err(server::error::StoreError::NotFound(
-                server::calendar::store::events::UNTICKED
-            ))
-        ),
+        matches!(written, Err(server::error::StoreError::Unticked)),
         "{written:?}"
     );
     assert!(events(&f.db).await.is_empty(), "no zombie events");

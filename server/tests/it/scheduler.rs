@@ -884,6 +884,72 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
     );
 }
 
+/// An unticked calendar whose clearing stopped with its process (its events hidden, not yet
+/// removed) is cleared by a scheduler once the clearing has made no progress for a sync
+/// lease's length, not while the process clearing it may still be at work.
+#[tokio::test]
+async fn a_clearing_stopped_midway_is_finished_by_the_scheduler() {
+    let (radicale, clock, server) = setup().await;
+    let dana = server.user("cleared-midway@example.org").await;
+    let connection = connect(&dana, &radicale.base, false).await;
+    let owner = connection_owner(&server, &connection).await;
+    let calendars: Vec<String> = server
+        .services
+        .db
+        .query("SELECT VALUE record::id(id) FROM calendar WHERE connection = $id")
+        .bind(("id", connection.id.clone()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(stored_rows(&server, "event", &calendars).await, 1);
+    let upcoming = || async {
+        let list: MeetingList = dana
+            .call("list-meetings", &[("when", "upcoming"), ("page", "1")])
+            .await
+            .unwrap();
+        list.meetings.total
+    };
+    assert_eq!(upcoming().await, 1);
+
+    // Unticked by a process that stopped right after saving the dialog.
+    server
+        .services
+        .db
+        .query("UPDATE calendar SET selected = false, clearing_since = $now WHERE connection = $id")
+        .bind(("id", connection.id.clone()))
+        .bind(("now", clock.now()))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+    server::freshness::touched(&owner, server::freshness::Data::Calendar).await;
+    assert_eq!(upcoming().await, 0, "hidden while it waits");
+
+    let scheduler = scheduler(&server, 2);
+    let lease = Duration::from_std(server.services.calendars.settings.lease).unwrap();
+    clock.advance(lease - SECOND);
+    scheduler.tick().await.unwrap();
+    assert_eq!(
+        stored_rows(&server, "event", &calendars).await,
+        1,
+        "the clearing process may still be at work"
+    );
+
+    clock.advance(SECOND * 2);
+    scheduler.tick().await.unwrap();
+    assert_eq!(stored_rows(&server, "event", &calendars).await, 0);
+    assert_eq!(stored_rows(&server, "calendar_object", &calendars).await, 0);
+    let hidden = (server.services.calendars.connections)
+        .hidden_calendars(&owner)
+        .await
+        .unwrap();
+    assert!(
+        hidden.is_empty(),
+        "cleared, so no longer hidden: {hidden:?}"
+    );
+}
+
 /// A connection deleted while its sync waits on the server (and deleted twice at once, as a
 /// double click would): the deletion answers at once, the sync then stores nothing and records
 /// no run, and nothing of the connection is left.

@@ -14,7 +14,6 @@ use super::oauth::{GoogleOAuth, OAuthError};
 use super::tokens::TokenSet;
 use super::GoogleSettings;
 use crate::calendar::model::{SyncFailure, SyncOutcome};
-use crate::calendar::store::events::UNTICKED;
 use crate::calendar::store::{ConnectionRow, ConnectionStore};
 use crate::calendar::writer::{own_addresses, CalendarWriter, SyncStores};
 use crate::matcher::Index;
@@ -182,7 +181,7 @@ pub async fn sync_connection(
             Err(Failure::Auth(f)) => return Err(f),
             // Unticked while this sync ran: what it stored goes with the calendar's other
             // events, and nothing more is stored.
-            Err(Failure::Store(crate::error::StoreError::NotFound(UNTICKED))) => {}
+            Err(Failure::Store(crate::error::StoreError::Unticked)) => {}
             Err(Failure::Store(e)) => return Err(SyncFailure::storage(e)),
         }
     }

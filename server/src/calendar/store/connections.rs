@@ -197,6 +197,22 @@ pub struct ConnectionSettings<'a> {
     pub show_out_of_office: bool,
 }
 
+impl<'a> ConnectionSettings<'a> {
+    /// A new connection's settings (as "Connect" stores them) named `name`, syncing `selected`.
+    pub fn new(name: &'a str, selected: &'a HashSet<String>) -> Self {
+        ConnectionSettings {
+            name,
+            selected,
+            sync_enabled: true,
+            auto_log: false,
+            days_back: DEFAULT_DAYS_BACK,
+            days_ahead: DEFAULT_DAYS_AHEAD,
+            sync_frequency: SyncFrequency::default(),
+            show_out_of_office: false,
+        }
+    }
+}
+
 /// A calendar's display name and colour, for meeting cards.
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
@@ -246,6 +262,14 @@ pub(crate) fn connection_rid(id: &str) -> Result<RecordId, StoreError> {
 struct ClearingRow {
     owner: String,
     id: String,
+}
+
+/// A long removal (a connection's deletion, an unticked calendar's clearing) marks `field` of
+/// `record` at each batch, so the scheduler resumes only one that stalled.
+struct Alive<'a> {
+    record: RecordId,
+    field: &'static str,
+    clock: &'a dyn Clock,
 }
 
 impl ConnectionStore {
@@ -501,7 +525,9 @@ impl ConnectionStore {
 
     /// Saves the Edit dialog; unticked calendars drop their cursors at once and their events
     /// and stored objects right after, a batch per transaction (a large calendar's in one
-    /// did not fit the engine); their events are hidden meanwhile ([`Self::hidden_calendars`]).
+    /// did not fit the engine); their events are hidden meanwhile ([`Self::hidden_calendars`]),
+    /// and each batch marks the clearing alive at the clock's time (one that stalls is finished
+    /// by the scheduler, [`Self::stalled_clearings`]).
     /// A calendar ticked again is first cleared of what an interrupted clearing left, and
     /// starts afresh. Switching out-of-office entries on or off drops every calendar's sync
     /// cursor, so the next sync lists everything again: the entries it skipped come in, or the
@@ -511,6 +537,7 @@ impl ConnectionStore {
         owner: &str,
         id: &str,
         settings: ConnectionSettings<'_>,
+        clock: &dyn Clock,
     ) -> Result<(), StoreError> {
         let row = self.row(owner, id).await?;
         let relist = row.provider == Provider::Google
@@ -521,8 +548,9 @@ impl ConnectionStore {
             .iter()
             .filter(|c| !c.selected && settings.selected.contains(&c.remote_id))
         {
-            self.clear_calendar(owner, &calendar.id).await?;
+            self.clear_calendar(owner, &calendar.id, clock).await?;
         }
+        let now = clock.now();
         crate::db::retrying(|| async {
             let response = self
                 .db
@@ -530,7 +558,7 @@ impl ConnectionStore {
                     "BEGIN TRANSACTION;
                      UPDATE $rid SET name = $name, sync_enabled = $sync, auto_log = $auto, days_back = $back, days_ahead = $ahead, sync_frequency = $frequency, show_out_of_office = $ooo WHERE owner = $owner;
                      IF $relist { UPDATE calendar SET sync_token = NONE WHERE owner = $owner AND connection = $id; };
-                     UPDATE calendar SET clearing = true WHERE owner = $owner AND connection = $id AND selected = true AND remote_id NOTINSIDE $selected;
+                     UPDATE calendar SET clearing_since = $now WHERE owner = $owner AND connection = $id AND selected = true AND remote_id NOTINSIDE $selected;
                      UPDATE calendar SET selected = (remote_id IN $selected) WHERE owner = $owner AND connection = $id;
                      UPDATE calendar SET sync_token = NONE, ctag = NONE, removal_pending = NONE, expanded_from = NONE, expanded_to = NONE WHERE owner = $owner AND connection = $id AND selected = false;
                      COMMIT TRANSACTION;",
@@ -547,6 +575,7 @@ impl ConnectionStore {
                 .bind(("ooo", settings.show_out_of_office))
                 .bind(("relist", relist))
                 .bind(("selected", selected.clone()))
+                .bind(("now", now))
                 .await?;
             crate::db::check_all(response)?;
             Ok(())
@@ -558,19 +587,29 @@ impl ConnectionStore {
             .iter()
             .filter(|c| !settings.selected.contains(&c.remote_id))
         {
-            self.clear_calendar(owner, &calendar.id).await?;
+            self.clear_calendar(owner, &calendar.id, clock).await?;
         }
         Ok(())
     }
 
     /// Removes an unticked calendar's stored objects and events, a batch per transaction, and
     /// zeroes its count; it is no longer hidden after.
-    pub async fn clear_calendar(&self, owner: &str, calendar: &str) -> Result<(), StoreError> {
-        self.clear_calendar_rows(owner, calendar, None).await?;
+    pub async fn clear_calendar(
+        &self,
+        owner: &str,
+        calendar: &str,
+        clock: &dyn Clock,
+    ) -> Result<(), StoreError> {
+        let alive = Alive {
+            record: RecordId::new("calendar", calendar),
+            field: "clearing_since",
+            clock,
+        };
+        self.clear_calendar_rows(owner, calendar, &alive).await?;
         crate::db::retrying(|| async {
             self.db
                 .query(
-                    "UPDATE type::record('calendar', $calendar) SET event_count = 0, recount = false, clearing = NONE",
+                    "UPDATE type::record('calendar', $calendar) SET event_count = 0, recount = false, clearing_since = NONE",
                 )
                 .bind(("calendar", calendar.to_string()))
                 .await?
@@ -582,28 +621,32 @@ impl ConnectionStore {
         Ok(())
     }
 
-    /// Unticked calendars whose events were still being removed when their process stopped
-    /// (owner, calendar), to be cleared again.
-    pub async fn unfinished_clearings(&self) -> Result<Vec<(String, String)>, StoreError> {
+    /// Unticked calendars whose clearing made no progress since `stalled_before` (its process
+    /// stopped), to be cleared again (owner, calendar). Read from the index: the scheduler
+    /// asks every round.
+    pub async fn stalled_clearings(
+        &self,
+        stalled_before: DateTime<Utc>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
         let rows: Vec<ClearingRow> = self
             .db
-            .query("SELECT owner, record::id(id) AS id FROM calendar WHERE clearing = true AND selected = false")
+            .query("SELECT owner, record::id(id) AS id FROM calendar WHERE clearing_since IS NOT NONE AND clearing_since < $before AND selected = false")
+            .bind(("before", stalled_before))
             .await?
             .take(0)?;
         Ok(rows.into_iter().map(|r| (r.owner, r.id)).collect())
     }
 
     /// Removes a calendar's events, then its stored objects, [`DELETE_BATCH`] rows per
-    /// statement; with `deleting`, marks that connection's deletion alive at each batch.
+    /// statement, marking the removal `alive` at each batch.
     async fn clear_calendar_rows(
         &self,
         owner: &str,
         calendar: &str,
-        deleting: Option<(&RecordId, &dyn Clock)>,
+        alive: &Alive<'_>,
     ) -> Result<(), StoreError> {
         for batch in events::DELETE_BATCH_FOR_CALENDAR {
             loop {
-                let alive = deleting.map(|(rid, clock)| (rid, clock.now()));
                 let removed = self.delete_batch(owner, alive, batch, calendar).await?;
                 if removed > 0 {
                     touched(owner, Data::Calendar).await;
@@ -699,6 +742,11 @@ impl ConnectionStore {
         clock: &dyn Clock,
     ) -> Result<Option<Vec<String>>, StoreError> {
         let rid = connection_rid(id)?;
+        let alive = Alive {
+            record: rid.clone(),
+            field: "deleting_since",
+            clock,
+        };
         let deleting: Vec<Deleting> = self
             .db
             .query("SELECT owner, record::id(id) AS id, deleting_calendars ?? [] AS calendars, deleting_addresses ?? [] AS addresses FROM $rid WHERE owner = $owner AND deleting_since IS NOT NONE")
@@ -710,8 +758,7 @@ impl ConnectionStore {
             return Ok(None);
         };
         for calendar in &deleting.calendars {
-            self.clear_calendar_rows(owner, calendar, Some((&rid, clock)))
-                .await?;
+            self.clear_calendar_rows(owner, calendar, &alive).await?;
         }
         Ok(Some(deleting.addresses))
     }
@@ -747,30 +794,30 @@ impl ConnectionStore {
     }
 
     /// Runs one of [`events::DELETE_BATCH_FOR_CALENDAR`] for up to [`DELETE_BATCH`] rows of one
-    /// calendar, marking a deletion (`alive`: the connection, the time) alive; returns how many
-    /// rows went.
+    /// calendar, marking the removal `alive`; returns how many rows went.
     async fn delete_batch(
         &self,
         owner: &str,
-        alive: Option<(&RecordId, DateTime<Utc>)>,
+        alive: &Alive<'_>,
         batch: &'static str,
         calendar: &str,
     ) -> Result<usize, StoreError> {
-        let (rid, now) = alive.unzip();
         crate::db::retrying(|| async {
-            // Each statement is atomic on its own: a batch deleted is deleted.
+            // Each statement is atomic on its own: a batch deleted is deleted. UPDATE creates
+            // nothing: a calendar or connection gone meanwhile stays gone.
             let response = self
                 .db
                 .query(format!(
                     "{batch}
-                     IF $rid != NONE {{ UPDATE $rid SET deleting_since = $now; }};
-                     RETURN array::len($batch);"
+                     UPDATE $alive SET {} = $now;
+                     RETURN array::len($batch);",
+                    alive.field
                 ))
                 .bind(("calendar", calendar.to_string()))
                 .bind(("owner", owner.to_string()))
                 .bind(("limit", DELETE_BATCH))
-                .bind(("rid", rid.cloned()))
-                .bind(("now", now))
+                .bind(("alive", alive.record.clone()))
+                .bind(("now", alive.clock.now()))
                 .await?;
             let mut response = crate::db::check_all(response)?;
             let removed: Option<i64> = response.take(3)?;
@@ -791,7 +838,7 @@ impl ConnectionStore {
                     .db
                     .query(
                         "SELECT VALUE deleting_calendars ?? [] FROM connection WHERE owner = $owner AND deleting_since IS NOT NONE;
-                         SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND selected = false AND clearing = true;",
+                         SELECT VALUE record::id(id) FROM calendar WHERE owner = $owner AND selected = false AND clearing_since IS NOT NONE;",
                     )
                     .bind(("owner", owner.to_string()))
                     .await?;
@@ -1113,17 +1160,12 @@ mod tests {
         assert!(hidden().await.is_empty());
 
         let selected = HashSet::from(["work".to_string()]);
-        let settings = ConnectionSettings {
-            name: "Work",
-            selected: &selected,
-            sync_enabled: true,
-            auto_log: false,
-            days_back: 30,
-            days_ahead: 60,
-            sync_frequency: Default::default(),
-            show_out_of_office: false,
-        };
-        store.update_settings(&owner, &id, settings).await.unwrap();
+        let settings = ConnectionSettings::new("Work", &selected);
+        let clock = crate::clock::SystemClock;
+        store
+            .update_settings(&owner, &id, settings, &clock)
+            .await
+            .unwrap();
         let left: Vec<String> = db
             .query("SELECT VALUE uid FROM event WHERE owner = $owner")
             .bind(("owner", owner.clone()))
@@ -1135,7 +1177,7 @@ mod tests {
         assert!(hidden().await.is_empty(), "and it is not hidden after");
 
         // A clearing that stopped midway (the process died) keeps the calendar hidden.
-        db.query("UPDATE type::record('calendar', $calendar) SET clearing = true")
+        db.query("UPDATE type::record('calendar', $calendar) SET clearing_since = time::now()")
             .bind(("calendar", ids["home"].clone()))
             .await
             .unwrap()

@@ -24,10 +24,6 @@ pub(crate) const DELETE_BATCH_FOR_CALENDAR: [&str; 2] = [
      DELETE $batch;",
 ];
 
-/// What a write into a calendar unticked meanwhile is refused as (`StoreError::NotFound`): the
-/// sync skips that calendar, where one whose connection was deleted fails.
-pub const UNTICKED: &str = "ticked calendar";
-
 /// Occurrences removed per statement when an object has more than one transaction holds.
 const CLEAR_BATCH: usize = 500;
 
@@ -792,15 +788,7 @@ impl EventStore {
                 .write_objects(owner, calendar, (&all, &[]), Some(&keys), &rows)
                 .await;
         }
-        match result {
-            Err(e) if e.to_string().contains("calendar_unticked") => {
-                return Err(StoreError::NotFound(UNTICKED))
-            }
-            Err(e) if e.to_string().contains("calendar_gone") => {
-                return Err(StoreError::NotFound("calendar"))
-            }
-            other => other?,
-        };
+        result?;
         Ok(Changes {
             added: after.difference(&before).count() as u64,
             changed: after.intersection(&before).count() as u64,
@@ -858,15 +846,7 @@ impl EventStore {
                     .write_objects(owner, calendar, (stored, &[]), Some(&keys), rows)
                     .await;
             }
-            match result {
-                Err(e) if e.to_string().contains("calendar_unticked") => {
-                    return Err(StoreError::NotFound(UNTICKED))
-                }
-                Err(e) if e.to_string().contains("calendar_gone") => {
-                    return Err(StoreError::NotFound("calendar"))
-                }
-                other => other?,
-            };
+            result?;
         }
         self.db
             .query("UPDATE calendar_object SET etag = $etag, data = $data WHERE calendar = $calendar AND href = $href")
@@ -906,10 +886,11 @@ impl EventStore {
                 "BEGIN TRANSACTION;
                  -- A connection deleted, or a calendar unticked, while its sync runs stays so:
                  -- no zombie events.
-                 IF array::len((SELECT VALUE id FROM calendar WHERE id = type::record('calendar', $calendar))) = 0 {{
+                 LET $ticked = (SELECT VALUE selected FROM type::record('calendar', $calendar));
+                 IF array::len($ticked) = 0 {{
                     THROW 'calendar_gone';
                  }};
-                 IF array::len((SELECT VALUE id FROM calendar WHERE id = type::record('calendar', $calendar) AND selected = true)) = 0 {{
+                 IF $ticked[0] != true {{
                     THROW 'calendar_unticked';
                  }};
                  FOR $o IN $objects {{
@@ -948,8 +929,13 @@ impl EventStore {
         touched(owner, Data::Calendar).await;
         // The cause, not the "not executed" every other statement of the failed transaction
         // reports: `replace_objects` reads it to tell a unique-index refusal.
-        check_all(response)?;
-        Ok(())
+        match check_all(response) {
+            Err(e) if e.to_string().contains("calendar_unticked") => Err(StoreError::Unticked),
+            Err(e) if e.to_string().contains("calendar_gone") => {
+                Err(StoreError::NotFound("calendar"))
+            }
+            other => other.map(|_| ()),
+        }
     }
 
     /// The occurrences stored for each of `hrefs` of one calendar.
