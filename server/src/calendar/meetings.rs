@@ -54,14 +54,29 @@ pub struct Meetings {
     day_shown: Arc<UserCache<ShownKey, Vec<Meeting>>>,
     /// The pages of people's meetings the user last saw.
     of_person: Arc<UserCache<PersonPageKey, Page<Meeting>>>,
-    /// The Meetings page's pages the user last saw, with how many their list holds.
-    listed: Arc<UserCache<ListKey, (Vec<Meeting>, u64)>>,
-    /// The Meetings page's counts, by the user's zone and the minute.
-    tab_counts: Arc<UserCache<(Tz, i64), [TabCounts; 2]>>,
+    /// The Meetings page's pages the user last saw.
+    listed: Arc<UserCache<ListKey, Vec<Meeting>>>,
+    /// The Meetings page's counts the user last saw: a selection's three tabs (its list's
+    /// total among them), or the other selection's one tab shown beside them.
+    tab_counts: Arc<UserCache<CountsKey, Vec<u64>>>,
 }
 
-/// How many meetings are upcoming, this week and past.
-type TabCounts = (u64, u64, u64);
+/// Which of the Meetings page's counts, in the user's zone and the minute they were read in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct CountsKey {
+    unmatched: bool,
+    /// One tab's, or all three (upcoming, this week, past).
+    tab: Option<MeetingsWhen>,
+    tz: Tz,
+    minute: i64,
+}
+
+/// The tabs in the order the Meetings page shows their counts.
+const TABS: [MeetingsWhen; 3] = [
+    MeetingsWhen::Upcoming,
+    MeetingsWhen::Week,
+    MeetingsWhen::Past,
+];
 
 /// A page of the Meetings page as asked, in the user's zone, and the minute it was read in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -129,7 +144,7 @@ impl Meetings {
             listed: Arc::new(
                 UserCache::new(&[Data::People, Data::Activities, Data::Calendar]).keeping(8),
             ),
-            tab_counts: Arc::new(UserCache::new(&[Data::Calendar])),
+            tab_counts: Arc::new(UserCache::new(&[Data::Calendar]).keeping(4)),
         }
     }
 
@@ -195,13 +210,13 @@ impl Meetings {
                 scope,
                 (from, to),
                 (now, now.with_timezone(&tz).date_naive()),
-                MEETINGS_PER_PAGE,
-                (page - 1) * MEETINGS_PER_PAGE,
+                (MEETINGS_PER_PAGE, (page - 1) * MEETINGS_PER_PAGE),
+                true,
             )
             .await?;
         Ok(Page {
             items: self.to_meetings(owner, rows).await?,
-            total,
+            total: total.unwrap_or_default(),
             page,
             per_page: MEETINGS_PER_PAGE,
         })
@@ -209,8 +224,9 @@ impl Meetings {
 
     /// A page of the Meetings page: all the user's meetings (every connection) or those with
     /// an unknown guest (`unmatched`), upcoming (soonest first), this week (Monday to Sunday in
-    /// the user's zone, in order) or past (newest first), with the counts for its tabs. Kept
-    /// like a person's pages, its counts apart (the same for every tab and page).
+    /// the user's zone, in order) or past (newest first), with the counts for its tabs (its
+    /// selection's three, the other's for this tab). Kept like a person's pages, the counts
+    /// apart (the same for every page), and only those shown are read.
     pub async fn list(
         &self,
         owner: &str,
@@ -226,31 +242,31 @@ impl Meetings {
             tz,
             minute: minute_of(now),
         };
-        let (meetings, total) = self
+        let meetings = self
             .listed
             .get_or_load(owner, asked, self.load_list(owner, asked, now))
             .await?;
-        let [all, unknown] = self
-            .tab_counts
-            .get_or_load(
-                owner,
-                (tz, asked.minute),
-                self.load_tab_counts(owner, tz, now),
-            )
-            .await?;
-        let (these, others) = if unmatched {
-            (unknown, all)
+        let counts = |unmatched: bool, tab: Option<MeetingsWhen>| {
+            let key = CountsKey {
+                unmatched,
+                tab,
+                tz,
+                minute: asked.minute,
+            };
+            let tabs = tab.map_or(TABS.to_vec(), |tab| vec![tab]);
+            self.tab_counts
+                .get_or_load(owner, key, self.load_counts(owner, key, tabs, now))
+        };
+        let (these, other) =
+            tokio::try_join!(counts(unmatched, None), counts(!unmatched, Some(when)))?;
+        let (upcoming, week, past) = (these[0], these[1], these[2]);
+        // The list's total is its tab's count.
+        let total = these[TABS.iter().position(|t| *t == when).unwrap_or(0)];
+        let (all, unknown) = if unmatched {
+            (other[0], total)
         } else {
-            (all, unknown)
+            (total, other[0])
         };
-        let (upcoming, week, past) = these;
-        let of_tab = |(upcoming, week, past): TabCounts| match when {
-            MeetingsWhen::Upcoming => upcoming,
-            MeetingsWhen::Week => week,
-            MeetingsWhen::Past => past,
-        };
-        // This tab's count is its list's (read with it, so its pages add up).
-        let (this_tab, other_tab) = (total, of_tab(others));
         Ok(MeetingList {
             meetings: Page {
                 items: meetings,
@@ -262,19 +278,19 @@ impl Meetings {
                 upcoming,
                 week,
                 past,
-                all: if unmatched { other_tab } else { this_tab },
-                unmatched: if unmatched { this_tab } else { other_tab },
+                all,
+                unmatched: unknown,
             },
         })
     }
 
-    /// One page of the Meetings page's list, joined, and how many the list holds.
+    /// One page of the Meetings page's list, joined.
     async fn load_list(
         &self,
         owner: &str,
         asked: ListKey,
         now: DateTime<Utc>,
-    ) -> Result<(Vec<Meeting>, u64), StoreError> {
+    ) -> Result<Vec<Meeting>, StoreError> {
         let ListKey {
             when,
             unmatched,
@@ -284,45 +300,44 @@ impl Meetings {
         } = asked;
         let today = now.with_timezone(&tz).date_naive();
         let clock = (now, today);
-        let among = if unmatched {
-            Among::Unknown
-        } else {
-            Among::All
-        };
+        let among = Among::of_meetings_page(unmatched);
         let (limit, start) = (MEETING_LIST_PER_PAGE, (page - 1) * MEETING_LIST_PER_PAGE);
         let events = &self.events;
-        let (rows, total) = match when {
+        let window = (limit, start);
+        let rows = match when {
             MeetingsWhen::Upcoming => {
                 let (scope, range) = (MeetingScope::Upcoming, (None, None));
-                (events.page(owner, among, scope, range, clock, limit, start)).await?
+                (events.page(owner, among, scope, range, clock, window, false))
+                    .await?
+                    .0
             }
             MeetingsWhen::Past => {
                 let (scope, range) = (MeetingScope::Past, (None, None));
-                (events.page(owner, among, scope, range, clock, limit, start)).await?
+                (events.page(owner, among, scope, range, clock, window, false))
+                    .await?
+                    .0
             }
             MeetingsWhen::Week => {
                 let week = this_week(today, tz);
                 (events.starting_between(owner, among, week, limit, start)).await?
             }
         };
-        Ok((self.to_meetings(owner, rows).await?, total))
+        self.to_meetings(owner, rows).await
     }
 
-    /// The Meetings page's counts (upcoming, this week, past) of all the user's meetings and
-    /// of those with an unknown guest.
-    async fn load_tab_counts(
+    /// Counts of the Meetings page's `tabs` (upcoming, this week, past) for all the user's
+    /// meetings or those with an unknown guest, in `tabs`' order.
+    async fn load_counts(
         &self,
         owner: &str,
-        tz: Tz,
+        key: CountsKey,
+        tabs: Vec<MeetingsWhen>,
         now: DateTime<Utc>,
-    ) -> Result<[TabCounts; 2], StoreError> {
-        let today = now.with_timezone(&tz).date_naive();
-        let (clock, week) = ((now, today), this_week(today, tz));
-        let (all, unknown) = tokio::try_join!(
-            self.events.counts(owner, Among::All, clock, week),
-            self.events.counts(owner, Among::Unknown, clock, week),
-        )?;
-        Ok([all, unknown])
+    ) -> Result<Vec<u64>, StoreError> {
+        let today = now.with_timezone(&key.tz).date_naive();
+        let (clock, week) = ((now, today), this_week(today, key.tz));
+        let among = Among::of_meetings_page(key.unmatched);
+        self.events.counts(owner, among, clock, week, &tabs).await
     }
 
     /// What is on the user's calendars on `day` (`YYYY-MM-DD`, today when absent) in their

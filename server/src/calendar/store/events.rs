@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
-use app::models::{EventStatus, MatchReason, MeetingScope, Response};
+use app::models::{EventStatus, MatchReason, MeetingScope, MeetingsWhen, Response};
 
 use crate::calendar::model::{self, web_link, AttendeeRecord, Changes, EventRecord};
 use crate::db::{check_all, count_of, inlined, CountRow, Db, Literal};
@@ -75,28 +75,29 @@ impl Span {
 const UPCOMING: &str = "((all_day = true AND end_date != NONE AND end_date > $today) OR ((all_day = false OR end_date = NONE) AND ends_at > $now))";
 
 /// A page of the meetings `{AMONG}` selects (see [`Among`]) starting after `$now`, soonest
-/// first, and how many there are.
-const LATER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at > $now ORDER BY starts_at ASC LIMIT $limit START $start;
-    SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at > $now GROUP ALL;";
-/// A page of those that started by `$now` and ended, newest first, and how many started by then.
-const EARLIER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now AND NOT ({UPCOMING}) ORDER BY starts_at DESC LIMIT $limit START $start;
-    SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now GROUP ALL;";
+/// first (counted by [`COUNT_LATER`]).
+const LATER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at > $now ORDER BY starts_at ASC LIMIT $limit START $start;";
+/// A page of those that started by `$now` and ended, newest first (how many started by then:
+/// [`COUNT_STARTED`]).
+const EARLIER: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now AND NOT ({UPCOMING}) ORDER BY starts_at DESC LIMIT $limit START $start;";
 /// A page of those that started by `$now`, newest first.
 const STARTED: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now ORDER BY starts_at DESC LIMIT $limit START $skip";
 /// Those of them longer than a day that started before `$recent` and still run after it.
 const LONG_RUNNING: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner AND span = 'long' AND ends_at > $recent AND starts_at < $recent{AMONG}";
-/// A page of those starting in `[$from, $to)`, in order, and how many start from `$from` and
-/// from `$to` on (one-sided ranges, as in [`COUNTS`]).
-const STARTING_BETWEEN: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at >= $from AND starts_at < $to ORDER BY starts_at ASC LIMIT $limit START $start;
-    SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at >= $from GROUP ALL;
-    SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at >= $to GROUP ALL;";
-/// How many start after `$now`, started by `$now`, start from `$from` and from `$to` on. Each
-/// is a one-sided range, counted from the index's keys: SurrealDB 3.3 bounds a two-sided range
-/// on one side only and reads every row past it (1.6 s for a week at 100,000 meetings).
-const COUNTS: &str =
-    "SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at > $now GROUP ALL;
-    SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now GROUP ALL;
-    SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at >= $from GROUP ALL;
+/// A page of those starting in `[$from, $to)`, in order (counted by [`COUNT_WEEK`]).
+const STARTING_BETWEEN: &str = "SELECT {EVENT_FIELDS} FROM event WHERE owner = $owner{AMONG} AND starts_at >= $from AND starts_at < $to ORDER BY starts_at ASC LIMIT $limit START $start;";
+// The counts are one-sided ranges, read from the index's keys alone: SurrealDB 3.3 bounds a
+// two-sided range on one side only and reads every row past it (1.6 s for a week at 100,000
+// meetings).
+/// How many start after `$now`.
+const COUNT_LATER: &str =
+    "SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at > $now GROUP ALL;";
+/// How many started by `$now`.
+const COUNT_STARTED: &str =
+    "SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at <= $now GROUP ALL;";
+/// How many start from `$from` on, and from `$to` on: the difference starts in `[$from, $to)`.
+const COUNT_WEEK: &str =
+    "SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at >= $from GROUP ALL;
     SELECT count() AS n FROM event WHERE owner = $owner{AMONG} AND starts_at >= $to GROUP ALL;";
 /// Whether a user has occurrences stored before the unknown-guests flag existed.
 const UNFLAGGED: &str =
@@ -136,6 +137,15 @@ pub enum Among<'a> {
 }
 
 impl Among<'_> {
+    /// What the Meetings page lists: all the user's meetings, or those with an unknown guest.
+    pub fn of_meetings_page(unmatched: bool) -> Self {
+        if unmatched {
+            Among::Unknown
+        } else {
+            Among::All
+        }
+    }
+
     /// The condition added to `owner = $owner` (binds `$person`), along an index each.
     fn clause(self) -> &'static str {
         match self {
@@ -1060,7 +1070,8 @@ impl EventStore {
     }
 
     /// One page of the meetings `among` selects in `scope`, optionally overlapping
-    /// `[from, to)`, and how many there are in all.
+    /// `[from, to)`, and with `count` how many there are in all (a caller that has the count
+    /// from [`EventStore::counts`] spares reading it again).
     #[allow(clippy::too_many_arguments)]
     pub async fn page(
         &self,
@@ -1069,13 +1080,13 @@ impl EventStore {
         scope: MeetingScope,
         range: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         (now, today): (DateTime<Utc>, NaiveDate),
-        limit: u32,
-        start: u32,
-    ) -> Result<(Vec<EventRow>, u64), StoreError> {
+        (limit, start): (u32, u32),
+        count: bool,
+    ) -> Result<(Vec<EventRow>, Option<u64>), StoreError> {
         let hidden = self.hidden(owner).await?;
         let hidden = hidden.as_slice();
         if range.0.is_some() || range.1.is_some() {
-            return self
+            let (rows, total) = self
                 .page_between(
                     (owner, hidden),
                     among,
@@ -1085,7 +1096,8 @@ impl EventStore {
                     limit,
                     start,
                 )
-                .await;
+                .await?;
+            return Ok((rows, Some(total)));
         }
         // Whatever starts after now is upcoming, whatever started by now is past unless it is
         // still running ("ongoing", by the user's dates for all-day ones). Both sides are then
@@ -1095,14 +1107,18 @@ impl EventStore {
         let (start, limit) = (start as usize, limit as usize);
         let (sql, skip, take) = match scope {
             MeetingScope::Upcoming => (
-                LATER,
+                (LATER, COUNT_LATER),
                 start.saturating_sub(ongoing.len()),
                 limit - ongoing.len().saturating_sub(start).min(limit),
             ),
-            MeetingScope::Past => (EARLIER, start, limit),
+            MeetingScope::Past => ((EARLIER, COUNT_STARTED), start, limit),
+        };
+        let sql = match sql {
+            (rows, counted) if count => format!("{rows}{counted}"),
+            (rows, _) => rows.to_string(),
         };
         let mut response = self
-            .among((owner, hidden), among, sql, &[("now", now)])?
+            .among((owner, hidden), among, &sql, &[("now", now)])?
             .bind(("today", today.to_string()))
             .bind(("limit", take as i64))
             .bind(("start", skip as i64))
@@ -1112,7 +1128,11 @@ impl EventStore {
         } else {
             events(response.take(0)?)
         };
-        let counted = count_of(response.take(1)?);
+        let counted = if count {
+            Some(count_of(response.take(1)?))
+        } else {
+            None
+        };
         Ok(match scope {
             MeetingScope::Upcoming => (
                 ongoing
@@ -1122,9 +1142,12 @@ impl EventStore {
                     .cloned()
                     .chain(rows)
                     .collect(),
-                ongoing.len() as u64 + counted,
+                counted.map(|later| ongoing.len() as u64 + later),
             ),
-            MeetingScope::Past => (rows, counted.saturating_sub(ongoing.len() as u64)),
+            MeetingScope::Past => (
+                rows,
+                counted.map(|started| started.saturating_sub(ongoing.len() as u64)),
+            ),
         })
     }
 
@@ -1161,7 +1184,7 @@ impl EventStore {
         (from, to): (DateTime<Utc>, DateTime<Utc>),
         limit: u32,
         start: u32,
-    ) -> Result<(Vec<EventRow>, u64), StoreError> {
+    ) -> Result<Vec<EventRow>, StoreError> {
         let hidden = self.hidden(owner).await?;
         let mut response = self
             .among(
@@ -1173,38 +1196,57 @@ impl EventStore {
             .bind(("limit", limit as i64))
             .bind(("start", start as i64))
             .await?;
-        let rows = events(response.take(0)?);
-        let (from_on, to_on) = (count_of(response.take(1)?), count_of(response.take(2)?));
-        Ok((rows, from_on.saturating_sub(to_on)))
+        Ok(events(response.take(0)?))
     }
 
     /// How many of the meetings `among` selects are upcoming, past (as [`EventStore::page`]
-    /// splits them) and start in `week`: counted from index keys, with the few ongoing ones
-    /// read.
+    /// splits them) or start in `week`, for each of `tabs` in turn: counted from index keys,
+    /// with the few ongoing ones read.
     pub async fn counts(
         &self,
         owner: &str,
         among: Among<'_>,
         (now, today): (DateTime<Utc>, NaiveDate),
         (from, to): (DateTime<Utc>, DateTime<Utc>),
-    ) -> Result<(u64, u64, u64), StoreError> {
+        tabs: &[MeetingsWhen],
+    ) -> Result<Vec<u64>, StoreError> {
         let hidden = self.hidden(owner).await?;
-        let ongoing = self
-            .ongoing((owner, &hidden), among, now, today)
-            .await?
-            .len() as u64;
+        let ongoing = if tabs.iter().any(|t| *t != MeetingsWhen::Week) {
+            let ongoing = self.ongoing((owner, &hidden), among, now, today).await?;
+            ongoing.len() as u64
+        } else {
+            0
+        };
+        let sql: String = tabs
+            .iter()
+            .map(|tab| match tab {
+                MeetingsWhen::Upcoming => COUNT_LATER,
+                MeetingsWhen::Week => COUNT_WEEK,
+                MeetingsWhen::Past => COUNT_STARTED,
+            })
+            .collect();
         let mut response = self
             .among(
                 (owner, &hidden),
                 among,
-                COUNTS,
+                &sql,
                 &[("now", now), ("from", from), ("to", to)],
             )?
             .await?;
-        let later = count_of(response.take(0)?);
-        let started = count_of(response.take(1)?);
-        let week = count_of(response.take(2)?).saturating_sub(count_of(response.take(3)?));
-        Ok((later + ongoing, week, started.saturating_sub(ongoing)))
+        let mut statement = 0;
+        let mut next = || -> Result<u64, StoreError> {
+            statement += 1;
+            Ok(count_of(response.take(statement - 1)?))
+        };
+        tabs.iter()
+            .map(|tab| {
+                Ok(match tab {
+                    MeetingsWhen::Upcoming => next()? + ongoing,
+                    MeetingsWhen::Week => next()?.saturating_sub(next()?),
+                    MeetingsWhen::Past => next()?.saturating_sub(ongoing),
+                })
+            })
+            .collect()
     }
 
     /// The meetings `among` selects that started by `now` and are still running, soonest
@@ -1781,7 +1823,15 @@ mod tests {
                 (Among::All, "event_owner_time"),
                 (Among::Unknown, "event_owner_unknown_time"),
             ] {
-                for sql in [LATER, EARLIER, STARTED, STARTING_BETWEEN, COUNTS] {
+                for sql in [
+                    LATER,
+                    EARLIER,
+                    STARTED,
+                    STARTING_BETWEEN,
+                    COUNT_LATER,
+                    COUNT_STARTED,
+                    COUNT_WEEK,
+                ] {
                     checks.push((among.sql(sql, hiding), index));
                 }
             }

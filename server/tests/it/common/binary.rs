@@ -126,5 +126,14 @@ impl RondoServer {
 impl Drop for RondoServer {
     fn drop(&mut self) {
         self.kill();
+        // A failed test shows what the server said (its data directory goes with the test).
+        if std::thread::panicking() {
+            let log = self.log();
+            let from = (log.len().saturating_sub(20_000)..)
+                .find(|&i| log.is_char_boundary(i))
+                .unwrap_or(0);
+            let tail = &log[from..];
+            eprintln!("--- rondo serve's log, last part ---\n{tail}");
+        }
     }
 }

@@ -41,7 +41,7 @@ fn dana_calendar(radicale: &Radicale) -> String {
 
 /// Creates Dana's principal and calendar unless they exist.
 pub async fn dana_calendar_ready(radicale: &Radicale) {
-    let http = reqwest::Client::new();
+    let http = super::http();
     // Radicale creates the principal collection on first authenticated access.
     let _ = http
         .request(
@@ -78,13 +78,13 @@ async fn put(http: reqwest::Client, url: String, ics: String) {
 pub async fn dana_put(radicale: &Radicale, file: &str, ics: &str) {
     dana_calendar_ready(radicale).await;
     let url = format!("{}{file}", dana_calendar(radicale));
-    put(reqwest::Client::new(), url, ics.to_string()).await;
+    put(super::http(), url, ics.to_string()).await;
 }
 
 /// Deletes one object from Dana's calendar.
 pub async fn dana_delete(radicale: &Radicale, file: &str) {
     let url = format!("{}{file}", dana_calendar(radicale));
-    let status = reqwest::Client::new()
+    let status = super::http()
         .delete(&url)
         .basic_auth(DANA.0, Some(DANA.1))
         .send()
@@ -97,7 +97,7 @@ pub async fn dana_delete(radicale: &Radicale, file: &str) {
 /// Creates or replaces many `(file, ics)` objects, a few requests at a time.
 pub async fn dana_put_all(radicale: &Radicale, objects: Vec<(String, String)>) {
     dana_calendar_ready(radicale).await;
-    let http = reqwest::Client::new();
+    let http = super::http();
     let base = dana_calendar(radicale);
     let mut objects = objects.into_iter();
     let mut running = tokio::task::JoinSet::new();

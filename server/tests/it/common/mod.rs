@@ -7,6 +7,7 @@ pub mod radicale;
 pub mod surreal;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::error::AppError;
 use app::models::SignupMode;
@@ -15,6 +16,18 @@ use server::calendar::service::CalendarSettings;
 use server::clock::{Clock, SystemClock};
 use server::config::Config;
 use server::services::Services;
+
+/// How long a test waits for any one HTTP answer (Rondo's, Radicale's) before failing with
+/// the request named: a request that never ends would otherwise hold up the whole test run.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// An HTTP client for a test's helpers, with [`REQUEST_TIMEOUT`].
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .expect("HTTP client")
+}
 
 pub struct TestServer {
     pub base: String,
@@ -120,6 +133,7 @@ impl Client {
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .unwrap();
         Client {
@@ -226,7 +240,8 @@ impl Client {
         endpoint: &str,
         fields: &[(&str, &str)],
     ) -> Result<T, AppError> {
-        let response = self.send(endpoint, fields).await.expect("request");
+        let response =
+            (self.send(endpoint, fields).await).unwrap_or_else(|e| panic!("{endpoint}: {e}"));
         let status = response.status();
         let body = response.text().await.unwrap();
         if status.is_success() || status.is_redirection() {

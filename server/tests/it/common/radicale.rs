@@ -64,7 +64,12 @@ impl Radicale {
             .spawn()
             .expect("start Radicale (pip install radicale)");
         let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
+        // A hung answer fails the caller instead of holding up the run (also in the benchmark,
+        // which includes this file alone).
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(300))
+            .build()
+            .expect("HTTP client");
         let deadline = Instant::now() + Duration::from_secs(30);
         while http.get(format!("{base}/.web/")).send().await.is_err() {
             assert!(Instant::now() < deadline, "Radicale did not start");
