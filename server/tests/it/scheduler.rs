@@ -614,6 +614,19 @@ async fn a_sync_stops_when_another_process_took_its_lease() {
     );
 }
 
+/// The ids of a connection's calendars.
+async fn calendar_ids(server: &TestServer, connection: &str) -> Vec<String> {
+    server
+        .services
+        .db
+        .query("SELECT VALUE record::id(id) FROM calendar WHERE connection = $id")
+        .bind(("id", connection.to_string()))
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap()
+}
+
 /// How many rows of `table` a connection's calendars left (by the calendar ids it had).
 async fn stored_rows(server: &TestServer, table: &str, calendars: &[String]) -> usize {
     let ids: Vec<serde_json::Value> = server
@@ -778,15 +791,7 @@ async fn a_deletion_stopped_midway_is_finished_by_the_scheduler() {
         "Dana's planning first: {shown:?}"
     );
     let owner = connection_owner(&server, &connection).await;
-    let calendars: Vec<String> = server
-        .services
-        .db
-        .query("SELECT VALUE record::id(id) FROM calendar WHERE connection = $id")
-        .bind(("id", connection.id.clone()))
-        .await
-        .unwrap()
-        .take(0)
-        .unwrap();
+    let calendars = calendar_ids(&server, &connection.id).await;
     assert_eq!(stored_rows(&server, "event", &calendars).await, 541);
     let scheduler = scheduler(&server, 2);
     let calendars_service = &server.services.calendars;
@@ -893,15 +898,7 @@ async fn a_clearing_stopped_midway_is_finished_by_the_scheduler() {
     let dana = server.user("cleared-midway@example.org").await;
     let connection = connect(&dana, &radicale.base, false).await;
     let owner = connection_owner(&server, &connection).await;
-    let calendars: Vec<String> = server
-        .services
-        .db
-        .query("SELECT VALUE record::id(id) FROM calendar WHERE connection = $id")
-        .bind(("id", connection.id.clone()))
-        .await
-        .unwrap()
-        .take(0)
-        .unwrap();
+    let calendars = calendar_ids(&server, &connection.id).await;
     assert_eq!(stored_rows(&server, "event", &calendars).await, 1);
     let upcoming = || async {
         let list: MeetingList = dana
