@@ -191,6 +191,20 @@ async fn main() {
         services.todays_meetings(u, None, false).await
     })
     .await;
+    for (when, unmatched) in [
+        (app::models::MeetingsWhen::Upcoming, false),
+        (app::models::MeetingsWhen::Week, true),
+    ] {
+        let label = format!(
+            "meetings {when:?}{}, read afresh",
+            if unmatched { ", unmatched" } else { "" }
+        );
+        time(&label, || async {
+            touched(&u.id, Data::Calendar).await;
+            services.list_meetings(u, when, unmatched, 1).await
+        })
+        .await;
+    }
     time("todays meetings, after an activity", || async {
         touched(&u.id, Data::Activities).await;
         services.todays_meetings(u, None, false).await
