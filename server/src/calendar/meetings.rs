@@ -242,10 +242,6 @@ impl Meetings {
             tz,
             minute: minute_of(now),
         };
-        let meetings = self
-            .listed
-            .get_or_load(owner, asked, self.load_list(owner, asked, now))
-            .await?;
         let counts = |unmatched: bool, tab: Option<MeetingsWhen>| {
             let key = CountsKey {
                 unmatched,
@@ -257,8 +253,11 @@ impl Meetings {
             self.tab_counts
                 .get_or_load(owner, key, self.load_counts(owner, key, tabs, now))
         };
-        let (these, other) =
-            tokio::try_join!(counts(unmatched, None), counts(!unmatched, Some(when)))?;
+        let (meetings, these, other) = tokio::try_join!(
+            (self.listed).get_or_load(owner, asked, self.load_list(owner, asked, now)),
+            counts(unmatched, None),
+            counts(!unmatched, Some(when)),
+        )?;
         let (upcoming, week, past) = (these[0], these[1], these[2]);
         // The list's total is its tab's count.
         let total = these[TABS.iter().position(|t| *t == when).unwrap_or(0)];
