@@ -71,13 +71,6 @@ struct CountsKey {
     minute: i64,
 }
 
-/// The tabs in the order the Meetings page shows their counts.
-const TABS: [MeetingsWhen; 3] = [
-    MeetingsWhen::Upcoming,
-    MeetingsWhen::Week,
-    MeetingsWhen::Past,
-];
-
 /// A page of the Meetings page as asked, in the user's zone, and the minute it was read in.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct ListKey {
@@ -249,7 +242,8 @@ impl Meetings {
                 tz,
                 minute: asked.minute,
             };
-            let tabs = tab.map_or(TABS.to_vec(), |tab| vec![tab]);
+            // All three in the page's order (upcoming, this week, past), or the one.
+            let tabs = tab.map_or(MeetingsWhen::ALL.to_vec(), |tab| vec![tab]);
             self.tab_counts
                 .get_or_load(owner, key, self.load_counts(owner, key, tabs, now))
         };
@@ -260,7 +254,11 @@ impl Meetings {
         )?;
         let (upcoming, week, past) = (these[0], these[1], these[2]);
         // The list's total is its tab's count.
-        let total = these[TABS.iter().position(|t| *t == when).unwrap_or(0)];
+        let total = match when {
+            MeetingsWhen::Upcoming => upcoming,
+            MeetingsWhen::Week => week,
+            MeetingsWhen::Past => past,
+        };
         let (all, unknown) = if unmatched {
             (other[0], total)
         } else {

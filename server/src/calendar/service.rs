@@ -541,11 +541,8 @@ impl Calendars {
     /// wait could start a second finisher beside a live one whose re-match of a large calendar
     /// takes minutes, or whose clock is behind.
     pub async fn finish_stalled_deletions(&self) -> Result<usize, StoreError> {
-        let clock = self.settings.clock.as_ref();
-        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
-        let stalled = self
-            .connections
-            .stalled_deletions(clock.now() - lease)
+        let stalled = (self.connections)
+            .stalled_deletions(self.stalled_before())
             .await?;
         let mut finished = 0;
         for (owner, id) in &stalled {
@@ -570,24 +567,31 @@ impl Calendars {
     /// request is clearing is left to it.
     async fn finish_stalled_clearings(&self) {
         let clock = self.settings.clock.as_ref();
-        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
         let stalled = match self
             .connections
-            .stalled_clearings(clock.now() - lease)
+            .stalled_clearings(self.stalled_before())
             .await
         {
             Ok(stalled) => stalled,
             Err(e) => return tracing::error!(error = %e, "looking for stalled clearings failed"),
         };
         for (owner, calendar) in &stalled {
+            let clearing = std::slice::from_ref(calendar);
             if let Err(e) = self
                 .connections
-                .clear_calendar(owner, calendar, clock)
+                .clear_calendars(owner, clearing, clock)
                 .await
             {
                 tracing::error!(calendar = %calendar, error = %e, "clearing an unticked calendar failed");
             }
         }
+    }
+
+    /// Before when a deletion or clearing that made no progress has stalled: a sync lease's
+    /// length ago.
+    fn stalled_before(&self) -> chrono::DateTime<chrono::Utc> {
+        let lease = chrono::Duration::from_std(self.settings.lease).unwrap_or_default();
+        self.settings.clock.now() - lease
     }
 
     /// Records the addresses a connection reports as the user's (`replace`: all of them, so

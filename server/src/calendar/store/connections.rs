@@ -264,12 +264,18 @@ struct ClearingRow {
     id: String,
 }
 
-/// A long removal (a connection's deletion, an unticked calendar's clearing) marks `field` of
-/// `record` at each batch, so the scheduler resumes only one that stalled.
+/// Unticked calendars whose clearing made no progress since `$before`. Bounded below too: NONE
+/// sorts first in the index, and every calendar not being cleared has it.
+const STALLED_CLEARINGS: &str = "SELECT owner, record::id(id) AS id FROM calendar WHERE clearing_since > d'1970-01-01T00:00:00Z' AND clearing_since < $before AND selected = false";
+
+/// A long removal (a connection's deletion, unticked calendars' clearing) marks `field` of
+/// `records` at each batch, so the scheduler resumes only one that stalled.
 struct Alive<'a> {
-    record: RecordId,
+    records: Vec<RecordId>,
     field: &'static str,
     clock: &'a dyn Clock,
+    /// Unticked calendars' clearing, which stops for one ticked again.
+    clearing: bool,
 }
 
 impl ConnectionStore {
@@ -544,12 +550,13 @@ impl ConnectionStore {
             && row.show_out_of_office != settings.show_out_of_office;
         let selected: Vec<String> = settings.selected.iter().cloned().collect();
         let calendars = self.calendars(owner, id).await?;
-        for calendar in calendars
+        // What an interrupted clearing left of a calendar ticked again.
+        let reticked: Vec<String> = calendars
             .iter()
             .filter(|c| !c.selected && settings.selected.contains(&c.remote_id))
-        {
-            self.clear_calendar(owner, &calendar.id, clock).await?;
-        }
+            .map(|c| c.id.clone())
+            .collect();
+        self.clear_calendars(owner, &reticked, clock).await?;
         let now = clock.now();
         crate::db::retrying(|| async {
             let response = self
@@ -583,41 +590,49 @@ impl ConnectionStore {
         .await?;
         touched(owner, Data::Calendar).await;
         touched(owner, Data::Connections).await;
-        for calendar in calendars
+        // Those unticked now (one left by a stopped clearing is the scheduler's).
+        let unticked: Vec<String> = calendars
             .iter()
-            .filter(|c| !settings.selected.contains(&c.remote_id))
-        {
-            self.clear_calendar(owner, &calendar.id, clock).await?;
-        }
-        Ok(())
+            .filter(|c| c.selected && !settings.selected.contains(&c.remote_id))
+            .map(|c| c.id.clone())
+            .collect();
+        self.clear_calendars(owner, &unticked, clock).await
     }
 
-    /// Removes an unticked calendar's stored objects and events, a batch per transaction, and
-    /// zeroes its count; it is no longer hidden after.
-    pub async fn clear_calendar(
+    /// Removes unticked calendars' stored objects and events, one calendar after another and a
+    /// batch per transaction, and zeroes their counts; they are no longer hidden after. Each
+    /// batch marks every calendar still to be cleared alive, so the scheduler leaves them to
+    /// this clearing. A calendar ticked again meanwhile is left alone: its new sync's events
+    /// stay.
+    pub async fn clear_calendars(
         &self,
         owner: &str,
-        calendar: &str,
+        calendars: &[String],
         clock: &dyn Clock,
     ) -> Result<(), StoreError> {
-        let alive = Alive {
-            record: RecordId::new("calendar", calendar),
-            field: "clearing_since",
-            clock,
-        };
-        self.clear_calendar_rows(owner, calendar, &alive).await?;
-        crate::db::retrying(|| async {
-            self.db
-                .query(
-                    "UPDATE type::record('calendar', $calendar) SET event_count = 0, recount = false, clearing_since = NONE",
-                )
-                .bind(("calendar", calendar.to_string()))
-                .await?
-                .check()?;
-            Ok(())
-        })
-        .await?;
-        touched(owner, Data::Calendar).await;
+        for (i, calendar) in calendars.iter().enumerate() {
+            let alive = Alive {
+                records: (calendars[i..].iter())
+                    .map(|c| RecordId::new("calendar", c.as_str()))
+                    .collect(),
+                field: "clearing_since",
+                clock,
+                clearing: true,
+            };
+            self.clear_calendar_rows(owner, calendar, &alive).await?;
+            crate::db::retrying(|| async {
+                self.db
+                    .query(
+                        "UPDATE type::record('calendar', $calendar) SET event_count = 0, recount = false, clearing_since = NONE WHERE selected = false",
+                    )
+                    .bind(("calendar", calendar.to_string()))
+                    .await?
+                    .check()?;
+                Ok(())
+            })
+            .await?;
+            touched(owner, Data::Calendar).await;
+        }
         Ok(())
     }
 
@@ -630,7 +645,7 @@ impl ConnectionStore {
     ) -> Result<Vec<(String, String)>, StoreError> {
         let rows: Vec<ClearingRow> = self
             .db
-            .query("SELECT owner, record::id(id) AS id FROM calendar WHERE clearing_since IS NOT NONE AND clearing_since < $before AND selected = false")
+            .query(STALLED_CLEARINGS)
             .bind(("before", stalled_before))
             .await?
             .take(0)?;
@@ -743,9 +758,10 @@ impl ConnectionStore {
     ) -> Result<Option<Vec<String>>, StoreError> {
         let rid = connection_rid(id)?;
         let alive = Alive {
-            record: rid.clone(),
+            records: vec![rid.clone()],
             field: "deleting_since",
             clock,
+            clearing: false,
         };
         let deleting: Vec<Deleting> = self
             .db
@@ -802,25 +818,34 @@ impl ConnectionStore {
         batch: &'static str,
         calendar: &str,
     ) -> Result<usize, StoreError> {
+        // A clearing stops once the calendar is ticked again (its new sync's rows stay); a
+        // deletion goes on (its calendars are gone already).
+        let go = if alive.clearing {
+            "LET $go = (SELECT VALUE selected FROM type::record('calendar', $calendar))[0] = false;"
+        } else {
+            "LET $go = true;"
+        };
         crate::db::retrying(|| async {
             // Each statement is atomic on its own: a batch deleted is deleted. UPDATE creates
             // nothing: a calendar or connection gone meanwhile stays gone.
             let response = self
                 .db
                 .query(format!(
-                    "{batch}
-                     UPDATE $alive SET {} = $now;
+                    "{go}
+                     {batch}
+                     UPDATE $alive SET {} = $now WHERE array::len($batch) > 0;
                      RETURN array::len($batch);",
                     alive.field
                 ))
                 .bind(("calendar", calendar.to_string()))
                 .bind(("owner", owner.to_string()))
                 .bind(("limit", DELETE_BATCH))
-                .bind(("alive", alive.record.clone()))
+                .bind(("alive", alive.records.clone()))
                 .bind(("now", alive.clock.now()))
                 .await?;
             let mut response = crate::db::check_all(response)?;
-            let removed: Option<i64> = response.take(3)?;
+            let last = response.num_statements() - 1;
+            let removed: Option<i64> = response.take(last)?;
             Ok(removed.unwrap_or(0) as usize)
         })
         .await
@@ -1185,5 +1210,57 @@ mod tests {
             .unwrap();
         touched(&owner, Data::Calendar).await;
         assert_eq!(hidden().await, vec![ids["home"].clone()]);
+
+        // Ticked again, with a new sync's event in it, before the scheduler resumes that
+        // clearing: the resumed clearing leaves it alone.
+        db.query(
+            "UPDATE type::record('calendar', $calendar) SET selected = true, event_count = 1;
+             CREATE event CONTENT { owner: $owner, connection: $connection, calendar: $calendar, uid: 'h3',
+               recurrence_id: '', title: 't', starts_at: d'2026-01-02T10:00:00Z', ends_at: d'2026-01-02T11:00:00Z',
+               all_day: false, status: 'confirmed', updated_at: time::now(), attendees: [] };",
+        )
+        .bind(("calendar", ids["home"].clone()))
+        .bind(("owner", owner.clone()))
+        .bind(("connection", id.clone()))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+        (store.clear_calendars(&owner, &[ids["home"].clone()], &clock))
+            .await
+            .unwrap();
+        let mut left: Vec<String> = db
+            .query("SELECT VALUE uid FROM event WHERE owner = $owner")
+            .bind(("owner", owner.clone()))
+            .await
+            .unwrap()
+            .take(0)
+            .unwrap();
+        left.sort();
+        assert_eq!(left, vec!["h3", "w1"]);
+        let home = store.calendars(&owner, &id).await.unwrap();
+        let home = home.iter().find(|c| c.remote_id == "home").unwrap();
+        assert_eq!(home.event_count, Some(1), "its count stands");
+    }
+
+    /// The scheduler asks every round: from the index, not by reading every calendar.
+    #[tokio::test]
+    async fn stalled_clearings_are_read_from_the_index() {
+        let db = crate::db::memory().await.unwrap();
+        crate::migrations::apply(&db).await.unwrap();
+        let mut response = db
+            .query(format!("EXPLAIN {STALLED_CLEARINGS}"))
+            .bind(("before", Utc::now()))
+            .await
+            .unwrap();
+        let plan: surrealdb::types::Value = response.take(0).unwrap();
+        let plan = format!("{plan:?}");
+        assert!(
+            plan.contains("IndexScan")
+                && plan.contains("calendar_clearing")
+                && plan.contains(">d'1970-01-01T00:00:00Z'")
+                && !plan.contains("TableScan"),
+            "{plan}"
+        );
     }
 }

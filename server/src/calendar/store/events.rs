@@ -15,12 +15,13 @@ use crate::freshness::{touched, Data};
 use crate::ids::new_id;
 use crate::matcher::{self, Guest, Index, MatchRecord, OwnAddresses};
 
-/// A deleted or unticked calendar's rows, a batch at a time (`$calendar`, `$owner`, at most `$limit`):
-/// occurrences, then stored objects. Two statements each; `$batch` holds what went.
+/// A deleted or unticked calendar's rows, a batch at a time (`$calendar`, `$owner`, at most
+/// `$limit`), when `$go`: occurrences, then stored objects. Two statements each; `$batch` holds
+/// what went.
 pub(crate) const DELETE_BATCH_FOR_CALENDAR: [&str; 2] = [
-    "LET $batch = (SELECT VALUE id FROM event WHERE calendar = $calendar AND owner = $owner LIMIT $limit);
+    "LET $batch = IF $go { (SELECT VALUE id FROM event WHERE calendar = $calendar AND owner = $owner LIMIT $limit) } ELSE { [] };
      DELETE $batch;",
-    "LET $batch = (SELECT VALUE id FROM calendar_object WHERE calendar = $calendar AND owner = $owner LIMIT $limit);
+    "LET $batch = IF $go { (SELECT VALUE id FROM calendar_object WHERE calendar = $calendar AND owner = $owner LIMIT $limit) } ELSE { [] };
      DELETE $batch;",
 ];
 
@@ -1175,8 +1176,8 @@ impl EventStore {
         })
     }
 
-    /// One page of the meetings `among` selects that start in `[from, to)`, in order, and how
-    /// many there are: a range of the same index read from both ends.
+    /// One page of the meetings `among` selects that start in `[from, to)`, in order (how many
+    /// there are: [`EventStore::counts`]).
     pub async fn starting_between(
         &self,
         owner: &str,

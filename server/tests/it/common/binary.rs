@@ -74,7 +74,7 @@ impl RondoServer {
             child: Some(child),
             log,
         };
-        let http = reqwest::Client::new();
+        let http = super::http();
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let healthy = http
@@ -125,7 +125,6 @@ impl RondoServer {
 
 impl Drop for RondoServer {
     fn drop(&mut self) {
-        self.kill();
         // A failed test shows what the server said (its data directory goes with the test).
         if std::thread::panicking() {
             let log = self.log();
@@ -134,6 +133,12 @@ impl Drop for RondoServer {
                 .unwrap_or(0);
             let tail = &log[from..];
             eprintln!("--- rondo serve's log, last part ---\n{tail}");
+            // No second panic while unwinding (it would abort the test run).
+            if let Some(mut child) = self.child.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
         }
+        self.kill();
     }
 }
