@@ -242,10 +242,8 @@ impl Meetings {
                 tz,
                 minute: asked.minute,
             };
-            // All three in the page's order (upcoming, this week, past), or the one.
-            let tabs = tab.map_or(MeetingsWhen::ALL.to_vec(), |tab| vec![tab]);
             self.tab_counts
-                .get_or_load(owner, key, self.load_counts(owner, key, tabs, now))
+                .get_or_load(owner, key, self.load_counts(owner, key, now))
         };
         let (meetings, these, other) = tokio::try_join!(
             (self.listed).get_or_load(owner, asked, self.load_list(owner, asked, now)),
@@ -322,15 +320,15 @@ impl Meetings {
         self.to_meetings(owner, rows).await
     }
 
-    /// Counts of the Meetings page's `tabs` (upcoming, this week, past) for all the user's
-    /// meetings or those with an unknown guest, in `tabs`' order.
+    /// The Meetings page's counts `key` names (all three tabs in the page's order: upcoming,
+    /// this week, past; or the one), of all the user's meetings or those with an unknown guest.
     async fn load_counts(
         &self,
         owner: &str,
         key: CountsKey,
-        tabs: Vec<MeetingsWhen>,
         now: DateTime<Utc>,
     ) -> Result<Vec<u64>, StoreError> {
+        let tabs = key.tab.map_or(MeetingsWhen::ALL.to_vec(), |tab| vec![tab]);
         let today = now.with_timezone(&key.tz).date_naive();
         let (clock, week) = ((now, today), this_week(today, key.tz));
         let among = Among::of_meetings_page(key.unmatched);

@@ -268,14 +268,47 @@ struct ClearingRow {
 /// sorts first in the index, and every calendar not being cleared has it.
 const STALLED_CLEARINGS: &str = "SELECT owner, record::id(id) AS id FROM calendar WHERE clearing_since > d'1970-01-01T00:00:00Z' AND clearing_since < $before AND selected = false";
 
-/// A long removal (a connection's deletion, unticked calendars' clearing) marks `field` of
-/// `records` at each batch, so the scheduler resumes only one that stalled.
-struct Alive<'a> {
-    records: Vec<RecordId>,
-    field: &'static str,
-    clock: &'a dyn Clock,
-    /// Unticked calendars' clearing, which stops for one ticked again.
-    clearing: bool,
+/// A long removal, marked alive at each batch so the scheduler resumes only one that stalled.
+enum Alive<'a> {
+    /// A connection's deletion (its `deleting_since`).
+    Deletion(RecordId, &'a dyn Clock),
+    /// Unticked calendars' clearing (each one's `clearing_since`), which stops for a calendar
+    /// ticked again.
+    Clearing(Vec<RecordId>, &'a dyn Clock),
+}
+
+impl Alive<'_> {
+    /// The statement setting `$go`: whether the batch is to run.
+    fn go(&self) -> &'static str {
+        match self {
+            // Its calendars are gone already.
+            Alive::Deletion(..) => "LET $go = true;",
+            // One ticked again keeps its new sync's rows.
+            Alive::Clearing(..) => {
+                "LET $go = (SELECT VALUE selected FROM type::record('calendar', $calendar))[0] = false;"
+            }
+        }
+    }
+
+    fn field(&self) -> &'static str {
+        match self {
+            Alive::Deletion(..) => "deleting_since",
+            Alive::Clearing(..) => "clearing_since",
+        }
+    }
+
+    fn records(&self) -> Vec<RecordId> {
+        match self {
+            Alive::Deletion(record, _) => vec![record.clone()],
+            Alive::Clearing(records, _) => records.clone(),
+        }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        match self {
+            Alive::Deletion(_, clock) | Alive::Clearing(_, clock) => clock.now(),
+        }
+    }
 }
 
 impl ConnectionStore {
@@ -611,14 +644,13 @@ impl ConnectionStore {
         clock: &dyn Clock,
     ) -> Result<(), StoreError> {
         for (i, calendar) in calendars.iter().enumerate() {
-            let alive = Alive {
-                records: (calendars[i..].iter())
+            let still_to_clear = calendars[i..].iter();
+            let alive = Alive::Clearing(
+                still_to_clear
                     .map(|c| RecordId::new("calendar", c.as_str()))
                     .collect(),
-                field: "clearing_since",
                 clock,
-                clearing: true,
-            };
+            );
             self.clear_calendar_rows(owner, calendar, &alive).await?;
             crate::db::retrying(|| async {
                 self.db
@@ -757,12 +789,7 @@ impl ConnectionStore {
         clock: &dyn Clock,
     ) -> Result<Option<Vec<String>>, StoreError> {
         let rid = connection_rid(id)?;
-        let alive = Alive {
-            records: vec![rid.clone()],
-            field: "deleting_since",
-            clock,
-            clearing: false,
-        };
+        let alive = Alive::Deletion(rid.clone(), clock);
         let deleting: Vec<Deleting> = self
             .db
             .query("SELECT owner, record::id(id) AS id, deleting_calendars ?? [] AS calendars, deleting_addresses ?? [] AS addresses FROM $rid WHERE owner = $owner AND deleting_since IS NOT NONE")
@@ -818,13 +845,7 @@ impl ConnectionStore {
         batch: &'static str,
         calendar: &str,
     ) -> Result<usize, StoreError> {
-        // A clearing stops once the calendar is ticked again (its new sync's rows stay); a
-        // deletion goes on (its calendars are gone already).
-        let go = if alive.clearing {
-            "LET $go = (SELECT VALUE selected FROM type::record('calendar', $calendar))[0] = false;"
-        } else {
-            "LET $go = true;"
-        };
+        let go = alive.go();
         crate::db::retrying(|| async {
             // Each statement is atomic on its own: a batch deleted is deleted. UPDATE creates
             // nothing: a calendar or connection gone meanwhile stays gone.
@@ -835,13 +856,13 @@ impl ConnectionStore {
                      {batch}
                      UPDATE $alive SET {} = $now WHERE array::len($batch) > 0;
                      RETURN array::len($batch);",
-                    alive.field
+                    alive.field()
                 ))
                 .bind(("calendar", calendar.to_string()))
                 .bind(("owner", owner.to_string()))
                 .bind(("limit", DELETE_BATCH))
-                .bind(("alive", alive.records.clone()))
-                .bind(("now", alive.clock.now()))
+                .bind(("alive", alive.records()))
+                .bind(("now", alive.now()))
                 .await?;
             let mut response = crate::db::check_all(response)?;
             let last = response.num_statements() - 1;
